@@ -1,0 +1,154 @@
+"""Node configuration: a TOML file in the data folder, environment overrides, and a table of defaults.
+
+Precedence: defaults < `sanji.toml` < environment (`SANJI_<KEY>` upper-cased).
+"""
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import ConfigError
+
+CONFIG_FILE = "sanji.toml"
+TIERS = ("county", "township", "village")
+
+
+@dataclass(frozen=True)
+class Setting:
+    key: str
+    default: object
+    help: str
+
+
+DEFAULTS = [
+    Setting("tier", "", "county, township or village"),
+    Setting("name", "", "the node's display name, e.g. 凤县政务服务中心"),
+    Setting("code", "", "the administrative division code (6 digits county, 9 township, 12 village)"),
+    Setting("parent", "", "the parent's sync endpoint, tcp://HOST:PORT (empty at the county)"),
+    Setting("web_host", "127.0.0.1", "address the web UI and JSON API listen on"),
+    Setting("web_port", 8000, "port of the web UI and JSON API"),
+    Setting("web_threads", 8, "waitress worker threads"),
+    Setting("sync_host", "127.0.0.1", "address the sync ROUTER binds to (county and township)"),
+    Setting("sync_port", 0, "port the sync ROUTER binds to; 0 means no child links"),
+    Setting("language", "zh", "default UI language: zh or en"),
+    Setting("secure_cookies", False, "send cookies only over HTTPS (turn on behind TLS)"),
+    Setting("session_idle_minutes", 30, "a staff session ends after this long without a request"),
+    Setting("session_absolute_hours", 12, "a staff session ends this long after login, whatever happens"),
+    Setting("lockout_attempts", 5, "failed logins in a row that lock an account"),
+    Setting("lockout_minutes", 5, "how long a locked account stays locked"),
+    Setting("log_level", "INFO", "DEBUG, INFO, WARNING or ERROR"),
+]
+_BY_KEY = {s.key: s for s in DEFAULTS}
+
+
+class Config(dict):
+    """A node's settings; `data_dir` is where its database, keys and files live."""
+
+    @property
+    def data_dir(self):
+        return Path(self["data_dir"])
+
+    @property
+    def db_path(self):
+        return self.data_dir / "node.db"
+
+    @property
+    def keys_dir(self):
+        return self.data_dir / "keys"
+
+
+def _coerce(key, value, source):
+    default = _BY_KEY[key].default
+    try:
+        if isinstance(default, bool):
+            if isinstance(value, bool):
+                return value
+            text = str(value).strip().lower()
+            if text in ("1", "true", "yes", "on"):
+                return True
+            if text in ("0", "false", "no", "off"):
+                return False
+            raise ValueError(value)
+        if isinstance(default, int):
+            return int(value)
+        return str(value)
+    except (TypeError, ValueError):
+        raise ConfigError(
+            f"配置项 {key} 的值 {value!r} 无效（来自 {source}）/ bad value for {key}",
+            fix=f"{key}: {_BY_KEY[key].help}",
+        ) from None
+
+
+def load(data_dir, environ=None, overrides=None):
+    """Read a node's config from DATA_DIR/sanji.toml, then environment, then `overrides`."""
+    environ = os.environ if environ is None else environ
+    data_dir = Path(data_dir)
+    path = data_dir / CONFIG_FILE
+    if not path.exists():
+        raise ConfigError(
+            f"{data_dir} 不是 sanji 节点的数据目录（缺少 {CONFIG_FILE}）/ not a node data folder",
+            fix=f"先运行 sanji init county|township|village --data {data_dir} …",
+        )
+    try:
+        from_file = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path} 不是有效的 TOML: {exc}", fix="修正该文件或重新 sanji init") from None
+    values = {s.key: s.default for s in DEFAULTS}
+    unknown = sorted(set(from_file) - set(_BY_KEY))
+    if unknown:
+        raise ConfigError(f"{path} 有未知配置项: {', '.join(unknown)}", fix="删除它们；`sanji config` 列出所有配置项")
+    for key, value in from_file.items():
+        values[key] = _coerce(key, value, str(path))
+    for key in _BY_KEY:
+        env_key = "SANJI_" + key.upper()
+        if env_key in environ:
+            values[key] = _coerce(key, environ[env_key], env_key)
+    for key, value in (overrides or {}).items():
+        if key not in _BY_KEY:
+            raise ConfigError(f"未知配置项 {key}", fix="`sanji config` 列出所有配置项")
+        values[key] = _coerce(key, value, "command line")
+    values["data_dir"] = str(data_dir.resolve())
+    validate(values)
+    return Config(values)
+
+
+def validate(values):
+    """Check the cross-field rules; raise ConfigError naming every problem."""
+    problems = []
+    if values["tier"] not in TIERS:
+        problems.append(f"tier must be one of {', '.join(TIERS)}, not {values['tier']!r}")
+    code, tier = str(values["code"]), values["tier"]
+    want = {"county": 6, "township": 9, "village": 12}.get(tier)
+    if want and not (code.isdigit() and len(code) == want):
+        problems.append(f"code of a {tier} node must be {want} digits, not {code!r}")
+    if tier in ("township", "village") and values["parent"] and not str(values["parent"]).startswith("tcp://"):
+        problems.append(f"parent must look like tcp://HOST:PORT, not {values['parent']!r}")
+    if values["language"] not in ("zh", "en"):
+        problems.append("language must be zh or en")
+    for key in ("web_port", "sync_port"):
+        if not 0 <= int(values[key]) <= 65535:
+            problems.append(f"{key} must be between 0 and 65535")
+    if problems:
+        raise ConfigError("节点配置有误 / the node configuration is wrong", details=problems,
+                          fix="edit sanji.toml in the data folder, or the SANJI_* environment variables")
+
+
+def write(data_dir, values):
+    """Write a commented sanji.toml with VALUES over the defaults (used by `sanji init`)."""
+    lines = ["# sanji node configuration. Environment variables SANJI_<KEY> override these.", ""]
+    for s in DEFAULTS:
+        value = values.get(s.key, s.default)
+        lines.append(f"# {s.help}")
+        lines.append(f"{s.key} = {_toml_value(value)}")
+    path = Path(data_dir) / CONFIG_FILE
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _toml_value(value):
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    escaped = str(value).replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{escaped}"'

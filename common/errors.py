@@ -1,0 +1,118 @@
+"""The one error hierarchy of sanji, and its mapping to HTTP statuses and CLI exit codes.
+
+Every error carries a message for the person who sees it and, where there is one, the fix.
+Views and the CLI never invent their own messages for these: they call `http_status` /
+`cli_exit_code` / `describe` here.
+"""
+
+
+class SanjiError(Exception):
+    """Base of every error sanji raises on purpose."""
+
+    code = "error"
+    http_status = 500
+    exit_code = 1
+
+    def __init__(self, message, fix=None, details=None):
+        super().__init__(message)
+        self.message = message
+        self.fix = fix
+        self.details = list(details or [])
+
+    def to_dict(self):
+        """The JSON body an API answers with."""
+        body = {"error": self.code, "message": self.message}
+        if self.fix:
+            body["fix"] = self.fix
+        if self.details:
+            body["details"] = self.details
+        return body
+
+
+class ValidationError(SanjiError):
+    """Input that does not meet the rules; `details` lists every problem found."""
+
+    code = "invalid"
+    http_status = 400
+    exit_code = 2
+
+
+class ConfigError(SanjiError):
+    """A configuration file, flag or environment variable is wrong."""
+
+    code = "config"
+    http_status = 500
+    exit_code = 2
+
+
+class NotFound(SanjiError):
+    code = "not_found"
+    http_status = 404
+    exit_code = 3
+
+
+class AuthRequired(SanjiError):
+    code = "auth_required"
+    http_status = 401
+    exit_code = 4
+
+
+class Forbidden(SanjiError):
+    code = "forbidden"
+    http_status = 403
+    exit_code = 4
+
+
+class LockedOut(SanjiError):
+    code = "locked"
+    http_status = 423
+    exit_code = 4
+
+
+class Conflict(SanjiError):
+    code = "conflict"
+    http_status = 409
+    exit_code = 5
+
+
+class TransitionError(Conflict):
+    """An application event that its current state does not allow."""
+
+    code = "transition_refused"
+
+
+class CustodyError(Forbidden):
+    """A decision event from a node that does not hold custody of the application."""
+
+    code = "custody"
+
+
+class StorageError(SanjiError):
+    code = "storage"
+    http_status = 500
+    exit_code = 6
+
+
+class MigrationError(StorageError):
+    code = "migration"
+
+
+def http_status(exc):
+    """HTTP status for any exception: SanjiErrors carry theirs, anything else is a 500."""
+    return exc.http_status if isinstance(exc, SanjiError) else 500
+
+
+def cli_exit_code(exc):
+    """Process exit code for the CLI."""
+    return exc.exit_code if isinstance(exc, SanjiError) else 1
+
+
+def describe(exc):
+    """One human paragraph: the message, each detail, then the fix."""
+    if not isinstance(exc, SanjiError):
+        return f"内部错误 / internal error: {exc!r}"
+    lines = [exc.message]
+    lines += [f"  - {d}" for d in exc.details]
+    if exc.fix:
+        lines.append(f"修正方法 / fix: {exc.fix}")
+    return "\n".join(lines)

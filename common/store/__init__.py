@@ -1,0 +1,1 @@
+"""All SQL of a node, one small module per concern. Nothing here opens a connection at import."""

@@ -1,0 +1,90 @@
+"""SQL for the working-day calendar: seeded holiday data, administrator edits, published years."""
+from datetime import date
+
+from ..workcal import WorkCalendar
+from .db import transaction
+from . import meta
+
+
+def seed_from_package(conn):
+    """Load every year the chinese-calendar package knows; administrator edits are kept.
+
+    Only exceptions to Monday–Friday are stored: weekday holidays and weekend make-up workdays.
+    Returns the years seeded.
+    """
+    import chinese_calendar
+
+    years = sorted({d.year for d in chinese_calendar.holidays} | {d.year for d in chinese_calendar.workdays})
+    with transaction(conn):
+        for day, name in chinese_calendar.holidays.items():
+            if day.weekday() < 5:
+                _upsert_seed(conn, day, "holiday", str(name or ""))
+        for day, name in chinese_calendar.workdays.items():
+            if day.weekday() >= 5:
+                _upsert_seed(conn, day, "workday", str(name or ""))
+        for year in years:
+            conn.execute("INSERT INTO calendar_years (year, published) VALUES (?, 1)"
+                         " ON CONFLICT(year) DO UPDATE SET published = 1", (year,))
+        _bump(conn)
+    return years
+
+
+def _upsert_seed(conn, day, kind, name):
+    conn.execute(
+        "INSERT INTO calendar_days (day, kind, name, source) VALUES (?, ?, ?, 'seed')"
+        " ON CONFLICT(day) DO UPDATE SET kind = excluded.kind, name = excluded.name"
+        " WHERE calendar_days.source = 'seed'",
+        (day.isoformat(), kind, name))
+
+
+def set_day(conn, day, kind, name=""):
+    """Administrator edit: make DAY a holiday or a workday, whatever the seed said."""
+    with transaction(conn):
+        conn.execute(
+            "INSERT INTO calendar_days (day, kind, name, source) VALUES (?, ?, ?, 'admin')"
+            " ON CONFLICT(day) DO UPDATE SET kind = excluded.kind, name = excluded.name, source = 'admin'",
+            (day.isoformat(), kind, name))
+        _bump(conn)
+
+
+def clear_day(conn, day):
+    """Drop any exception for DAY, so the Monday–Friday rule applies again."""
+    with transaction(conn):
+        conn.execute("DELETE FROM calendar_days WHERE day = ?", (day.isoformat(),))
+        _bump(conn)
+
+
+def set_published(conn, year, published=True):
+    """Mark YEAR's schedule as published (not provisional) or not."""
+    with transaction(conn):
+        conn.execute("INSERT INTO calendar_years (year, published) VALUES (?, ?)"
+                     " ON CONFLICT(year) DO UPDATE SET published = excluded.published", (year, int(published)))
+        _bump(conn)
+
+
+def _bump(conn):
+    meta.put(conn, "calendar_version", str(int(meta.get(conn, "calendar_version", "0")) + 1))
+
+
+def version(conn):
+    """The calendar's version number; it grows with every change."""
+    return int(meta.get(conn, "calendar_version", "0"))
+
+
+def load(conn):
+    """The node's WorkCalendar."""
+    exceptions = {date.fromisoformat(r["day"]): r["kind"] for r in conn.execute("SELECT day, kind FROM calendar_days")}
+    published = [r["year"] for r in conn.execute("SELECT year FROM calendar_years WHERE published = 1")]
+    return WorkCalendar(exceptions, published)
+
+
+def days_of_year(conn, year):
+    """Rows (day, kind, name, source) of YEAR's exceptions, in date order."""
+    return conn.execute("SELECT day, kind, name, source FROM calendar_days WHERE day LIKE ? ORDER BY day",
+                        (f"{year:04d}-%",)).fetchall()
+
+
+def is_published(conn, year):
+    """True when YEAR is marked published."""
+    row = conn.execute("SELECT published FROM calendar_years WHERE year = ?", (year,)).fetchone()
+    return bool(row and row["published"])

@@ -1,0 +1,125 @@
+"""The ordered, named schema migrations every node shares. Append only; never edit a released step."""
+from .db import sql_migration
+
+COMMON = [
+    sql_migration("0001_meta", """
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    """),
+    sql_migration("0002_accounts", """
+        CREATE TABLE users (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            username TEXT NOT NULL UNIQUE COLLATE NOCASE,
+            display_name TEXT NOT NULL,
+            password_hash TEXT NOT NULL,
+            disabled INTEGER NOT NULL DEFAULT 0,
+            failed_logins INTEGER NOT NULL DEFAULT 0,
+            locked_until TEXT,
+            must_change_password INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE user_roles (
+            user_id INTEGER NOT NULL REFERENCES users(id),
+            role TEXT NOT NULL,
+            department TEXT NOT NULL DEFAULT '',
+            PRIMARY KEY (user_id, role, department)
+        );
+        CREATE TABLE sessions (
+            token_hash TEXT PRIMARY KEY,
+            user_id INTEGER REFERENCES users(id),
+            data TEXT NOT NULL DEFAULT '{}',
+            created_at TEXT NOT NULL,
+            last_seen TEXT NOT NULL
+        );
+        CREATE INDEX sessions_user ON sessions(user_id);
+    """),
+    sql_migration("0003_audit", """
+        CREATE TABLE audit_log (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            at TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            action TEXT NOT NULL,
+            target TEXT NOT NULL DEFAULT '',
+            detail TEXT NOT NULL DEFAULT '{}',
+            ip TEXT NOT NULL DEFAULT '',
+            prev_hash TEXT NOT NULL,
+            hash TEXT NOT NULL
+        );
+        CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+        BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+        CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+        BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+    """),
+    sql_migration("0004_calendar", """
+        CREATE TABLE calendar_days (
+            day TEXT PRIMARY KEY,
+            kind TEXT NOT NULL CHECK (kind IN ('holiday', 'workday')),
+            name TEXT NOT NULL DEFAULT '',
+            source TEXT NOT NULL DEFAULT 'seed'
+        );
+        CREATE TABLE calendar_years (
+            year INTEGER PRIMARY KEY,
+            published INTEGER NOT NULL DEFAULT 0,
+            version INTEGER NOT NULL DEFAULT 1
+        );
+    """),
+    sql_migration("0005_catalog", """
+        CREATE TABLE catalog_versions (
+            version INTEGER PRIMARY KEY,
+            label TEXT NOT NULL,
+            source TEXT NOT NULL,
+            checksum TEXT NOT NULL,
+            imported_at TEXT NOT NULL,
+            item_count INTEGER NOT NULL
+        );
+        CREATE TABLE catalog_departments (
+            version INTEGER NOT NULL REFERENCES catalog_versions(version),
+            code TEXT NOT NULL,
+            name TEXT NOT NULL,
+            name_en TEXT NOT NULL DEFAULT '',
+            PRIMARY KEY (version, code)
+        );
+        CREATE TABLE catalog_items (
+            version INTEGER NOT NULL REFERENCES catalog_versions(version),
+            code TEXT NOT NULL,
+            name TEXT NOT NULL,
+            department TEXT NOT NULL,
+            decide_tier TEXT NOT NULL,
+            doc TEXT NOT NULL,
+            PRIMARY KEY (version, code)
+        );
+    """),
+    sql_migration("0006_applications", """
+        CREATE TABLE events (
+            id TEXT PRIMARY KEY,
+            app_id TEXT NOT NULL,
+            origin TEXT NOT NULL,
+            hlc TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            type TEXT NOT NULL,
+            payload TEXT NOT NULL DEFAULT '{}',
+            stored_at TEXT NOT NULL
+        );
+        CREATE INDEX events_app ON events(app_id, hlc);
+        CREATE TABLE applications (
+            id TEXT PRIMARY KEY,
+            tracking_code TEXT NOT NULL,
+            item_code TEXT NOT NULL,
+            origin TEXT NOT NULL,
+            custody TEXT NOT NULL,
+            state TEXT NOT NULL,
+            applicant_name TEXT NOT NULL,
+            applicant_id_number TEXT NOT NULL,
+            applicant_phone TEXT NOT NULL DEFAULT '',
+            proxy_by TEXT NOT NULL DEFAULT '',
+            submitted_at TEXT NOT NULL,
+            accepted_on TEXT,
+            due_on TEXT,
+            due_provisional INTEGER NOT NULL DEFAULT 0,
+            last_hlc TEXT NOT NULL,
+            doc TEXT NOT NULL
+        );
+        CREATE INDEX applications_tracking ON applications(tracking_code);
+        CREATE INDEX applications_state ON applications(state, due_on);
+        CREATE INDEX applications_origin ON applications(origin);
+    """),
+]

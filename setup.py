@@ -1,0 +1,44 @@
+"""Packaging for sanji, the county–township–village service network."""
+from setuptools import find_packages, setup
+
+TEST_REQUIRES = [
+    "pytest>=8",
+    "pytest-timeout>=2.3",
+    "hypothesis>=6.100",
+]
+
+setup(
+    name="sanji",
+    version="0.1.0",
+    description="三级为民服务网络: offline-capable county–township–village public service network",
+    python_requires=">=3.11",
+    packages=find_packages(include=["common*", "sync*", "county_hub*", "township_node*", "village_kiosk*"]),
+    include_package_data=True,
+    package_data={
+        "common": ["data/*.yaml", "locales/*.json", "web/templates/*.html", "web/static/*"],
+        "county_hub": ["templates/*.html"],
+        "township_node": ["templates/*.html"],
+        "village_kiosk": ["templates/*.html"],
+    },
+    install_requires=[
+        "flask>=3.0",
+        "waitress>=3.0",
+        "pyzmq>=25",
+        "apscheduler>=3.10,<4",
+        "requests>=2.31",
+        "click>=8.1",
+        "argon2-cffi>=23.1",  # Argon2id password hashing; no hand-written KDF
+        "chinesecalendar>=1.9",  # published holiday/调休 data to seed the working-day calendar
+        "pyyaml>=6.0",  # catalog files are YAML
+    ],
+    extras_require={"test": TEST_REQUIRES},
+    entry_points={
+        "console_scripts": ["sanji = common.cli:main"],
+        # Tiers register themselves so common/ never imports a tier (DESIGN.md §2).
+        "sanji.tiers": [
+            "county = county_hub.tier:TIER",
+            "township = township_node.tier:TIER",
+            "village = village_kiosk.tier:TIER",
+        ],
+    },
+)
