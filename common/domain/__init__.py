@@ -1,0 +1,1 @@
+"""Pure domain logic: no SQL, no sockets, no Flask."""

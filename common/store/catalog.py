@@ -1,0 +1,76 @@
+"""SQL for the versioned service catalog: each import is a new version; a bad file changes nothing."""
+import json
+
+from ..domain import catalog as model
+from ..errors import NotFound
+from .db import now_iso, transaction
+
+
+def current_version(conn):
+    """The newest catalog version number, or 0 when none is imported."""
+    return conn.execute("SELECT COALESCE(MAX(version), 0) FROM catalog_versions").fetchone()[0]
+
+
+def import_catalog(conn, catalog, source, version=None):
+    """Store a validated CATALOG as a new version (or VERSION when a parent assigned it).
+
+    Importing the same content as the current version changes nothing and returns that version.
+    """
+    catalog = model.validate(catalog)
+    digest = model.checksum(catalog)
+    with transaction(conn):
+        cur = current_version(conn)
+        if cur:
+            row = conn.execute("SELECT checksum FROM catalog_versions WHERE version = ?", (cur,)).fetchone()
+            if row["checksum"] == digest and version in (None, cur):
+                return cur
+        new = version if version is not None else cur + 1
+        conn.execute("INSERT INTO catalog_versions (version, label, source, checksum, imported_at, item_count)"
+                     " VALUES (?, ?, ?, ?, ?, ?)",
+                     (new, catalog["label"] or f"v{new}", source, digest, now_iso(), len(catalog["items"])))
+        conn.executemany("INSERT INTO catalog_departments (version, code, name, name_en) VALUES (?, ?, ?, ?)",
+                         [(new, d["code"], d["name"], d["name_en"]) for d in catalog["departments"]])
+        conn.executemany(
+            "INSERT INTO catalog_items (version, code, name, department, decide_tier, doc) VALUES (?, ?, ?, ?, ?, ?)",
+            [(new, i["code"], i["name"], i["department"], i["decide_tier"], json.dumps(i, ensure_ascii=False))
+             for i in catalog["items"]])
+    return new
+
+
+def versions(conn):
+    """Every version, newest first."""
+    return [dict(r) for r in conn.execute("SELECT * FROM catalog_versions ORDER BY version DESC")]
+
+
+def departments(conn, version=None):
+    """Departments of VERSION (default: current), as dicts."""
+    version = version or current_version(conn)
+    return [dict(r) for r in conn.execute(
+        "SELECT code, name, name_en FROM catalog_departments WHERE version = ? ORDER BY code", (version,))]
+
+
+def items(conn, version=None, department=None):
+    """Items of VERSION (default: current), optionally of one DEPARTMENT, ordered by code."""
+    version = version or current_version(conn)
+    sql, args = "SELECT doc FROM catalog_items WHERE version = ?", [version]
+    if department:
+        sql, args = sql + " AND department = ?", args + [department]
+    return [json.loads(r["doc"]) for r in conn.execute(sql + " ORDER BY code", args)]
+
+
+def item(conn, code, version=None):
+    """One item of VERSION (default: current), or NotFound."""
+    version = version or current_version(conn)
+    row = conn.execute("SELECT doc FROM catalog_items WHERE version = ? AND code = ?", (version, code)).fetchone()
+    if not row:
+        raise NotFound(f"事项 {code} 不在目录第 {version} 版中 / no item {code} in catalog v{version}",
+                       fix="`sanji catalog list` shows the codes")
+    return json.loads(row["doc"])
+
+
+def export(conn, version=None):
+    """The whole catalog of VERSION as the mapping `import_catalog` takes."""
+    version = version or current_version(conn)
+    row = conn.execute("SELECT label FROM catalog_versions WHERE version = ?", (version,)).fetchone()
+    return {"label": row["label"] if row else "", "departments": departments(conn, version),
+            "items": items(conn, version)}
