@@ -36,6 +36,16 @@ class ValidationError(SanjiError):
     http_status = 400
     exit_code = 2
 
+    def __init__(self, message, fix=None, details=None, fields=None):
+        super().__init__(message, fix, details)
+        self.fields = dict(fields or {})  # {form field: message}, for an error summary
+
+    def to_dict(self):
+        body = super().to_dict()
+        if self.fields:
+            body["fields"] = self.fields
+        return body
+
 
 class ConfigError(SanjiError):
     """A configuration file, flag or environment variable is wrong."""

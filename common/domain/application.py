@@ -1,0 +1,282 @@
+"""Applications (办件) as events: the state machine, the custody rule, and the projection.
+
+An application's state is a fold of its events in HLC order. Two kinds of events:
+- decision events change the case and may be appended only by the node holding custody
+  (DESIGN.md §3); each has the states it may follow;
+- commutative events (comments, supplements provided, ratings, …) may come from any tier.
+`apply(doc, event, strict=True)` is used where an event is created; replicas replay with
+strict=False, following the authority even if they missed something (noted in `anomalies`).
+"""
+import copy
+from datetime import datetime, timedelta, timezone
+
+from ..errors import CustodyError, TransitionError, ValidationError
+from .nodes import parent_of, tier_of
+
+CHINA = timezone(timedelta(hours=8))
+OPEN_STATES = {"received", "accepted", "supplement", "in_review", "returned"}
+TERMINAL = {"not_accepted", "delivered", "withdrawn"}
+
+# type: (allowed previous states, resulting state or None when computed)
+DECISIONS = {
+    "received": ({"submitted", "forwarded", "escalated"}, None),
+    "accepted": ({"received"}, "accepted"),
+    "not_accepted": ({"received"}, "not_accepted"),
+    "supplement_requested": ({"received", "accepted", "in_review", "returned"}, "supplement"),
+    "forwarded": ({"received", "accepted"}, "forwarded"),
+    "escalated": ({"received", "accepted", "in_review", "returned"}, "escalated"),
+    "escalation_answered": ({"escalation_review"}, None),
+    "step_passed": ({"accepted", "in_review"}, "in_review"),
+    "step_returned": ({"accepted", "in_review"}, "returned"),
+    "approved": ({"accepted", "in_review"}, "approved"),
+    "denied": ({"accepted", "in_review", "returned"}, "denied"),
+    "delivered": ({"approved", "denied"}, "delivered"),
+    "withdrawn": ({"submitted", "received", "accepted", "supplement", "in_review", "returned"}, "withdrawn"),
+}
+COMMUTATIVE = {"commented", "supplement_provided", "rated", "consult_held", "withdrawal_requested",
+               "warning_raised", "callback_booked"}
+EVENT_TYPES = {"submitted"} | set(DECISIONS) | COMMUTATIVE
+REASON_REQUIRED = {"not_accepted", "supplement_requested", "escalated", "step_returned", "denied", "withdrawn"}
+
+
+def event_date(hlc):
+    """The calendar day (China time) of an HLC timestamp string."""
+    return datetime.fromtimestamp(int(hlc[:13]) / 1000, CHINA).date()
+
+
+def new_doc(event):
+    """The projection of a `submitted` event."""
+    p = event["payload"]
+    origin = event["origin"]
+    return {
+        "id": event["app_id"], "tracking_code": p["tracking_code"], "item": p["item"],
+        "applicant": p["applicant"], "form": p.get("form", {}), "materials": p.get("materials", []),
+        "proxy_by": p.get("proxy_by", ""), "origin": origin, "custody": origin, "state": "submitted",
+        "submitted_hlc": event["hlc"], "submitted_on": event_date(event["hlc"]).isoformat(),
+        "accepted_on": None, "limit_days": p["item"].get("promised_days", 0), "pauses": [],
+        "flow_pos": 0, "branches": {}, "resume_state": None, "escalation": None, "decision": None,
+        "warning": None, "rating": None, "withdrawal_requested": False, "supplement": None,
+        "comments": 0, "consults": 0, "callbacks": 0, "anomalies": [], "last_hlc": event["hlc"],
+    }
+
+
+def _flow(doc):
+    return doc["item"].get("flow", [])
+
+
+def flow_done(doc):
+    """True when every step of the flow has passed."""
+    return doc["flow_pos"] >= len(_flow(doc))
+
+
+def current_steps(doc):
+    """The step(s) awaiting a decision now: one step, or the pending branches of a parallel group."""
+    flow = _flow(doc)
+    if doc["flow_pos"] >= len(flow):
+        return []
+    element = flow[doc["flow_pos"]]
+    if "parallel" in element:
+        return [b for b in element["parallel"]["branches"] if doc["branches"].get(b["id"]) == "pending"]
+    return [element]
+
+
+def _enter_position(doc):
+    flow = _flow(doc)
+    doc["branches"] = {}
+    if doc["flow_pos"] < len(flow) and "parallel" in flow[doc["flow_pos"]]:
+        doc["branches"] = {b["id"]: "pending" for b in flow[doc["flow_pos"]]["parallel"]["branches"]}
+
+
+def check_custody(doc, event):
+    """Raise CustodyError unless EVENT's origin may append it to DOC."""
+    kind, origin = event["type"], event["origin"]
+    if kind in COMMUTATIVE:
+        return
+    if tier_of(origin) == "village":
+        raise CustodyError(f"村级节点不能作出 {kind} 决定 / a village node cannot decide ({kind})",
+                           fix="withdrawals from a village are requested with withdrawal_requested")
+    if kind == "received":
+        walk_in = origin == doc["custody"] and doc["state"] == "submitted"
+        if origin != parent_of(doc["custody"]) and not walk_in:
+            raise CustodyError(f"{origin} 不是 {doc['custody']} 的上级，不能接收此件 / only the parent may receive",
+                               fix="the application moves up one tier at a time")
+        return
+    if origin != doc["custody"]:
+        raise CustodyError(f"此件由 {doc['custody']} 负责，{origin} 不能作出 {kind} 决定 / "
+                           f"{origin} does not hold custody", fix=f"ask node {doc['custody']} to act")
+
+
+def _check_payload(doc, event):
+    kind, p = event["type"], event["payload"]
+    if kind in REASON_REQUIRED and not str(p.get("reason", "")).strip():
+        raise ValidationError(f"{kind} 需要填写理由 / a reason is required", fix="state the reason in plain words")
+    if kind == "forwarded" and (tier_of(doc["custody"]) != "township" or doc["item"]["decide_tier"] != "county"):
+        raise TransitionError("只有乡镇可以把县级事项转报县里 / only a township forwards county items")
+    if kind == "escalated" and tier_of(doc["custody"]) != "township":
+        raise TransitionError("只有乡镇可以上报 / only a township escalates")
+    if kind in ("step_passed", "step_returned"):
+        if p.get("step") not in {s["id"] for s in current_steps(doc)}:
+            raise TransitionError(f"步骤 {p.get('step')!r} 当前不在办理中 / that step is not awaiting a decision",
+                                  fix=f"current: {', '.join(s['id'] for s in current_steps(doc)) or 'none'}")
+    if kind == "approved" and not flow_done(doc):
+        raise TransitionError("审批流程尚未走完，不能办结 / the flow has steps left",
+                              fix=f"pending: {', '.join(s['id'] for s in current_steps(doc))}")
+    if kind == "escalation_answered" and p.get("resolution") not in ("returned", "taken"):
+        raise ValidationError("resolution must be returned (back to the township) or taken (the county decides)")
+    if kind == "accepted" and doc["item"]["decide_tier"] != tier_of(event["origin"]) \
+            and not p.get("on_behalf_of"):
+        raise TransitionError("此事项不由本级决定；一窗受理时请注明代哪个部门受理 / not this tier's item",
+                              fix="forward it, or accept with on_behalf_of naming the department")
+    if kind == "supplement_requested" and not p.get("missing"):
+        raise ValidationError("补正通知须列明所缺材料 / list exactly what is missing")
+
+
+def _effect(doc, event):
+    kind, p, day = event["type"], event["payload"], event_date(event["hlc"]).isoformat()
+    prev = doc["state"]
+    target = DECISIONS[kind][1] if kind in DECISIONS else None
+    if kind == "received":
+        doc["custody"] = event["origin"]
+        if prev == "escalated":
+            doc["state"] = "escalation_review"
+        elif prev == "forwarded" and doc["accepted_on"]:
+            doc["state"] = "accepted"  # accepted on the department's behalf at the township window
+        else:
+            doc["state"] = "received"
+        return
+    if kind == "accepted":
+        doc["accepted_on"] = day
+        doc["flow_pos"] = 0
+        _enter_position(doc)
+    elif kind == "supplement_requested":
+        doc["resume_state"] = "accepted" if prev == "returned" else prev
+        doc["supplement"] = {"missing": p.get("missing"), "reason": p.get("reason"), "requested_on": day,
+                             "provided": False}
+        if doc["accepted_on"]:
+            doc["pauses"].append([day, None])
+    elif kind == "forwarded":
+        doc["forwarded_on"] = day
+    elif kind == "escalated":
+        doc["escalation"] = {"from": doc["custody"], "reason": p.get("reason"), "prior_state": prev,
+                             "answer": None, "on": day}
+    elif kind == "escalation_answered":
+        esc = doc["escalation"] or {"from": doc["custody"], "prior_state": "received"}
+        esc.update(answer=p.get("answer", ""), resolution=p["resolution"], answered_on=day)
+        doc["escalation"] = esc
+        doc["state"] = esc["prior_state"]
+        if p["resolution"] == "returned":
+            doc["custody"] = esc["from"]
+        return
+    elif kind == "step_passed":
+        _pass_step(doc, p["step"])
+    elif kind == "step_returned":
+        doc["branches"] = {b: ("returned" if b == p["step"] else ("cancelled" if s == "pending" else s))
+                           for b, s in doc["branches"].items()}
+        doc["returned"] = {"step": p["step"], "reason": p.get("reason"), "on": day}
+    elif kind in ("approved", "denied", "not_accepted"):
+        doc["decision"] = {"outcome": kind, "reason": p.get("reason", ""), "note": p.get("note", ""), "on": day}
+    elif kind == "delivered":
+        doc["delivered_on"] = day
+    doc["state"] = target
+
+
+def _pass_step(doc, step_id):
+    if flow_done(doc):
+        return
+    element = _flow(doc)[doc["flow_pos"]]
+    if "parallel" in element:
+        doc["branches"][step_id] = "passed"
+        rule, states = element["parallel"]["rule"], doc["branches"].values()
+        if rule == "any" or all(s == "passed" for s in states):
+            doc["flow_pos"] += 1
+            _enter_position(doc)
+    else:
+        doc["flow_pos"] += 1
+        _enter_position(doc)
+
+
+def _commutative(doc, event):
+    kind, p, day = event["type"], event["payload"], event_date(event["hlc"]).isoformat()
+    if kind == "supplement_provided" and doc["state"] == "supplement":
+        doc["materials"] = doc["materials"] + list(p.get("materials", []))
+        doc["supplement"] = dict(doc["supplement"] or {}, provided=True, provided_on=day)
+        if doc["pauses"] and doc["pauses"][-1][1] is None:
+            doc["pauses"][-1][1] = day
+        doc["state"] = doc["resume_state"] or "received"
+        if doc["state"] == "accepted":
+            _enter_position(doc)  # a returned review restarts at the step (or group) that returned
+        doc["resume_state"] = None
+    elif kind == "supplement_provided":
+        doc["materials"] = doc["materials"] + list(p.get("materials", []))
+    elif kind == "rated":
+        doc["rating"] = p.get("level")
+    elif kind == "withdrawal_requested":
+        doc["withdrawal_requested"] = True
+    elif kind == "warning_raised":
+        doc["warning"] = p.get("level")
+    elif kind == "commented":
+        doc["comments"] += 1
+    elif kind == "consult_held":
+        doc["consults"] += 1
+    elif kind == "callback_booked":
+        doc["callbacks"] += 1
+
+
+def apply(doc, event, strict=True):
+    """DOC after EVENT (a new dict). strict: refuse forbidden transitions with TransitionError.
+
+    Custody is always enforced. With strict=False a decision that does not fit the state is
+    applied anyway and noted, because the custodian already validated it.
+    """
+    kind = event["type"]
+    if kind not in EVENT_TYPES:
+        raise ValidationError(f"未知事件类型 {kind!r} / unknown event type")
+    if kind == "submitted":
+        if doc is not None:
+            raise TransitionError("此件已经提交过 / already submitted")
+        return new_doc(event)
+    if doc is None:
+        raise TransitionError(f"{kind}: 办件不存在 / no such application yet")
+    doc = copy.deepcopy(doc)
+    check_custody(doc, event)
+    if kind in DECISIONS:
+        allowed = DECISIONS[kind][0]
+        try:
+            if doc["state"] not in allowed:
+                raise TransitionError(
+                    f"当前状态“{label(doc['state'])}”下不能“{label(kind)}” / {kind} is not allowed in state "
+                    f"{doc['state']}", fix=f"{kind} follows: {', '.join(sorted(allowed))}")
+            _check_payload(doc, event)
+        except (TransitionError, ValidationError) as exc:
+            if strict:
+                raise
+            doc["anomalies"].append({"event": event["id"], "problem": exc.message})
+        _effect(doc, event)
+    else:
+        _commutative(doc, event)
+    doc["last_hlc"] = max(doc["last_hlc"], event["hlc"])
+    return doc
+
+
+def project(events):
+    """Fold EVENTS (any order) into the current doc, replaying in HLC order, non-strict."""
+    doc = None
+    for event in sorted(events, key=lambda e: (e["hlc"], e["id"])):
+        doc = apply(doc, event, strict=False) if doc is not None or event["type"] == "submitted" else doc
+    return doc
+
+
+LABELS = {
+    "submitted": "已提交", "received": "已接收", "accepted": "已受理", "not_accepted": "不予受理",
+    "supplement": "待补正", "supplement_requested": "要求补正", "supplement_provided": "已补正",
+    "forwarded": "已转报县级", "escalated": "已上报", "escalation_review": "上报审核中",
+    "escalation_answered": "上报已答复", "in_review": "审查中", "step_passed": "环节通过",
+    "step_returned": "环节退回", "returned": "已退回", "approved": "准予许可/办结", "denied": "不予许可",
+    "delivered": "已送达", "withdrawn": "已撤回", "withdrawal_requested": "申请撤回", "commented": "备注",
+    "rated": "评价", "consult_held": "视频咨询", "warning_raised": "监察预警", "callback_booked": "预约回访",
+}
+
+
+def label(name):
+    """Chinese label of a state or event type."""
+    return LABELS.get(name, name)

@@ -1,0 +1,22 @@
+"""The network's shape from administrative division codes: 6 digits county, 9 township, 12 village.
+
+A node's subtree is every code that starts with its own; a node's parent is its code one tier up.
+"""
+
+TIER_BY_LENGTH = {6: "county", 9: "township", 12: "village"}
+
+
+def tier_of(code):
+    """county, township or village for a well-formed node code, else None."""
+    code = str(code or "")
+    return TIER_BY_LENGTH.get(len(code)) if code.isdigit() else None
+
+
+def parent_of(code):
+    """The parent node's code (None at the county)."""
+    return {12: code[:9], 9: code[:6]}.get(len(code)) if tier_of(code) else None
+
+
+def in_subtree(code, root):
+    """True when CODE is ROOT or below it."""
+    return bool(tier_of(code)) and str(code).startswith(str(root))

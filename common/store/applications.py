@@ -1,0 +1,167 @@
+"""SQL for applications: the append-only events table and the projected applications table.
+
+Every write stores the event and the new projection in one transaction, so a reader never sees
+one without the other. Local events are checked strictly; events from other nodes are ingested
+idempotently (the UNIQUE id decides, never a check-then-insert) and replayed in HLC order.
+"""
+import json
+import sqlite3
+from datetime import date
+
+from ..domain import application as model
+from ..domain import submission
+from ..errors import Conflict, NotFound
+from ..ids import new_tracking_code, parse_tracking_code, uuid7
+from . import audit
+from . import calendar as cal_store
+from .db import now_iso, transaction
+
+COLUMNS = ("id", "tracking_code", "item_code", "origin", "custody", "state", "applicant_name",
+           "applicant_id_number", "applicant_phone", "proxy_by", "submitted_at", "accepted_on", "due_on",
+           "due_provisional", "last_hlc", "doc")
+
+
+def _event_row(row):
+    return {"id": row["id"], "app_id": row["app_id"], "origin": row["origin"], "hlc": row["hlc"],
+            "actor": row["actor"], "type": row["type"], "payload": json.loads(row["payload"])}
+
+
+def events(conn, app_id):
+    """Every event of APP_ID in HLC order."""
+    return [_event_row(r) for r in conn.execute("SELECT * FROM events WHERE app_id = ? ORDER BY hlc, id", (app_id,))]
+
+
+def _load(conn, app_id):
+    row = conn.execute("SELECT doc FROM applications WHERE id = ?", (app_id,)).fetchone()
+    return json.loads(row["doc"]) if row else None
+
+
+def with_deadline(conn, doc, cal=None):
+    """DOC with `due_on`, `due_provisional` and `paused_days` from the node's calendar."""
+    doc = dict(doc)
+    if doc.get("accepted_on") and doc["state"] not in ("not_accepted", "withdrawn"):
+        cal = cal or cal_store.load(conn)
+        pauses = [(date.fromisoformat(a), date.fromisoformat(b) if b else None) for a, b in doc["pauses"]]
+        d = cal.deadline(date.fromisoformat(doc["accepted_on"]), doc["limit_days"], pauses)
+        doc.update(due_on=d.due.isoformat() if d.due else None, due_provisional=d.provisional,
+                   paused_days=d.paused_days)
+    else:
+        doc.update(due_on=None, due_provisional=False, paused_days=0)
+    return doc
+
+
+def _save(conn, doc):
+    doc = with_deadline(conn, doc)
+    a = doc["applicant"]
+    values = (doc["id"], doc["tracking_code"], doc["item"]["code"], doc["origin"], doc["custody"], doc["state"],
+              a["name"], a["id_number"], a.get("phone", ""), doc["proxy_by"], doc["submitted_on"],
+              doc["accepted_on"], doc["due_on"], int(doc["due_provisional"]), doc["last_hlc"],
+              json.dumps(doc, ensure_ascii=False))
+    conn.execute(f"INSERT INTO applications ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
+                 f" ON CONFLICT(id) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in COLUMNS[1:])}", values)
+    return doc
+
+
+def _insert_event(conn, event):
+    conn.execute("INSERT INTO events (id, app_id, origin, hlc, actor, type, payload, stored_at)"
+                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                 (event["id"], event["app_id"], event["origin"], event["hlc"], event["actor"], event["type"],
+                  json.dumps(event["payload"], ensure_ascii=False, sort_keys=True), now_iso()))
+
+
+def _item_snapshot(item):
+    keep = ("code", "name", "department", "accept_tier", "decide_tier", "case_type", "fee", "legal_days",
+            "promised_days", "flow", "materials")
+    return {k: item[k] for k in keep}
+
+
+def submit(conn, clock, node, actor, item, applicant, form, materials=(), proxy_by="", catalog_version=0):
+    """Create an application at NODE: validate, then store its `submitted` event. Returns the doc."""
+    clean_applicant, clean_form = submission.check(item, applicant, form)
+    snapshot = dict(_item_snapshot(item), version=catalog_version)
+    payload = {"tracking_code": new_tracking_code(), "item": snapshot, "applicant": clean_applicant,
+               "form": clean_form, "materials": list(materials), "proxy_by": proxy_by}
+    event = {"id": uuid7(), "app_id": uuid7(), "origin": node, "hlc": clock.now(), "actor": actor,
+             "type": "submitted", "payload": payload}
+    with transaction(conn):
+        _insert_event(conn, event)
+        doc = _save(conn, model.apply(None, event))
+        audit.record(conn, actor, "application.submitted", doc["id"], {"item": item["code"], "proxy_by": proxy_by})
+    return doc
+
+
+def append(conn, clock, node, app_id, kind, actor, payload=None):
+    """Append a local event of KIND to APP_ID, checked strictly (state and custody). Returns the doc."""
+    with transaction(conn):
+        doc = _load(conn, app_id)
+        if doc is None:
+            raise NotFound(f"没有编号为 {app_id} 的办件 / no such application")
+        event = {"id": uuid7(), "app_id": app_id, "origin": node, "hlc": clock.now(), "actor": actor,
+                 "type": kind, "payload": dict(payload or {})}
+        doc = model.apply(doc, event, strict=True)
+        _insert_event(conn, event)
+        doc = _save(conn, doc)
+        audit.record(conn, actor, f"application.{kind}", app_id, event["payload"])
+    return doc
+
+
+def ingest(conn, event, clock=None):
+    """Store an event from another node; 'stored' or 'duplicate'. Same id, other content: Conflict.
+
+    Custody is checked against the history; a late event (older HLC than the projection) makes
+    the projection replay from all events.
+    """
+    if clock is not None:
+        clock.observe(event["hlc"])
+    with transaction(conn):
+        try:
+            _insert_event(conn, event)
+        except sqlite3.IntegrityError:
+            row = conn.execute("SELECT * FROM events WHERE id = ?", (event["id"],)).fetchone()
+            if row is not None and _event_row(row) == _canonical(event):
+                return "duplicate"
+            raise Conflict(f"事件 {event['id']} 已存在但内容不同 / event id reused with different content",
+                           fix="quarantine and report; never overwrite") from None
+        doc = _load(conn, event["app_id"])
+        if doc is None or event["hlc"] >= doc["last_hlc"]:
+            doc = model.apply(doc, event, strict=False)
+        else:
+            doc = _replay(conn, event["app_id"])
+        if doc is not None:
+            _save(conn, doc)
+    return "stored"
+
+
+def _canonical(event):
+    return json.loads(json.dumps({k: event[k] for k in ("id", "app_id", "origin", "hlc", "actor", "type", "payload")}))
+
+
+def _replay(conn, app_id):
+    # apply() re-checks custody along the way, so a late event is judged against its place in history.
+    return model.project(events(conn, app_id))
+
+
+def get(conn, app_id):
+    """The current doc of APP_ID (with its deadline), or NotFound."""
+    doc = _load(conn, app_id)
+    if doc is None:
+        raise NotFound(f"没有编号为 {app_id} 的办件 / no such application")
+    return with_deadline(conn, doc)
+
+
+def by_tracking_code(conn, code):
+    """Applications with tracking CODE (normally one; codes are random, so collisions are possible)."""
+    code = parse_tracking_code(code)
+    return [json.loads(r["doc"]) for r in conn.execute("SELECT doc FROM applications WHERE tracking_code = ?",
+                                                        (code,))]
+
+
+def search(conn, state=None, origin_prefix=None, custody=None, item_code=None, limit=200):
+    """Rows of the applications table, newest first, filtered."""
+    sql, args = "SELECT * FROM applications WHERE 1 = 1", []
+    for column, value in (("state", state), ("custody", custody), ("item_code", item_code)):
+        if value:
+            sql, args = sql + f" AND {column} = ?", args + [value]
+    if origin_prefix:
+        sql, args = sql + " AND origin LIKE ?", args + [origin_prefix + "%"]
+    return [dict(r) for r in conn.execute(sql + " ORDER BY last_hlc DESC LIMIT ?", args + [limit])]
