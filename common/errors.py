@@ -73,6 +73,12 @@ class Forbidden(SanjiError):
     exit_code = 4
 
 
+class CsrfFailed(SanjiError):
+    code = "csrf"
+    http_status = 400
+    exit_code = 4
+
+
 class LockedOut(SanjiError):
     code = "locked"
     http_status = 423

@@ -1,0 +1,121 @@
+"""Staff accounts: Argon2id passwords, roles per tier, lockout after repeated failures (kept in SQLite)."""
+from datetime import datetime, timedelta, timezone
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from .errors import AuthRequired, Conflict, LockedOut, NotFound, ValidationError
+from .roles import DEPARTMENT_ROLES, ROLES, roles_for_tier
+from .store import audit, sessions as session_store, users
+from .store.db import transaction
+
+MIN_PASSWORD = 10
+_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+_DUMMY_HASH = _hasher.hash("timing equaliser for unknown users")
+
+
+def check_password_rules(password):
+    """Raise ValidationError unless PASSWORD is long enough."""
+    if len(password or "") < MIN_PASSWORD:
+        raise ValidationError(f"密码至少 {MIN_PASSWORD} 位 / a password needs at least {MIN_PASSWORD} characters",
+                              fix="use a longer passphrase, e.g. four unrelated words")
+
+
+def parse_roles(specs, tier):
+    """['county_approver:MZ', 'supervisor'] → [(role, department)], checked against TIER."""
+    out, problems = [], []
+    for spec in specs:
+        role, _, dept = str(spec).partition(":")
+        if role not in ROLES:
+            problems.append(f"unknown role {role!r}; roles: {', '.join(ROLES)}")
+        elif role not in roles_for_tier(tier):
+            problems.append(f"role {role} does not exist at a {tier} node; here: {', '.join(roles_for_tier(tier))}")
+        elif role in DEPARTMENT_ROLES and not dept:
+            problems.append(f"role {role} is held per department: write {role}:DEPT, e.g. {role}:MZ")
+        out.append((role, dept))
+    if not out:
+        problems.append("give at least one role")
+    if problems:
+        raise ValidationError("角色设置有误 / wrong roles", details=problems)
+    return out
+
+
+def add_user(conn, tier, username, display_name, password, role_specs, actor="cli"):
+    """Create a staff account; returns its id."""
+    username = (username or "").strip()
+    if not username or not username.replace("_", "").replace(".", "").isalnum() or len(username) > 40:
+        raise ValidationError("用户名只能由字母、数字、下划线和点组成 / username: letters, digits, _ and .")
+    check_password_rules(password)
+    roles = parse_roles(role_specs, tier)
+    if users.by_username(conn, username):
+        raise Conflict(f"用户 {username} 已存在 / user exists", fix="choose another username or reset-password")
+    with transaction(conn):
+        uid = users.create(conn, username, display_name or username, _hasher.hash(password), roles)
+        audit.record(conn, actor, "user.created", username, {"roles": [f"{r}:{d}" if d else r for r, d in roles]})
+    return uid
+
+
+def _now():
+    return datetime.now(timezone.utc)
+
+
+def authenticate(conn, username, password, attempts=5, lock_minutes=5, ip="", now=None):
+    """The user dict for good credentials; AuthRequired or LockedOut otherwise. Every try is audited."""
+    now = now or _now()
+    with transaction(conn):
+        user = users.by_username(conn, (username or "").strip())
+        if user is None:
+            try:
+                _hasher.verify(_DUMMY_HASH, password or "")
+            except VerificationError:
+                pass
+            audit.record(conn, username or "?", "login.failed", username or "", {"why": "unknown user"}, ip)
+            raise AuthRequired("用户名或密码不正确 / wrong username or password", fix="check both and try again")
+        if user["locked_until"] and datetime.fromisoformat(user["locked_until"]) > now:
+            audit.record(conn, username, "login.refused", username, {"why": "locked"}, ip)
+            raise LockedOut(f"连续输错 {attempts} 次，账号已锁定，请 {lock_minutes} 分钟后再试 / account locked",
+                            fix=f"wait {lock_minutes} minutes, or ask an administrator to reset the password")
+        if user["locked_until"]:
+            users.clear_failures(conn, user["id"])
+            user["failed_logins"] = 0
+        if user["disabled"]:
+            audit.record(conn, username, "login.refused", username, {"why": "disabled"}, ip)
+            raise AuthRequired("此账号已停用 / this account is disabled", fix="ask an administrator")
+        try:
+            _hasher.verify(user["password_hash"], password or "")
+        except (VerificationError, InvalidHashError):
+            locks = user["failed_logins"] + 1 >= attempts
+            until = (now + timedelta(minutes=lock_minutes)).isoformat() if locks else None
+            users.record_failure(conn, user["id"], until)
+            audit.record(conn, username, "login.failed", username, {"why": "password", "locked": locks}, ip)
+            raise AuthRequired("用户名或密码不正确 / wrong username or password",
+                               fix="check both and try again") from None
+        users.clear_failures(conn, user["id"])
+        if _hasher.check_needs_rehash(user["password_hash"]):
+            users.set_password(conn, user["id"], _hasher.hash(password), bool(user["must_change_password"]))
+        audit.record(conn, username, "login.ok", username, {}, ip)
+    return user
+
+
+def reset_password(conn, username, password, actor="cli"):
+    """Set a new password, unlock the account and end its sessions."""
+    check_password_rules(password)
+    user = users.by_username(conn, username)
+    if not user:
+        raise NotFound(f"没有用户 {username} / no such user", fix="`sanji users list` shows them")
+    with transaction(conn):
+        users.set_password(conn, user["id"], _hasher.hash(password))
+        session_store.delete_for_user(conn, user["id"])
+        audit.record(conn, actor, "user.password_reset", username)
+
+
+def set_disabled(conn, username, disabled=True, actor="cli"):
+    """Disable (ending its sessions) or re-enable an account."""
+    user = users.by_username(conn, username)
+    if not user:
+        raise NotFound(f"没有用户 {username} / no such user", fix="`sanji users list` shows them")
+    with transaction(conn):
+        users.set_disabled(conn, user["id"], disabled)
+        if disabled:
+            session_store.delete_for_user(conn, user["id"])
+        audit.record(conn, actor, "user.disabled" if disabled else "user.enabled", username)

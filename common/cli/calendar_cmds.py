@@ -1,0 +1,90 @@
+"""sanji calendar show / add-holiday / add-workday / remove / publish."""
+from datetime import date, timedelta
+
+import click
+
+from ..errors import ValidationError
+from .options import data_option, open_for_cli
+
+
+def register(cli):
+    cli.add_command(calendar)
+
+
+def _day(value):
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValidationError(f"{value!r} 不是日期 / not a date", fix="write dates as YYYY-MM-DD, e.g. 2027-10-01") from None
+
+
+@click.group()
+def calendar():
+    """The working-day calendar: holidays and make-up workdays (调休)."""
+
+
+@calendar.command("show")
+@click.argument("year", type=click.IntRange(2000, 2100))
+@data_option
+def show(year, data_dir):
+    """List YEAR's holidays and make-up workdays and its working-day count."""
+    from ..store import calendar as store
+    _, conn = open_for_cli(data_dir)
+    cal = store.load(conn)
+    status = "已公布 published" if store.is_published(conn, year) else "暂定 provisional (weekends only)"
+    total = sum(cal.is_workday(date(year, 1, 1) + timedelta(days=i)) for i in range(366 if year % 4 == 0 else 365))
+    click.echo(f"{year}: {status}; {total} working days")
+    for row in store.days_of_year(conn, year):
+        kind = "休 holiday" if row["kind"] == "holiday" else "班 workday"
+        click.echo(f"  {row['day']}  {kind}  {row['name']}  ({row['source']})")
+
+
+@calendar.command("add-holiday")
+@click.argument("day")
+@click.option("--name", default="", help="e.g. 国庆节")
+@data_option
+def add_holiday(day, name, data_dir):
+    """Make DAY (YYYY-MM-DD) a holiday."""
+    from ..store import audit, calendar as store
+    _, conn = open_for_cli(data_dir)
+    store.set_day(conn, _day(day), "holiday", name)
+    audit.record(conn, "cli", "calendar.holiday", day, {"name": name})
+    click.echo(f"{day} 设为休息日 / is now a holiday")
+
+
+@calendar.command("add-workday")
+@click.argument("day")
+@click.option("--name", default="", help="e.g. 国庆节调休")
+@data_option
+def add_workday(day, name, data_dir):
+    """Make DAY (YYYY-MM-DD) a working day (调休上班)."""
+    from ..store import audit, calendar as store
+    _, conn = open_for_cli(data_dir)
+    store.set_day(conn, _day(day), "workday", name)
+    audit.record(conn, "cli", "calendar.workday", day, {"name": name})
+    click.echo(f"{day} 设为工作日 / is now a working day")
+
+
+@calendar.command("remove")
+@click.argument("day")
+@data_option
+def remove(day, data_dir):
+    """Drop DAY's exception, so the Monday–Friday rule applies."""
+    from ..store import audit, calendar as store
+    _, conn = open_for_cli(data_dir)
+    store.clear_day(conn, _day(day))
+    audit.record(conn, "cli", "calendar.cleared", day)
+    click.echo(f"{day} 恢复按星期计算 / follows the weekday rule again")
+
+
+@calendar.command("publish")
+@click.argument("year", type=click.IntRange(2000, 2100))
+@click.option("--undo", is_flag=True, help="mark the year provisional again")
+@data_option
+def publish(year, undo, data_dir):
+    """Mark YEAR's schedule as published once its holidays are entered."""
+    from ..store import audit, calendar as store
+    _, conn = open_for_cli(data_dir)
+    store.set_published(conn, year, not undo)
+    audit.record(conn, "cli", "calendar.published", str(year), {"published": not undo})
+    click.echo(f"{year}: {'provisional' if undo else 'published'}")

@@ -1,0 +1,89 @@
+"""sanji init / serve / config / audit verify."""
+import json
+
+import click
+
+from .. import config as config_mod
+from ..errors import ValidationError
+from .options import data_option, open_for_cli
+
+
+def register(cli):
+    cli.add_command(init)
+    cli.add_command(serve)
+    cli.add_command(show_config)
+    cli.add_command(audit)
+
+
+@click.command()
+@click.argument("tier", type=click.Choice(config_mod.TIERS))
+@click.option("--name", required=True, help="display name, e.g. 凤县政务服务中心")
+@click.option("--code", required=True, help="division code: 6 digits county, 9 township, 12 village")
+@click.option("--data", "data_dir", required=True, type=click.Path(file_okay=False), help="new data folder")
+@click.option("--parent", default="", help="parent's sync endpoint tcp://HOST:PORT (township, village)")
+@click.option("--web-port", type=click.IntRange(0, 65535), default=8000, show_default=True)
+@click.option("--sync-port", type=click.IntRange(0, 65535), default=0, show_default=True,
+              help="port for child links (county, township); 0: none")
+@click.option("--admin-password", envvar="SANJI_ADMIN_PASSWORD", default=None,
+              help="password of the first admin account (default: generated and printed once)")
+@click.option("--catalog", "catalog_file", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="catalog YAML to start with (default: the shipped county catalog)")
+def init(tier, name, code, data_dir, parent, web_port, sync_port, admin_password, catalog_file):
+    """Create a node's data folder: config, database, keys, calendar, catalog and an admin account."""
+    from ..domain.nodes import parent_of
+    from ..node import init_node
+    if tier != "county" and parent and code and parent_of(code) is None:
+        raise ValidationError(f"区划代码 {code} 不是 {tier} 级代码", fix="9 digits for a township, 12 for a village")
+    cfg, password = init_node(data_dir, tier, name, code, parent,
+                              {"web_port": web_port, "sync_port": sync_port}, admin_password, catalog_file)
+    click.echo(f"已创建{tier}节点 {name} ({code}) 于 {cfg.data_dir}")
+    click.echo(f"  public key: {cfg.keys_dir / 'node.key'}")
+    if not admin_password:
+        click.echo(f"  管理员 admin 的初始密码 / initial admin password: {password}")
+    click.echo(f"  start it: sanji serve --data {data_dir}")
+
+
+@click.command()
+@data_option
+@click.option("--port", type=click.IntRange(0, 65535), default=None, help="override web_port")
+def serve(data_dir, port):
+    """Run the node (web UI and JSON API) until Ctrl-C or SIGTERM."""
+    from ..runtime import serve as run
+    from ..tiers import load_tier
+    overrides = {"web_port": port} if port is not None else None
+    cfg = config_mod.load(data_dir, overrides=overrides)
+    run(cfg, load_tier(cfg["tier"]), ready=lambda url: click.echo(f"serving {cfg['tier']} {cfg['code']} at {url}"))
+
+
+@click.command("config")
+@click.option("--data", "data_dir", default=None, envvar="SANJI_DATA", help="show this node's values too")
+@click.option("--json", "as_json", is_flag=True)
+def show_config(data_dir, as_json):
+    """List every setting with its default (and this node's value)."""
+    values = dict(config_mod.load(data_dir)) if data_dir else {}
+    rows = [{"key": s.key, "default": s.default, "value": values.get(s.key, s.default), "help": s.help}
+            for s in config_mod.DEFAULTS]
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for r in rows:
+        click.echo(f"{r['key']:<24} {r['value']!s:<24} {r['help']}")
+
+
+@click.group()
+def audit():
+    """The append-only audit trail."""
+
+
+@audit.command("verify")
+@data_option
+def audit_verify(data_dir):
+    """Check the audit hash chain; names the first broken record."""
+    from ..store import audit as audit_store
+    _, conn = open_for_cli(data_dir)
+    ok, count, problem = audit_store.verify(conn)
+    if ok:
+        click.echo(f"审计链完整 / audit chain intact: {count} records")
+        return
+    click.echo(f"审计链被破坏 / audit chain broken after {count} records: {problem}", err=True)
+    raise SystemExit(7)

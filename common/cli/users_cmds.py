@@ -1,0 +1,85 @@
+"""sanji users add / list / disable / enable / reset-password."""
+import json
+
+import click
+
+from .options import data_option, open_for_cli
+
+password_option = click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
+                               envvar="SANJI_NEW_PASSWORD", help="prompted for when not given (or SANJI_NEW_PASSWORD)")
+
+
+def register(cli):
+    cli.add_command(users)
+
+
+@click.group()
+def users():
+    """Staff accounts and roles."""
+
+
+@users.command("add")
+@click.argument("username")
+@click.option("--role", "role_specs", multiple=True, required=True,
+              help="role, repeatable; department roles as county_approver:MZ")
+@click.option("--name", "display_name", default="", help="display name, e.g. 王芳")
+@password_option
+@data_option
+def add(username, role_specs, display_name, password, data_dir):
+    """Create a staff account."""
+    from .. import accounts
+    cfg, conn = open_for_cli(data_dir)
+    accounts.add_user(conn, cfg["tier"], username, display_name, password, role_specs)
+    click.echo(f"已创建用户 {username} / user created")
+
+
+@users.command("list")
+@data_option
+@click.option("--json", "as_json", is_flag=True)
+def list_cmd(data_dir, as_json):
+    """List accounts with roles and lock state."""
+    from ..store import users as store
+    _, conn = open_for_cli(data_dir)
+    rows = [{"username": u["username"], "name": u["display_name"], "disabled": bool(u["disabled"]),
+             "locked_until": u["locked_until"], "roles": [f"{r}:{d}" if d else r for r, d in u["roles"]]}
+            for u in store.all_users(conn)]
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for r in rows:
+        flags = " [停用 disabled]" if r["disabled"] else (" [锁定 locked]" if r["locked_until"] else "")
+        click.echo(f"{r['username']:<16} {r['name']:<10} {', '.join(r['roles'])}{flags}")
+
+
+@users.command("disable")
+@click.argument("username")
+@data_option
+def disable(username, data_dir):
+    """Disable an account and end its sessions."""
+    from .. import accounts
+    _, conn = open_for_cli(data_dir)
+    accounts.set_disabled(conn, username, True)
+    click.echo(f"已停用 {username} / disabled")
+
+
+@users.command("enable")
+@click.argument("username")
+@data_option
+def enable(username, data_dir):
+    """Re-enable a disabled account."""
+    from .. import accounts
+    _, conn = open_for_cli(data_dir)
+    accounts.set_disabled(conn, username, False)
+    click.echo(f"已启用 {username} / enabled")
+
+
+@users.command("reset-password")
+@click.argument("username")
+@password_option
+@data_option
+def reset_password(username, password, data_dir):
+    """Set a new password; unlocks the account and ends its sessions."""
+    from .. import accounts
+    _, conn = open_for_cli(data_dir)
+    accounts.reset_password(conn, username, password)
+    click.echo(f"已重置 {username} 的密码 / password reset")

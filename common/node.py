@@ -1,0 +1,98 @@
+"""Opening a node's data folder: its config, its tier, its migrated database, its clock."""
+import secrets
+from pathlib import Path
+
+from . import config as config_mod
+from .errors import ConfigError
+from .hlc import Clock
+from .store import db, meta
+from .store.migrations import COMMON
+from .tiers import load_tier
+
+
+def migrations_for(tier):
+    """COMMON then the tier's own migrations."""
+    return COMMON + list(tier.migrations)
+
+
+def open_db(cfg, tier=None):
+    """A connection to the node's database, migrated to this version."""
+    tier = tier or load_tier(cfg["tier"])
+    conn = db.connect(cfg.db_path)
+    db.migrate(conn, migrations_for(tier))
+    return conn
+
+
+def open_node(data_dir, overrides=None):
+    """(config, connection) for the node in DATA_DIR."""
+    cfg = config_mod.load(data_dir, overrides=overrides)
+    return cfg, open_db(cfg)
+
+
+def clock_for(conn, node_code):
+    """The node's HLC, resumed after the newest event it holds so time never runs backwards."""
+    row = conn.execute("SELECT MAX(hlc) FROM events WHERE origin = ?", (node_code,)).fetchone()
+    return Clock(node_code, last=row[0])
+
+
+def init_identity(conn, cfg):
+    """Record the node's identity and a fresh epoch in meta (called once by `sanji init`)."""
+    existing = meta.get(conn, "node_code")
+    if existing and existing != cfg["code"]:
+        raise ConfigError(f"数据库属于节点 {existing}，配置却是 {cfg['code']} / the database belongs to another node",
+                          fix="use the data folder that belongs to this node")
+    with db.transaction(conn):
+        meta.put(conn, "node_code", cfg["code"])
+        meta.put(conn, "tier", cfg["tier"])
+        meta.put(conn, "name", cfg["name"])
+        if not meta.get(conn, "epoch"):
+            meta.put(conn, "epoch", secrets.token_hex(8))
+        if not meta.get(conn, "secret_key"):
+            meta.put(conn, "secret_key", secrets.token_hex(32))
+
+
+def make_keys(keys_dir):
+    """The node's CurveZMQ key pair (node.key / node.key_secret), made with pyzmq's zmq.auth."""
+    import zmq.auth
+
+    keys_dir = Path(keys_dir)
+    keys_dir.mkdir(parents=True, exist_ok=True)
+    public, secret = zmq.auth.create_certificates(str(keys_dir), "node")
+    Path(secret).chmod(0o600)
+    return Path(public), Path(secret)
+
+
+def init_node(data_dir, tier_name, name, code, parent="", settings=None, admin_password=None, catalog_file=None):
+    """Create a node's data folder: config, migrated database, identity, calendar, catalog, keys, admin.
+
+    Returns (config, admin password). Refuses a folder that already holds a node.
+    """
+    from . import accounts
+    from .domain import catalog as catalog_model
+    from .store import calendar as cal_store
+    from .store import catalog as catalog_store
+
+    data_dir = Path(data_dir)
+    if (data_dir / config_mod.CONFIG_FILE).exists():
+        raise ConfigError(f"{data_dir} 已经是一个节点的数据目录 / already holds a node",
+                          fix="choose an empty folder, or remove this one if you mean to start over")
+    values = dict(settings or {}, tier=tier_name, name=name, code=code, parent=parent or "")
+    config_mod.validate({**{s.key: s.default for s in config_mod.DEFAULTS}, **values})
+    data_dir.mkdir(parents=True, exist_ok=True)
+    config_mod.write(data_dir, values)
+    cfg = config_mod.load(data_dir, environ={})
+    conn = open_db(cfg)
+    try:
+        init_identity(conn, cfg)
+        cal_store.seed_from_package(conn)
+        path = Path(catalog_file) if catalog_file else SHIPPED_CATALOG
+        catalog_store.import_catalog(conn, catalog_model.load_yaml(path.read_text(encoding="utf-8")), path.name)
+        password = admin_password or secrets.token_urlsafe(12)
+        accounts.add_user(conn, tier_name, "admin", "系统管理员", password, ["admin"], actor="init")
+    finally:
+        conn.close()
+    make_keys(cfg.keys_dir)
+    return cfg, password
+
+
+SHIPPED_CATALOG = Path(__file__).parent / "data" / "county_catalog.yaml"

@@ -1,0 +1,62 @@
+"""SQL for staff accounts and their roles."""
+from .db import now_iso, transaction
+
+
+def create(conn, username, display_name, password_hash, roles):
+    """Insert a user with ROLES [(role, department)]; returns the new id."""
+    with transaction(conn):
+        cur = conn.execute("INSERT INTO users (username, display_name, password_hash, created_at) VALUES (?, ?, ?, ?)",
+                           (username, display_name, password_hash, now_iso()))
+        uid = cur.lastrowid
+        conn.executemany("INSERT INTO user_roles (user_id, role, department) VALUES (?, ?, ?)",
+                         [(uid, role, dept or "") for role, dept in roles])
+    return uid
+
+
+def by_username(conn, username):
+    """The user row for USERNAME (case-insensitive) as a dict, or None."""
+    row = conn.execute("SELECT * FROM users WHERE username = ?", (username,)).fetchone()
+    return _with_roles(conn, row)
+
+
+def by_id(conn, uid):
+    """The user row for UID as a dict, or None."""
+    row = conn.execute("SELECT * FROM users WHERE id = ?", (uid,)).fetchone()
+    return _with_roles(conn, row)
+
+
+def _with_roles(conn, row):
+    if row is None:
+        return None
+    user = dict(row)
+    user["roles"] = [(r["role"], r["department"]) for r in
+                     conn.execute("SELECT role, department FROM user_roles WHERE user_id = ? ORDER BY role, department",
+                                  (user["id"],))]
+    return user
+
+
+def all_users(conn):
+    """Every user with roles, by username."""
+    return [_with_roles(conn, r) for r in conn.execute("SELECT * FROM users ORDER BY username")]
+
+
+def set_disabled(conn, uid, disabled):
+    """Disable or re-enable an account."""
+    conn.execute("UPDATE users SET disabled = ? WHERE id = ?", (int(disabled), uid))
+
+
+def set_password(conn, uid, password_hash, must_change=False):
+    """Replace the password hash and clear any lock."""
+    conn.execute("UPDATE users SET password_hash = ?, failed_logins = 0, locked_until = NULL,"
+                 " must_change_password = ? WHERE id = ?", (password_hash, int(must_change), uid))
+
+
+def record_failure(conn, uid, locked_until):
+    """Count one failed login; LOCKED_UNTIL (ISO) when this failure locks the account."""
+    conn.execute("UPDATE users SET failed_logins = failed_logins + 1, locked_until = COALESCE(?, locked_until)"
+                 " WHERE id = ?", (locked_until, uid))
+
+
+def clear_failures(conn, uid):
+    """Reset the failure count after a good login or an expired lock."""
+    conn.execute("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = ?", (uid,))

@@ -1,0 +1,28 @@
+"""How tiers register with the shared runner and CLI, without common/ importing any tier.
+
+Each tier package declares a `Tier` in setup.py's `sanji.tiers` entry point group.
+"""
+from dataclasses import dataclass, field
+from importlib.metadata import entry_points
+from typing import Callable
+
+from .errors import ConfigError
+
+
+@dataclass(frozen=True)
+class Tier:
+    """What a tier gives the runner: its app factory, extra migrations and periodic jobs."""
+
+    name: str
+    create_app: Callable
+    migrations: list = field(default_factory=list)
+    jobs: list = field(default_factory=list)
+
+
+def load_tier(name):
+    """The registered Tier called NAME."""
+    for ep in entry_points(group="sanji.tiers"):
+        if ep.name == name:
+            return ep.load()
+    raise ConfigError(f"没有名为 {name!r} 的层级 / no tier called {name!r}",
+                      fix="tier is county, township or village; reinstall sanji (pip install -e .) if all are missing")

@@ -1,0 +1,70 @@
+"""Who may call which view. Deny by default: a view without a declaration refuses everyone.
+
+Decorate every view with `public`, `authenticated` or `roles(...)`; `csrf_exempt` is for
+machine endpoints that take no cookie.
+"""
+from flask import current_app, g, redirect, request, url_for
+
+from ..errors import AuthRequired, Forbidden
+
+PUBLIC = "public"
+AUTHENTICATED = "authenticated"
+
+
+def public(view):
+    """Anyone, signed in or not."""
+    view._sanji_access = PUBLIC
+    return view
+
+
+def authenticated(view):
+    """Any signed-in staff member."""
+    view._sanji_access = AUTHENTICATED
+    return view
+
+
+def roles(*names):
+    """Signed-in staff holding at least one of NAMES."""
+    def decorate(view):
+        view._sanji_access = frozenset(names)
+        return view
+    return decorate
+
+
+def csrf_exempt(view):
+    """No CSRF token needed (the view takes no cookie-authenticated state change)."""
+    view._sanji_csrf_exempt = True
+    return view
+
+
+def rule_of(endpoint):
+    """The access rule declared on ENDPOINT's view (None when undeclared)."""
+    if endpoint == "static":
+        return PUBLIC
+    view = current_app.view_functions.get(endpoint)
+    return getattr(view, "_sanji_access", None)
+
+
+def user_has(user, allowed):
+    """True when USER holds one of ALLOWED roles."""
+    return bool(user) and any(role in allowed for role, _ in user["roles"])
+
+
+def enforce():
+    """before_request hook: refuse anonymous and wrong-role requests to non-public views."""
+    if request.endpoint is None:
+        return None  # 404/405 are answered by Flask
+    rule = rule_of(request.endpoint)
+    if rule == PUBLIC:
+        return None
+    if rule is None:
+        current_app.logger.error("view %s declares no access rule; refusing", request.endpoint)
+        raise Forbidden("此页面未声明访问权限，已拒绝 / this page declares no access rule", fix="report this to the developers")
+    if not g.user:
+        if not request.path.startswith("/api/") and request.method == "GET":
+            return redirect(url_for("base.login", next=request.full_path.rstrip("?")))
+        raise AuthRequired("请先登录 / please sign in", fix="sign in with a staff account")
+    if rule != AUTHENTICATED and not user_has(g.user, rule):
+        raise Forbidden("您的角色无权使用此功能 / your role does not allow this",
+                        fix=f"needs one of: {', '.join(sorted(rule))}")
+    return None

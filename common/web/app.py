@@ -1,0 +1,151 @@
+"""build_app: the Flask app every tier starts from — sessions, access rules, CSRF, errors, i18n."""
+import hmac
+import logging
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+from flask import Flask, g, jsonify, render_template, request, session
+
+from .. import __version__, config as config_mod, i18n
+from ..errors import CsrfFailed, SanjiError, describe, http_status
+from ..node import open_db
+from ..store import db, meta
+from ..store import users
+from . import access
+from .sessions import ServerSessionInterface
+
+HERE = Path(__file__).parent
+UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def get_db():
+    """This request's connection to the node database (opened on first use, closed at teardown)."""
+    if "db" not in g:
+        from flask import current_app
+        g.db = db.connect(current_app.config["SANJI"].db_path)
+    return g.db
+
+
+def lang():
+    """The language of this request: ?lang=, then the session, then the node default."""
+    from flask import current_app
+    chosen = request.args.get("lang") or session.get("lang")
+    return chosen if chosen in i18n.LANGUAGES else current_app.config["SANJI"]["language"]
+
+
+def csrf_token():
+    """This session's CSRF token (made on first use)."""
+    if "csrf" not in session:
+        session["csrf"] = secrets.token_urlsafe(32)
+    return session["csrf"]
+
+
+def _check_csrf():
+    if request.method not in UNSAFE or request.endpoint is None:
+        return
+    from flask import current_app
+    view = current_app.view_functions.get(request.endpoint)
+    if getattr(view, "_sanji_csrf_exempt", False):
+        return
+    sent = request.headers.get("X-CSRF-Token") or request.form.get("csrf_token", "")
+    expected = session.get("csrf", "")
+    if not expected or not hmac.compare_digest(str(sent), expected):
+        raise CsrfFailed("表单已过期或来源不明，请刷新页面后重试 / the form expired or did not come from this site",
+                         fix="reload the page and submit again")
+
+
+def _load_user():
+    g.user = None
+    uid = session.get("uid")
+    if uid is not None:
+        user = users.by_id(get_db(), uid)
+        if user and not user["disabled"]:
+            g.user = user
+        else:
+            session.revoke()
+
+
+def _wants_json():
+    return request.path.startswith("/api/") or request.path == "/healthz" or \
+        request.accept_mimetypes.best == "application/json"
+
+
+def _handle_error(exc):
+    status = http_status(exc)
+    if status >= 500:
+        logging.getLogger("sanji.web").exception("error answering %s %s", request.method, request.path)
+    if not isinstance(exc, SanjiError):
+        exc = SanjiError("服务器内部错误，请稍后重试 / internal error", fix="try again; if it persists, tell the administrator")
+    if _wants_json():
+        return jsonify(exc.to_dict()), status
+    return render_template("error.html", error=exc, text=describe(exc)), status
+
+
+def _security_headers(response):
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault(
+        "Content-Security-Policy",
+        "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; object-src 'none'; "
+        "frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
+    if request.endpoint != "static":
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def build_app(cfg, tier, template_folder=None):
+    """A Flask app for the node described by CFG (a Config or a data folder) and TIER (a Tier)."""
+    if not isinstance(cfg, config_mod.Config):
+        cfg = config_mod.load(cfg)
+    conn = open_db(cfg, tier)  # migrate once, at start-up, not per request
+    secret = meta.get(conn, "secret_key") or secrets.token_hex(32)
+    node_name = meta.get(conn, "name", cfg["name"])
+    conn.close()
+    app = Flask(tier.name, template_folder=str(HERE / "templates"), static_folder=str(HERE / "static"))
+    if template_folder:
+        from jinja2 import ChoiceLoader, FileSystemLoader
+        app.jinja_loader = ChoiceLoader([FileSystemLoader(str(template_folder)), app.jinja_loader])
+    app.config.update(SANJI=cfg, SANJI_TIER=tier.name, SECRET_KEY=secret, MAX_CONTENT_LENGTH=32 * 1024 * 1024,
+                      JSON_AS_ASCII=False)
+    app.json.ensure_ascii = False
+    app.session_interface = ServerSessionInterface(
+        get_db, timedelta(minutes=cfg["session_idle_minutes"]), timedelta(hours=cfg["session_absolute_hours"]),
+        cfg["secure_cookies"])
+
+    @app.before_request
+    def _before():
+        _load_user()
+        redirect_or_none = access.enforce()
+        if redirect_or_none is not None:
+            return redirect_or_none
+        _check_csrf()
+        return None
+
+    @app.teardown_appcontext
+    def _close(_exc):
+        conn = g.pop("db", None)
+        if conn is not None:
+            conn.close()
+
+    @app.context_processor
+    def _globals():
+        current = lang()
+        return {"_": lambda key, **kw: i18n.translate(key, current, **kw), "lang": current,
+                "csrf_token": csrf_token, "node": {"name": node_name, "code": cfg["code"], "tier": tier.name},
+                "user": g.get("user"), "version": __version__}
+
+    app.register_error_handler(Exception, _handle_error)
+    from werkzeug.exceptions import HTTPException
+
+    @app.errorhandler(HTTPException)
+    def _http(exc):
+        if _wants_json():
+            return jsonify({"error": exc.name.lower().replace(" ", "_"), "message": exc.description}), exc.code
+        return render_template("error.html", error=SanjiError(exc.description), text=exc.description), exc.code
+
+    app.after_request(_security_headers)
+    from .views import bp
+    app.register_blueprint(bp)
+    return app

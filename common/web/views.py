@@ -1,0 +1,122 @@
+"""Views every node has: health, OpenAPI, sign-in/out, language switch, catalog API, audit page."""
+import secrets
+from urllib.parse import urlparse
+
+from flask import Blueprint, current_app, g, jsonify, redirect, render_template, request, session, url_for
+
+from .. import __version__, accounts
+from ..errors import SanjiError, describe
+from ..store import audit, catalog
+from ..store import meta
+from .access import authenticated, public, roles
+from .app import get_db, lang
+from .openapi import api, build_spec
+
+bp = Blueprint("base", __name__)
+
+
+@bp.get("/healthz")
+@public
+@api("Node health: identity, version and whether the database answers", tag="node")
+def healthz():
+    cfg = current_app.config["SANJI"]
+    body = {"node": cfg["code"], "name": cfg["name"], "tier": cfg["tier"], "version": __version__}
+    try:
+        conn = get_db()
+        conn.execute("SELECT 1 FROM meta LIMIT 1").fetchall()
+        body.update(database="ok", catalog_version=catalog.current_version(conn), epoch=meta.get(conn, "epoch"))
+        return jsonify(body)
+    except Exception as exc:  # the health check reports; it must not raise
+        body.update(database=f"error: {exc}")
+        return jsonify(body), 503
+
+
+@bp.get("/api/v1/openapi.json")
+@public
+@api("This OpenAPI document", tag="node")
+def openapi():
+    return jsonify(build_spec(f"sanji {current_app.config['SANJI_TIER']} node API"))
+
+
+@bp.get("/api/v1/me")
+@authenticated
+@api("The signed-in staff member, roles and CSRF token for API calls", tag="auth")
+def me():
+    from .app import csrf_token
+    u = g.user
+    return jsonify({"username": u["username"], "display_name": u["display_name"],
+                    "roles": [{"role": r, "department": d} for r, d in u["roles"]], "csrf_token": csrf_token()})
+
+
+@bp.get("/api/v1/catalog")
+@public
+@api("The current service catalog (all items)", tag="catalog")
+def catalog_list():
+    conn = get_db()
+    return jsonify({"version": catalog.current_version(conn), "departments": catalog.departments(conn),
+                    "items": catalog.items(conn, department=request.args.get("department"))})
+
+
+@bp.get("/api/v1/catalog/<code>")
+@public
+@api("One catalog item: materials, form fields, fees, time limits, flow", tag="catalog")
+def catalog_item(code):
+    return jsonify(catalog.item(get_db(), code))
+
+
+def _safe_next(target):
+    parsed = urlparse(target or "")
+    if target and target.startswith("/") and not target.startswith("//") and not parsed.netloc:
+        return target
+    return url_for("tier.home")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+def login():
+    error = None
+    if request.method == "POST":
+        cfg = current_app.config["SANJI"]
+        try:
+            user = accounts.authenticate(get_db(), request.form.get("username", ""), request.form.get("password", ""),
+                                         cfg["lockout_attempts"], cfg["lockout_minutes"], request.remote_addr or "")
+        except SanjiError as exc:
+            error = exc
+        else:
+            keep_lang = session.get("lang")
+            session.clear()
+            session.regenerate()
+            session.update(uid=user["id"], csrf=secrets.token_urlsafe(32))
+            if keep_lang:
+                session["lang"] = keep_lang
+            return redirect(_safe_next(request.args.get("next")))
+    status = 200 if error is None else error.http_status
+    return render_template("login.html", error=error, error_text=describe(error) if error else "",
+                           username=request.form.get("username", "")), status
+
+
+@bp.post("/logout")
+@public
+def logout():
+    if g.user:
+        audit.record(get_db(), g.user["username"], "logout", g.user["username"], {}, request.remote_addr or "")
+    session.revoke()
+    return redirect(url_for("base.login", done=1))
+
+
+@bp.get("/lang/<code>")
+@public
+def set_language(code):
+    if code in ("zh", "en"):
+        session["lang"] = code
+    return redirect(_safe_next(request.args.get("next")))
+
+
+@bp.get("/admin/audit")
+@roles("admin", "supervisor")
+def audit_page():
+    conn = get_db()
+    ok, count, problem = audit.verify(conn)
+    audit.record(conn, g.user["username"], "audit.viewed", "audit_log", {}, request.remote_addr or "")
+    return render_template("audit.html", rows=audit.recent(conn, 200), ok=ok, count=count, problem=problem,
+                           lang=lang())

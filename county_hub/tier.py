@@ -1,0 +1,6 @@
+"""Registration of the county tier with sanji's runner and CLI (entry point sanji.tiers)."""
+from common.tiers import Tier
+
+from .app import create_app
+
+TIER = Tier(name="county", create_app=create_app)

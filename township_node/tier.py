@@ -1,0 +1,6 @@
+"""Registration of the township tier with sanji's runner and CLI (entry point sanji.tiers)."""
+from common.tiers import Tier
+
+from .app import create_app
+
+TIER = Tier(name="township", create_app=create_app)

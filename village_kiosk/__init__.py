@@ -1,0 +1,1 @@
+"""Village kiosk (村级为民服务室): villagers apply here, online or not."""

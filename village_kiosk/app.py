@@ -1,0 +1,21 @@
+"""The village node's Flask app factory."""
+from flask import Blueprint
+
+from common.web import build_app, public
+from common.web.home import render_home
+
+bp = Blueprint("tier", __name__)
+
+
+@bp.get("/")
+@public
+def home():
+    return render_home()
+
+
+def create_app(config):
+    """The village node's web app for CONFIG (a Config or a data folder path)."""
+    from .tier import TIER
+    app = build_app(config, TIER)
+    app.register_blueprint(bp)
+    return app
