@@ -60,41 +60,51 @@ def _now():
 
 
 def authenticate(conn, username, password, attempts=5, lock_minutes=5, ip="", now=None):
-    """The user dict for good credentials; AuthRequired or LockedOut otherwise. Every try is audited."""
+    """The user dict for good credentials; AuthRequired or LockedOut otherwise. Every try is audited.
+
+    The failure count and the audit row are committed before the refusal is raised.
+    """
     now = now or _now()
     with transaction(conn):
-        user = users.by_username(conn, (username or "").strip())
-        if user is None:
-            try:
-                _hasher.verify(_DUMMY_HASH, password or "")
-            except VerificationError:
-                pass
-            audit.record(conn, username or "?", "login.failed", username or "", {"why": "unknown user"}, ip)
-            raise AuthRequired("用户名或密码不正确 / wrong username or password", fix="check both and try again")
-        if user["locked_until"] and datetime.fromisoformat(user["locked_until"]) > now:
-            audit.record(conn, username, "login.refused", username, {"why": "locked"}, ip)
-            raise LockedOut(f"连续输错 {attempts} 次，账号已锁定，请 {lock_minutes} 分钟后再试 / account locked",
-                            fix=f"wait {lock_minutes} minutes, or ask an administrator to reset the password")
-        if user["locked_until"]:
-            users.clear_failures(conn, user["id"])
-            user["failed_logins"] = 0
-        if user["disabled"]:
-            audit.record(conn, username, "login.refused", username, {"why": "disabled"}, ip)
-            raise AuthRequired("此账号已停用 / this account is disabled", fix="ask an administrator")
-        try:
-            _hasher.verify(user["password_hash"], password or "")
-        except (VerificationError, InvalidHashError):
-            locks = user["failed_logins"] + 1 >= attempts
-            until = (now + timedelta(minutes=lock_minutes)).isoformat() if locks else None
-            users.record_failure(conn, user["id"], until)
-            audit.record(conn, username, "login.failed", username, {"why": "password", "locked": locks}, ip)
-            raise AuthRequired("用户名或密码不正确 / wrong username or password",
-                               fix="check both and try again") from None
-        users.clear_failures(conn, user["id"])
-        if _hasher.check_needs_rehash(user["password_hash"]):
-            users.set_password(conn, user["id"], _hasher.hash(password), bool(user["must_change_password"]))
-        audit.record(conn, username, "login.ok", username, {}, ip)
+        user, refusal = _check_login(conn, (username or "").strip(), password or "", attempts, lock_minutes, ip, now)
+    if refusal:
+        raise refusal
     return user
+
+
+def _check_login(conn, username, password, attempts, lock_minutes, ip, now):
+    wrong = AuthRequired("用户名或密码不正确 / wrong username or password", fix="check both and try again")
+    user = users.by_username(conn, username)
+    if user is None:
+        try:
+            _hasher.verify(_DUMMY_HASH, password)
+        except VerificationError:
+            pass
+        audit.record(conn, username or "?", "login.failed", username, {"why": "unknown user"}, ip)
+        return None, wrong
+    if user["locked_until"] and datetime.fromisoformat(user["locked_until"]) > now:
+        audit.record(conn, username, "login.refused", username, {"why": "locked"}, ip)
+        return None, LockedOut(f"连续输错 {attempts} 次，账号已锁定，请 {lock_minutes} 分钟后再试 / account locked",
+                               fix=f"wait {lock_minutes} minutes, or ask an administrator to reset the password")
+    if user["locked_until"]:
+        users.clear_failures(conn, user["id"])
+        user["failed_logins"] = 0
+    if user["disabled"]:
+        audit.record(conn, username, "login.refused", username, {"why": "disabled"}, ip)
+        return None, AuthRequired("此账号已停用 / this account is disabled", fix="ask an administrator")
+    try:
+        _hasher.verify(user["password_hash"], password)
+    except (VerificationError, InvalidHashError):
+        locks = user["failed_logins"] + 1 >= attempts
+        until = (now + timedelta(minutes=lock_minutes)).isoformat() if locks else None
+        users.record_failure(conn, user["id"], until)
+        audit.record(conn, username, "login.failed", username, {"why": "password", "locked": locks}, ip)
+        return None, wrong
+    users.clear_failures(conn, user["id"])
+    if _hasher.check_needs_rehash(user["password_hash"]):
+        users.set_password(conn, user["id"], _hasher.hash(password), bool(user["must_change_password"]))
+    audit.record(conn, username, "login.ok", username, {}, ip)
+    return user, None
 
 
 def reset_password(conn, username, password, actor="cli"):

@@ -8,13 +8,38 @@ import signal
 import threading
 from pathlib import Path
 
-from waitress import create_server
+from waitress import create_server, wasyncore
 
 log = logging.getLogger("sanji.runtime")
+LOOP_TIMEOUT = 0.2  # seconds: how quickly a stop request is noticed
 
 
-class _Stop(Exception):
-    pass
+class WebServer:
+    """A waitress server whose loop can be stopped from any thread or a signal handler."""
+
+    def __init__(self, app, host="127.0.0.1", port=0, threads=8):
+        self.server = create_server(app, host=host, port=port, threads=threads, ident="sanji",
+                                    clear_untrusted_proxy_headers=True)
+        self._stop = threading.Event()
+
+    @property
+    def url(self):
+        """The base URL the server really listens on (port 0 resolved)."""
+        return f"http://{self.server.effective_host}:{self.server.effective_port}/"
+
+    def run(self):
+        """Serve until `stop()`; then close every connection and the worker threads."""
+        try:
+            while not self._stop.is_set():
+                wasyncore.loop(timeout=LOOP_TIMEOUT, map=self.server._map,
+                               use_poll=self.server.adj.asyncore_use_poll, count=1)
+        finally:
+            wasyncore.close_all(self.server._map)
+            self.server.task_dispatcher.shutdown()
+
+    def stop(self):
+        """Ask the loop to end (safe from signal handlers and other threads)."""
+        self._stop.set()
 
 
 def address_file(cfg):
@@ -24,38 +49,30 @@ def address_file(cfg):
 
 def serve(cfg, tier, components=(), ready=None):
     """Serve CFG's node until SIGINT/SIGTERM; returns when everything has stopped."""
-    app = tier.create_app(cfg)
-    server = create_server(app, host=cfg["web_host"], port=cfg["web_port"], threads=cfg["web_threads"],
-                           ident="sanji", clear_untrusted_proxy_headers=True)
-    host, port = server.effective_host, server.effective_port
-    url = f"http://{host}:{port}/"
+    web = WebServer(tier.create_app(cfg), cfg["web_host"], cfg["web_port"], cfg["web_threads"])
     path = address_file(cfg)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(url + "\n", encoding="utf-8")
+    path.write_text(web.url + "\n", encoding="utf-8")
     started = []
 
     def on_signal(signum, _frame):
         log.info("signal %s: stopping", signum)
-        raise _Stop()
+        web.stop()
 
     main_thread = threading.current_thread() is threading.main_thread()
-    if main_thread:
-        previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)} if main_thread else {}
     try:
         for component in components:
             component.start()
             started.append(component)
-        log.info("%s node %s serving at %s", cfg["tier"], cfg["code"], url)
+        log.info("%s node %s serving at %s", cfg["tier"], cfg["code"], web.url)
         if ready:
-            ready(url)
-        server.run()
-    except (_Stop, KeyboardInterrupt):
-        pass
+            ready(web.url)
+        web.run()
     finally:
-        if main_thread:
-            for s, handler in previous.items():
-                signal.signal(s, handler)
-        server.close()
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+        web.stop()
         for component in reversed(started):
             try:
                 component.stop()

@@ -1,0 +1,128 @@
+from datetime import datetime, timedelta, timezone
+
+import pytest
+import requests
+
+from common import accounts
+from common.errors import LockedOut
+from common.node import open_db
+from common.tiers import load_tier
+from common.web.sessions import COOKIE
+from tests.helpers import ADMIN_PASSWORD, LiveServer, csrf_from, login, make_node
+
+
+@pytest.fixture
+def county(tmp_path):
+    return make_node(tmp_path, "county")
+
+
+def serve(cfg):
+    return LiveServer(load_tier(cfg["tier"]).create_app(cfg))
+
+
+def test_login_sets_safe_cookie_and_rotates_session(county):
+    with serve(county) as srv:
+        s = requests.Session()
+        s.get(srv.url + "/login")
+        before = s.cookies.get(COOKIE)
+        r = login(s, srv.url)
+        assert r.status_code == 200 and "admin" in r.text or "系统管理员" in r.text
+        after = s.cookies.get(COOKIE)
+        assert before and after and before != after
+        raw = r.history[0].headers["Set-Cookie"]
+        assert "HttpOnly" in raw and "SameSite=Lax" in raw
+        me = s.get(srv.url + "/api/v1/me").json()
+        assert me["username"] == "admin" and me["roles"] == [{"role": "admin", "department": ""}]
+        # The old (pre-login) token is dead.
+        assert requests.get(srv.url + "/api/v1/me", cookies={COOKIE: before}).status_code == 401
+
+
+def test_logout_revokes_the_session_server_side(county):
+    with serve(county) as srv:
+        s = requests.Session()
+        login(s, srv.url)
+        token = s.cookies.get(COOKIE)
+        home = s.get(srv.url + "/")
+        s.post(srv.url + "/logout", data={"csrf_token": csrf_from(home.text)})
+        stolen = requests.get(srv.url + "/api/v1/me", cookies={COOKIE: token})
+        assert stolen.status_code == 401
+
+
+def test_lockout_survives_restart(county):
+    app_tier = load_tier("county")
+    with LiveServer(app_tier.create_app(county)) as srv:
+        s = requests.Session()
+        for _ in range(5):
+            assert login(s, srv.url, password="wrong-password").status_code == 401
+        assert login(s, srv.url).status_code == 423
+    # A new process (a new app on the same data folder) still refuses the right password.
+    with LiveServer(app_tier.create_app(county)) as srv:
+        s = requests.Session()
+        r = login(s, srv.url)
+        assert r.status_code == 423 and "锁定" in r.text
+    conn = open_db(county)
+    later = datetime.now(timezone.utc) + timedelta(minutes=5, seconds=1)
+    assert accounts.authenticate(conn, "admin", ADMIN_PASSWORD, now=later)["username"] == "admin"
+    with pytest.raises(LockedOut):
+        for _ in range(6):
+            try:
+                accounts.authenticate(conn, "admin", "nope-nope-nope", now=later)
+            except LockedOut:
+                raise
+            except Exception:
+                pass
+
+
+def test_csrf_required_on_state_changes(county):
+    with serve(county) as srv:
+        s = requests.Session()
+        page = s.get(srv.url + "/login")
+        r = s.post(srv.url + "/login", data={"username": "admin", "password": ADMIN_PASSWORD})
+        assert r.status_code == 400 and "刷新" in r.text
+        r = s.post(srv.url + "/login", data={"username": "admin", "password": ADMIN_PASSWORD, "csrf_token": "forged"})
+        assert r.status_code == 400
+        other = requests.Session()
+        other_token = csrf_from(other.get(srv.url + "/login").text)
+        r = s.post(srv.url + "/login", data={"username": "admin", "password": ADMIN_PASSWORD,
+                                             "csrf_token": other_token})
+        assert r.status_code == 400, "a token from another session must not work"
+        r = s.post(srv.url + "/login", data={"username": "admin", "password": ADMIN_PASSWORD,
+                                             "csrf_token": csrf_from(page.text)})
+        assert r.status_code == 200
+        home = s.get(srv.url + "/")
+        assert s.post(srv.url + "/logout").status_code == 400
+        assert s.get(srv.url + "/api/v1/me").status_code == 200
+        api_logout = s.post(srv.url + "/logout", headers={"X-CSRF-Token": csrf_from(home.text)})
+        assert api_logout.status_code == 200 and s.get(srv.url + "/api/v1/me").status_code == 401
+
+
+def test_idle_and_absolute_timeouts(tmp_path):
+    cfg = make_node(tmp_path, "county", session_idle_minutes=0)
+    with serve(cfg) as srv:
+        s = requests.Session()
+        login(s, srv.url)
+        assert s.get(srv.url + "/api/v1/me").status_code == 401  # idle limit 0: ended at once
+    cfg2 = make_node(tmp_path / "b", "county", session_absolute_hours=0)
+    with serve(cfg2) as srv:
+        s = requests.Session()
+        login(s, srv.url)
+        assert s.get(srv.url + "/api/v1/me").status_code == 401
+
+
+def test_open_redirect_refused(county):
+    with serve(county) as srv:
+        s = requests.Session()
+        page = s.get(srv.url + "/login?next=//evil.example/")
+        r = s.post(srv.url + "/login?next=//evil.example/", allow_redirects=False,
+                   data={"username": "admin", "password": ADMIN_PASSWORD, "csrf_token": csrf_from(page.text)})
+        assert r.status_code == 302 and r.headers["Location"] == "/"
+
+
+def test_failures_and_logins_are_audited(county):
+    with serve(county) as srv:
+        s = requests.Session()
+        login(s, srv.url, password="wrong-password")
+        login(s, srv.url)
+    conn = open_db(county)
+    actions = [r["action"] for r in conn.execute("SELECT action FROM audit_log ORDER BY seq")]
+    assert actions[-2:] == ["login.failed", "login.ok"]
