@@ -39,17 +39,21 @@ def show(year, data_dir):
         click.echo(f"  {row['day']}  {kind}  {row['name']}  ({row['source']})")
 
 
+def _set_day(data_dir, day, kind, name, said):
+    from ..store import audit, calendar as store
+    _, conn = open_for_cli(data_dir)
+    store.set_day(conn, _day(day), kind, name)
+    audit.record(conn, "cli", f"calendar.{kind}", day, {"name": name})
+    click.echo(f"{day} {said}")
+
+
 @calendar.command("add-holiday")
 @click.argument("day")
 @click.option("--name", default="", help="e.g. 国庆节")
 @data_option
 def add_holiday(day, name, data_dir):
     """Make DAY (YYYY-MM-DD) a holiday."""
-    from ..store import audit, calendar as store
-    _, conn = open_for_cli(data_dir)
-    store.set_day(conn, _day(day), "holiday", name)
-    audit.record(conn, "cli", "calendar.holiday", day, {"name": name})
-    click.echo(f"{day} 设为休息日 / is now a holiday")
+    _set_day(data_dir, day, "holiday", name, "设为休息日 / is now a holiday")
 
 
 @calendar.command("add-workday")
@@ -58,11 +62,7 @@ def add_holiday(day, name, data_dir):
 @data_option
 def add_workday(day, name, data_dir):
     """Make DAY (YYYY-MM-DD) a working day (调休上班)."""
-    from ..store import audit, calendar as store
-    _, conn = open_for_cli(data_dir)
-    store.set_day(conn, _day(day), "workday", name)
-    audit.record(conn, "cli", "calendar.workday", day, {"name": name})
-    click.echo(f"{day} 设为工作日 / is now a working day")
+    _set_day(data_dir, day, "workday", name, "设为工作日 / is now a working day")
 
 
 @calendar.command("remove")

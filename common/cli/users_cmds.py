@@ -56,10 +56,7 @@ def list_cmd(data_dir, as_json):
 @data_option
 def disable(username, data_dir):
     """Disable an account and end its sessions."""
-    from .. import accounts
-    _, conn = open_for_cli(data_dir)
-    accounts.set_disabled(conn, username, True)
-    click.echo(f"已停用 {username} / disabled")
+    _set_disabled(data_dir, username, True)
 
 
 @users.command("enable")
@@ -67,10 +64,14 @@ def disable(username, data_dir):
 @data_option
 def enable(username, data_dir):
     """Re-enable a disabled account."""
+    _set_disabled(data_dir, username, False)
+
+
+def _set_disabled(data_dir, username, disabled):
     from .. import accounts
     _, conn = open_for_cli(data_dir)
-    accounts.set_disabled(conn, username, False)
-    click.echo(f"已启用 {username} / enabled")
+    accounts.set_disabled(conn, username, disabled)
+    click.echo(f"已停用 {username} / disabled" if disabled else f"已启用 {username} / enabled")
 
 
 @users.command("reset-password")
