@@ -30,6 +30,8 @@ setup(
         "argon2-cffi>=23.1",  # Argon2id password hashing; no hand-written KDF
         "chinesecalendar>=1.9",  # published holiday/调休 data to seed the working-day calendar
         "pyyaml>=6.0",  # catalog files are YAML
+        "msgpack>=1.0",  # compact, typed sync frames a second implementation can read in any language
+        "zstandard>=0.22",  # batch compression on slow village links
     ],
     extras_require={"test": TEST_REQUIRES},
     entry_points={
@@ -39,6 +41,12 @@ setup(
             "county = county_hub.tier:TIER",
             "township = township_node.tier:TIER",
             "village = village_kiosk.tier:TIER",
+        ],
+        # Commands of packages common/ may not import (sync/ registers its own).
+        "sanji.commands": [
+            "nodes = sync.cli:nodes",
+            "keys = sync.cli:keys",
+            "sync = sync.cli:sync_group",
         ],
     },
 )

@@ -1,5 +1,6 @@
 """Opening a node's data folder: its config, its tier, its migrated database, its clock."""
 import secrets
+import threading
 from pathlib import Path
 
 from . import config as config_mod
@@ -96,3 +97,15 @@ def init_node(data_dir, tier_name, name, code, parent="", settings=None, admin_p
 
 
 SHIPPED_CATALOG = Path(__file__).parent / "data" / "county_catalog.yaml"
+
+
+_clocks = {}
+_clocks_lock = threading.Lock()
+
+
+def shared_clock(conn, node_code):
+    """The one HLC of this process for NODE_CODE (web threads and sync threads share it)."""
+    with _clocks_lock:
+        if node_code not in _clocks:
+            _clocks[node_code] = clock_for(conn, node_code)
+        return _clocks[node_code]

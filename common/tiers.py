@@ -11,12 +11,18 @@ from .errors import ConfigError
 
 @dataclass(frozen=True)
 class Tier:
-    """What a tier gives the runner: its app factory, extra migrations and periodic jobs."""
+    """What a tier gives the runner: its app factory, extra migrations, periodic jobs and the
+    components (objects with start() and stop(), e.g. its sync links) that run beside the web server."""
 
     name: str
     create_app: Callable
     migrations: list = field(default_factory=list)
     jobs: list = field(default_factory=list)
+    components: Callable = None
+
+    def make_components(self, cfg):
+        """The components to run for CFG."""
+        return list(self.components(cfg)) if self.components else []
 
 
 def load_tier(name):
@@ -26,3 +32,8 @@ def load_tier(name):
             return ep.load()
     raise ConfigError(f"没有名为 {name!r} 的层级 / no tier called {name!r}",
                       fix="tier is county, township or village; reinstall sanji (pip install -e .) if all are missing")
+
+
+def extra_commands():
+    """Click commands other packages register under the `sanji.commands` entry point group."""
+    return [ep.load() for ep in entry_points(group="sanji.commands")]

@@ -1,6 +1,8 @@
 """Registration of the village tier with sanji's runner and CLI (entry point sanji.tiers)."""
 from common.tiers import Tier
 
+from sync.service import components
+
 from .app import create_app
 
-TIER = Tier(name="village", create_app=create_app)
+TIER = Tier(name="village", create_app=create_app, components=components)

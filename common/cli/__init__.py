@@ -21,9 +21,16 @@ for module in (node_cmds, catalog_cmds, calendar_cmds, users_cmds, demo):
     module.register(cli)
 
 
+def _register_extra():
+    from ..tiers import extra_commands
+    for command in extra_commands():
+        cli.add_command(command)
+
+
 def main(argv=None):
     """Entry point of the console script."""
     try:
+        _register_extra()
         cli.main(args=argv, prog_name="sanji", standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("已取消 / aborted", err=True)

@@ -52,7 +52,8 @@ def serve(data_dir, port):
     from ..tiers import load_tier
     overrides = {"web_port": port} if port is not None else None
     cfg = config_mod.load(data_dir, overrides=overrides)
-    run(cfg, load_tier(cfg["tier"]), ready=lambda url: click.echo(f"serving {cfg['tier']} {cfg['code']} at {url}"))
+    tier = load_tier(cfg["tier"])
+    run(cfg, tier, components=tier.make_components(cfg), ready=lambda url: click.echo(f"serving {cfg['tier']} {cfg['code']} at {url}"))
 
 
 @click.command("config")

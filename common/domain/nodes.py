@@ -4,6 +4,7 @@ A node's subtree is every code that starts with its own; a node's parent is its 
 """
 
 TIER_BY_LENGTH = {6: "county", 9: "township", 12: "village"}
+CHILD_LENGTH = {6: 9, 9: 12}
 
 
 def tier_of(code):
@@ -20,3 +21,16 @@ def parent_of(code):
 def in_subtree(code, root):
     """True when CODE is ROOT or below it."""
     return bool(tier_of(code)) and str(code).startswith(str(root))
+
+
+def child_toward(code, me):
+    """The child of ME whose subtree holds CODE, or None (CODE is ME, above ME or elsewhere)."""
+    length = CHILD_LENGTH.get(len(str(me)))
+    if not length or not tier_of(code) or len(code) < length or not code.startswith(me):
+        return None
+    return code[:length]
+
+
+def is_child(code, me):
+    """True when CODE is a direct child of ME."""
+    return tier_of(code) is not None and parent_of(code) == me

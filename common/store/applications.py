@@ -12,7 +12,7 @@ from ..domain import application as model
 from ..domain import submission
 from ..errors import Conflict, NotFound
 from ..ids import new_tracking_code, parse_tracking_code, uuid7
-from . import audit
+from . import audit, outbox
 from . import calendar as cal_store
 from .db import now_iso, transaction
 
@@ -86,6 +86,7 @@ def submit(conn, clock, node, actor, item, applicant, form, materials=(), proxy_
     with transaction(conn):
         _insert_event(conn, event)
         doc = _save(conn, model.apply(None, event))
+        outbox.route(conn, node, "event", event["id"], doc["origin"], event)
         audit.record(conn, actor, "application.submitted", doc["id"], {"item": item["code"], "proxy_by": proxy_by})
     return doc
 
@@ -101,15 +102,17 @@ def append(conn, clock, node, app_id, kind, actor, payload=None):
         doc = model.apply(doc, event, strict=True)
         _insert_event(conn, event)
         doc = _save(conn, doc)
+        outbox.route(conn, node, "event", event["id"], doc["origin"], event)
         audit.record(conn, actor, f"application.{kind}", app_id, event["payload"])
     return doc
 
 
-def ingest(conn, event, clock=None):
+def ingest(conn, event, clock=None, me=None, source=None):
     """Store an event from another node; 'stored' or 'duplicate'. Same id, other content: Conflict.
 
     Custody is checked against the history; a late event (older HLC than the projection) makes
-    the projection replay from all events.
+    the projection replay from all events. With ME (this node's code) a stored event is routed
+    on, never back to SOURCE (the link it came from), in the same transaction.
     """
     if clock is not None:
         clock.observe(event["hlc"])
@@ -129,6 +132,8 @@ def ingest(conn, event, clock=None):
             doc = _replay(conn, event["app_id"])
         if doc is not None:
             _save(conn, doc)
+        if me:
+            outbox.route(conn, me, "event", event["id"], doc["origin"] if doc else event["origin"], event, source)
     return "stored"
 
 

@@ -88,3 +88,25 @@ def is_published(conn, year):
     """True when YEAR is marked published."""
     row = conn.execute("SELECT published FROM calendar_years WHERE year = ?", (year,)).fetchone()
     return bool(row and row["published"])
+
+
+def snapshot(conn):
+    """The whole calendar as a plain dict, for sending down the tree."""
+    return {"version": version(conn),
+            "days": [dict(r) for r in conn.execute("SELECT day, kind, name FROM calendar_days ORDER BY day")],
+            "years": [dict(r) for r in conn.execute("SELECT year, published FROM calendar_years ORDER BY year")]}
+
+
+def replace(conn, snap):
+    """Adopt the county's calendar SNAP if newer than ours; True when it was."""
+    with transaction(conn):
+        if int(snap["version"]) <= version(conn):
+            return False
+        conn.execute("DELETE FROM calendar_days")
+        conn.executemany("INSERT INTO calendar_days (day, kind, name, source) VALUES (?, ?, ?, 'county')",
+                         [(d["day"], d["kind"], d.get("name", "")) for d in snap["days"]])
+        conn.execute("DELETE FROM calendar_years")
+        conn.executemany("INSERT INTO calendar_years (year, published) VALUES (?, ?)",
+                         [(y["year"], int(y["published"])) for y in snap["years"]])
+        meta.put(conn, "calendar_version", str(int(snap["version"])))
+    return True

@@ -120,3 +120,16 @@ def migrate(conn, migrations):
 def integrity_ok(conn):
     """True when PRAGMA integrity_check says ok."""
     return conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+@contextmanager
+def savepoint(conn, name="sp"):
+    """A nested rollback point inside the current transaction: on error, undo only this block."""
+    conn.execute(f"SAVEPOINT {name}")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute(f"ROLLBACK TO SAVEPOINT {name}")
+        conn.execute(f"RELEASE SAVEPOINT {name}")
+        raise
+    conn.execute(f"RELEASE SAVEPOINT {name}")

@@ -123,3 +123,70 @@ COMMON = [
         CREATE INDEX applications_origin ON applications(origin);
     """),
 ]
+
+COMMON.append(sql_migration("0007_sync", """
+    CREATE TABLE sync_outbox (
+        link TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        msg_id TEXT NOT NULL,
+        subject TEXT NOT NULL DEFAULT '',
+        body BLOB NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (link, seq)
+    );
+    CREATE TABLE sync_links (
+        link TEXT PRIMARY KEY,
+        acked_upto INTEGER NOT NULL DEFAULT 0,
+        recv_upto INTEGER NOT NULL DEFAULT 0,
+        peer_epoch TEXT NOT NULL DEFAULT '',
+        last_contact TEXT,
+        state TEXT NOT NULL DEFAULT 'down',
+        state_since TEXT
+    );
+    CREATE TABLE sync_nodes (
+        public_key TEXT PRIMARY KEY,
+        fingerprint TEXT NOT NULL,
+        code TEXT NOT NULL DEFAULT '',
+        claimed TEXT NOT NULL DEFAULT '',
+        status TEXT NOT NULL CHECK (status IN ('pending', 'accepted', 'rejected', 'revoked')),
+        address TEXT NOT NULL DEFAULT '',
+        first_seen TEXT NOT NULL,
+        last_seen TEXT NOT NULL,
+        decided_at TEXT
+    );
+    CREATE INDEX sync_nodes_code ON sync_nodes(code, status);
+    CREATE TABLE sync_quarantine (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        link TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        msg_id TEXT NOT NULL,
+        body BLOB NOT NULL,
+        reason TEXT NOT NULL,
+        at TEXT NOT NULL
+    );
+    CREATE TABLE sync_refusals (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        at TEXT NOT NULL,
+        peer TEXT NOT NULL,
+        code TEXT NOT NULL,
+        detail TEXT NOT NULL
+    );
+    CREATE TABLE blobs (
+        sha256 TEXT PRIMARY KEY,
+        size INTEGER NOT NULL,
+        have INTEGER NOT NULL DEFAULT 0,
+        complete INTEGER NOT NULL DEFAULT 0,
+        source TEXT NOT NULL DEFAULT '',
+        created_at TEXT NOT NULL
+    );
+"""))
+
+COMMON.append(sql_migration("0008_sync_rates", """
+    ALTER TABLE sync_links ADD COLUMN bytes_in INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE sync_links ADD COLUMN bytes_out INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE sync_links ADD COLUMN rate_in REAL NOT NULL DEFAULT 0;
+    ALTER TABLE sync_links ADD COLUMN rate_out REAL NOT NULL DEFAULT 0;
+    ALTER TABLE sync_links ADD COLUMN peer_backlog INTEGER NOT NULL DEFAULT 0;
+"""))

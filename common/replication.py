@@ -1,0 +1,110 @@
+"""What replicated messages mean to a node: the application side of the sync link.
+
+`sync/` moves opaque messages (kind, id, subject, body) and calls a Replicator to apply them.
+Applying happens inside the link's batch transaction, so everything done here — storing the event,
+taking custody, relaying onwards — commits before the batch is acknowledged.
+"""
+import json
+import logging
+
+from .domain.nodes import in_subtree, parent_of, tier_of
+from .errors import ValidationError
+from .store import applications, calendar as cal_store, catalog as catalog_store, outbox
+
+log = logging.getLogger("sanji.replication")
+SYSTEM = "system"
+BROADCAST_KINDS = ("catalog", "calendar")
+
+
+class Replicator:
+    """Applies messages arriving on this node's links; exports what to re-offer after a restore."""
+
+    def __init__(self, me, clock):
+        self.me, self.clock = me, clock
+
+    def apply(self, conn, kind, msg_id, subject, body, source):
+        """Apply one message from link SOURCE; returns sha256s of blobs it refers to (to be pulled)."""
+        if kind == "event":
+            return self._event(conn, body, source)
+        if kind == "catalog":
+            version = int(body["version"])
+            if version > catalog_store.current_version(conn):
+                catalog_store.import_catalog(conn, body["doc"], f"from {source}", version=version)
+                outbox.route(conn, self.me, kind, msg_id, subject, body, source)
+            return []
+        if kind == "calendar":
+            if cal_store.replace(conn, body):
+                outbox.route(conn, self.me, kind, msg_id, subject, body, source)
+            return []
+        raise ValidationError(f"unknown message kind {kind!r}")
+
+    def _event(self, conn, event, source):
+        _check_event_shape(event)
+        if applications.ingest(conn, event, self.clock, self.me, source) == "duplicate":
+            return []
+        doc = applications.get(conn, event["app_id"])
+        self._take_custody(conn, doc, event)
+        return [m["sha256"] for m in event["payload"].get("materials", []) if isinstance(m, dict) and m.get("sha256")]
+
+    def _take_custody(self, conn, doc, event):
+        # The parent holds custody of what its children hand up, before the batch is acknowledged.
+        handed_up = doc["state"] in ("submitted", "forwarded", "escalated")
+        if not handed_up or parent_of(doc["custody"]) != self.me or event["type"] not in ("submitted", "forwarded",
+                                                                                          "escalated"):
+            return
+        doc = applications.append(conn, self.clock, self.me, doc["id"], "received", SYSTEM)
+        if tier_of(self.me) == "township" and doc["item"]["decide_tier"] == "county" and doc["state"] == "received":
+            applications.append(conn, self.clock, self.me, doc["id"], "forwarded", SYSTEM)
+
+    def origin_problem(self, conn, kind, body, child, restoring=False):
+        """Why CHILD may not send this upward (None when it may).
+
+        A child speaks for its subtree only: the event's origin and its application's origin must
+        lie below it. While a restore window is open it may also re-offer events that came from
+        this node or above (they were ours before the restore).
+        """
+        if kind != "event":
+            return f"{child} cannot send {kind} upward"
+        origin = body.get("origin", "") if isinstance(body, dict) else ""
+        if in_subtree(origin, child):
+            row = conn.execute("SELECT origin FROM applications WHERE id = ?", (body.get("app_id"),)).fetchone()
+            if row is None or in_subtree(row["origin"], child) or restoring:
+                return None
+            return f"{child} commented on an application of {row['origin']}, outside its subtree"
+        if restoring and self.me.startswith(origin):
+            return None
+        return f"{child} claimed origin {origin!r}, outside its subtree"
+
+    def broadcast_versions(self, conn):
+        """{kind: version} of what this node would broadcast down."""
+        return {"catalog": catalog_store.current_version(conn), "calendar": cal_store.version(conn)}
+
+    def broadcasts_newer(self, conn, have):
+        """Broadcast messages a child reporting HAVE ({kind: version}) is missing."""
+        out = []
+        mine = self.broadcast_versions(conn)
+        if mine["catalog"] and int(have.get("catalog", 0) or 0) < mine["catalog"]:
+            out.append(("catalog", f"catalog-{mine['catalog']}", "",
+                        {"version": mine["catalog"], "doc": catalog_store.export(conn)}))
+        if mine["calendar"] and int(have.get("calendar", 0) or 0) < mine["calendar"]:
+            out.append(("calendar", f"calendar-{mine['calendar']}", "", cal_store.snapshot(conn)))
+        return out
+
+    def export_events(self, conn, subtree=""):
+        """Every event this node holds about applications born in SUBTREE, in HLC order, as messages."""
+        rows = conn.execute(
+            "SELECT e.*, a.origin AS app_origin FROM events e JOIN applications a ON a.id = e.app_id"
+            " WHERE a.origin LIKE ? ORDER BY e.hlc, e.id", (subtree + "%",))
+        for r in rows:
+            event = {"id": r["id"], "app_id": r["app_id"], "origin": r["origin"], "hlc": r["hlc"],
+                     "actor": r["actor"], "type": r["type"], "payload": json.loads(r["payload"])}
+            yield "event", r["id"], r["app_origin"], event
+
+
+def _check_event_shape(event):
+    required = {"id": str, "app_id": str, "origin": str, "hlc": str, "actor": str, "type": str, "payload": dict}
+    if not isinstance(event, dict):
+        raise ValidationError("event body must be a map")
+    bad = [k for k, t in required.items() if not isinstance(event.get(k), t)]
+    if bad:
+        raise ValidationError(f"event lacks or mistypes: {', '.join(bad)}")

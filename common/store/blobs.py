@@ -1,0 +1,126 @@
+"""Content-addressed blobs (photos and scans of materials): files named by sha256, rows in `blobs`.
+
+Complete blobs live at blobs/<aa>/<sha256>; a blob being received grows at blobs/partial/<sha256>
+and is verified before it is moved into place, so a reader never sees a wrong or partial file.
+"""
+import hashlib
+import os
+from pathlib import Path
+
+from ..errors import ValidationError
+from .db import now_iso
+
+CHUNK = 256 * 1024
+
+
+def path_of(data_dir, sha):
+    """Where the complete blob SHA lives."""
+    return Path(data_dir) / "blobs" / sha[:2] / sha
+
+
+def partial_of(data_dir, sha):
+    """Where the blob SHA grows while it is received."""
+    return Path(data_dir) / "blobs" / "partial" / sha
+
+
+def _fsync_write(path, data, offset=None):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    mode = "r+b" if offset is not None and path.exists() else "wb"
+    with open(path, mode) as f:
+        if offset is not None:
+            f.seek(offset)
+            f.truncate()
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def put(conn, data_dir, data):
+    """Store DATA (bytes) as a complete blob; returns its sha256. Idempotent."""
+    sha = hashlib.sha256(data).hexdigest()
+    target = path_of(data_dir, sha)
+    if not target.exists():
+        tmp = target.with_suffix(".tmp")
+        _fsync_write(tmp, data)
+        os.replace(tmp, target)
+    conn.execute("INSERT INTO blobs (sha256, size, have, complete, created_at) VALUES (?, ?, ?, 1, ?)"
+                 " ON CONFLICT(sha256) DO UPDATE SET size = excluded.size, have = excluded.have, complete = 1",
+                 (sha, len(data), len(data), now_iso()))
+    return sha
+
+
+def want(conn, sha, source):
+    """Note that blob SHA is to be pulled from link SOURCE (no-op when held or already wanted)."""
+    conn.execute("INSERT OR IGNORE INTO blobs (sha256, size, have, complete, source, created_at)"
+                 " VALUES (?, 0, 0, 0, ?, ?)", (sha, source, now_iso()))
+
+
+def row(conn, sha):
+    """The blob's row, or None."""
+    r = conn.execute("SELECT * FROM blobs WHERE sha256 = ?", (sha,)).fetchone()
+    return dict(r) if r else None
+
+
+def wanted(conn, source, limit=4):
+    """Incomplete blobs to pull from SOURCE, oldest first."""
+    return [dict(r) for r in conn.execute("SELECT * FROM blobs WHERE complete = 0 AND source = ?"
+                                          " ORDER BY created_at LIMIT ?", (source, limit))]
+
+
+def read_chunk(data_dir, sha, offset, size=CHUNK):
+    """(chunk bytes, total size) of complete blob SHA from OFFSET, or None when not held."""
+    path = path_of(data_dir, sha)
+    if not path.exists():
+        return None
+    total = path.stat().st_size
+    with open(path, "rb") as f:
+        f.seek(offset)
+        return f.read(size), total
+
+
+def write_chunk(conn, data_dir, sha, offset, total, data):
+    """Append a received chunk at OFFSET; verify and complete at the end. Returns bytes now held.
+
+    A chunk that does not start where we stand is ignored (the sender is asked again from `have`).
+    A completed file whose sha256 differs is discarded and pulled again from the start.
+    """
+    current = row(conn, sha)
+    if current is None or current["complete"]:
+        return current["have"] if current else 0
+    if offset != current["have"]:
+        return current["have"]
+    partial = partial_of(data_dir, sha)
+    _fsync_write(partial, data, offset)
+    have = offset + len(data)
+    if have >= total:
+        digest = hashlib.sha256(partial.read_bytes()).hexdigest()
+        if digest != sha:
+            partial.unlink()
+            conn.execute("UPDATE blobs SET have = 0, size = ? WHERE sha256 = ?", (total, sha))
+            raise ValidationError(f"blob {sha[:12]}… failed verification; pulling it again")
+        target = path_of(data_dir, sha)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(partial, target)
+        conn.execute("UPDATE blobs SET have = ?, size = ?, complete = 1 WHERE sha256 = ?", (total, total, sha))
+        return total
+    conn.execute("UPDATE blobs SET have = ?, size = ? WHERE sha256 = ?", (have, total, sha))
+    return have
+
+
+def resume_offset(conn, data_dir, sha):
+    """Where to resume pulling SHA: the bytes durably held in the partial file (trusting the file over the row)."""
+    current = row(conn, sha)
+    if current is None:
+        return 0
+    partial = partial_of(data_dir, sha)
+    on_disk = partial.stat().st_size if partial.exists() else 0
+    have = min(current["have"], on_disk)
+    if have != current["have"]:
+        conn.execute("UPDATE blobs SET have = ? WHERE sha256 = ?", (have, sha))
+    return have
+
+
+def is_complete(conn, sha):
+    """True when blob SHA is held whole and verified."""
+    r = row(conn, sha)
+    return bool(r and r["complete"])

@@ -1,0 +1,77 @@
+"""The durable outbox of the sync links, and where each message goes (pure routing on node codes).
+
+Writers call `route` inside their own transaction, so a message is queued exactly when the change
+it carries commits. Link "up" goes to the parent; a child's link is named by the child's code.
+Sequence numbers are per link and contiguous; rows are kept after acknowledgement so that a
+restored parent can be re-offered everything.
+"""
+import msgpack
+
+from ..domain.nodes import child_toward, tier_of
+from .db import now_iso
+
+UP = "up"
+SCOPES = {"event": "routed", "catalog": "broadcast", "calendar": "broadcast", "notice": "broadcast"}
+
+
+def enqueue(conn, link, kind, msg_id, subject, body):
+    """Append one message to LINK's outbox; returns its sequence number."""
+    row = conn.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM sync_outbox WHERE link = ?", (link,)).fetchone()
+    seq = row[0]
+    conn.execute("INSERT INTO sync_outbox (link, seq, kind, msg_id, subject, body, created_at)"
+                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                 (link, seq, kind, msg_id, subject, msgpack.packb(body, use_bin_type=True), now_iso()))
+    return seq
+
+
+def targets(me, kind, subject, source=None, children=()):
+    """The links a message of KIND about SUBJECT goes to from node ME, never back to SOURCE.
+
+    Routed kinds go up (unless ME is the county) and down toward SUBJECT's subtree; broadcasts
+    go down to every known child.
+    """
+    out = []
+    scope = SCOPES.get(kind, "routed")
+    if scope == "routed":
+        if tier_of(me) != "county" and source != UP:
+            out.append(UP)
+        child = child_toward(subject, me)
+        if child and child != source:
+            out.append(child)
+    else:
+        out.extend(c for c in sorted(children) if c != source)
+    return out
+
+
+def known_children(conn):
+    """Codes of the children this node has links or enrolments for."""
+    rows = conn.execute("SELECT code FROM sync_nodes WHERE status = 'accepted' AND code != ''"
+                        " UNION SELECT link FROM sync_links WHERE link != ?", (UP,))
+    return {r[0] for r in rows}
+
+
+def route(conn, me, kind, msg_id, subject, body, source=None):
+    """Queue a message for every link it must travel on; returns those links."""
+    children = known_children(conn) if SCOPES.get(kind) == "broadcast" else ()
+    links = targets(me, kind, subject, source, children)
+    for link in links:
+        enqueue(conn, link, kind, msg_id, subject, body)
+    return links
+
+
+def pending(conn, link, after, limit):
+    """Messages of LINK with seq > AFTER, in order (dicts with the raw packed body)."""
+    return [dict(r) for r in conn.execute(
+        "SELECT seq, kind, msg_id, subject, body FROM sync_outbox WHERE link = ? AND seq > ? ORDER BY seq LIMIT ?",
+        (link, after, limit))]
+
+
+def last_seq(conn, link):
+    """The highest sequence number queued on LINK (0 when none)."""
+    return conn.execute("SELECT COALESCE(MAX(seq), 0) FROM sync_outbox WHERE link = ?", (link,)).fetchone()[0]
+
+
+def oldest_after(conn, link, after):
+    """created_at of the oldest message on LINK with seq > AFTER, or None."""
+    row = conn.execute("SELECT MIN(created_at) FROM sync_outbox WHERE link = ? AND seq > ?", (link, after)).fetchone()
+    return row[0]

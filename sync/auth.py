@@ -1,0 +1,64 @@
+"""ZAP for CurveZMQ, backed by the node registry in SQLite (pyzmq's ThreadAuthenticator underneath).
+
+Every connection attempt is decided against `sync_nodes` as it happens, so accepting, rejecting or
+revoking a key takes effect without a restart. An unknown key is recorded as pending with its
+fingerprint and the code it claims (its routing id), for an administrator to accept or reject.
+"""
+import logging
+import time
+
+from zmq.auth.thread import ThreadAuthenticator
+
+from common.store import db
+from common.store.db import transaction
+
+from . import store
+
+log = logging.getLogger("sanji.sync.auth")
+REFUSAL_LOG_EVERY = 60.0  # seconds: a refused node retrying must not flood the refusal log
+
+
+class RegistryAuthenticator(ThreadAuthenticator):
+    """Allows exactly the keys whose registry status is accepted; the User-Id is the z85 key."""
+
+    def __init__(self, context, db_path):
+        super().__init__(context)
+        self.db_path = db_path
+        self._conn = None
+        self._hint = ("", "")
+        self._last_logged = {}
+
+    def start(self):
+        """Start the ZAP thread and route every CURVE decision to `callback`."""
+        super().start()
+        self.configure_curve_callback("*", credentials_provider=self)
+
+    async def handle_zap_message(self, msg):
+        # ZAP request: version, request id, domain, address, identity (the routing id), mechanism, key.
+        if len(msg) >= 6:
+            self._hint = (msg[4].decode("utf-8", "replace")[:40], msg[3].decode("utf-8", "replace")[:60])
+        await super().handle_zap_message(msg)
+
+    def callback(self, domain, key):
+        """True when KEY (z85 bytes) is enrolled and accepted."""
+        if self._conn is None:
+            self._conn = db.connect(self.db_path)  # used only from the ZAP thread
+        public_key = key.decode("ascii") if isinstance(key, bytes) else key
+        claimed, address = self._hint
+        claimed = claimed.split(".", 1)[0]
+        try:
+            with transaction(self._conn):
+                row = store.seen_key(self._conn, public_key, claimed, address)
+                if row["status"] == "accepted":
+                    return True
+                now = time.monotonic()
+                if now - self._last_logged.get(public_key, 0) > REFUSAL_LOG_EVERY:
+                    self._last_logged[public_key] = now
+                    code = "revoked" if row["status"] == "revoked" else "not_enrolled"
+                    store.refuse(self._conn, claimed or row["fingerprint"], code,
+                                 f"key {row['fingerprint']} ({row['status']}) from {address}")
+                    log.warning("refused %s key %s claiming %r from %s", row["status"], row["fingerprint"],
+                                claimed, address)
+        except Exception:
+            log.exception("ZAP decision failed; refusing")
+        return False

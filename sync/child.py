@@ -1,0 +1,70 @@
+"""The child side of the link to the parent (a township or village DEALER), without sockets."""
+import logging
+
+from common.store import meta, outbox
+from common.store.db import now_iso, transaction
+
+from . import store, wire
+from .endpoint import Endpoint, Limits
+
+log = logging.getLogger("sanji.sync.child")
+UP = outbox.UP
+
+
+class ChildProtocol:
+    """Handshake with the parent, then the 'up' Endpoint carries everything."""
+
+    def __init__(self, conn, me, replicator, data_dir, limits=None, on_live=None):
+        self.conn, self.me, self.replicator = conn, me, replicator
+        self.ep = Endpoint(conn, me, UP, replicator, data_dir, limits or Limits(), on_live=on_live)
+        self.established = False
+        self.refused = None
+        self.heartbeat = 2.0
+        self.parent_code = None
+
+    def hello(self):
+        """The hello frame that opens (or re-opens) the session."""
+        self.established = False
+        state = store.link(self.conn, UP)
+        return wire.encode("hello", node=self.me, epoch=meta.get(self.conn, "epoch", ""),
+                           parent_epoch=state["peer_epoch"], up_acked=state["acked_upto"],
+                           up_last=outbox.last_seq(self.conn, UP), down_recv=state["recv_upto"],
+                           have=self.replicator.broadcast_versions(self.conn))
+
+    def handle(self, data):
+        """Frames answering DATA from the parent."""
+        try:
+            msg = wire.decode(data)
+        except wire.FrameError as exc:
+            log.warning("bad frame from parent: %s", exc.message)
+            return []
+        if msg["t"] == "welcome":
+            return self._welcome(msg)
+        if msg["t"] == "error":
+            if msg["code"] == "hello_required":
+                return [self.hello()]
+            if msg["code"] in ("revoked", "not_enrolled", "version"):
+                self.established, self.refused = False, msg["code"]
+                log.error("parent refused this node: %s (%s)", msg["code"], msg["message"])
+                return []
+        if not self.established:
+            return []
+        return self.ep.handle(msg)
+
+    def _welcome(self, msg):
+        with transaction(self.conn):
+            state = store.link(self.conn, UP)
+            restored = (state["peer_epoch"] and state["peer_epoch"] != msg["epoch"]) or \
+                msg["up_recv"] < state["acked_upto"]
+            if restored:
+                # The parent lost what it had acknowledged: offer it everything we hold again.
+                log.warning("parent %s restored (epoch %s): re-offering everything", msg["node"], msg["epoch"])
+                for kind, msg_id, subject, body in self.replicator.export_events(self.conn, ""):
+                    outbox.enqueue(self.conn, UP, kind, msg_id, subject, body)
+            recv = min(state["recv_upto"], msg["down_last"])
+            store.set_link(self.conn, UP, peer_epoch=msg["epoch"], recv_upto=recv, last_contact=now_iso())
+            store.set_state(self.conn, UP, "up")
+        self.ep.rewind(acked=msg["up_recv"])
+        self.heartbeat, self.parent_code = msg["hb"], msg["node"]
+        self.established, self.refused = True, None
+        return []

@@ -1,0 +1,177 @@
+"""sanji nodes / keys / sync: enrolment (like salt-key), key management and link status."""
+import json
+from pathlib import Path
+
+import click
+
+from common.cli.options import data_option, open_for_cli
+from common.domain.nodes import is_child
+from common.errors import NotFound, ValidationError
+from common.store import audit, sync_status
+from common.store.db import transaction
+
+from . import store
+from .sockets import load_keys
+
+
+def _one(conn, ref):
+    rows = store.find(conn, ref)
+    if not rows:
+        raise NotFound(f"没有匹配 {ref!r} 的节点密钥 / no node key matches", fix="`sanji nodes list` shows them")
+    if len(rows) > 1:
+        raise ValidationError(f"{ref!r} 匹配多个密钥 / matches several keys", fix="give more of the fingerprint")
+    return rows[0]
+
+
+@click.group()
+def nodes():
+    """Child nodes and their keys: pending → accepted, rejected or revoked."""
+
+
+@nodes.command("list")
+@data_option
+@click.option("--status", type=click.Choice(store.STATUSES), default=None)
+@click.option("--json", "as_json", is_flag=True)
+def nodes_list(data_dir, status, as_json):
+    """List enrolled and pending child keys."""
+    _, conn = open_for_cli(data_dir)
+    rows = store.nodes(conn, status)
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for r in rows:
+        click.echo(f"{r['status']:<9} {r['fingerprint']}  code={r['code'] or '-':<13} claims={r['claimed'] or '-':<13}"
+                   f" last seen {r['last_seen']} from {r['address'] or '?'}")
+
+
+def _decide(data_dir, ref, status, code=None):
+    cfg, conn = open_for_cli(data_dir)
+    row = _one(conn, ref)
+    code = code or row["code"] or row["claimed"]
+    if status == "accepted" and not is_child(code, cfg["code"]):
+        raise ValidationError(f"{code!r} 不是本节点 {cfg['code']} 的下级 / not a child of this node",
+                              fix="give --code with the child's division code")
+    with transaction(conn):
+        store.decide(conn, row["public_key"], status, code)
+        audit.record(conn, "cli", f"node.{status}", code or row["fingerprint"], {"fingerprint": row["fingerprint"]})
+    click.echo(f"{row['fingerprint']} → {status}{' as ' + code if status == 'accepted' else ''}")
+
+
+@nodes.command("accept")
+@click.argument("ref")
+@click.option("--code", default=None, help="the child's division code (default: the code it claims)")
+@data_option
+def nodes_accept(ref, code, data_dir):
+    """Accept a pending key (by fingerprint prefix); any older key of that node is revoked."""
+    _decide(data_dir, ref, "accepted", code)
+
+
+@nodes.command("reject")
+@click.argument("ref")
+@data_option
+def nodes_reject(ref, data_dir):
+    """Reject a pending key."""
+    _decide(data_dir, ref, "rejected")
+
+
+@nodes.command("revoke")
+@click.argument("ref")
+@data_option
+def nodes_revoke(ref, data_dir):
+    """Revoke a key at once (no restart needed)."""
+    _decide(data_dir, ref, "revoked")
+
+
+@nodes.command("add")
+@click.argument("code")
+@click.option("--key", "key", required=True, help="the child's public key (z85 text, or its node.key file)")
+@data_option
+def nodes_add(code, key, data_dir):
+    """Enrol a child's key directly, e.g. when it was handed over on a USB stick."""
+    cfg, conn = open_for_cli(data_dir)
+    if not is_child(code, cfg["code"]):
+        raise ValidationError(f"{code!r} 不是本节点的下级 / not a child of {cfg['code']}")
+    public = _read_key(key)
+    with transaction(conn):
+        store.add_accepted(conn, public, code)
+        audit.record(conn, "cli", "node.accepted", code, {"fingerprint": store.fingerprint(public)})
+    click.echo(f"{store.fingerprint(public)} accepted as {code}")
+
+
+def _read_key(value):
+    path = Path(value)
+    if path.exists():
+        import zmq.auth
+        public, _ = zmq.auth.load_certificate(str(path))
+        return public.decode()
+    if len(value) != 40:
+        raise ValidationError("公钥应为 40 个 z85 字符或 node.key 文件 / a public key is 40 z85 characters")
+    return value
+
+
+@click.group()
+def keys():
+    """This node's CurveZMQ keys and its parent's."""
+
+
+@keys.command("show")
+@data_option
+def keys_show(data_dir):
+    """Print this node's public key and fingerprint (read the fingerprint to the parent's administrator)."""
+    cfg, _ = open_for_cli(data_dir)
+    public, _ = load_keys(cfg.keys_dir)
+    click.echo(f"public key:  {public.decode()}\nfingerprint: {store.fingerprint(public.decode())}")
+
+
+@keys.command("trust-parent")
+@click.argument("key")
+@click.option("--add", is_flag=True, help="add as a further trusted key (the parent's announced next key)")
+@data_option
+def keys_trust_parent(key, add, data_dir):
+    """Pin the parent's public key (z85 text or its node.key file)."""
+    cfg, _ = open_for_cli(data_dir)
+    public = _read_key(key)
+    path = cfg.keys_dir / "parent.keys"
+    current = path.read_text().split() if (add and path.exists()) else []
+    if public not in current:
+        current.append(public)
+    path.write_text("\n".join(current) + "\n")
+    click.echo(f"trusting parent key {store.fingerprint(public)} ({len(current)} trusted)")
+
+
+@keys.command("rotate")
+@data_option
+def keys_rotate(data_dir):
+    """Make a new key pair; the old one is kept as node.key.old. See docs/protocol.md § keys."""
+    from common.node import make_keys
+    cfg, _ = open_for_cli(data_dir)
+    for name in ("node.key", "node.key_secret"):
+        old = cfg.keys_dir / name
+        if old.exists():
+            old.replace(cfg.keys_dir / (name + ".old"))
+    make_keys(cfg.keys_dir)
+    public, _ = load_keys(cfg.keys_dir)
+    click.echo(f"new key {store.fingerprint(public.decode())}; restart the node, then have the parent accept it")
+
+
+@click.group("sync")
+def sync_group():
+    """The sync links."""
+
+
+@sync_group.command("status")
+@data_option
+@click.option("--json", "as_json", is_flag=True)
+def sync_status_cmd(data_dir, as_json):
+    """Link state, queue depths, oldest pending message, quarantine and byte rates."""
+    _, conn = open_for_cli(data_dir)
+    st = sync_status.status(conn)
+    if as_json:
+        click.echo(json.dumps(st, ensure_ascii=False, indent=2))
+        return
+    for ln in st["links"]:
+        click.echo(f"{ln['peer']:<13} {ln['state']:<5} since {ln['since'] or '-'}  out {ln['queue_out']:>6}"
+                   f"  in {ln['queue_in']:>6}  oldest {ln['oldest_pending_age_s'] or 0:>7}s"
+                   f"  {ln['bytes_per_s_out']:.0f} B/s out {ln['bytes_per_s_in']:.0f} B/s in")
+    click.echo(f"quarantined {st['quarantined']}  refusals (24h) {st['refusals_24h']}  "
+               f"pending enrolments {st['pending_enrolments']}")

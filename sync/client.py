@@ -1,0 +1,140 @@
+"""The child's DEALER loop to its parent: hello, batches, heartbeats, reconnect with jittered backoff."""
+import logging
+import random
+import threading
+import time
+
+import zmq
+
+from common.store import db
+from common.store.db import transaction
+
+from . import store
+from .child import UP, ChildProtocol
+from .sockets import common_options, load_keys, parent_keys
+from .wire import encode
+
+log = logging.getLogger("sanji.sync.client")
+POLL_MS = 20
+HELLO_TIMEOUT = 5.0
+
+
+class Backoff:
+    """Exponential backoff with full jitter, so hundreds of villages do not return in step."""
+
+    def __init__(self, base=0.5, cap=30.0, rng=None):
+        self.base, self.cap, self.attempt = base, cap, 0
+        self.rng = rng or random.Random()
+
+    def next(self):
+        """Seconds to wait before the next attempt."""
+        ceiling = min(self.cap, self.base * (2 ** self.attempt))
+        self.attempt += 1
+        return self.rng.uniform(0, ceiling)
+
+    def reset(self):
+        """Back to short waits after a good connection."""
+        self.attempt = 0
+
+
+class SyncClient:
+    """Keeps this node's link to its parent, in its own thread."""
+
+    def __init__(self, cfg, replicator, limits=None, on_live=None, backoff=None):
+        self.cfg, self.replicator, self.limits, self.on_live = cfg, replicator, limits, on_live
+        self.backoff = backoff or Backoff()
+        self._stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="sync-client", daemon=True)
+        self.protocol = None
+        self.connected_since = None
+
+    def start(self):
+        """Start the thread."""
+        self.thread.start()
+
+    def stop(self):
+        """Stop the loop and wait for it."""
+        self._stop.set()
+        self.thread.join(10)
+
+    def _run(self):
+        ctx = zmq.Context()
+        conn = db.connect(self.cfg.db_path)
+        self.protocol = ChildProtocol(conn, self.cfg["code"], self.replicator, self.cfg.data_dir, self.limits,
+                                      self.on_live)
+        key_index = 0
+        try:
+            while not self._stop.is_set():
+                keys = parent_keys(self.cfg.keys_dir)
+                if not keys:
+                    log.error("no parent key pinned (keys/parent.keys); run sanji keys trust-parent")
+                    self._stop.wait(5)
+                    continue
+                server_key = keys[key_index % len(keys)]
+                outcome = self._session(ctx, conn, server_key)
+                with transaction(conn):
+                    store.set_state(conn, UP, "down")
+                self.connected_since = None
+                if outcome == "no_welcome" and len(keys) > 1:
+                    key_index += 1  # the parent may have rotated to the next key it announced
+                if not self._stop.is_set():
+                    self._stop.wait(self.backoff.next())
+        except Exception:
+            log.exception("sync client stopped by an error")
+        finally:
+            conn.close()
+            ctx.term()
+
+    def _session(self, ctx, conn, server_key):
+        public, secret = load_keys(self.cfg.keys_dir)
+        sock = ctx.socket(zmq.DEALER)
+        common_options(sock)
+        sock.curve_publickey, sock.curve_secretkey, sock.curve_serverkey = public, secret, server_key
+        sock.setsockopt(zmq.ROUTING_ID, f"{self.cfg['code']}.{random.getrandbits(32):08x}".encode())
+        sock.setsockopt(zmq.RECONNECT_IVL, 1000)
+        sock.setsockopt(zmq.RECONNECT_IVL_MAX, 30_000)
+        sock.connect(self.cfg["parent"])
+        child = self.protocol
+        poller = zmq.Poller()
+        poller.register(sock, zmq.POLLIN)
+        try:
+            sock.send(child.hello(), zmq.NOBLOCK)
+            started = last_recv = last_send = time.monotonic()
+            while not self._stop.is_set():
+                now = time.monotonic()
+                if poller.poll(POLL_MS):
+                    for _ in range(200):
+                        try:
+                            data = sock.recv(zmq.NOBLOCK)
+                        except zmq.Again:
+                            break
+                        last_recv = time.monotonic()
+                        for reply in child.handle(data):
+                            sock.send(reply, zmq.NOBLOCK)
+                            last_send = time.monotonic()
+                    if child.established and self.connected_since is None:
+                        self.connected_since = time.time()
+                        self.backoff.reset()
+                now = time.monotonic()
+                if not child.established:
+                    if child.refused:
+                        return "refused"
+                    if now - started > HELLO_TIMEOUT:
+                        log.info("no welcome from %s within %.0fs", self.cfg["parent"], HELLO_TIMEOUT)
+                        return "no_welcome"
+                    continue
+                for frame in child.ep.next_frames(now):
+                    sock.send(frame, zmq.NOBLOCK)
+                    last_send = now
+                if now - last_send > child.heartbeat:
+                    sock.send(encode("ping", ts=time.time()), zmq.NOBLOCK)
+                    last_send = now
+                if now - last_recv > 3 * child.heartbeat:
+                    log.info("parent silent for %.1fs: link down", now - last_recv)
+                    return "silent"
+            return "stopped"
+        except zmq.ZMQError as exc:
+            log.info("link error: %s", exc)
+            return "error"
+        finally:
+            sock.close(0)

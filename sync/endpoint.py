@@ -1,0 +1,225 @@
+"""One side of one link, without sockets: what to send next, and what to do with what came in.
+
+Outbound: messages leave in order from the durable outbox, in batches bounded by count and bytes,
+with at most `window` unacknowledged messages in flight (go-back-N on timeout or reconnect).
+Inbound: a batch is applied in one SQLite transaction (each message under its own savepoint, so a
+bad one is quarantined without blocking the rest), then the highest contiguous sequence is acked.
+"""
+import logging
+import sqlite3
+import time
+from collections import deque
+
+from common.store import blobs, outbox
+from common.store.db import savepoint, transaction
+
+from . import store, wire
+
+log = logging.getLogger("sanji.sync")
+
+
+class Limits:
+    """Tunable sizes of a link (defaults suit a slow village line and a 2-core hub)."""
+
+    batch_count = 500
+    batch_bytes = 1024 * 1024
+    window = 2000            # unacknowledged messages in flight
+    retry_after = 10.0       # seconds without ack progress before resending from the last ack
+    blob_requests = 2        # blob chunks requested at once
+    blob_retry = 5.0         # seconds before asking again for a blob the peer lacks
+
+
+class Endpoint:
+    """Link LINK_NAME as seen from node ME; `conn` is this thread's database connection."""
+
+    def __init__(self, conn, me, link_name, replicator, data_dir, limits=None, origin_check=None, on_live=None):
+        self.conn, self.me, self.link, self.replicator = conn, me, link_name, replicator
+        self.data_dir, self.limits = data_dir, limits or Limits()
+        self.origin_check = origin_check
+        self.on_live = on_live
+        self.live = deque()
+        state = store.link(conn, link_name)
+        self.acked = state["acked_upto"]
+        self.sent = self.acked
+        self.last_progress = time.monotonic()
+        self.blob_inflight = {}   # sha -> time requested
+        self.blob_backoff = {}    # sha -> not before
+        self.bytes_out = 0
+        self.bytes_in = 0
+
+    # ---- outbound ---------------------------------------------------------------------------
+
+    def rewind(self, acked=None):
+        """Resend from the peer's last acknowledgement (reconnect, timeout, or the peer's word)."""
+        if acked is not None:
+            self.acked = acked
+            with transaction(self.conn):
+                store.set_link(self.conn, self.link, acked_upto=acked)
+        self.sent = self.acked
+        self.blob_inflight.clear()
+        self.last_progress = time.monotonic()
+
+    def on_ack(self, upto):
+        """The peer committed everything up to UPTO."""
+        if upto <= self.acked:
+            return
+        self.acked = upto
+        self.sent = max(self.sent, upto)
+        self.last_progress = time.monotonic()
+        with transaction(self.conn):
+            store.set_link(self.conn, self.link, acked_upto=upto)
+
+    def next_frames(self, now=None):
+        """Frames to send now: live first, then batches within the window, then blob requests."""
+        now = now or time.monotonic()
+        frames = list(self.live)
+        self.live.clear()
+        if self.sent > self.acked and now - self.last_progress > self.limits.retry_after:
+            log.info("link %s: no ack for %.0fs, resending from %d", self.link, now - self.last_progress, self.acked)
+            self.sent = self.acked
+            self.last_progress = now
+        while self.sent - self.acked < self.limits.window:
+            frame = self._batch()
+            if frame is None:
+                break
+            frames.append(frame)
+        frames.extend(self._blob_requests(now))
+        self.bytes_out += sum(len(f) for f in frames)
+        return frames
+
+    def _batch(self):
+        room = min(self.limits.batch_count, self.limits.window - (self.sent - self.acked))
+        rows = outbox.pending(self.conn, self.link, self.sent, room)
+        if not rows:
+            return None
+        entries, size = [], 0
+        for r in rows:
+            if entries and size + len(r["body"]) > self.limits.batch_bytes:
+                break
+            entries.append((r["seq"], r["kind"], r["msg_id"], r["subject"], bytes(r["body"])))
+            size += len(r["body"])
+        self.sent = entries[-1][0]
+        return wire.pack_batch(entries)
+
+    def backlog(self):
+        """Messages queued on this link and not yet acknowledged."""
+        return outbox.last_seq(self.conn, self.link) - self.acked
+
+    # ---- inbound ----------------------------------------------------------------------------
+
+    def on_batch(self, msg):
+        """Apply a batch; returns the ack frame. Raises FrameError for a malformed batch."""
+        entries = wire.unpack_batch(msg)
+        self.bytes_in += len(msg["z"])
+        with transaction(self.conn):
+            recv = store.link(self.conn, self.link)["recv_upto"]
+            if entries[0][0] > recv + 1:
+                return wire.encode("ack", upto=recv)  # a gap: the sender resends from here
+            for seq, kind, msg_id, subject, body in entries:
+                if seq <= recv:
+                    continue  # already committed: redelivery changes nothing
+                self._apply_one(seq, kind, msg_id, subject, body)
+                recv = seq
+            store.set_link(self.conn, self.link, recv_upto=recv)
+        return wire.encode("ack", upto=recv)
+
+    def _apply_one(self, seq, kind, msg_id, subject, body):
+        try:
+            with savepoint(self.conn, "msg"):
+                value = wire.unpack_body(body)
+                if self.origin_check:
+                    self.origin_check(kind, value)
+                for sha in self.replicator.apply(self.conn, kind, msg_id, subject, value, self.link) or ():
+                    if isinstance(sha, str) and len(sha) == wire.SHA_LEN:
+                        blobs.want(self.conn, sha, self.link)
+        except sqlite3.OperationalError:
+            raise  # locked or I/O: the whole batch fails, is not acked, and comes again
+        except Exception as exc:
+            reason = f"{type(exc).__name__}: {getattr(exc, 'message', exc)}"
+            log.warning("link %s: quarantined %s %s (seq %d): %s", self.link, kind, msg_id, seq, reason)
+            store.quarantine(self.conn, self.link, seq, kind, msg_id, body, reason[:1000])
+            if getattr(exc, "refusal", None):
+                store.refuse(self.conn, self.link, exc.refusal, reason)
+
+    # ---- blobs ------------------------------------------------------------------------------
+
+    def _blob_requests(self, now):
+        frames = []
+        for sha in list(self.blob_inflight):
+            if now - self.blob_inflight[sha] > self.limits.retry_after:
+                del self.blob_inflight[sha]
+        room = self.limits.blob_requests - len(self.blob_inflight)
+        if room <= 0:
+            return frames
+        for b in blobs.wanted(self.conn, self.link, limit=room + len(self.blob_inflight) + 8):
+            sha = b["sha256"]
+            if sha in self.blob_inflight or self.blob_backoff.get(sha, 0) > now:
+                continue
+            with transaction(self.conn):
+                offset = blobs.resume_offset(self.conn, self.data_dir, sha)
+            frames.append(wire.encode("blob_get", sha=sha, offset=offset))
+            self.blob_inflight[sha] = now
+            if len(frames) >= room:
+                break
+        return frames
+
+    def on_blob_get(self, msg):
+        """Answer a peer's request for a chunk of one of our blobs."""
+        chunk = blobs.read_chunk(self.data_dir, msg["sha"], msg["offset"])
+        if chunk is None:
+            return wire.encode("blob_missing", sha=msg["sha"], reason="not held here (yet)")
+        data, total = chunk
+        frame = wire.encode("blob_chunk", sha=msg["sha"], offset=msg["offset"], total=total, data=data)
+        self.bytes_out += len(frame)
+        return frame
+
+    def on_blob_chunk(self, msg):
+        """Store a chunk we asked for; ask for the next one at once."""
+        sha = msg["sha"]
+        self.blob_inflight.pop(sha, None)
+        self.bytes_in += len(msg["data"])
+        try:
+            with transaction(self.conn):
+                have = blobs.write_chunk(self.conn, self.data_dir, sha, msg["offset"], msg["total"], msg["data"])
+        except Exception as exc:  # verification failure: start over later
+            log.warning("link %s: blob %s: %s", self.link, sha[:12], exc)
+            return []
+        if have < msg["total"]:
+            self.blob_inflight[sha] = time.monotonic()
+            return [wire.encode("blob_get", sha=sha, offset=have)]
+        return []
+
+    def on_blob_missing(self, msg):
+        """The peer lacks the blob for now: ask again later."""
+        self.blob_inflight.pop(msg["sha"], None)
+        self.blob_backoff[msg["sha"]] = time.monotonic() + self.limits.blob_retry
+
+    # ---- dispatch ---------------------------------------------------------------------------
+
+    def handle(self, msg):
+        """Frames answering MSG (a decoded frame other than hello/welcome)."""
+        kind = msg["t"]
+        if kind == "batch":
+            return [self.on_batch(msg)]
+        if kind == "ack":
+            self.on_ack(msg["upto"])
+            return []
+        if kind == "blob_get":
+            return [self.on_blob_get(msg)]
+        if kind == "blob_chunk":
+            return self.on_blob_chunk(msg)
+        if kind == "blob_missing":
+            self.on_blob_missing(msg)
+            return []
+        if kind == "live":
+            if self.on_live:
+                self.on_live(self.link, msg)
+            return []
+        if kind == "error":
+            log.warning("link %s: peer error %s: %s", self.link, msg["code"], msg["message"])
+            return []
+        return []  # ping: any traffic counts as a heartbeat
+
+    def send_live(self, to, body):
+        """Queue a live message to go before any bulk traffic."""
+        self.live.append(wire.encode("live", to=to, body=body))

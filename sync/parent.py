@@ -1,0 +1,144 @@
+"""The parent side of the links (a county or township ROUTER), without sockets.
+
+Peers are known by the CurveZMQ key ZAP authenticated, looked up in the registry on every frame,
+so a revocation bites at once. Nothing but `hello` is accepted before the handshake.
+"""
+import logging
+import secrets
+import time
+from datetime import datetime, timedelta, timezone
+
+from common.store import meta, outbox
+from common.store.db import now_iso, transaction
+
+from . import store, wire
+from .endpoint import Endpoint, Limits
+
+log = logging.getLogger("sanji.sync.parent")
+RESTORE_WINDOW = timedelta(days=7)
+
+
+class OriginRefused(Exception):
+    """A child sent a message it has no right to originate."""
+
+    refusal = "origin"
+
+
+def start_new_epoch(conn):
+    """Begin a new epoch (after a restore): children re-offer all they hold for RESTORE_WINDOW."""
+    epoch = secrets.token_hex(8)
+    with transaction(conn):
+        meta.put(conn, "epoch", epoch)
+        meta.put(conn, "restore_window_until", (datetime.now(timezone.utc) + RESTORE_WINDOW).isoformat())
+    log.warning("new epoch %s: children will re-offer what they hold", epoch)
+    return epoch
+
+
+class ParentProtocol:
+    """Handles frames from children; `outgoing()` yields what to send to each established child."""
+
+    def __init__(self, conn, me, replicator, data_dir, heartbeat=2.0, limits=None, on_live=None):
+        self.conn, self.me, self.replicator, self.data_dir = conn, me, replicator, data_dir
+        self.heartbeat, self.limits, self.on_live = heartbeat, limits or Limits(), on_live
+        self.endpoints = {}   # child code -> Endpoint
+        self.sessions = {}    # routing id -> child code
+        self.last_heard = {}  # child code -> monotonic time
+        self.renewed_epoch = False
+
+    @property
+    def epoch(self):
+        return meta.get(self.conn, "epoch")
+
+    def endpoint(self, code):
+        """The Endpoint for child CODE."""
+        if code not in self.endpoints:
+            self.endpoints[code] = Endpoint(self.conn, self.me, code, self.replicator, self.data_dir, self.limits,
+                                            origin_check=self._origin_check(code), on_live=self.on_live)
+        return self.endpoints[code]
+
+    def _origin_check(self, code):
+        def check(kind, body):
+            window = meta.get(self.conn, "restore_window_until")
+            restoring = bool(window) and datetime.fromisoformat(window) > datetime.now(timezone.utc)
+            problem = self.replicator.origin_problem(self.conn, kind, body, code, restoring)
+            if problem:
+                raise OriginRefused(problem)
+        return check
+
+    def handle(self, rid, key, data):
+        """Frames to send back to routing id RID for DATA from the peer with public KEY."""
+        try:
+            msg = wire.decode(data)
+        except wire.FrameError as exc:
+            with transaction(self.conn):
+                store.refuse(self.conn, key[:12], exc.code, exc.message)
+            return [wire.error(exc.code, exc.message)]
+        node = store.node_by_key(self.conn, key)
+        if node is None or node["status"] != "accepted":
+            code = "revoked" if node and node["status"] == "revoked" else "not_enrolled"
+            with transaction(self.conn):
+                store.refuse(self.conn, node["code"] if node and node["code"] else key[:12], code, f"frame {msg['t']}")
+            self.sessions.pop(rid, None)
+            return [wire.error(code)]
+        child = node["code"]
+        self.last_heard[child] = time.monotonic()
+        if msg["t"] == "hello":
+            return self._hello(rid, child, msg)
+        if self.sessions.get(rid) != child:
+            return [wire.error("hello_required")]
+        try:
+            return self.endpoint(child).handle(msg)
+        except wire.FrameError as exc:
+            with transaction(self.conn):
+                store.refuse(self.conn, child, exc.code, exc.message)
+            return [wire.error(exc.code, exc.message)]
+
+    def _hello(self, rid, child, msg):
+        ep = self.endpoint(child)
+        with transaction(self.conn):
+            state = store.link(self.conn, child)
+            down_last = outbox.last_seq(self.conn, child)
+            if msg["down_recv"] > down_last or msg["up_acked"] > state["recv_upto"]:
+                # The child holds more from us, or thinks we hold more, than we do: we were restored.
+                if not self.renewed_epoch:  # once per process: a restore always restarts it
+                    start_new_epoch(self.conn)
+                    self.renewed_epoch = True
+            if state["peer_epoch"] and state["peer_epoch"] != msg["epoch"]:
+                # The child was restored: take its messages again from what it knows we acked,
+                # and send down everything about its subtree.
+                log.warning("child %s restored (epoch %s): resending its subtree", child, msg["epoch"])
+                store.set_link(self.conn, child, recv_upto=min(state["recv_upto"], msg["up_acked"]))
+                for kind, msg_id, subject, body in self.replicator.export_events(self.conn, child):
+                    outbox.enqueue(self.conn, child, kind, msg_id, subject, body)
+            for kind, msg_id, subject, body in self.replicator.broadcasts_newer(self.conn, msg["have"]):
+                outbox.enqueue(self.conn, child, kind, msg_id, subject, body)
+            store.set_link(self.conn, child, peer_epoch=msg["epoch"], last_contact=now_iso())
+            store.set_state(self.conn, child, "up")
+            recv = store.link(self.conn, child)["recv_upto"]
+            down_last = outbox.last_seq(self.conn, child)
+        ep.rewind(acked=min(msg["down_recv"], down_last))
+        for old_rid, code in list(self.sessions.items()):
+            if code == child:
+                del self.sessions[old_rid]
+        self.sessions[rid] = child
+        log.info("child %s connected (up_recv %d, down_last %d)", child, recv, down_last)
+        return [wire.encode("welcome", node=self.me, child=child, epoch=self.epoch, up_recv=recv,
+                            down_last=down_last, hb=float(self.heartbeat))]
+
+    def outgoing(self):
+        """(routing id, frame) pairs to send now to established children."""
+        for rid, child in list(self.sessions.items()):
+            for frame in self.endpoint(child).next_frames():
+                yield rid, frame
+
+    def expire(self, now, dead_after):
+        """Forget sessions silent for DEAD_AFTER seconds; mark their links down. Returns their codes."""
+        gone = [c for c, t in self.last_heard.items() if now - t > dead_after]
+        for child in gone:
+            del self.last_heard[child]
+            for rid, code in list(self.sessions.items()):
+                if code == child:
+                    del self.sessions[rid]
+            with transaction(self.conn):
+                store.set_state(self.conn, child, "down")
+        return gone

@@ -1,0 +1,109 @@
+"""The parent's ROUTER loop: authenticated children in, batches and acks out. Thin: logic is in parent.py."""
+import logging
+import threading
+import time
+
+import zmq
+
+from common.store import db
+from .auth import RegistryAuthenticator
+from .parent import ParentProtocol
+from .sockets import common_options, load_keys
+from .wire import encode
+
+log = logging.getLogger("sanji.sync.server")
+POLL_MS = 20
+MAX_RECV_PER_TURN = 200
+
+
+class SyncServer:
+    """Runs a ROUTER for child links in its own thread."""
+
+    def __init__(self, cfg, replicator, heartbeat=2.0, limits=None, on_live=None):
+        self.cfg, self.replicator, self.heartbeat, self.limits = cfg, replicator, heartbeat, limits
+        self.on_live = on_live
+        self._stop = threading.Event()
+        self._ready = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="sync-server", daemon=True)
+        self.endpoint = None
+        self.protocol = None
+
+    def start(self):
+        """Start the thread; returns once the socket is bound (or raises what stopped it)."""
+        self.thread.start()
+        self._ready.wait(10)
+        if self.endpoint is None:
+            raise RuntimeError("sync server failed to start; see the log")
+
+    def stop(self):
+        """Stop the loop and wait for it."""
+        self._stop.set()
+        self.thread.join(10)
+
+    def _run(self):
+        ctx = zmq.Context()
+        auth = RegistryAuthenticator(ctx, self.cfg.db_path)
+        sock = None
+        try:
+            auth.start()
+            public, secret = load_keys(self.cfg.keys_dir)
+            sock = ctx.socket(zmq.ROUTER)
+            common_options(sock)
+            sock.curve_server = True
+            sock.curve_publickey, sock.curve_secretkey = public, secret
+            sock.setsockopt(zmq.ROUTER_MANDATORY, 1)
+            sock.bind(f"tcp://{self.cfg['sync_host']}:{self.cfg['sync_port']}")
+            self.endpoint = sock.getsockopt(zmq.LAST_ENDPOINT).decode()
+            conn = db.connect(self.cfg.db_path)
+            self.protocol = ParentProtocol(conn, self.cfg["code"], self.replicator, self.cfg.data_dir,
+                                           self.heartbeat, self.limits, self.on_live)
+            self._ready.set()
+            log.info("sync server listening on %s", self.endpoint)
+            self._loop(sock, conn)
+        except Exception:
+            log.exception("sync server stopped by an error")
+        finally:
+            self._ready.set()
+            if sock is not None:
+                sock.close(0)
+            auth.stop()
+            ctx.term()
+
+    def _loop(self, sock, conn):
+        parent = self.protocol
+        poller = zmq.Poller()
+        poller.register(sock, zmq.POLLIN)
+        last_sent = {}
+        while not self._stop.is_set():
+            if poller.poll(POLL_MS):
+                for _ in range(MAX_RECV_PER_TURN):
+                    try:
+                        frames = sock.recv_multipart(zmq.NOBLOCK, copy=False)
+                    except zmq.Again:
+                        break
+                    if len(frames) != 2:
+                        continue  # a ROUTER frame is [routing id, payload]; anything else is not ours
+                    rid, payload = frames[0].bytes, frames[1]
+                    key = payload.get("User-Id") or ""
+                    try:
+                        replies = parent.handle(rid, key, payload.bytes)
+                    except Exception:
+                        log.exception("error handling a frame from %r", rid[:20])
+                        replies = []
+                    for reply in replies:
+                        self._send(sock, rid, reply, last_sent)
+            for rid, frame in parent.outgoing():
+                self._send(sock, rid, frame, last_sent)
+            now = time.monotonic()
+            for rid in list(parent.sessions):
+                if now - last_sent.get(rid, 0) > self.heartbeat:
+                    self._send(sock, rid, encode("ping", ts=time.time()), last_sent)
+            parent.expire(now, 3 * self.heartbeat)
+
+    def _send(self, sock, rid, frame, last_sent):
+        try:
+            sock.send_multipart([rid, frame], zmq.NOBLOCK)
+            last_sent[rid] = time.monotonic()
+        except zmq.ZMQError as exc:  # peer gone (ROUTER_MANDATORY) or queue full: it will resync on hello
+            self.protocol.sessions.pop(rid, None)
+            log.debug("send to %r failed: %s", rid[:20], exc)

@@ -1,0 +1,121 @@
+"""SQL of the sync layer: link state, the node registry (enrolment), quarantine and refusals."""
+import hashlib
+
+from common.store.db import now_iso
+
+STATUSES = ("pending", "accepted", "rejected", "revoked")
+
+
+def fingerprint(public_key):
+    """A short, readable fingerprint of a z85 public key (first 16 hex of its sha256, grouped)."""
+    digest = hashlib.sha256(public_key.encode() if isinstance(public_key, str) else public_key).hexdigest()[:16]
+    return ":".join(digest[i:i + 4] for i in range(0, 16, 4))
+
+
+# ---- links ----------------------------------------------------------------------------------
+
+def link(conn, name):
+    """The state row of link NAME (created with zeros on first use)."""
+    conn.execute("INSERT OR IGNORE INTO sync_links (link, state_since) VALUES (?, ?)", (name, now_iso()))
+    return dict(conn.execute("SELECT * FROM sync_links WHERE link = ?", (name,)).fetchone())
+
+
+def set_link(conn, name, **fields):
+    """Update columns of link NAME."""
+    link(conn, name)
+    cols = ", ".join(f"{k} = ?" for k in fields)
+    conn.execute(f"UPDATE sync_links SET {cols} WHERE link = ?", (*fields.values(), name))
+
+
+def set_state(conn, name, state):
+    """Record link NAME as up or down (keeping `state_since` when unchanged)."""
+    current = link(conn, name)
+    if current["state"] != state:
+        set_link(conn, name, state=state, state_since=now_iso())
+
+
+def all_links(conn):
+    """Every link row."""
+    return [dict(r) for r in conn.execute("SELECT * FROM sync_links ORDER BY link")]
+
+
+# ---- the node registry ----------------------------------------------------------------------
+
+def node_by_key(conn, public_key):
+    """The registry row of PUBLIC_KEY, or None."""
+    row = conn.execute("SELECT * FROM sync_nodes WHERE public_key = ?", (public_key,)).fetchone()
+    return dict(row) if row else None
+
+
+def seen_key(conn, public_key, claimed, address):
+    """Note an attempt by PUBLIC_KEY; an unknown key becomes pending. Returns its row."""
+    now = now_iso()
+    conn.execute("INSERT INTO sync_nodes (public_key, fingerprint, claimed, status, address, first_seen, last_seen)"
+                 " VALUES (?, ?, ?, 'pending', ?, ?, ?) ON CONFLICT(public_key) DO UPDATE SET last_seen = ?,"
+                 " address = excluded.address, claimed = CASE WHEN excluded.claimed != '' THEN excluded.claimed"
+                 " ELSE sync_nodes.claimed END",
+                 (public_key, fingerprint(public_key), claimed, address, now, now, now))
+    return node_by_key(conn, public_key)
+
+
+def nodes(conn, status=None):
+    """Registry rows, optionally of one STATUS."""
+    sql, args = "SELECT * FROM sync_nodes", []
+    if status:
+        sql, args = sql + " WHERE status = ?", [status]
+    return [dict(r) for r in conn.execute(sql + " ORDER BY status, code, first_seen", args)]
+
+
+def find(conn, ref):
+    """Registry rows matching REF: a fingerprint (or its prefix), a public key, or a node code."""
+    ref = ref.strip()
+    return [dict(r) for r in conn.execute(
+        "SELECT * FROM sync_nodes WHERE fingerprint LIKE ? OR public_key = ? OR code = ?", (ref + "%", ref, ref))]
+
+
+def decide(conn, public_key, status, code=""):
+    """Set a key's status; accepting a key for CODE revokes any other accepted key of CODE (rotation)."""
+    now = now_iso()
+    if status == "accepted":
+        conn.execute("UPDATE sync_nodes SET status = 'revoked', decided_at = ? WHERE code = ? AND status = 'accepted'"
+                     " AND public_key != ?", (now, code, public_key))
+        conn.execute("UPDATE sync_nodes SET status = 'accepted', code = ?, decided_at = ? WHERE public_key = ?",
+                     (code, now, public_key))
+    else:
+        conn.execute("UPDATE sync_nodes SET status = ?, decided_at = ? WHERE public_key = ?", (status, now, public_key))
+
+
+def add_accepted(conn, public_key, code, address=""):
+    """Enrol PUBLIC_KEY for CODE directly (pre-shared key, as `sanji nodes add` and the demo do)."""
+    seen_key(conn, public_key, code, address)
+    decide(conn, public_key, "accepted", code)
+
+
+# ---- quarantine and refusals ----------------------------------------------------------------
+
+def quarantine(conn, link_name, seq, kind, msg_id, body, reason):
+    """Keep a message that could not be applied, with why."""
+    conn.execute("INSERT INTO sync_quarantine (link, seq, kind, msg_id, body, reason, at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                 (link_name, seq, kind, msg_id, body, reason, now_iso()))
+
+
+def quarantined(conn, limit=100):
+    """The newest quarantined messages (without bodies)."""
+    return [dict(r) for r in conn.execute(
+        "SELECT id, link, seq, kind, msg_id, reason, at FROM sync_quarantine ORDER BY id DESC LIMIT ?", (limit,))]
+
+
+def quarantine_count(conn):
+    """How many messages are quarantined."""
+    return conn.execute("SELECT COUNT(*) FROM sync_quarantine").fetchone()[0]
+
+
+def refuse(conn, peer, code, detail):
+    """Log a refused peer or frame (bad key, revoked key, forged origin, malformed frame)."""
+    conn.execute("INSERT INTO sync_refusals (at, peer, code, detail) VALUES (?, ?, ?, ?)",
+                 (now_iso(), peer, code, detail[:500]))
+
+
+def refusals(conn, limit=100):
+    """The newest refusals."""
+    return [dict(r) for r in conn.execute("SELECT * FROM sync_refusals ORDER BY id DESC LIMIT ?", (limit,))]

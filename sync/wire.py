@@ -1,0 +1,133 @@
+"""Sync frames: one msgpack map per ZeroMQ frame, validated field by field (docs/protocol.md).
+
+`decode` never raises anything but `FrameError`, whatever bytes it is given, so a server can
+answer garbage with an error code and carry on.
+"""
+import msgpack
+import zstandard
+
+PROTOCOL_VERSION = 1
+SUPPORTED = (1,)
+MAX_FRAME = 8 * 1024 * 1024          # ZMQ_MAXMSGSIZE: larger frames drop the connection
+MAX_BATCH_RAW = 32 * 1024 * 1024     # decompressed batch limit (no zstd bombs)
+MAX_ENTRIES = 5000
+SHA_LEN = 64
+
+ERROR_CODES = {
+    "bad_frame": "the frame is not a valid sync frame",
+    "version": "unsupported protocol version",
+    "hello_required": "send hello first",
+    "revoked": "this node's key has been revoked",
+    "not_enrolled": "this node's key is not accepted (yet)",
+    "too_big": "the frame or batch exceeds the limits",
+    "internal": "the peer failed to process the frame; it will be retried",
+}
+
+_INT, _STR, _BIN, _MAP, _NUM, _BOOL, _LIST = int, str, bytes, dict, (int, float), bool, list
+SCHEMAS = {
+    "hello": {"node": _STR, "epoch": _STR, "parent_epoch": _STR, "up_acked": _INT, "up_last": _INT,
+              "down_recv": _INT, "have": _MAP},
+    "welcome": {"node": _STR, "child": _STR, "epoch": _STR, "up_recv": _INT, "down_last": _INT, "hb": _NUM},
+    "batch": {"first": _INT, "last": _INT, "n": _INT, "z": _BIN},
+    "ack": {"upto": _INT},
+    "ping": {"ts": _NUM},
+    "blob_get": {"sha": _STR, "offset": _INT},
+    "blob_chunk": {"sha": _STR, "offset": _INT, "total": _INT, "data": _BIN},
+    "blob_missing": {"sha": _STR, "reason": _STR},
+    "live": {"to": _STR, "body": _MAP},
+    "error": {"code": _STR, "message": _STR},
+}
+_compressor = zstandard.ZstdCompressor(level=3)
+_decompressor = zstandard.ZstdDecompressor()
+
+
+class FrameError(Exception):
+    """A frame that cannot be accepted; `code` is one of ERROR_CODES."""
+
+    def __init__(self, code, message):
+        super().__init__(message)
+        self.code, self.message = code, message
+
+
+def encode(kind, **fields):
+    """One frame of type KIND with FIELDS."""
+    return msgpack.packb({"v": PROTOCOL_VERSION, "t": kind, **fields}, use_bin_type=True)
+
+
+def decode(data):
+    """The validated map of a frame, or FrameError."""
+    if not isinstance(data, (bytes, bytearray, memoryview)) or len(data) == 0:
+        raise FrameError("bad_frame", "empty frame")
+    if len(data) > MAX_FRAME:
+        raise FrameError("too_big", f"frame of {len(data)} bytes exceeds {MAX_FRAME}")
+    try:
+        msg = msgpack.unpackb(bytes(data), raw=False, strict_map_key=True, max_bin_len=MAX_FRAME,
+                              max_str_len=1024 * 1024, max_array_len=MAX_ENTRIES, max_map_len=1024)
+    except Exception as exc:  # msgpack raises many types on garbage
+        raise FrameError("bad_frame", f"not msgpack: {type(exc).__name__}") from None
+    if not isinstance(msg, dict):
+        raise FrameError("bad_frame", "a frame is a map")
+    if msg.get("v") not in SUPPORTED:
+        raise FrameError("version", f"protocol version {msg.get('v')!r} not supported; this node speaks {SUPPORTED}")
+    kind = msg.get("t")
+    schema = SCHEMAS.get(kind)
+    if schema is None:
+        raise FrameError("bad_frame", f"unknown frame type {kind!r}")
+    for field, typ in schema.items():
+        value = msg.get(field)
+        if not isinstance(value, typ) or (typ is _INT and isinstance(value, bool)):
+            raise FrameError("bad_frame", f"{kind}.{field} missing or not {getattr(typ, '__name__', typ)}")
+        if typ is _INT and value < 0:
+            raise FrameError("bad_frame", f"{kind}.{field} is negative")
+    if kind in ("blob_get", "blob_chunk", "blob_missing") and not _is_sha(msg["sha"]):
+        raise FrameError("bad_frame", f"{kind}.sha is not a sha256 hex digest")
+    if kind == "batch" and not (1 <= msg["first"] <= msg["last"] and msg["n"] == msg["last"] - msg["first"] + 1):
+        raise FrameError("bad_frame", "batch first/last/n disagree")
+    return msg
+
+
+def _is_sha(text):
+    return len(text) == SHA_LEN and all(c in "0123456789abcdef" for c in text)
+
+
+def pack_batch(entries):
+    """A batch frame from ENTRIES [(seq, kind, msg_id, subject, body_bytes)], seqs contiguous."""
+    raw = msgpack.packb([list(e) for e in entries], use_bin_type=True)
+    return encode("batch", first=entries[0][0], last=entries[-1][0], n=len(entries), z=_compressor.compress(raw))
+
+
+def unpack_batch(msg):
+    """The entries of a decoded batch frame, validated; FrameError when inconsistent."""
+    try:
+        raw = _decompressor.decompress(msg["z"], max_output_size=MAX_BATCH_RAW)
+    except zstandard.ZstdError as exc:
+        raise FrameError("bad_frame", f"batch does not decompress: {exc}") from None
+    if len(raw) > MAX_BATCH_RAW:
+        raise FrameError("too_big", "batch too large once decompressed")
+    try:
+        entries = msgpack.unpackb(raw, raw=False, strict_map_key=True, max_array_len=MAX_ENTRIES)
+    except Exception as exc:
+        raise FrameError("bad_frame", f"batch body is not msgpack: {type(exc).__name__}") from None
+    if not isinstance(entries, list) or len(entries) != msg["n"]:
+        raise FrameError("bad_frame", "batch entry count differs from n")
+    out = []
+    for i, e in enumerate(entries):
+        ok = (isinstance(e, list) and len(e) == 5 and isinstance(e[0], int) and e[0] == msg["first"] + i
+              and isinstance(e[1], str) and isinstance(e[2], str) and isinstance(e[3], str) and isinstance(e[4], bytes))
+        if not ok:
+            raise FrameError("bad_frame", f"batch entry {i} malformed or out of sequence")
+        out.append(tuple(e))
+    return out
+
+
+def unpack_body(body):
+    """The body map of an entry; FrameError-free callers get ValueError on garbage."""
+    value = msgpack.unpackb(body, raw=False, strict_map_key=False)
+    if not isinstance(value, dict):
+        raise ValueError("message body is not a map")
+    return value
+
+
+def error(code, message=None):
+    """An error frame."""
+    return encode("error", code=code, message=message or ERROR_CODES.get(code, code))

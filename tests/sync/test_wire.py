@@ -1,0 +1,79 @@
+import os
+
+import msgpack
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from sync import wire
+
+
+def test_round_trip_batch():
+    entries = [(5 + i, "event", f"id{i}", "371399101001", msgpack.packb({"n": i})) for i in range(100)]
+    msg = wire.decode(wire.pack_batch(entries))
+    assert wire.unpack_batch(msg) == entries
+    assert wire.unpack_body(entries[3][4]) == {"n": 3}
+
+
+@pytest.mark.parametrize("data,code", [
+    (b"", "bad_frame"),
+    (b"\xc1\xc1garbage", "bad_frame"),
+    (msgpack.packb([1, 2]), "bad_frame"),
+    (msgpack.packb({"v": 99, "t": "ping", "ts": 1}), "version"),
+    (msgpack.packb({"v": 1, "t": "nope"}), "bad_frame"),
+    (msgpack.packb({"v": 1, "t": "ack", "upto": "7"}), "bad_frame"),
+    (msgpack.packb({"v": 1, "t": "ack", "upto": -1}), "bad_frame"),
+    (msgpack.packb({"v": 1, "t": "ack", "upto": True}), "bad_frame"),
+    (msgpack.packb({"v": 1, "t": "blob_get", "sha": "x" * 64, "offset": 0}), "bad_frame"),
+    (msgpack.packb({"v": 1, "t": "batch", "first": 3, "last": 2, "n": 0, "z": b""}), "bad_frame"),
+])
+def test_bad_frames(data, code):
+    with pytest.raises(wire.FrameError) as exc:
+        wire.decode(data)
+    assert exc.value.code == code
+
+
+def test_truncated_and_inconsistent_batches():
+    entries = [(1, "event", "a", "", b"\x80"), (2, "event", "b", "", b"\x80")]
+    frame = wire.pack_batch(entries)
+    with pytest.raises(wire.FrameError):
+        wire.decode(frame[: len(frame) // 2])
+    msg = wire.decode(frame)
+    msg["z"] = msg["z"][:-3]
+    with pytest.raises(wire.FrameError):
+        wire.unpack_batch(msg)
+    bad = wire.decode(wire.encode("batch", first=1, last=2, n=2,
+                                  z=wire._compressor.compress(msgpack.packb([[1, "e", "a", "", b""], [3, "e", "b", "", b""]]))))
+    with pytest.raises(wire.FrameError, match="out of sequence"):
+        wire.unpack_batch(bad)
+
+
+def test_oversize_refused():
+    with pytest.raises(wire.FrameError) as exc:
+        wire.decode(b"\x00" * (wire.MAX_FRAME + 1))
+    assert exc.value.code == "too_big"
+
+
+def test_decompression_bomb_refused():
+    bomb = wire._compressor.compress(b"\x00" * (wire.MAX_BATCH_RAW + 10))
+    msg = wire.decode(wire.encode("batch", first=1, last=1, n=1, z=bomb))
+    with pytest.raises(wire.FrameError):
+        wire.unpack_batch(msg)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=512))
+def test_garbage_never_escapes_as_another_exception(data):
+    try:
+        msg = wire.decode(data)
+        if msg["t"] == "batch":
+            wire.unpack_batch(msg)
+    except wire.FrameError:
+        pass
+
+
+def test_random_bytes_fuzz():
+    for _ in range(2000):
+        try:
+            wire.decode(os.urandom(64))
+        except wire.FrameError:
+            pass
