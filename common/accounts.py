@@ -1,4 +1,5 @@
 """Staff accounts: Argon2id passwords, roles per tier, lockout after repeated failures (kept in SQLite)."""
+import os
 from datetime import datetime, timedelta, timezone
 
 from argon2 import PasswordHasher
@@ -10,8 +11,19 @@ from .store import audit, sessions as session_store, users
 from .store.db import transaction
 
 MIN_PASSWORD = 10
-_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
-_DUMMY_HASH = _hasher.hash("timing equaliser for unknown users")
+_state = {}
+
+
+def _hasher():
+    # argon2id with the library's recommended parameters. SANJI_ARGON2_PROFILE=test (the test
+    # suite only) picks a cheap profile so hundreds of throwaway accounts do not cost minutes.
+    if "hasher" not in _state:
+        if os.environ.get("SANJI_ARGON2_PROFILE") == "test":
+            _state["hasher"] = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+        else:
+            _state["hasher"] = PasswordHasher()
+        _state["dummy"] = _state["hasher"].hash("timing equaliser for unknown users")
+    return _state["hasher"]
 
 
 def check_password_rules(password):
@@ -50,7 +62,7 @@ def add_user(conn, tier, username, display_name, password, role_specs, actor="cl
     if users.by_username(conn, username):
         raise Conflict(f"用户 {username} 已存在 / user exists", fix="choose another username or reset-password")
     with transaction(conn):
-        uid = users.create(conn, username, display_name or username, _hasher.hash(password), roles)
+        uid = users.create(conn, username, display_name or username, _hasher().hash(password), roles)
         audit.record(conn, actor, "user.created", username, {"roles": [f"{r}:{d}" if d else r for r, d in roles]})
     return uid
 
@@ -77,7 +89,7 @@ def _check_login(conn, username, password, attempts, lock_minutes, ip, now):
     user = users.by_username(conn, username)
     if user is None:
         try:
-            _hasher.verify(_DUMMY_HASH, password)
+            _hasher().verify(_state["dummy"], password)
         except VerificationError:
             pass
         audit.record(conn, username or "?", "login.failed", username, {"why": "unknown user"}, ip)
@@ -93,7 +105,7 @@ def _check_login(conn, username, password, attempts, lock_minutes, ip, now):
         audit.record(conn, username, "login.refused", username, {"why": "disabled"}, ip)
         return None, AuthRequired("此账号已停用 / this account is disabled", fix="ask an administrator")
     try:
-        _hasher.verify(user["password_hash"], password)
+        _hasher().verify(user["password_hash"], password)
     except (VerificationError, InvalidHashError):
         locks = user["failed_logins"] + 1 >= attempts
         until = (now + timedelta(minutes=lock_minutes)).isoformat() if locks else None
@@ -101,8 +113,8 @@ def _check_login(conn, username, password, attempts, lock_minutes, ip, now):
         audit.record(conn, username, "login.failed", username, {"why": "password", "locked": locks}, ip)
         return None, wrong
     users.clear_failures(conn, user["id"])
-    if _hasher.check_needs_rehash(user["password_hash"]):
-        users.set_password(conn, user["id"], _hasher.hash(password), bool(user["must_change_password"]))
+    if _hasher().check_needs_rehash(user["password_hash"]):
+        users.set_password(conn, user["id"], _hasher().hash(password), bool(user["must_change_password"]))
     audit.record(conn, username, "login.ok", username, {}, ip)
     return user, None
 
@@ -114,7 +126,7 @@ def reset_password(conn, username, password, actor="cli"):
     if not user:
         raise NotFound(f"没有用户 {username} / no such user", fix="`sanji users list` shows them")
     with transaction(conn):
-        users.set_password(conn, user["id"], _hasher.hash(password))
+        users.set_password(conn, user["id"], _hasher().hash(password))
         session_store.delete_for_user(conn, user["id"])
         audit.record(conn, actor, "user.password_reset", username)
 

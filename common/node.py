@@ -109,3 +109,58 @@ def shared_clock(conn, node_code):
         if node_code not in _clocks:
             _clocks[node_code] = clock_for(conn, node_code)
         return _clocks[node_code]
+
+
+RESTORE_WINDOW_DAYS = 7
+
+
+def start_new_epoch(conn):
+    """Begin a new epoch (after a restore): for RESTORE_WINDOW_DAYS children may re-offer what they hold,
+    including events that came from this node or above. Returns the new epoch."""
+    from datetime import datetime, timedelta, timezone
+
+    epoch = secrets.token_hex(8)
+    until = datetime.now(timezone.utc) + timedelta(days=RESTORE_WINDOW_DAYS)
+    with db.transaction(conn):
+        meta.put(conn, "epoch", epoch)
+        meta.put(conn, "restore_window_until", until.isoformat())
+    return epoch
+
+
+def backup(cfg, target):
+    """Copy the node database to TARGET with SQLite's online backup API (safe while the node runs)."""
+    target = Path(target)
+    if target.exists():
+        raise ConfigError(f"{target} 已存在 / already exists", fix="choose a new file name")
+    src = db.connect(cfg.db_path)
+    dst = db.connect(target)
+    try:
+        src.backup(dst)
+    finally:
+        dst.close()
+        src.close()
+    return target
+
+
+def restore(cfg, source):
+    """Replace the node database with backup SOURCE (node stopped) and start a new epoch."""
+    from .runtime import address_file
+
+    if address_file(cfg).exists():
+        raise ConfigError("节点正在运行 / the node is running", fix="stop it (Ctrl-C or SIGTERM) before restoring")
+    source = Path(source)
+    if not source.exists():
+        raise ConfigError(f"找不到备份文件 {source} / no such backup", fix="give the path of a file made by sanji backup")
+    src = db.connect(source)
+    if not db.integrity_ok(src):
+        raise ConfigError(f"{source} 未通过完整性检查 / the backup is damaged", fix="use another backup")
+    for suffix in ("-wal", "-shm"):
+        Path(str(cfg.db_path) + suffix).unlink(missing_ok=True)
+    cfg.db_path.unlink(missing_ok=True)
+    dst = db.connect(cfg.db_path)
+    try:
+        src.backup(dst)
+        return start_new_epoch(dst)
+    finally:
+        dst.close()
+        src.close()

@@ -12,7 +12,6 @@ from common.store.db import transaction
 from . import store
 from .child import UP, ChildProtocol
 from .sockets import common_options, load_keys, parent_keys
-from .wire import encode
 
 log = logging.getLogger("sanji.sync.client")
 POLL_MS = 20
@@ -127,8 +126,9 @@ class SyncClient:
                     sock.send(frame, zmq.NOBLOCK)
                     last_send = now
                 if now - last_send > child.heartbeat:
-                    sock.send(encode("ping", ts=time.time()), zmq.NOBLOCK)
+                    sock.send(child.ep.ping(), zmq.NOBLOCK)
                     last_send = now
+                child.ep.flush_stats(now)
                 if now - last_recv > 3 * child.heartbeat:
                     log.info("parent silent for %.1fs: link down", now - last_recv)
                     return "silent"

@@ -46,6 +46,9 @@ class Endpoint:
         self.blob_backoff = {}    # sha -> not before
         self.bytes_out = 0
         self.bytes_in = 0
+        self.peer_backlog = 0
+        self._stats_at = time.monotonic()
+        self._stats_bytes = (0, 0)
 
     # ---- outbound ---------------------------------------------------------------------------
 
@@ -218,7 +221,28 @@ class Endpoint:
         if kind == "error":
             log.warning("link %s: peer error %s: %s", self.link, msg["code"], msg["message"])
             return []
+        if kind == "ping" and isinstance(msg.get("q"), int):
+            self.peer_backlog = msg["q"]
         return []  # ping: any traffic counts as a heartbeat
+
+    def ping(self):
+        """A heartbeat frame that also tells the peer how much we have queued for it."""
+        return wire.encode("ping", ts=time.time(), q=max(0, self.backlog()))
+
+    def flush_stats(self, now=None, every=2.0):
+        """Every EVERY seconds, write byte totals, rates and the peer's backlog to the link row."""
+        now = now or time.monotonic()
+        elapsed = now - self._stats_at
+        if elapsed < every:
+            return
+        bin_, bout = self._stats_bytes
+        rate_in, rate_out = (self.bytes_in - bin_) / elapsed, (self.bytes_out - bout) / elapsed
+        with transaction(self.conn):
+            self.conn.execute("UPDATE sync_links SET bytes_in = bytes_in + ?, bytes_out = bytes_out + ?,"
+                              " rate_in = ?, rate_out = ?, peer_backlog = ? WHERE link = ?",
+                              (self.bytes_in - bin_, self.bytes_out - bout, rate_in, rate_out, self.peer_backlog,
+                               self.link))
+        self._stats_at, self._stats_bytes = now, (self.bytes_in, self.bytes_out)
 
     def send_live(self, to, body):
         """Queue a live message to go before any bulk traffic."""

@@ -4,10 +4,10 @@ Peers are known by the CurveZMQ key ZAP authenticated, looked up in the registry
 so a revocation bites at once. Nothing but `hello` is accepted before the handshake.
 """
 import logging
-import secrets
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
+from common.node import start_new_epoch
 from common.store import meta, outbox
 from common.store.db import now_iso, transaction
 
@@ -15,23 +15,12 @@ from . import store, wire
 from .endpoint import Endpoint, Limits
 
 log = logging.getLogger("sanji.sync.parent")
-RESTORE_WINDOW = timedelta(days=7)
 
 
 class OriginRefused(Exception):
     """A child sent a message it has no right to originate."""
 
     refusal = "origin"
-
-
-def start_new_epoch(conn):
-    """Begin a new epoch (after a restore): children re-offer all they hold for RESTORE_WINDOW."""
-    epoch = secrets.token_hex(8)
-    with transaction(conn):
-        meta.put(conn, "epoch", epoch)
-        meta.put(conn, "restore_window_until", (datetime.now(timezone.utc) + RESTORE_WINDOW).isoformat())
-    log.warning("new epoch %s: children will re-offer what they hold", epoch)
-    return epoch
 
 
 class ParentProtocol:
@@ -101,6 +90,7 @@ class ParentProtocol:
             if msg["down_recv"] > down_last or msg["up_acked"] > state["recv_upto"]:
                 # The child holds more from us, or thinks we hold more, than we do: we were restored.
                 if not self.renewed_epoch:  # once per process: a restore always restarts it
+                    log.warning("a child holds more than we do: we were restored; starting a new epoch")
                     start_new_epoch(self.conn)
                     self.renewed_epoch = True
             if state["peer_epoch"] and state["peer_epoch"] != msg["epoch"]:

@@ -9,7 +9,6 @@ from common.store import db
 from .auth import RegistryAuthenticator
 from .parent import ParentProtocol
 from .sockets import common_options, load_keys
-from .wire import encode
 
 log = logging.getLogger("sanji.sync.server")
 POLL_MS = 20
@@ -95,10 +94,12 @@ class SyncServer:
             for rid, frame in parent.outgoing():
                 self._send(sock, rid, frame, last_sent)
             now = time.monotonic()
-            for rid in list(parent.sessions):
+            for rid, child in list(parent.sessions.items()):
                 if now - last_sent.get(rid, 0) > self.heartbeat:
-                    self._send(sock, rid, encode("ping", ts=time.time()), last_sent)
+                    self._send(sock, rid, parent.endpoint(child).ping(), last_sent)
             parent.expire(now, 3 * self.heartbeat)
+            for ep in parent.endpoints.values():
+                ep.flush_stats(now)
 
     def _send(self, sock, rid, frame, last_sent):
         try:

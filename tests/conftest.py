@@ -1,4 +1,8 @@
 """Shared fixtures: real SQLite files in temp dirs, real node data folders."""
+import os
+
+# Cheap Argon2 parameters for the many throwaway accounts tests make (inherited by node processes).
+os.environ["SANJI_ARGON2_PROFILE"] = "test"
 import pytest
 
 from common.store import db

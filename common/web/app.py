@@ -11,7 +11,7 @@ from .. import __version__, config as config_mod, i18n
 from ..errors import CsrfFailed, SanjiError, describe, http_status
 from ..node import open_db
 from ..store import db, meta
-from ..store import users
+from ..store import sync_status, users
 from . import access
 from .sessions import ServerSessionInterface
 
@@ -64,6 +64,16 @@ def _load_user():
             g.user = user
         else:
             session.revoke()
+
+
+def link_summary():
+    """The link banner's facts: the parent link (if any), children up/total, quarantined count."""
+    st = sync_status.status(get_db())
+    parent = next((ln for ln in st["links"] if ln["link"] == "up"), None)
+    children = [ln for ln in st["links"] if ln["link"] != "up"]
+    return {"parent": parent, "children_up": sum(ln["state"] == "up" for ln in children),
+            "children": len(children), "quarantined": st["quarantined"],
+            "queue_out": sum(ln["queue_out"] for ln in st["links"])}
 
 
 def _wants_json():
@@ -134,7 +144,7 @@ def build_app(cfg, tier, template_folder=None):
         current = lang()
         return {"_": lambda key, **kw: i18n.translate(key, current, **kw), "lang": current,
                 "csrf_token": csrf_token, "node": {"name": node_name, "code": cfg["code"], "tier": tier.name},
-                "user": g.get("user"), "version": __version__}
+                "user": g.get("user"), "version": __version__, "link_summary": link_summary}
 
     app.register_error_handler(Exception, _handle_error)
     from werkzeug.exceptions import HTTPException

@@ -6,7 +6,7 @@ from flask import Blueprint, current_app, g, jsonify, redirect, render_template,
 
 from .. import __version__, accounts
 from ..errors import SanjiError, describe
-from ..store import audit, catalog
+from ..store import audit, catalog, sync_status
 from ..store import meta
 from .access import authenticated, public, roles
 from .app import get_db, lang
@@ -36,6 +36,14 @@ def healthz():
 @api("This OpenAPI document", tag="node")
 def openapi():
     return jsonify(build_spec(f"sanji {current_app.config['SANJI_TIER']} node API"))
+
+
+@bp.get("/api/v1/sync/status")
+@authenticated
+@api("Sync links: state and since when, queue depth each way, oldest pending age, quarantine, bytes/s",
+     tag="sync")
+def sync_status_api():
+    return jsonify(sync_status.status(get_db()))
 
 
 @bp.get("/api/v1/me")

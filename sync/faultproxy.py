@@ -1,0 +1,124 @@
+"""A small fault-injection TCP proxy for testing links: pass, stall, drop, throttle and reset.
+
+    proxy = FaultProxy(("127.0.0.1", parent_port)).start()   # child connects to proxy.port
+    proxy.stall(); proxy.resume(); proxy.throttle(50_000); proxy.reset(); proxy.drop()
+
+Runs on loopback only; one thread accepts, one thread pumps each connection pair.
+"""
+import select
+import socket
+import struct
+import threading
+import time
+
+
+class FaultProxy:
+    """Forwards 127.0.0.1:port to TARGET, misbehaving on request."""
+
+    def __init__(self, target, listen_host="127.0.0.1", port=0):
+        self.target = target
+        self.listener = socket.socket()
+        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.listener.bind((listen_host, port))
+        self.listener.listen(64)
+        self.port = self.listener.getsockname()[1]
+        self.mode = "pass"
+        self.rate = None               # bytes per second when throttled
+        self.forwarded = 0             # bytes passed, both directions
+        self.connections = 0
+        self._pairs = set()
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+
+    def start(self):
+        """Start accepting."""
+        threading.Thread(target=self._accept, daemon=True, name="faultproxy").start()
+        return self
+
+    def stop(self):
+        """Close everything."""
+        self._stop.set()
+        self.listener.close()
+        self.reset()
+
+    # ---- faults --------------------------------------------------------------------------
+
+    def resume(self):
+        """Forward normally again."""
+        self.mode, self.rate = "pass", None
+
+    def stall(self):
+        """Keep connections open but forward nothing (a silent line)."""
+        self.mode = "stall"
+
+    def drop(self):
+        """Refuse the line: existing connections are cut, new ones closed at once."""
+        self.mode = "drop"
+        self.reset()
+
+    def throttle(self, bytes_per_s):
+        """Forward at most BYTES_PER_S in each direction."""
+        self.mode, self.rate = "pass", float(bytes_per_s)
+
+    def reset(self):
+        """Cut every current connection with a TCP RST."""
+        with self._lock:
+            pairs, self._pairs = list(self._pairs), set()
+        for a, b in pairs:
+            for s in (a, b):
+                try:
+                    s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                    s.close()
+                except OSError:
+                    pass
+
+    # ---- plumbing ------------------------------------------------------------------------
+
+    def _accept(self):
+        while not self._stop.is_set():
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            if self.mode == "drop":
+                client.close()
+                continue
+            try:
+                upstream = socket.create_connection(self.target, timeout=5)
+            except OSError:
+                client.close()
+                continue
+            pair = (client, upstream)
+            with self._lock:
+                self._pairs.add(pair)
+                self.connections += 1
+            threading.Thread(target=self._pump, args=(pair,), daemon=True).start()
+
+    def _pump(self, pair):
+        client, upstream = pair
+        peer = {client: upstream, upstream: client}
+        try:
+            while not self._stop.is_set() and pair in self._pairs:
+                if self.mode == "stall":
+                    time.sleep(0.02)
+                    continue
+                readable, _, _ = select.select([client, upstream], [], [], 0.05)
+                for s in readable:
+                    chunk = 4096 if self.rate else 65536
+                    data = s.recv(chunk)
+                    if not data:
+                        return
+                    if self.rate:
+                        time.sleep(len(data) / self.rate)
+                    peer[s].sendall(data)
+                    self.forwarded += len(data)
+        except OSError:
+            return
+        finally:
+            with self._lock:
+                self._pairs.discard(pair)
+            for s in pair:
+                try:
+                    s.close()
+                except OSError:
+                    pass
