@@ -2,7 +2,9 @@
 
 Every connection attempt is decided against `sync_nodes` as it happens, so accepting, rejecting or
 revoking a key takes effect without a restart. An unknown key is recorded as pending with its
-fingerprint and the code it claims (its routing id), for an administrator to accept or reject.
+fingerprint and address. ZAP carries no word from the client beyond its key (the request's
+"identity" frame is the server socket's own), so the administrator matches the fingerprint with the
+one `sanji keys show` prints on the child and accepts it with the child's code.
 """
 import logging
 import time
@@ -25,7 +27,7 @@ class RegistryAuthenticator(ThreadAuthenticator):
         super().__init__(context)
         self.db_path = db_path
         self._conn = None
-        self._hint = ("", "")
+        self._address = ""
         self._last_logged = {}
 
     def start(self):
@@ -34,9 +36,9 @@ class RegistryAuthenticator(ThreadAuthenticator):
         self.configure_curve_callback("*", credentials_provider=self)
 
     async def handle_zap_message(self, msg):
-        # ZAP request: version, request id, domain, address, identity (the routing id), mechanism, key.
+        # ZAP request: version, request id, domain, address, identity, mechanism, credentials.
         if len(msg) >= 6:
-            self._hint = (msg[4].decode("utf-8", "replace")[:40], msg[3].decode("utf-8", "replace")[:60])
+            self._address = msg[3].decode("utf-8", "replace")[:60]
         await super().handle_zap_message(msg)
 
     def callback(self, domain, key):
@@ -44,21 +46,19 @@ class RegistryAuthenticator(ThreadAuthenticator):
         if self._conn is None:
             self._conn = db.connect(self.db_path)  # used only from the ZAP thread
         public_key = key.decode("ascii") if isinstance(key, bytes) else key
-        claimed, address = self._hint
-        claimed = claimed.split(".", 1)[0]
+        address = self._address
         try:
             with transaction(self._conn):
-                row = store.seen_key(self._conn, public_key, claimed, address)
+                row = store.seen_key(self._conn, public_key, "", address)
                 if row["status"] == "accepted":
                     return True
                 now = time.monotonic()
                 if now - self._last_logged.get(public_key, 0) > REFUSAL_LOG_EVERY:
                     self._last_logged[public_key] = now
                     code = "revoked" if row["status"] == "revoked" else "not_enrolled"
-                    store.refuse(self._conn, claimed or row["fingerprint"], code,
+                    store.refuse(self._conn, row["code"] or row["fingerprint"], code,
                                  f"key {row['fingerprint']} ({row['status']}) from {address}")
-                    log.warning("refused %s key %s claiming %r from %s", row["status"], row["fingerprint"],
-                                claimed, address)
+                    log.warning("refused %s key %s from %s", row["status"], row["fingerprint"], address)
         except Exception:
             log.exception("ZAP decision failed; refusing")
         return False

@@ -40,7 +40,7 @@ def nodes_list(data_dir, status, as_json):
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     for r in rows:
-        click.echo(f"{r['status']:<9} {r['fingerprint']}  code={r['code'] or '-':<13} claims={r['claimed'] or '-':<13}"
+        click.echo(f"{r['status']:<9} {r['fingerprint']}  code={r['code'] or '-':<13}"
                    f" last seen {r['last_seen']} from {r['address'] or '?'}")
 
 
@@ -48,6 +48,9 @@ def _decide(data_dir, ref, status, code=None):
     cfg, conn = open_for_cli(data_dir)
     row = _one(conn, ref)
     code = code or row["code"] or row["claimed"]
+    if status == "accepted" and not code:
+        raise ValidationError("请用 --code 指明这是哪个下级节点 / say which child this key belongs to",
+                              fix="compare the fingerprint with `sanji keys show` on the child, then add --code CODE")
     if status == "accepted" and not is_child(code, cfg["code"]):
         raise ValidationError(f"{code!r} 不是本节点 {cfg['code']} 的下级 / not a child of this node",
                               fix="give --code with the child's division code")
@@ -59,7 +62,7 @@ def _decide(data_dir, ref, status, code=None):
 
 @nodes.command("accept")
 @click.argument("ref")
-@click.option("--code", default=None, help="the child's division code (default: the code it claims)")
+@click.option("--code", default=None, help="the child's division code (required for a new key)")
 @data_option
 def nodes_accept(ref, code, data_dir):
     """Accept a pending key (by fingerprint prefix); any older key of that node is revoked."""

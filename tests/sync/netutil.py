@@ -92,3 +92,49 @@ class NodeProcess:
 
     def alive(self):
         return self.proc is not None and self.proc.poll() is None
+
+
+APPLICANT = {"name": "赵六", "id_number": "11010519491231002X", "phone": "13700000000"}
+COUNTY_ITEM = "RS-003"  # decided at the county, one review step
+FORM = {"delivery": "乡镇便民服务中心领取"}
+
+
+def submit_many(cfg, n, item=COUNTY_ITEM, form=FORM, materials=()):
+    """N applications created at village CFG (as its kiosk would), in one transaction; returns ids."""
+    from common.hlc import Clock
+    from common.store import applications as apps, catalog
+    from common.store.db import transaction as tx
+    conn = open_db(cfg)
+    it = catalog.item(conn, item)
+    clock = Clock(cfg["code"])
+    with tx(conn):
+        ids = [apps.submit(conn, clock, cfg["code"], "kiosk", it, APPLICANT, form, list(materials))["id"]
+               for _ in range(n)]
+    conn.close()
+    return ids
+
+
+def decide_at_county(cfg, outcome="approved"):
+    """Accept, pass the step and approve every application the county holds in `received`."""
+    from common.hlc import Clock
+    from common.store import applications as apps
+    from common.store.db import transaction as tx
+    conn = open_db(cfg)
+    clock = Clock(cfg["code"])
+    ids = [r[0] for r in conn.execute("SELECT id FROM applications WHERE state = 'received' AND custody = ?",
+                                      (cfg["code"],))]
+    with tx(conn):
+        for app_id in ids:
+            apps.append(conn, clock, cfg["code"], app_id, "accepted", "approver")
+            apps.append(conn, clock, cfg["code"], app_id, "step_passed", "approver", {"step": "review"})
+            apps.append(conn, clock, cfg["code"], app_id, "approved", "approver", {"note": "准予"})
+    conn.close()
+    return len(ids)
+
+
+def count(cfg, sql, *args):
+    conn = open_db(cfg)
+    try:
+        return conn.execute(sql, args).fetchone()[0]
+    finally:
+        conn.close()
