@@ -10,6 +10,7 @@ import logging
 from .domain.nodes import in_subtree, parent_of, tier_of
 from .errors import ValidationError
 from .store import applications, calendar as cal_store, catalog as catalog_store, outbox
+from .store.db import savepoint
 
 log = logging.getLogger("sanji.replication")
 SYSTEM = "system"
@@ -22,10 +23,13 @@ class Replicator:
     def __init__(self, me, clock):
         self.me, self.clock = me, clock
 
-    def apply(self, conn, kind, msg_id, subject, body, source):
-        """Apply one message from link SOURCE; returns sha256s of blobs it refers to (to be pulled)."""
+    def apply(self, conn, kind, msg_id, subject, body, source, batch=None):
+        """Apply one message from link SOURCE; returns sha256s of blobs it refers to (to be pulled).
+
+        BATCH (a dict kept for one incoming batch) collects work for `finish_batch`.
+        """
         if kind == "event":
-            return self._event(conn, body, source)
+            return self._event(conn, body, source, batch if batch is not None else {})
         if kind == "catalog":
             version = int(body["version"])
             if version > catalog_store.current_version(conn):
@@ -38,19 +42,31 @@ class Replicator:
             return []
         raise ValidationError(f"unknown message kind {kind!r}")
 
-    def _event(self, conn, event, source):
+    def _event(self, conn, event, source, batch):
         _check_event_shape(event)
-        if applications.ingest(conn, event, self.clock, self.me, source) == "duplicate":
+        trusted = source == outbox.UP
+        if applications.ingest(conn, event, self.clock, self.me, source, trusted=trusted) == "duplicate":
             return []
-        doc = applications.get(conn, event["app_id"])
-        self._take_custody(conn, doc, event)
+        if event["type"] in ("submitted", "forwarded", "escalated"):
+            batch.setdefault("handed_up", []).append(event["app_id"])
         return [m["sha256"] for m in event["payload"].get("materials", []) if isinstance(m, dict) and m.get("sha256")]
 
-    def _take_custody(self, conn, doc, event):
+    def finish_batch(self, conn, batch):
+        """End of an incoming batch (same transaction, before the ack): take custody of what was handed up.
+
+        Done once per batch rather than per event, so a re-offered batch that already holds our
+        own `received` is not given a second one.
+        """
+        for app_id in dict.fromkeys(batch.get("handed_up", ())):
+            try:
+                with savepoint(conn, "custody"):
+                    self._take_custody(conn, applications.get(conn, app_id))
+            except Exception:  # never block the link: staff can still receive it by hand
+                log.exception("could not take custody of %s", app_id)
+
+    def _take_custody(self, conn, doc):
         # The parent holds custody of what its children hand up, before the batch is acknowledged.
-        handed_up = doc["state"] in ("submitted", "forwarded", "escalated")
-        if not handed_up or parent_of(doc["custody"]) != self.me or event["type"] not in ("submitted", "forwarded",
-                                                                                          "escalated"):
+        if doc["state"] not in ("submitted", "forwarded", "escalated") or parent_of(doc["custody"]) != self.me:
             return
         doc = applications.append(conn, self.clock, self.me, doc["id"], "received", SYSTEM)
         if tier_of(self.me) == "township" and doc["item"]["decide_tier"] == "county" and doc["state"] == "received":

@@ -118,21 +118,23 @@ class Endpoint:
             recv = store.link(self.conn, self.link)["recv_upto"]
             if entries[0][0] > recv + 1:
                 return wire.encode("ack", upto=recv)  # a gap: the sender resends from here
+            batch = {}
             for seq, kind, msg_id, subject, body in entries:
                 if seq <= recv:
                     continue  # already committed: redelivery changes nothing
-                self._apply_one(seq, kind, msg_id, subject, body)
+                self._apply_one(seq, kind, msg_id, subject, body, batch)
                 recv = seq
+            self.replicator.finish_batch(self.conn, batch)
             store.set_link(self.conn, self.link, recv_upto=recv)
         return wire.encode("ack", upto=recv)
 
-    def _apply_one(self, seq, kind, msg_id, subject, body):
+    def _apply_one(self, seq, kind, msg_id, subject, body, batch):
         try:
             with savepoint(self.conn, "msg"):
                 value = wire.unpack_body(body)
                 if self.origin_check:
                     self.origin_check(kind, value)
-                for sha in self.replicator.apply(self.conn, kind, msg_id, subject, value, self.link) or ():
+                for sha in self.replicator.apply(self.conn, kind, msg_id, subject, value, self.link, batch) or ():
                     if isinstance(sha, str) and len(sha) == wire.SHA_LEN:
                         blobs.want(self.conn, sha, self.link)
         except sqlite3.OperationalError:

@@ -222,11 +222,12 @@ def _commutative(doc, event):
         doc["callbacks"] += 1
 
 
-def apply(doc, event, strict=True):
+def apply(doc, event, strict=True, custody=True):
     """DOC after EVENT (a new dict). strict: refuse forbidden transitions with TransitionError.
 
-    Custody is always enforced. With strict=False a decision that does not fit the state is
-    applied anyway and noted, because the custodian already validated it.
+    With strict=False a decision that does not fit the state is applied anyway and noted, because
+    the custodian already validated it. custody=False (replaying stored history, or an event from
+    the trusted parent) notes a custody violation and skips the event instead of raising.
     """
     kind = event["type"]
     if kind not in EVENT_TYPES:
@@ -238,7 +239,14 @@ def apply(doc, event, strict=True):
     if doc is None:
         raise TransitionError(f"{kind}: 办件不存在 / no such application yet")
     doc = copy.deepcopy(doc)
-    check_custody(doc, event)
+    try:
+        check_custody(doc, event)
+    except CustodyError as exc:
+        if custody:
+            raise
+        doc["anomalies"].append({"event": event["id"], "problem": exc.message})
+        doc["last_hlc"] = max(doc["last_hlc"], event["hlc"])
+        return doc
     if kind in DECISIONS:
         allowed = DECISIONS[kind][0]
         try:
@@ -258,11 +266,17 @@ def apply(doc, event, strict=True):
     return doc
 
 
-def project(events):
-    """Fold EVENTS (any order) into the current doc, replaying in HLC order, non-strict."""
+def project(events, check_id=None):
+    """Fold EVENTS (any order) into the current doc, replaying in HLC order, non-strict.
+
+    Custody is enforced only for the event CHECK_ID (the one being ingested): the others are
+    already stored, and a violation among them is noted rather than allowed to block replay.
+    """
     doc = None
     for event in sorted(events, key=lambda e: (e["hlc"], e["id"])):
-        doc = apply(doc, event, strict=False) if doc is not None or event["type"] == "submitted" else doc
+        if doc is None and event["type"] != "submitted":
+            continue
+        doc = apply(doc, event, strict=False, custody=event["id"] == check_id)
     return doc
 
 

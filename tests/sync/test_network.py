@@ -140,3 +140,127 @@ def test_d_unenrolled_and_revoked_keys_are_refused_and_others_unaffected(tmp_pat
     finally:
         for p in procs.values():
             p.stop()
+
+
+def raw_dealer(net, code, tmp_path):
+    """An enrolled, authenticated DEALER speaking raw frames to the township (a misbehaving peer)."""
+    import zmq
+    import zmq.auth
+    from common.node import open_db
+    from common.store.db import transaction
+    from sync import store
+    from tests.sync.netutil import public_key
+    keys = tmp_path / f"raw-{code}"
+    keys.mkdir()
+    pub, sec = zmq.auth.create_certificates(str(keys), "node")
+    public, secret = zmq.auth.load_certificate(sec)
+    conn = open_db(net[T])
+    with transaction(conn):
+        store.add_accepted(conn, public.decode(), code)
+    conn.close()
+    ctx = zmq.Context.instance()
+    sock = ctx.socket(zmq.DEALER)
+    sock.setsockopt(zmq.LINGER, 0)
+    sock.curve_publickey, sock.curve_secretkey = public, secret
+    sock.curve_serverkey = public_key(net[T]).encode()
+    sock.connect(f"tcp://127.0.0.1:{net[T]['sync_port']}")
+    return sock
+
+
+def recv_error(sock, timeout_ms=5000):
+    from sync import wire
+    assert sock.poll(timeout_ms), "no reply"
+    return wire.decode(sock.recv())
+
+
+def test_e_malformed_frames_get_errors_and_the_parent_keeps_serving(running, tmp_path):
+    import msgpack
+    from sync import wire
+    net, procs = running
+    sock = raw_dealer(net, "371399101009", tmp_path)
+    try:
+        sock.send(b"\xc1\xc1 garbage")
+        assert recv_error(sock)["code"] == "bad_frame"
+        sock.send(wire.encode("ping", ts=1.0)[:5])                      # truncated
+        assert recv_error(sock)["code"] == "bad_frame"
+        sock.send(msgpack.packb({"v": 7, "t": "hello"}))                 # wrong version
+        reply = recv_error(sock)
+        assert reply["code"] == "version" and "(1,)" in reply["message"]
+        sock.send(wire.encode("ack", upto=3))                             # before hello
+        assert recv_error(sock)["code"] == "hello_required"
+        sock.send(wire.encode("batch", first=1, last=1, n=1, z=b"not zstd"))
+        assert recv_error(sock)["code"] == "hello_required"
+        sock.send(b"\x00" * (wire.MAX_FRAME + 4096))                     # oversize: libzmq drops the peer
+        submit_many(net[V1], 10)
+        wait_for(at_county(net, 10), timeout=60, what="the real village keeps flowing")
+        assert count(net[T], "SELECT COUNT(*) FROM sync_refusals WHERE code IN ('bad_frame', 'version')") >= 3
+    finally:
+        sock.close(0)
+
+
+def test_f_twenty_megabyte_blob_resumes_after_a_cut(tmp_path):
+    import hashlib
+    import os
+    from common.node import open_db
+    from common.store import blobs
+    from common.store.db import transaction
+    net, proxy = proxied_network(tmp_path)
+    procs = {code: NodeProcess(cfg).start() for code, cfg in net.items()}
+    try:
+        data = os.urandom(20 * 1024 * 1024)
+        sha = hashlib.sha256(data).hexdigest()
+        conn = open_db(net[V1])
+        with transaction(conn):
+            blobs.put(conn, net[V1].data_dir, data)
+        conn.close()
+        proxy.throttle(4 * 1024 * 1024)
+        submit_many(net[V1], 1, materials=[{"name": "建房设计图", "sha256": sha, "size": len(data)}])
+        have = lambda cfg: count(cfg, "SELECT COALESCE(MAX(have), 0) FROM blobs WHERE sha256 = ?", sha)
+        wait_for(lambda: have(net[T]) > 6 * 1024 * 1024, timeout=60, what="a third of the blob")
+        proxy.drop()                                    # cut midway
+        at_cut = have(net[T])
+        assert 0 < at_cut < len(data)
+        forwarded_before = proxy.forwarded
+        proxy.resume()
+        proxy.throttle(8 * 1024 * 1024)
+        wait_for(lambda: count(net[T], "SELECT complete FROM blobs WHERE sha256 = ?", sha) == 1,
+                 timeout=120, what="blob complete at the township")
+        resent = proxy.forwarded - forwarded_before
+        assert resent < len(data) - at_cut + 2 * 1024 * 1024, "the transfer restarted instead of resuming"
+        assert hashlib.sha256(blobs.path_of(net[T].data_dir, sha).read_bytes()).hexdigest() == sha
+        wait_for(lambda: count(net["county"], "SELECT complete FROM blobs WHERE sha256 = ?", sha) == 1,
+                 timeout=120, what="and relayed on to the county")
+        assert hashlib.sha256(blobs.path_of(net["county"].data_dir, sha).read_bytes()).hexdigest() == sha
+    finally:
+        for p in procs.values():
+            p.stop()
+        proxy.stop()
+
+
+def test_g_county_restored_from_an_older_backup_ends_up_with_everything(running, tmp_path):
+    import subprocess
+    import sys
+    net, procs = running
+    county = net["county"]
+    submit_many(net[V1], 30)
+    wait_for(at_county(net, 30), timeout=60, what="first 30")
+    decide_at_county(county)
+    backup = tmp_path / "county-backup.db"
+    assert subprocess.run([sys.executable, "-m", "common", "backup", str(backup), "--data", str(county.data_dir)],
+                          capture_output=True).returncode == 0
+    submit_many(net[V1], 20)
+    submit_many(net[V2], 20)
+    wait_for(at_county(net, 70), timeout=60, what="70 before the disaster")
+    assert decide_at_county(county) == 40          # decisions the backup will not have
+    wait_for(lambda: count(net[V2], "SELECT COUNT(*) FROM applications WHERE state = 'approved'") == 20,
+             timeout=60, what="decisions reached the village")
+    procs["county"].stop()
+    r = subprocess.run([sys.executable, "-m", "common", "restore", str(backup), "--yes", "--data",
+                        str(county.data_dir)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert count(county, "SELECT COUNT(*) FROM applications") == 30
+    procs["county"] = NodeProcess(county).start()
+    wait_for(lambda: count(county, "SELECT COUNT(*) FROM applications WHERE state = 'approved'") == 70,
+             timeout=120, what="the county has everything again, decisions included")
+    assert count(county, "SELECT COUNT(*) FROM events") == 70 * 7
+    assert count(county, "SELECT COUNT(*) FROM sync_quarantine") == 0
