@@ -70,7 +70,11 @@ class SyncClient:
                     self._stop.wait(5)
                     continue
                 server_key = keys[key_index % len(keys)]
-                outcome = self._session(ctx, conn, server_key)
+                try:
+                    outcome = self._session(ctx, conn, server_key)
+                except Exception:  # a bug must cost one session, not the link
+                    log.exception("sync session failed; reconnecting")
+                    outcome = "error"
                 with transaction(conn):
                     store.set_state(conn, UP, "down")
                 self.connected_since = None

@@ -69,37 +69,45 @@ class SyncServer:
             ctx.term()
 
     def _loop(self, sock, conn):
-        parent = self.protocol
         poller = zmq.Poller()
         poller.register(sock, zmq.POLLIN)
         last_sent = {}
         while not self._stop.is_set():
-            if poller.poll(POLL_MS):
-                for _ in range(MAX_RECV_PER_TURN):
-                    try:
-                        frames = sock.recv_multipart(zmq.NOBLOCK, copy=False)
-                    except zmq.Again:
-                        break
-                    if len(frames) != 2:
-                        continue  # a ROUTER frame is [routing id, payload]; anything else is not ours
-                    rid, payload = frames[0].bytes, frames[1]
-                    key = payload.get("User-Id") or ""
-                    try:
-                        replies = parent.handle(rid, key, payload.bytes)
-                    except Exception:
-                        log.exception("error handling a frame from %r", rid[:20])
-                        replies = []
-                    for reply in replies:
-                        self._send(sock, rid, reply, last_sent)
-            for rid, frame in parent.outgoing():
-                self._send(sock, rid, frame, last_sent)
-            now = time.monotonic()
-            for rid, child in list(parent.sessions.items()):
-                if now - last_sent.get(rid, 0) > self.heartbeat:
-                    self._send(sock, rid, parent.endpoint(child).ping(), last_sent)
-            parent.expire(now, 3 * self.heartbeat)
-            for ep in parent.endpoints.values():
-                ep.flush_stats(now)
+            try:
+                self._turn(sock, poller, last_sent)
+            except Exception:  # a bug must cost one turn, not every child's link
+                log.exception("sync server turn failed; carrying on")
+                self._stop.wait(0.5)
+
+    def _turn(self, sock, poller, last_sent):
+        """One round: take what arrived, answer it, send what is due, keep heartbeats and liveness."""
+        parent = self.protocol
+        if poller.poll(POLL_MS):
+            for _ in range(MAX_RECV_PER_TURN):
+                try:
+                    frames = sock.recv_multipart(zmq.NOBLOCK, copy=False)
+                except zmq.Again:
+                    break
+                if len(frames) != 2:
+                    continue  # a ROUTER frame is [routing id, payload]; anything else is not ours
+                rid, payload = frames[0].bytes, frames[1]
+                key = payload.get("User-Id") or ""
+                try:
+                    replies = parent.handle(rid, key, payload.bytes)
+                except Exception:
+                    log.exception("error handling a frame from %r", rid[:20])
+                    replies = []
+                for reply in replies:
+                    self._send(sock, rid, reply, last_sent)
+        for rid, frame in parent.outgoing():
+            self._send(sock, rid, frame, last_sent)
+        now = time.monotonic()
+        for rid, child in list(parent.sessions.items()):
+            if now - last_sent.get(rid, 0) > self.heartbeat:
+                self._send(sock, rid, parent.endpoint(child).ping(), last_sent)
+        parent.expire(now, 3 * self.heartbeat)
+        for ep in parent.endpoints.values():
+            ep.flush_stats(now)
 
     def _send(self, sock, rid, frame, last_sent):
         try:

@@ -3,6 +3,8 @@
 `decode` never raises anything but `FrameError`, whatever bytes it is given, so a server can
 answer garbage with an error code and carry on.
 """
+import threading
+
 import msgpack
 import zstandard
 
@@ -37,8 +39,13 @@ SCHEMAS = {
     "live": {"to": _STR, "body": _MAP},
     "error": {"code": _STR, "message": _STR},
 }
-_compressor = zstandard.ZstdCompressor(level=3)
-_decompressor = zstandard.ZstdDecompressor()
+_local = threading.local()  # zstd contexts are not thread-safe; a township uses two link threads
+
+
+def _zstd():
+    if not hasattr(_local, "c"):
+        _local.c, _local.d = zstandard.ZstdCompressor(level=3), zstandard.ZstdDecompressor()
+    return _local.c, _local.d
 
 
 class FrameError(Exception):
@@ -93,13 +100,13 @@ def _is_sha(text):
 def pack_batch(entries):
     """A batch frame from ENTRIES [(seq, kind, msg_id, subject, body_bytes)], seqs contiguous."""
     raw = msgpack.packb([list(e) for e in entries], use_bin_type=True)
-    return encode("batch", first=entries[0][0], last=entries[-1][0], n=len(entries), z=_compressor.compress(raw))
+    return encode("batch", first=entries[0][0], last=entries[-1][0], n=len(entries), z=_zstd()[0].compress(raw))
 
 
 def unpack_batch(msg):
     """The entries of a decoded batch frame, validated; FrameError when inconsistent."""
     try:
-        raw = _decompressor.decompress(msg["z"], max_output_size=MAX_BATCH_RAW)
+        raw = _zstd()[1].decompress(msg["z"], max_output_size=MAX_BATCH_RAW)
     except zstandard.ZstdError as exc:
         raise FrameError("bad_frame", f"batch does not decompress: {exc}") from None
     if len(raw) > MAX_BATCH_RAW:

@@ -7,7 +7,6 @@ An application's state is a fold of its events in HLC order. Two kinds of events
 `apply(doc, event, strict=True)` is used where an event is created; replicas replay with
 strict=False, following the authority even if they missed something (noted in `anomalies`).
 """
-import copy
 from datetime import datetime, timedelta, timezone
 
 from ..errors import CustodyError, TransitionError, ValidationError
@@ -238,7 +237,7 @@ def apply(doc, event, strict=True, custody=True):
         return new_doc(event)
     if doc is None:
         raise TransitionError(f"{kind}: 办件不存在 / no such application yet")
-    doc = copy.deepcopy(doc)
+    doc = _copy(doc)
     try:
         check_custody(doc, event)
     except CustodyError as exc:
@@ -264,6 +263,18 @@ def apply(doc, event, strict=True, custody=True):
         _commutative(doc, event)
     doc["last_hlc"] = max(doc["last_hlc"], event["hlc"])
     return doc
+
+
+def _copy(doc):
+    # What _effect/_commutative mutate in place is copied; everything else is replaced, never
+    # mutated, so sharing it is safe (and ten times cheaper than deepcopy on the hot sync path).
+    out = dict(doc)
+    out["pauses"] = [list(p) for p in doc["pauses"]]
+    out["branches"] = dict(doc["branches"])
+    out["anomalies"] = list(doc["anomalies"])
+    if doc.get("escalation") is not None:
+        out["escalation"] = dict(doc["escalation"])
+    return out
 
 
 def project(events, check_id=None):

@@ -14,7 +14,7 @@ from ..errors import Conflict, NotFound
 from ..ids import new_tracking_code, parse_tracking_code, uuid7
 from . import audit, outbox
 from . import calendar as cal_store
-from .db import now_iso, transaction
+from .db import before_commit, now_iso, transaction, tx_cache
 
 COLUMNS = ("id", "tracking_code", "item_code", "origin", "custody", "state", "applicant_name",
            "applicant_id_number", "applicant_phone", "proxy_by", "submitted_at", "accepted_on", "due_on",
@@ -32,6 +32,9 @@ def events(conn, app_id):
 
 
 def _load(conn, app_id):
+    docs = tx_cache(conn).get("docs")
+    if docs is not None and app_id in docs:
+        return docs[app_id]
     row = conn.execute("SELECT doc FROM applications WHERE id = ?", (app_id,)).fetchone()
     return json.loads(row["doc"]) if row else None
 
@@ -40,7 +43,7 @@ def with_deadline(conn, doc, cal=None):
     """DOC with `due_on`, `due_provisional` and `paused_days` from the node's calendar."""
     doc = dict(doc)
     if doc.get("accepted_on") and doc["state"] not in ("not_accepted", "withdrawn"):
-        cal = cal or cal_store.load(conn)
+        cal = cal or cal_store.load_cached(conn)
         pauses = [(date.fromisoformat(a), date.fromisoformat(b) if b else None) for a, b in doc["pauses"]]
         d = cal.deadline(date.fromisoformat(doc["accepted_on"]), doc["limit_days"], pauses)
         doc.update(due_on=d.due.isoformat() if d.due else None, due_provisional=d.provisional,
@@ -51,7 +54,29 @@ def with_deadline(conn, doc, cal=None):
 
 
 def _save(conn, doc):
-    doc = with_deadline(conn, doc)
+    """Record DOC as the application's projection; written once per transaction, at commit."""
+    cache = tx_cache(conn)
+    docs = cache.get("docs")
+    if docs is None:
+        docs = cache["docs"] = {}
+        cache["dirty"] = set()
+    docs[doc["id"]] = doc
+    cache["dirty"] = cache["dirty"] | {doc["id"]}
+    before_commit(conn, "applications", _flush)
+    return doc
+
+
+def _flush(conn):
+    cache = tx_cache(conn)
+    docs, dirty = cache.get("docs") or {}, cache.get("dirty") or set()
+    cal = cal_store.load_cached(conn) if any(docs[i].get("accepted_on") for i in dirty) else None
+    for app_id in dirty:
+        _write(conn, docs[app_id], cal)
+    cache["dirty"] = set()
+
+
+def _write(conn, doc, cal=None):
+    doc = with_deadline(conn, doc, cal)
     a = doc["applicant"]
     values = (doc["id"], doc["tracking_code"], doc["item"]["code"], doc["origin"], doc["custody"], doc["state"],
               a["name"], a["id_number"], a.get("phone", ""), doc["proxy_by"], doc["submitted_on"],
@@ -88,7 +113,7 @@ def submit(conn, clock, node, actor, item, applicant, form, materials=(), proxy_
         doc = _save(conn, model.apply(None, event))
         outbox.route(conn, node, "event", event["id"], doc["origin"], event)
         audit.record(conn, actor, "application.submitted", doc["id"], {"item": item["code"], "proxy_by": proxy_by})
-    return doc
+    return with_deadline(conn, doc)
 
 
 def append(conn, clock, node, app_id, kind, actor, payload=None):
@@ -104,7 +129,7 @@ def append(conn, clock, node, app_id, kind, actor, payload=None):
         doc = _save(conn, doc)
         outbox.route(conn, node, "event", event["id"], doc["origin"], event)
         audit.record(conn, actor, f"application.{kind}", app_id, event["payload"])
-    return doc
+    return with_deadline(conn, doc)
 
 
 def ingest(conn, event, clock=None, me=None, source=None, trusted=False):

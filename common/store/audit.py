@@ -6,7 +6,7 @@ deleted or reordered row breaks the chain at that row. `verify` names the first 
 import hashlib
 import json
 
-from .db import now_iso, transaction
+from .db import now_iso, transaction, tx_cache
 
 GENESIS = "0" * 64
 
@@ -20,13 +20,17 @@ def record(conn, actor, action, target="", detail=None, ip=""):
     """Append one audit row (inside the caller's transaction when there is one)."""
     detail_text = json.dumps(detail or {}, ensure_ascii=False, sort_keys=True)
     with transaction(conn):
-        last = conn.execute("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
-        prev_hash, seq = (last["hash"], last["seq"] + 1) if last else (GENESIS, 1)
+        cache = tx_cache(conn)
+        if "audit_head" not in cache:
+            last = conn.execute("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
+            cache["audit_head"] = (last["hash"], last["seq"]) if last else (GENESIS, 0)
+        prev_hash, seq = cache["audit_head"][0], cache["audit_head"][1] + 1
         at = now_iso()
         digest = _digest(prev_hash, seq, at, str(actor), action, str(target), detail_text, ip)
         conn.execute("INSERT INTO audit_log (seq, at, actor, action, target, detail, ip, prev_hash, hash)"
                      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                      (seq, at, str(actor), action, str(target), detail_text, ip, prev_hash, digest))
+        cache["audit_head"] = (digest, seq)
     return seq
 
 

@@ -2,7 +2,7 @@
 from datetime import date
 
 from ..workcal import WorkCalendar
-from .db import transaction
+from .db import transaction, tx_cache
 from . import meta
 
 
@@ -110,3 +110,13 @@ def replace(conn, snap):
                          [(y["year"], int(y["published"])) for y in snap["years"]])
         meta.put(conn, "calendar_version", str(int(snap["version"])))
     return True
+
+
+def load_cached(conn):
+    """The WorkCalendar, loaded once per write transaction (a batch touches many applications)."""
+    if not conn.in_transaction:
+        return load(conn)
+    cache = tx_cache(conn)
+    if "calendar" not in cache:
+        cache["calendar"] = load(conn)
+    return cache["calendar"]

@@ -10,11 +10,17 @@ from ..errors import MigrationError, StorageError
 BUSY_TIMEOUT_MS = 10_000
 
 
+class NodeConnection(sqlite3.Connection):
+    """A connection that can carry a per-transaction cache (see `tx_cache`)."""
+
+    tx_values = None
+
+
 def connect(path):
     """Open PATH with the pragmas every node uses; autocommit mode, transactions via `transaction`."""
     try:
         conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
-                               check_same_thread=False)
+                               check_same_thread=False, factory=NodeConnection)
     except sqlite3.Error as exc:
         raise StorageError(f"无法打开数据库 {path}: {exc}", fix="check the data folder exists and is writable") from exc
     conn.row_factory = sqlite3.Row
@@ -26,18 +32,66 @@ def connect(path):
     return conn
 
 
+def tx_cache(conn):
+    """A dict that lives for the current write transaction of CONN.
+
+    Under BEGIN IMMEDIATE no other connection writes until COMMIT, so values read inside the
+    transaction (the outbox's next sequence, the audit chain's head) stay true until it ends.
+    Connections not made by `connect` get a fresh dict each time (no caching).
+    """
+    if not isinstance(conn, NodeConnection):
+        return {}
+    if conn.tx_values is None:
+        conn.tx_values = {}
+    return conn.tx_values
+
+
+def _drop_cache(conn):
+    if isinstance(conn, NodeConnection):
+        conn.tx_values = None
+
+
+def before_commit(conn, name, flush):
+    """Run FLUSH(conn) once just before the current transaction commits (a unit of work).
+
+    Without a NodeConnection (no cache to defer into) FLUSH runs at once.
+    """
+    if not isinstance(conn, NodeConnection) or not conn.in_transaction:
+        flush(conn)
+        return
+    tx_cache(conn).setdefault("before_commit", {})[name] = flush
+
+
+def _run_before_commit(conn):
+    hooks = tx_cache(conn).get("before_commit") if isinstance(conn, NodeConnection) else None
+    for flush in list((hooks or {}).values()):
+        flush(conn)
+
+
+def _snapshot(conn):
+    if not isinstance(conn, NodeConnection) or conn.tx_values is None:
+        return None
+    # Values are replaced, never mutated, except these containers: copy them one level down.
+    return {k: (dict(v) if isinstance(v, dict) else set(v) if isinstance(v, set) else v)
+            for k, v in conn.tx_values.items()}
+
+
 @contextmanager
 def transaction(conn, immediate=True):
     """BEGIN IMMEDIATE … COMMIT, or ROLLBACK on any exception. Nested use joins the outer one."""
     if conn.in_transaction:
         yield conn
         return
+    _drop_cache(conn)
     conn.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
     try:
         yield conn
+        _run_before_commit(conn)
     except BaseException:
+        _drop_cache(conn)
         conn.execute("ROLLBACK")
         raise
+    _drop_cache(conn)
     conn.execute("COMMIT")
 
 
@@ -126,9 +180,12 @@ def integrity_ok(conn):
 def savepoint(conn, name="sp"):
     """A nested rollback point inside the current transaction: on error, undo only this block."""
     conn.execute(f"SAVEPOINT {name}")
+    saved = _snapshot(conn)
     try:
         yield conn
     except BaseException:
+        if isinstance(conn, NodeConnection):
+            conn.tx_values = saved  # the cache goes back with the rows
         conn.execute(f"ROLLBACK TO SAVEPOINT {name}")
         conn.execute(f"RELEASE SAVEPOINT {name}")
         raise

@@ -8,16 +8,18 @@ restored parent can be re-offered everything.
 import msgpack
 
 from ..domain.nodes import child_toward, tier_of
-from .db import now_iso
+from .db import now_iso, tx_cache
 
 UP = "up"
 SCOPES = {"event": "routed", "catalog": "broadcast", "calendar": "broadcast", "notice": "broadcast"}
 
 
 def enqueue(conn, link, kind, msg_id, subject, body):
-    """Append one message to LINK's outbox; returns its sequence number."""
-    row = conn.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM sync_outbox WHERE link = ?", (link,)).fetchone()
-    seq = row[0]
+    """Append one message to LINK's outbox (inside a write transaction); returns its sequence number."""
+    seqs = tx_cache(conn).setdefault("outbox_seq", {})
+    if link not in seqs:
+        seqs[link] = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM sync_outbox WHERE link = ?", (link,)).fetchone()[0]
+    seq = seqs[link] = seqs[link] + 1
     conn.execute("INSERT INTO sync_outbox (link, seq, kind, msg_id, subject, body, created_at)"
                  " VALUES (?, ?, ?, ?, ?, ?, ?)",
                  (link, seq, kind, msg_id, subject, msgpack.packb(body, use_bin_type=True), now_iso()))
