@@ -51,17 +51,21 @@ class Replicator:
             batch.setdefault("handed_up", []).append(event["app_id"])
         return [m["sha256"] for m in event["payload"].get("materials", []) if isinstance(m, dict) and m.get("sha256")]
 
-    def finish_batch(self, conn, batch):
+    def finish_batch(self, conn, batch, safe=True):
         """End of an incoming batch (same transaction, before the ack): take custody of what was handed up.
 
         Done once per batch rather than per event, so a re-offered batch that already holds our
-        own `received` is not given a second one.
+        own `received` is not given a second one. Not SAFE (the optimistic pass) lets errors
+        propagate so the batch is redone safely; SAFE logs them and never blocks the link.
         """
         for app_id in dict.fromkeys(batch.get("handed_up", ())):
+            if not safe:
+                self._take_custody(conn, applications.get(conn, app_id))
+                continue
             try:
                 with savepoint(conn, "custody"):
                     self._take_custody(conn, applications.get(conn, app_id))
-            except Exception:  # never block the link: staff can still receive it by hand
+            except Exception:  # staff can still receive it by hand
                 log.exception("could not take custody of %s", app_id)
 
     def _take_custody(self, conn, doc):

@@ -111,9 +111,22 @@ class Endpoint:
     # ---- inbound ----------------------------------------------------------------------------
 
     def on_batch(self, msg):
-        """Apply a batch; returns the ack frame. Raises FrameError for a malformed batch."""
+        """Apply a batch; returns the ack frame. Raises FrameError for a malformed batch.
+
+        Optimistic: the whole batch is applied in one transaction without per-message savepoints.
+        Only if a message fails is the batch rolled back and applied again one savepoint per
+        message, so the bad one is quarantined and the rest still commit.
+        """
         entries = wire.unpack_batch(msg)
         self.bytes_in += len(msg["z"])
+        try:
+            return self._apply_batch(entries, safe=False)
+        except sqlite3.OperationalError:
+            raise  # locked or I/O: not acked, the batch comes again
+        except Exception:
+            return self._apply_batch(entries, safe=True)
+
+    def _apply_batch(self, entries, safe):
         with transaction(self.conn):
             recv = store.link(self.conn, self.link)["recv_upto"]
             if entries[0][0] > recv + 1:
@@ -122,23 +135,29 @@ class Endpoint:
             for seq, kind, msg_id, subject, body in entries:
                 if seq <= recv:
                     continue  # already committed: redelivery changes nothing
-                self._apply_one(seq, kind, msg_id, subject, body, batch)
+                if safe:
+                    self._apply_safely(seq, kind, msg_id, subject, body, batch)
+                else:
+                    self._apply_one(kind, msg_id, subject, body, batch)
                 recv = seq
-            self.replicator.finish_batch(self.conn, batch)
+            self.replicator.finish_batch(self.conn, batch, safe)
             store.set_link(self.conn, self.link, recv_upto=recv)
         return wire.encode("ack", upto=recv)
 
-    def _apply_one(self, seq, kind, msg_id, subject, body, batch):
+    def _apply_one(self, kind, msg_id, subject, body, batch):
+        value = wire.unpack_body(body)
+        if self.origin_check:
+            self.origin_check(kind, value)
+        for sha in self.replicator.apply(self.conn, kind, msg_id, subject, value, self.link, batch) or ():
+            if isinstance(sha, str) and len(sha) == wire.SHA_LEN:
+                blobs.want(self.conn, sha, self.link)
+
+    def _apply_safely(self, seq, kind, msg_id, subject, body, batch):
         try:
             with savepoint(self.conn, "msg"):
-                value = wire.unpack_body(body)
-                if self.origin_check:
-                    self.origin_check(kind, value)
-                for sha in self.replicator.apply(self.conn, kind, msg_id, subject, value, self.link, batch) or ():
-                    if isinstance(sha, str) and len(sha) == wire.SHA_LEN:
-                        blobs.want(self.conn, sha, self.link)
+                self._apply_one(kind, msg_id, subject, body, batch)
         except sqlite3.OperationalError:
-            raise  # locked or I/O: the whole batch fails, is not acked, and comes again
+            raise
         except Exception as exc:
             reason = f"{type(exc).__name__}: {getattr(exc, 'message', exc)}"
             log.warning("link %s: quarantined %s %s (seq %d): %s", self.link, kind, msg_id, seq, reason)

@@ -6,7 +6,7 @@ deleted or reordered row breaks the chain at that row. `verify` names the first 
 import hashlib
 import json
 
-from .db import now_iso, transaction, tx_cache
+from .db import before_commit, now_iso, transaction, tx_cache
 
 GENESIS = "0" * 64
 
@@ -27,15 +27,24 @@ def record(conn, actor, action, target="", detail=None, ip=""):
         prev_hash, seq = cache["audit_head"][0], cache["audit_head"][1] + 1
         at = now_iso()
         digest = _digest(prev_hash, seq, at, str(actor), action, str(target), detail_text, ip)
-        conn.execute("INSERT INTO audit_log (seq, at, actor, action, target, detail, ip, prev_hash, hash)"
-                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                     (seq, at, str(actor), action, str(target), detail_text, ip, prev_hash, digest))
+        cache.setdefault("audit_rows", []).append(
+            (seq, at, str(actor), action, str(target), detail_text, ip, prev_hash, digest))
         cache["audit_head"] = (digest, seq)
+        before_commit(conn, "audit", _flush)
     return seq
+
+
+def _flush(conn):
+    cache = tx_cache(conn)
+    if cache.get("audit_rows"):
+        conn.executemany("INSERT INTO audit_log (seq, at, actor, action, target, detail, ip, prev_hash, hash)"
+                         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", cache["audit_rows"])
+        cache["audit_rows"] = []
 
 
 def verify(conn):
     """(ok, rows checked, problem) — problem names the first broken record, or is None."""
+    _flush(conn)
     prev_hash, expected_seq, count = GENESIS, 1, 0
     for row in conn.execute("SELECT * FROM audit_log ORDER BY seq"):
         count += 1
@@ -53,6 +62,7 @@ def verify(conn):
 
 def recent(conn, limit=100, target=None):
     """The newest audit rows, optionally for one TARGET."""
+    _flush(conn)
     sql, args = "SELECT * FROM audit_log", []
     if target:
         sql, args = sql + " WHERE target = ?", [target]

@@ -39,7 +39,7 @@ def tx_cache(conn):
     transaction (the outbox's next sequence, the audit chain's head) stay true until it ends.
     Connections not made by `connect` get a fresh dict each time (no caching).
     """
-    if not isinstance(conn, NodeConnection):
+    if not isinstance(conn, NodeConnection) or not conn.in_transaction:
         return {}
     if conn.tx_values is None:
         conn.tx_values = {}
@@ -72,7 +72,8 @@ def _snapshot(conn):
     if not isinstance(conn, NodeConnection) or conn.tx_values is None:
         return None
     # Values are replaced, never mutated, except these containers: copy them one level down.
-    return {k: (dict(v) if isinstance(v, dict) else set(v) if isinstance(v, set) else v)
+    return {k: (dict(v) if isinstance(v, dict) else set(v) if isinstance(v, set) else
+                list(v) if isinstance(v, list) else v)
             for k, v in conn.tx_values.items()}
 
 

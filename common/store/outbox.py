@@ -8,22 +8,38 @@ restored parent can be re-offered everything.
 import msgpack
 
 from ..domain.nodes import child_toward, tier_of
-from .db import now_iso, tx_cache
+from .db import before_commit, now_iso, transaction, tx_cache
 
 UP = "up"
 SCOPES = {"event": "routed", "catalog": "broadcast", "calendar": "broadcast", "notice": "broadcast"}
 
 
-def enqueue(conn, link, kind, msg_id, subject, body):
-    """Append one message to LINK's outbox (inside a write transaction); returns its sequence number."""
-    seqs = tx_cache(conn).setdefault("outbox_seq", {})
-    if link not in seqs:
-        seqs[link] = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM sync_outbox WHERE link = ?", (link,)).fetchone()[0]
-    seq = seqs[link] = seqs[link] + 1
-    conn.execute("INSERT INTO sync_outbox (link, seq, kind, msg_id, subject, body, created_at)"
-                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                 (link, seq, kind, msg_id, subject, msgpack.packb(body, use_bin_type=True), now_iso()))
+def enqueue(conn, link, kind, msg_id, subject, body, packed=None):
+    """Append one message to LINK's outbox (inside a write transaction); returns its sequence number.
+
+    Rows are buffered for the transaction and written together just before it commits.
+    """
+    with transaction(conn):  # joins the caller's transaction; starts one when there is none
+        cache = tx_cache(conn)
+        seqs = cache.setdefault("outbox_seq", {})
+        if link not in seqs:
+            seqs[link] = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM sync_outbox WHERE link = ?",
+                                      (link,)).fetchone()[0]
+        seq = seqs[link] = seqs[link] + 1
+        packed = packed if packed is not None else msgpack.packb(body, use_bin_type=True)
+        cache.setdefault("outbox_rows", []).append((link, seq, kind, msg_id, subject, packed, now_iso()))
+        before_commit(conn, "outbox", flush)
     return seq
+
+
+def flush(conn):
+    """Write the buffered outbox rows (before commit, or before reading the outbox in a transaction)."""
+    cache = tx_cache(conn)
+    rows = cache.get("outbox_rows")
+    if rows:
+        conn.executemany("INSERT INTO sync_outbox (link, seq, kind, msg_id, subject, body, created_at)"
+                         " VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+        cache["outbox_rows"] = []
 
 
 def targets(me, kind, subject, source=None, children=()):
@@ -56,13 +72,15 @@ def route(conn, me, kind, msg_id, subject, body, source=None):
     """Queue a message for every link it must travel on; returns those links."""
     children = known_children(conn) if SCOPES.get(kind) == "broadcast" else ()
     links = targets(me, kind, subject, source, children)
+    packed = msgpack.packb(body, use_bin_type=True) if links else None
     for link in links:
-        enqueue(conn, link, kind, msg_id, subject, body)
+        enqueue(conn, link, kind, msg_id, subject, body, packed)
     return links
 
 
 def pending(conn, link, after, limit):
     """Messages of LINK with seq > AFTER, in order (dicts with the raw packed body)."""
+    flush(conn)
     return [dict(r) for r in conn.execute(
         "SELECT seq, kind, msg_id, subject, body FROM sync_outbox WHERE link = ? AND seq > ? ORDER BY seq LIMIT ?",
         (link, after, limit))]
@@ -70,10 +88,12 @@ def pending(conn, link, after, limit):
 
 def last_seq(conn, link):
     """The highest sequence number queued on LINK (0 when none)."""
+    flush(conn)
     return conn.execute("SELECT COALESCE(MAX(seq), 0) FROM sync_outbox WHERE link = ?", (link,)).fetchone()[0]
 
 
 def oldest_after(conn, link, after):
     """created_at of the oldest message on LINK with seq > AFTER, or None."""
+    flush(conn)
     row = conn.execute("SELECT MIN(created_at) FROM sync_outbox WHERE link = ? AND seq > ?", (link, after)).fetchone()
     return row[0]
