@@ -21,8 +21,10 @@ class Tier:
     components: Callable = None
 
     def make_components(self, cfg):
-        """The components to run for CFG."""
-        return list(self.components(cfg)) if self.components else []
+        """The components to run for CFG: the tier's own, then the scheduler with its jobs."""
+        from .scheduler import Scheduler
+        own = list(self.components(cfg)) if self.components else []
+        return own + [Scheduler(cfg, self.jobs)]
 
 
 def load_tier(name):

@@ -24,6 +24,7 @@ class Limits:
     batch_count = 500
     batch_bytes = 1024 * 1024
     window = 2000            # unacknowledged messages in flight
+    batches_in_flight = 2    # unacknowledged batch frames: what a live frame may have to wait behind
     retry_after = 10.0       # seconds without ack progress before resending from the last ack
     blob_requests = 2        # blob chunks requested at once
     blob_retry = 5.0         # seconds before asking again for a blob the peer lacks
@@ -41,6 +42,7 @@ class Endpoint:
         state = store.link(conn, link_name)
         self.acked = state["acked_upto"]
         self.sent = self.acked
+        self.batch_ends = deque()  # last seq of each unacknowledged batch frame
         self.last_progress = time.monotonic()
         self.blob_inflight = {}   # sha -> time requested
         self.blob_backoff = {}    # sha -> not before
@@ -59,6 +61,7 @@ class Endpoint:
             with transaction(self.conn):
                 store.set_link(self.conn, self.link, acked_upto=acked)
         self.sent = self.acked
+        self.batch_ends.clear()
         self.blob_inflight.clear()
         self.last_progress = time.monotonic()
 
@@ -68,6 +71,8 @@ class Endpoint:
             return
         self.acked = upto
         self.sent = max(self.sent, upto)
+        while self.batch_ends and self.batch_ends[0] <= upto:
+            self.batch_ends.popleft()
         self.last_progress = time.monotonic()
         with transaction(self.conn):
             store.set_link(self.conn, self.link, acked_upto=upto)
@@ -75,13 +80,15 @@ class Endpoint:
     def next_frames(self, now=None):
         """Frames to send now: live first, then batches within the window, then blob requests."""
         now = now or time.monotonic()
-        frames = list(self.live)
-        self.live.clear()
+        frames = []
+        while self.live:  # popleft: other threads append concurrently
+            frames.append(self.live.popleft())
         if self.sent > self.acked and now - self.last_progress > self.limits.retry_after:
             log.info("link %s: no ack for %.0fs, resending from %d", self.link, now - self.last_progress, self.acked)
             self.sent = self.acked
+            self.batch_ends.clear()
             self.last_progress = now
-        while self.sent - self.acked < self.limits.window:
+        while self.sent - self.acked < self.limits.window and len(self.batch_ends) < self.limits.batches_in_flight:
             frame = self._batch()
             if frame is None:
                 break
@@ -102,6 +109,7 @@ class Endpoint:
             entries.append((r["seq"], r["kind"], r["msg_id"], r["subject"], bytes(r["body"])))
             size += len(r["body"])
         self.sent = entries[-1][0]
+        self.batch_ends.append(self.sent)
         return wire.pack_batch(entries)
 
     def backlog(self):
@@ -266,5 +274,5 @@ class Endpoint:
         self._stats_at, self._stats_bytes = now, (self.bytes_in, self.bytes_out)
 
     def send_live(self, to, body):
-        """Queue a live message to go before any bulk traffic."""
+        """Queue a live message to go before any bulk traffic (safe from any thread)."""
         self.live.append(wire.encode("live", to=to, body=body))

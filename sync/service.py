@@ -1,6 +1,8 @@
 """The sync component a node runs beside its web server: a server for children, a client to the parent."""
 import logging
+import queue
 
+from common.domain.nodes import child_toward
 from common.node import open_db, shared_clock
 from common.replication import Replicator
 
@@ -19,8 +21,30 @@ class SyncService:
         clock = shared_clock(conn, cfg["code"])
         conn.close()
         self.replicator = Replicator(cfg["code"], clock)
-        self.server = SyncServer(cfg, self.replicator, heartbeat, limits) if cfg["sync_port"] else None
-        self.client = SyncClient(cfg, self.replicator, limits) if cfg["parent"] else None
+        self.inbox = queue.Queue()  # live messages addressed to this node: (link, body)
+        self.server = SyncServer(cfg, self.replicator, heartbeat, limits, self._on_live) if cfg["sync_port"] else None
+        self.client = SyncClient(cfg, self.replicator, limits, self._on_live) if cfg["parent"] else None
+
+    def send_live(self, to, body):
+        """Send a live message toward node TO (relayed hop by hop ahead of bulk). False when no link leads there."""
+        return self._forward(to, body, source=None)
+
+    def _on_live(self, link, msg):
+        if msg["to"] == self.cfg["code"]:
+            self.inbox.put((link, msg["body"]))
+        else:
+            self._forward(msg["to"], msg["body"], source=link)
+
+    def _forward(self, to, body, source):
+        child = child_toward(to, self.cfg["code"])
+        if child and child != source and self.server and self.server.protocol:
+            self.server.protocol.endpoint(child).send_live(to, body)
+            return True
+        if not child and source != "up" and self.client and self.client.protocol:
+            self.client.protocol.ep.send_live(to, body)
+            return True
+        log.info("live message for %s dropped: no link leads there", to)
+        return False
 
     def start(self):
         """Bind and connect."""

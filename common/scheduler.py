@@ -1,0 +1,63 @@
+"""Periodic work beside the web server (APScheduler 3): housekeeping here, tier jobs from each Tier.
+
+A job is `Job(name, func, seconds)`; `func(conn, cfg)` gets its own database connection. Jobs do
+not overlap themselves (max_instances=1) and a missed run is coalesced, not replayed in a burst.
+"""
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Callable
+
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from .store import db, sessions
+
+log = logging.getLogger("sanji.scheduler")
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    func: Callable
+    seconds: float
+
+
+def purge_sessions(conn, cfg):
+    """Drop web sessions idle longer than the configured limit."""
+    cutoff = datetime.now(timezone.utc) - timedelta(minutes=cfg["session_idle_minutes"])
+    with db.transaction(conn):
+        return sessions.purge_older_than(conn, cutoff.isoformat(timespec="milliseconds"))
+
+
+COMMON_JOBS = [Job("purge-sessions", purge_sessions, 600)]
+
+
+class Scheduler:
+    """A runtime component: start() schedules the jobs, stop() waits for running ones to finish."""
+
+    def __init__(self, cfg, jobs=()):
+        self.cfg, self.jobs = cfg, list(COMMON_JOBS) + list(jobs)
+        self.scheduler = None
+        self.runs = {}
+
+    def start(self):
+        self.scheduler = BackgroundScheduler(timezone="Asia/Shanghai",
+                                             job_defaults={"coalesce": True, "max_instances": 1})
+        for job in self.jobs:
+            self.scheduler.add_job(self._run, "interval", seconds=job.seconds, args=[job], id=job.name,
+                                   next_run_time=datetime.now(timezone.utc) + timedelta(seconds=1))
+        self.scheduler.start()
+
+    def _run(self, job):
+        conn = db.connect(self.cfg.db_path)
+        try:
+            job.func(conn, self.cfg)
+            self.runs[job.name] = self.runs.get(job.name, 0) + 1
+        except Exception:  # one failing run must not stop the schedule
+            log.exception("job %s failed", job.name)
+        finally:
+            conn.close()
+
+    def stop(self):
+        if self.scheduler:
+            self.scheduler.shutdown(wait=True)
