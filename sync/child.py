@@ -4,7 +4,7 @@ import logging
 from common.store import meta, outbox
 from common.store.db import now_iso, transaction
 
-from . import store, wire
+from . import keys, store, wire
 from .endpoint import Endpoint, Limits
 
 log = logging.getLogger("sanji.sync.child")
@@ -16,6 +16,7 @@ class ChildProtocol:
 
     def __init__(self, conn, me, replicator, data_dir, limits=None, on_live=None):
         self.conn, self.me, self.replicator = conn, me, replicator
+        self.keys_dir = f"{data_dir}/keys"
         self.ep = Endpoint(conn, me, UP, replicator, data_dir, limits or Limits(), on_live=on_live)
         self.established = False
         self.refused = None
@@ -26,10 +27,12 @@ class ChildProtocol:
         """The hello frame that opens (or re-opens) the session."""
         self.established = False
         state = store.link(self.conn, UP)
+        announced = keys.next_public(self.keys_dir)
         return wire.encode("hello", node=self.me, epoch=meta.get(self.conn, "epoch", ""),
                            parent_epoch=state["peer_epoch"], up_acked=state["acked_upto"],
                            up_last=outbox.last_seq(self.conn, UP), down_recv=state["recv_upto"],
-                           have=self.replicator.broadcast_versions(self.conn))
+                           have=self.replicator.broadcast_versions(self.conn),
+                           **({"next_key": announced} if announced else {}))
 
     def handle(self, data):
         """Frames answering DATA from the parent."""
@@ -64,6 +67,8 @@ class ChildProtocol:
             recv = min(state["recv_upto"], msg["down_last"])
             store.set_link(self.conn, UP, peer_epoch=msg["epoch"], recv_upto=recv, last_contact=now_iso())
             store.set_state(self.conn, UP, "up")
+        if isinstance(msg.get("next_key"), str) and len(msg["next_key"]) == 40:
+            keys.trust_parent(self.keys_dir, msg["next_key"])  # the parent's announced next key
         self.ep.rewind(acked=msg["up_recv"])
         self.heartbeat, self.parent_code = msg["hb"], msg["node"]
         self.established, self.refused = True, None

@@ -128,33 +128,41 @@ def keys_show(data_dir):
 
 @keys.command("trust-parent")
 @click.argument("key")
-@click.option("--add", is_flag=True, help="add as a further trusted key (the parent's announced next key)")
+@click.option("--add", is_flag=True, help="keep the keys trusted so far (default: trust only this one)")
 @data_option
 def keys_trust_parent(key, add, data_dir):
     """Pin the parent's public key (z85 text or its node.key file)."""
+    from . import keys as key_files
     cfg, _ = open_for_cli(data_dir)
     public = _read_key(key)
-    path = cfg.keys_dir / "parent.keys"
-    current = path.read_text().split() if (add and path.exists()) else []
-    if public not in current:
-        current.append(public)
-    path.write_text("\n".join(current) + "\n")
-    click.echo(f"trusting parent key {store.fingerprint(public)} ({len(current)} trusted)")
+    if not add:
+        (cfg.keys_dir / "parent.keys").unlink(missing_ok=True)
+    trusted = key_files.trust_parent(cfg.keys_dir, public)
+    click.echo(f"trusting parent key {store.fingerprint(public)} ({len(trusted)} trusted)")
 
 
 @keys.command("rotate")
 @data_option
 def keys_rotate(data_dir):
-    """Make a new key pair; the old one is kept as node.key.old. See docs/protocol.md § keys."""
-    from common.node import make_keys
+    """Make the next key pair and announce it to the peers (the node keeps using its current key)."""
+    from . import keys as key_files
     cfg, _ = open_for_cli(data_dir)
-    for name in ("node.key", "node.key_secret"):
-        old = cfg.keys_dir / name
-        if old.exists():
-            old.replace(cfg.keys_dir / (name + ".old"))
-    make_keys(cfg.keys_dir)
-    public, _ = load_keys(cfg.keys_dir)
-    click.echo(f"new key {store.fingerprint(public.decode())}; restart the node, then have the parent accept it")
+    public = key_files.prepare_next(cfg.keys_dir)
+    click.echo(f"next key {store.fingerprint(public)} made. Restart the node so its peers learn it, wait until"
+               " they have connected once, then stop it, run `sanji keys activate` and start it again.")
+
+
+@keys.command("activate")
+@data_option
+def keys_activate(data_dir):
+    """Put the announced next key pair in use (run with the node stopped)."""
+    from common.runtime import address_file
+    from . import keys as key_files
+    cfg, _ = open_for_cli(data_dir)
+    if address_file(cfg).exists():
+        raise ValidationError("节点正在运行 / the node is running", fix="stop it before activating the new key")
+    public = key_files.activate(cfg.keys_dir)
+    click.echo(f"key {store.fingerprint(public)} in use; the old pair is kept as node.key.old")
 
 
 @click.group("sync")

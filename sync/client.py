@@ -9,7 +9,7 @@ import zmq
 from common.store import db
 from common.store.db import transaction
 
-from . import store
+from . import keys, store
 from .child import UP, ChildProtocol
 from .sockets import common_options, load_keys, parent_keys
 
@@ -118,6 +118,7 @@ class SyncClient:
                     if child.established and self.connected_since is None:
                         self.connected_since = time.time()
                         self.backoff.reset()
+                        keys.trust_parent(self.cfg.keys_dir, server_key.decode(), first=True)
                 now = time.monotonic()
                 if not child.established:
                     if child.refused:

@@ -26,8 +26,9 @@ class OriginRefused(Exception):
 class ParentProtocol:
     """Handles frames from children; `outgoing()` yields what to send to each established child."""
 
-    def __init__(self, conn, me, replicator, data_dir, heartbeat=2.0, limits=None, on_live=None):
+    def __init__(self, conn, me, replicator, data_dir, heartbeat=2.0, limits=None, on_live=None, next_key=None):
         self.conn, self.me, self.replicator, self.data_dir = conn, me, replicator, data_dir
+        self.next_key = next_key  # our announced next public key, sent in every welcome
         self.heartbeat, self.limits, self.on_live = heartbeat, limits or Limits(), on_live
         self.endpoints = {}   # child code -> Endpoint
         self.sessions = {}    # routing id -> child code
@@ -72,7 +73,7 @@ class ParentProtocol:
         child = node["code"]
         self.last_heard[child] = time.monotonic()
         if msg["t"] == "hello":
-            return self._hello(rid, child, msg)
+            return self._hello(rid, child, msg, key)
         if self.sessions.get(rid) != child:
             return [wire.error("hello_required")]
         try:
@@ -82,9 +83,14 @@ class ParentProtocol:
                 store.refuse(self.conn, child, exc.code, exc.message)
             return [wire.error(exc.code, exc.message)]
 
-    def _hello(self, rid, child, msg):
+    def _hello(self, rid, child, msg, key=""):
         ep = self.endpoint(child)
         with transaction(self.conn):
+            announced = msg.get("next_key")
+            if isinstance(announced, str) and len(announced) == 40 and announced != key:
+                store.pre_accept(self.conn, announced, child)
+            if store.retire_older(self.conn, key, child):
+                log.info("child %s now uses its new key; older keys revoked", child)
             state = store.link(self.conn, child)
             down_last = outbox.last_seq(self.conn, child)
             if msg["down_recv"] > down_last or msg["up_acked"] > state["recv_upto"]:
@@ -112,8 +118,9 @@ class ParentProtocol:
                 del self.sessions[old_rid]
         self.sessions[rid] = child
         log.info("child %s connected (up_recv %d, down_last %d)", child, recv, down_last)
+        extra = {"next_key": self.next_key} if self.next_key else {}
         return [wire.encode("welcome", node=self.me, child=child, epoch=self.epoch, up_recv=recv,
-                            down_last=down_last, hb=float(self.heartbeat))]
+                            down_last=down_last, hb=float(self.heartbeat), **extra)]
 
     def outgoing(self):
         """(routing id, frame) pairs to send now to established children."""

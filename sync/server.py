@@ -6,6 +6,7 @@ import time
 import zmq
 
 from common.store import db
+from . import keys
 from .auth import RegistryAuthenticator
 from .parent import ParentProtocol
 from .sockets import common_options, load_keys
@@ -55,7 +56,8 @@ class SyncServer:
             self.endpoint = sock.getsockopt(zmq.LAST_ENDPOINT).decode()
             conn = db.connect(self.cfg.db_path)
             self.protocol = ParentProtocol(conn, self.cfg["code"], self.replicator, self.cfg.data_dir,
-                                           self.heartbeat, self.limits, self.on_live)
+                                           self.heartbeat, self.limits, self.on_live,
+                                           next_key=keys.next_public(self.cfg.keys_dir))
             self._ready.set()
             log.info("sync server listening on %s", self.endpoint)
             self._loop(sock, conn)

@@ -85,6 +85,22 @@ def decide(conn, public_key, status, code=""):
         conn.execute("UPDATE sync_nodes SET status = ?, decided_at = ? WHERE public_key = ?", (status, now, public_key))
 
 
+def pre_accept(conn, public_key, code):
+    """Accept a child's announced next key beside its current one (rotation without an administrator)."""
+    seen_key(conn, public_key, code, "announced")
+    conn.execute("UPDATE sync_nodes SET status = 'accepted', code = ?, decided_at = ? WHERE public_key = ?"
+                 " AND status IN ('pending', 'accepted')", (code, now_iso(), public_key))
+
+
+def retire_older(conn, public_key, code):
+    """Once a child connects with its newest accepted key, revoke its older accepted keys."""
+    row = node_by_key(conn, public_key)
+    if row is None:
+        return 0
+    return conn.execute("UPDATE sync_nodes SET status = 'revoked', decided_at = ? WHERE code = ? AND status = 'accepted'"
+                        " AND public_key != ? AND decided_at < ?", (now_iso(), code, public_key, row["decided_at"])).rowcount
+
+
 def add_accepted(conn, public_key, code, address=""):
     """Enrol PUBLIC_KEY for CODE directly (pre-shared key, as `sanji nodes add` and the demo do)."""
     seen_key(conn, public_key, code, address)
