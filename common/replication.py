@@ -87,10 +87,10 @@ class Replicator:
             return f"{child} cannot send {kind} upward"
         origin = body.get("origin", "") if isinstance(body, dict) else ""
         if in_subtree(origin, child):
-            row = conn.execute("SELECT origin FROM applications WHERE id = ?", (body.get("app_id"),)).fetchone()
-            if row is None or in_subtree(row["origin"], child) or restoring:
+            app_origin = applications.origin_of(conn, body.get("app_id"))
+            if app_origin is None or in_subtree(app_origin, child) or restoring:
                 return None
-            return f"{child} commented on an application of {row['origin']}, outside its subtree"
+            return f"{child} commented on an application of {app_origin}, outside its subtree"
         if restoring and self.me.startswith(origin):
             return None
         return f"{child} claimed origin {origin!r}, outside its subtree"

@@ -143,3 +143,4 @@ class SyncClient:
             return "error"
         finally:
             sock.close(0)
+            child.ep.save_ack(force=True)

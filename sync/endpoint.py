@@ -26,6 +26,7 @@ class Limits:
     window = 2000            # unacknowledged messages in flight
     batches_in_flight = 2    # unacknowledged batch frames: what a live frame may have to wait behind
     retry_after = 10.0       # seconds without ack progress before resending from the last ack
+    persist_acks_every = 1.0 # seconds: the acked position is saved lazily (resends are harmless)
     blob_requests = 2        # blob chunks requested at once
     blob_retry = 5.0         # seconds before asking again for a blob the peer lacks
 
@@ -41,6 +42,8 @@ class Endpoint:
         self.live = deque()
         state = store.link(conn, link_name)
         self.acked = state["acked_upto"]
+        self.saved_ack = self.acked
+        self.saved_ack_at = time.monotonic()
         self.sent = self.acked
         self.batch_ends = deque()  # last seq of each unacknowledged batch frame
         self.last_progress = time.monotonic()
@@ -60,6 +63,7 @@ class Endpoint:
             self.acked = acked
             with transaction(self.conn):
                 store.set_link(self.conn, self.link, acked_upto=acked)
+            self.saved_ack, self.saved_ack_at = acked, time.monotonic()
         self.sent = self.acked
         self.batch_ends.clear()
         self.blob_inflight.clear()
@@ -74,8 +78,20 @@ class Endpoint:
         while self.batch_ends and self.batch_ends[0] <= upto:
             self.batch_ends.popleft()
         self.last_progress = time.monotonic()
+        self.save_ack()
+
+    def save_ack(self, force=False):
+        """Persist the acknowledged position, at most every `persist_acks_every` seconds.
+
+        Correctness rests on the receiver's recv_upto (committed with each batch); an older saved
+        position only means a few batches are sent again after a restart and skipped there.
+        """
+        now = time.monotonic()
+        if self.acked == self.saved_ack or (not force and now - self.saved_ack_at < self.limits.persist_acks_every):
+            return
         with transaction(self.conn):
-            store.set_link(self.conn, self.link, acked_upto=upto)
+            store.set_link(self.conn, self.link, acked_upto=self.acked)
+        self.saved_ack, self.saved_ack_at = self.acked, now
 
     def next_frames(self, now=None):
         """Frames to send now: live first, then batches within the window, then blob requests."""
@@ -261,6 +277,7 @@ class Endpoint:
     def flush_stats(self, now=None, every=2.0):
         """Every EVERY seconds, write byte totals, rates and the peer's backlog to the link row."""
         now = now or time.monotonic()
+        self.save_ack()
         elapsed = now - self._stats_at
         if elapsed < every:
             return

@@ -46,11 +46,18 @@ class ParentProtocol:
                                             origin_check=self._origin_check(code), on_live=self.on_live)
         return self.endpoints[code]
 
+    def restoring(self):
+        """True while the restore window is open (read at most every 5 s: it changes only with a restore)."""
+        now = time.monotonic()
+        if now - getattr(self, "_window_read_at", -10) > 5:
+            window = meta.get(self.conn, "restore_window_until")
+            self._restoring = bool(window) and datetime.fromisoformat(window) > datetime.now(timezone.utc)
+            self._window_read_at = now
+        return self._restoring
+
     def _origin_check(self, code):
         def check(kind, body):
-            window = meta.get(self.conn, "restore_window_until")
-            restoring = bool(window) and datetime.fromisoformat(window) > datetime.now(timezone.utc)
-            problem = self.replicator.origin_problem(self.conn, kind, body, code, restoring)
+            problem = self.replicator.origin_problem(self.conn, kind, body, code, self.restoring())
             if problem:
                 raise OriginRefused(problem)
         return check
@@ -98,6 +105,7 @@ class ParentProtocol:
                 if not self.renewed_epoch:  # once per process: a restore always restarts it
                     log.warning("a child holds more than we do: we were restored; starting a new epoch")
                     start_new_epoch(self.conn)
+                    self._window_read_at = -10
                     self.renewed_epoch = True
             if state["peer_epoch"] and state["peer_epoch"] != msg["epoch"]:
                 # The child was restored: take its messages again from what it knows we acked,

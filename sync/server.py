@@ -65,6 +65,9 @@ class SyncServer:
             log.exception("sync server stopped by an error")
         finally:
             self._ready.set()
+            if self.protocol is not None:
+                for ep in self.protocol.endpoints.values():
+                    ep.save_ack(force=True)
             if sock is not None:
                 sock.close(0)
             auth.stop()

@@ -1,18 +1,22 @@
 """The network's shape from administrative division codes: 6 digits county, 9 township, 12 village.
 
 A node's subtree is every code that starts with its own; a node's parent is its code one tier up.
+These run for every event on every hop, so the pure ones are memoised.
 """
+from functools import lru_cache
 
 TIER_BY_LENGTH = {6: "county", 9: "township", 12: "village"}
 CHILD_LENGTH = {6: 9, 9: 12}
 
 
+@lru_cache(maxsize=4096)
 def tier_of(code):
     """county, township or village for a well-formed node code, else None."""
     code = str(code or "")
     return TIER_BY_LENGTH.get(len(code)) if code.isdigit() else None
 
 
+@lru_cache(maxsize=4096)
 def parent_of(code):
     """The parent node's code (None at the county)."""
     return {12: code[:9], 9: code[:6]}.get(len(code)) if tier_of(code) else None
@@ -23,6 +27,7 @@ def in_subtree(code, root):
     return bool(tier_of(code)) and str(code).startswith(str(root))
 
 
+@lru_cache(maxsize=4096)
 def child_toward(code, me):
     """The child of ME whose subtree holds CODE, or None (CODE is ME, above ME or elsewhere)."""
     length = CHILD_LENGTH.get(len(str(me)))

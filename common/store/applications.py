@@ -167,6 +167,12 @@ def _canonical(event):
     return json.loads(json.dumps({k: event[k] for k in ("id", "app_id", "origin", "hlc", "actor", "type", "payload")}))
 
 
+def origin_of(conn, app_id):
+    """The node code where APP_ID was born, or None when this node does not hold it."""
+    doc = _load(conn, app_id)
+    return doc["origin"] if doc else None
+
+
 def get(conn, app_id):
     """The current doc of APP_ID (with its deadline), or NotFound."""
     doc = _load(conn, app_id)

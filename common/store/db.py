@@ -1,5 +1,7 @@
 """SQLite connections (WAL, synchronous=FULL, foreign keys, busy timeout) and the migration runner."""
+import os
 import sqlite3
+import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -11,9 +13,22 @@ BUSY_TIMEOUT_MS = 10_000
 
 
 class NodeConnection(sqlite3.Connection):
-    """A connection that can carry a per-transaction cache (see `tx_cache`)."""
+    """A connection that can carry a per-transaction cache (see `tx_cache`) and knows its file."""
 
     tx_values = None
+    write_lock = None
+
+
+_write_locks = {}
+_write_locks_guard = threading.Lock()
+
+
+def _lock_for(path):
+    # Threads of one process writing one file queue on a Python lock and wake the moment the
+    # writer commits; SQLite's own busy handler would sleep in steps of up to 100 ms instead.
+    key = os.path.realpath(str(path))
+    with _write_locks_guard:
+        return _write_locks.setdefault(key, threading.Lock())
 
 
 def connect(path):
@@ -24,6 +39,7 @@ def connect(path):
     except sqlite3.Error as exc:
         raise StorageError(f"无法打开数据库 {path}: {exc}", fix="check the data folder exists and is writable") from exc
     conn.row_factory = sqlite3.Row
+    conn.write_lock = _lock_for(path)
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     conn.execute("PRAGMA journal_mode = WAL")
     # FULL: a transaction that returned is on disk, so an acknowledgement never outruns durability.
@@ -83,17 +99,24 @@ def transaction(conn, immediate=True):
     if conn.in_transaction:
         yield conn
         return
-    _drop_cache(conn)
-    conn.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
+    lock = getattr(conn, "write_lock", None) if immediate else None
+    if lock is not None:
+        lock.acquire()
     try:
-        yield conn
-        _run_before_commit(conn)
-    except BaseException:
         _drop_cache(conn)
-        conn.execute("ROLLBACK")
-        raise
-    _drop_cache(conn)
-    conn.execute("COMMIT")
+        conn.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        try:
+            yield conn
+            _run_before_commit(conn)
+        except BaseException:
+            _drop_cache(conn)
+            conn.execute("ROLLBACK")
+            raise
+        _drop_cache(conn)
+        conn.execute("COMMIT")
+    finally:
+        if lock is not None:
+            lock.release()
 
 
 def now_iso():
