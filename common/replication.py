@@ -47,7 +47,7 @@ class Replicator:
         trusted = source == outbox.UP
         if applications.ingest(conn, event, self.clock, self.me, source, trusted=trusted) == "duplicate":
             return []
-        if event["type"] in ("submitted", "forwarded", "escalated"):
+        if event["type"] in ("submitted", "escalated"):
             batch.setdefault("handed_up", []).append(event["app_id"])
         return [m["sha256"] for m in event["payload"].get("materials", []) if isinstance(m, dict) and m.get("sha256")]
 
@@ -70,11 +70,12 @@ class Replicator:
 
     def _take_custody(self, conn, doc):
         # The parent holds custody of what its children hand up, before the batch is acknowledged.
-        if doc["state"] not in ("submitted", "forwarded", "escalated") or parent_of(doc["custody"]) != self.me:
+        # A township passes a county item straight on: one `forwarded` takes custody and hands it up.
+        if doc["state"] not in ("submitted", "escalated") or parent_of(doc["custody"]) != self.me:
             return
-        doc = applications.append(conn, self.clock, self.me, doc["id"], "received", SYSTEM)
-        if tier_of(self.me) == "township" and doc["item"]["decide_tier"] == "county" and doc["state"] == "received":
-            applications.append(conn, self.clock, self.me, doc["id"], "forwarded", SYSTEM)
+        passes_on = tier_of(self.me) == "township" and doc["item"]["decide_tier"] == "county"
+        kind = "forwarded" if passes_on and doc["state"] == "submitted" else "received"
+        applications.append(conn, self.clock, self.me, doc["id"], kind, SYSTEM)
 
     def origin_problem(self, conn, kind, body, child, restoring=False):
         """Why CHILD may not send this upward (None when it may).

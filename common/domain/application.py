@@ -18,11 +18,11 @@ TERMINAL = {"not_accepted", "delivered", "withdrawn"}
 
 # type: (allowed previous states, resulting state or None when computed)
 DECISIONS = {
-    "received": ({"submitted", "forwarded", "escalated"}, None),
-    "accepted": ({"received"}, "accepted"),
-    "not_accepted": ({"received"}, "not_accepted"),
-    "supplement_requested": ({"received", "accepted", "in_review", "returned"}, "supplement"),
-    "forwarded": ({"received", "accepted"}, "forwarded"),
+    "received": ({"submitted", "escalated"}, None),
+    "accepted": ({"received", "forwarded"}, "accepted"),
+    "not_accepted": ({"received", "forwarded"}, "not_accepted"),
+    "supplement_requested": ({"received", "forwarded", "accepted", "in_review", "returned"}, "supplement"),
+    "forwarded": ({"submitted", "received", "accepted"}, None),
     "escalated": ({"received", "accepted", "in_review", "returned"}, "escalated"),
     "escalation_answered": ({"escalation_review"}, None),
     "step_passed": ({"accepted", "in_review"}, "in_review"),
@@ -30,7 +30,8 @@ DECISIONS = {
     "approved": ({"accepted", "in_review"}, "approved"),
     "denied": ({"accepted", "in_review", "returned"}, "denied"),
     "delivered": ({"approved", "denied"}, "delivered"),
-    "withdrawn": ({"submitted", "received", "accepted", "supplement", "in_review", "returned"}, "withdrawn"),
+    "withdrawn": ({"submitted", "received", "forwarded", "accepted", "supplement", "in_review", "returned"},
+                  "withdrawn"),
 }
 COMMUTATIVE = {"commented", "supplement_provided", "rated", "consult_held", "withdrawal_requested",
                "warning_raised", "callback_booked"}
@@ -94,8 +95,10 @@ def check_custody(doc, event):
     if tier_of(origin) == "village":
         raise CustodyError(f"村级节点不能作出 {kind} 决定 / a village node cannot decide ({kind})",
                            fix="withdrawals from a village are requested with withdrawal_requested")
-    if kind == "received":
-        walk_in = origin == doc["custody"] and doc["state"] == "submitted"
+    taking = kind == "received" or (kind == "forwarded" and doc["state"] == "submitted")
+    if taking:
+        # Taking custody from a child: only its parent may (a window walk-in receives its own).
+        walk_in = kind == "received" and origin == doc["custody"] and doc["state"] == "submitted"
         if origin != parent_of(doc["custody"]) and not walk_in:
             raise CustodyError(f"{origin} 不是 {doc['custody']} 的上级，不能接收此件 / only the parent may receive",
                                fix="the application moves up one tier at a time")
@@ -109,7 +112,7 @@ def _check_payload(doc, event):
     kind, p = event["type"], event["payload"]
     if kind in REASON_REQUIRED and not str(p.get("reason", "")).strip():
         raise ValidationError(f"{kind} 需要填写理由 / a reason is required", fix="state the reason in plain words")
-    if kind == "forwarded" and (tier_of(doc["custody"]) != "township" or doc["item"]["decide_tier"] != "county"):
+    if kind == "forwarded" and (tier_of(event["origin"]) != "township" or doc["item"]["decide_tier"] != "county"):
         raise TransitionError("只有乡镇可以把县级事项转报县里 / only a township forwards county items")
     if kind == "escalated" and tier_of(doc["custody"]) != "township":
         raise TransitionError("只有乡镇可以上报 / only a township escalates")
@@ -136,12 +139,14 @@ def _effect(doc, event):
     target = DECISIONS[kind][1] if kind in DECISIONS else None
     if kind == "received":
         doc["custody"] = event["origin"]
-        if prev == "escalated":
-            doc["state"] = "escalation_review"
-        elif prev == "forwarded" and doc["accepted_on"]:
-            doc["state"] = "accepted"  # accepted on the department's behalf at the township window
-        else:
-            doc["state"] = "received"
+        doc["state"] = "escalation_review" if prev == "escalated" else "received"
+        return
+    if kind == "forwarded":
+        # The township hands custody straight to the county: it can decide nothing more, and the
+        # county cannot act before it holds this event, so no step is ever decided twice.
+        doc["custody"] = parent_of(event["origin"])
+        doc["forwarded_on"], doc["forwarded_by"] = day, event["origin"]
+        doc["state"] = "accepted" if doc["accepted_on"] else "forwarded"  # walk-ins accepted on behalf
         return
     if kind == "accepted":
         doc["accepted_on"] = day
@@ -153,8 +158,6 @@ def _effect(doc, event):
                              "provided": False}
         if doc["accepted_on"]:
             doc["pauses"].append([day, None])
-    elif kind == "forwarded":
-        doc["forwarded_on"] = day
     elif kind == "escalated":
         doc["escalation"] = {"from": doc["custody"], "reason": p.get("reason"), "prior_state": prev,
                              "answer": None, "on": day}
@@ -294,7 +297,7 @@ def project(events, check_id=None):
 LABELS = {
     "submitted": "已提交", "received": "已接收", "accepted": "已受理", "not_accepted": "不予受理",
     "supplement": "待补正", "supplement_requested": "要求补正", "supplement_provided": "已补正",
-    "forwarded": "已转报县级", "escalated": "已上报", "escalation_review": "上报审核中",
+    "forwarded": "已转报县级（县级负责）", "escalated": "已上报", "escalation_review": "上报审核中",
     "escalation_answered": "上报已答复", "in_review": "审查中", "step_passed": "环节通过",
     "step_returned": "环节退回", "returned": "已退回", "approved": "准予许可/办结", "denied": "不予许可",
     "delivered": "已送达", "withdrawn": "已撤回", "withdrawal_requested": "申请撤回", "commented": "备注",

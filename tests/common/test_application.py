@@ -63,10 +63,11 @@ def test_township_item_full_path():
 def test_county_item_forwarded_then_decided_at_county():
     case = to_received(COUNTY_ITEM)
     case.add("forwarded", T)
-    with pytest.raises(TransitionError):
+    assert case.doc["custody"] == C and case.doc["state"] == "forwarded"
+    with pytest.raises(CustodyError):
         case.add("accepted", T)  # forwarded: nothing more for the township to decide
-    case.add("received", C)
-    assert case.doc["custody"] == C
+    with pytest.raises((TransitionError, CustodyError)):
+        case.add("received", C)  # the county holds it already: no second custody step
     case.add("accepted", C)
     case.add("step_passed", C, step="review")
     case.add("denied", C, reason="收入超过标准")
@@ -111,9 +112,7 @@ def test_escalation_round_trip(resolution, custody, state):
 
 def test_joint_approval_all_branches_and_return():
     case = Case(JOINT_ITEM)
-    case.add("received", T)
-    case.add("forwarded", T)
-    case.add("received", C)
+    case.add("forwarded", T)  # a township passes a county item straight on
     case.add("accepted", C)
     case.add("step_passed", C, step="intake")
     assert {s["id"] for s in model.current_steps(case.doc)} == {"planning", "construction", "environment", "soil"}
@@ -143,7 +142,6 @@ def test_walk_in_at_township_accepted_on_behalf_of_county():
         case.add("accepted", T)
     case.add("accepted", T, on_behalf_of="MZ")
     case.add("forwarded", T)
-    case.add("received", C)
     assert case.doc["state"] == "accepted" and case.doc["custody"] == C
 
 
@@ -227,15 +225,29 @@ def test_custody_rules():
 def test_custody_after_forwarding_moves_to_county():
     case = to_received(COUNTY_ITEM)
     case.add("forwarded", T)
-    case.add("received", C)
     with pytest.raises(CustodyError):
         case.add("withdrawn", T, reason="x")
+    case.add("withdrawn", C, reason="申请人撤回")
+    assert case.doc["state"] == "withdrawn"
+
+
+def test_township_passes_a_county_item_straight_on():
+    case = Case(COUNTY_ITEM)
+    with pytest.raises(CustodyError):
+        case.add("forwarded", OTHER_T)  # not the village's township
+    with pytest.raises(TransitionError, match="county items"):
+        Case(TOWNSHIP_ITEM).add("forwarded", T)  # township items stay at the township
+    case.add("forwarded", T)
+    assert (case.doc["custody"], case.doc["state"], case.doc["forwarded_by"]) == (C, "forwarded", T)
+    case.add("supplement_requested", C, reason="缺收入证明", missing=["收入证明"])
+    case.add("supplement_provided", V)
+    assert case.doc["state"] == "forwarded" and case.doc["pauses"] == []  # clock not started yet
 
 
 def test_replay_in_any_order_gives_the_same_projection():
     case = Case(JOINT_ITEM)
     for kind, origin, extra in [("received", T, {}), ("forwarded", T, {}), ("commented", V, {"text": "hi"}),
-                                ("received", C, {}), ("accepted", C, {}), ("step_passed", C, {"step": "intake"}),
+                                ("accepted", C, {}), ("step_passed", C, {"step": "intake"}),
                                 ("step_passed", C, {"step": "soil"}), ("rated", V, {"level": 5})]:
         case.add(kind, origin, **extra)
     for seed in range(20):

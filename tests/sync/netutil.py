@@ -121,8 +121,8 @@ def decide_at_county(cfg, outcome="approved"):
     from common.store.db import transaction as tx
     conn = open_db(cfg)
     clock = Clock(cfg["code"])
-    ids = [r[0] for r in conn.execute("SELECT id FROM applications WHERE state = 'received' AND custody = ?",
-                                      (cfg["code"],))]
+    ids = [r[0] for r in conn.execute("SELECT id FROM applications WHERE state IN ('received', 'forwarded')"
+                                      " AND custody = ?", (cfg["code"],))]
     with tx(conn):
         for app_id in ids:
             apps.append(conn, clock, cfg["code"], app_id, "accepted", "approver")

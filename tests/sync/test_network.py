@@ -21,7 +21,7 @@ def assert_exactly_once(net, n_per_village, decided=True):
     county = net["county"]
     total = n_per_village * 2
     assert count(county, "SELECT COUNT(*) FROM applications") == total
-    for kind, who in (("submitted", None), ("received", T), ("forwarded", T), ("received", "371399")):
+    for kind, who in (("submitted", None), ("forwarded", T)):
         sql = "SELECT COUNT(*) FROM events WHERE type = ?" + (" AND origin = ?" if who else "")
         assert count(county, sql, *([kind, who] if who else [kind])) == total, (kind, who)
     assert count(county, "SELECT COUNT(DISTINCT tracking_code) FROM applications") == total
@@ -29,14 +29,14 @@ def assert_exactly_once(net, n_per_village, decided=True):
         assert count(net[v], "SELECT COUNT(*) FROM applications") == n_per_village
         if decided:
             assert count(net[v], "SELECT COUNT(*) FROM applications WHERE state = 'approved'") == n_per_village
-            assert count(net[v], "SELECT COUNT(*) FROM events") == n_per_village * 7
+            assert count(net[v], "SELECT COUNT(*) FROM events") == n_per_village * 5
 
 
 def test_a_thousand_applications_up_exactly_once_and_outcomes_back(running):
     net, procs = running
     submit_many(net[V1], 500)
     submit_many(net[V2], 500)
-    wait_for(lambda: count(net["county"], "SELECT COUNT(*) FROM applications WHERE state = 'received'"
+    wait_for(lambda: count(net["county"], "SELECT COUNT(*) FROM applications WHERE state = 'forwarded'"
                                           " AND custody = '371399'") == 1000, timeout=120, what="1000 at county")
     assert decide_at_county(net["county"]) == 1000
     for v in (V1, V2):
@@ -85,7 +85,7 @@ def test_c_broken_link_backlog_drains_after_stall_drop_throttle_and_reset(tmp_pa
         proxy.reset()                                   # cut mid-stream
         proxy.resume()
         wait_for(at_county(net, 160), timeout=120, what="backlog drained")
-        wait_for(lambda: count(net[V1], "SELECT COUNT(*) FROM applications WHERE state = 'received'") == 150,
+        wait_for(lambda: count(net[V1], "SELECT COUNT(*) FROM applications WHERE state = 'forwarded'") == 150,
                  timeout=60, what="custody events back down at the village")
         assert count(net["county"], "SELECT COUNT(*) FROM events WHERE type = 'submitted'") == 160
         assert count(net[V1], "SELECT COUNT(*) FROM sync_quarantine") == 0
@@ -262,5 +262,5 @@ def test_g_county_restored_from_an_older_backup_ends_up_with_everything(running,
     procs["county"] = NodeProcess(county).start()
     wait_for(lambda: count(county, "SELECT COUNT(*) FROM applications WHERE state = 'approved'") == 70,
              timeout=120, what="the county has everything again, decisions included")
-    assert count(county, "SELECT COUNT(*) FROM events") == 70 * 7
+    assert count(county, "SELECT COUNT(*) FROM events") == 70 * 5
     assert count(county, "SELECT COUNT(*) FROM sync_quarantine") == 0
