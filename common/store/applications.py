@@ -14,7 +14,7 @@ from ..errors import Conflict, NotFound
 from ..ids import new_tracking_code, parse_tracking_code, uuid7
 from . import audit, outbox
 from . import calendar as cal_store
-from .db import before_commit, now_iso, transaction, tx_cache
+from .db import before_commit, transaction, tx_cache, tx_now
 
 COLUMNS = ("id", "tracking_code", "item_code", "origin", "custody", "state", "applicant_name",
            "applicant_id_number", "applicant_phone", "proxy_by", "submitted_at", "accepted_on", "due_on",
@@ -91,7 +91,7 @@ def _insert_event(conn, event):
     conn.execute("INSERT INTO events (id, app_id, origin, hlc, actor, type, payload, stored_at)"
                  " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                  (event["id"], event["app_id"], event["origin"], event["hlc"], event["actor"], event["type"],
-                  json.dumps(event["payload"], ensure_ascii=False, sort_keys=True), now_iso()))
+                  json.dumps(event["payload"], ensure_ascii=False), tx_now(conn)))
 
 
 def _item_snapshot(item):

@@ -124,6 +124,14 @@ def now_iso():
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
 
 
+def tx_now(conn):
+    """One `now_iso()` for everything a write transaction stores (a batch's rows share its time)."""
+    cache = tx_cache(conn)
+    if "now" not in cache:
+        cache["now"] = now_iso()
+    return cache["now"]
+
+
 @dataclass(frozen=True)
 class Migration:
     """One named schema step; `apply` gets a connection inside the step's transaction."""

@@ -8,7 +8,7 @@ restored parent can be re-offered everything.
 import msgpack
 
 from ..domain.nodes import child_toward, tier_of
-from .db import before_commit, now_iso, transaction, tx_cache
+from .db import before_commit, transaction, tx_cache, tx_now
 
 UP = "up"
 SCOPES = {"event": "routed", "catalog": "broadcast", "calendar": "broadcast", "notice": "broadcast"}
@@ -27,7 +27,7 @@ def enqueue(conn, link, kind, msg_id, subject, body, packed=None):
                                       (link,)).fetchone()[0]
         seq = seqs[link] = seqs[link] + 1
         packed = packed if packed is not None else msgpack.packb(body, use_bin_type=True)
-        cache.setdefault("outbox_rows", []).append((link, seq, kind, msg_id, subject, packed, now_iso()))
+        cache.setdefault("outbox_rows", []).append((link, seq, kind, msg_id, subject, packed, tx_now(conn)))
         before_commit(conn, "outbox", flush)
     return seq
 
