@@ -32,11 +32,18 @@ def events(conn, app_id):
 
 
 def _load(conn, app_id):
-    docs = tx_cache(conn).get("docs")
+    cache = tx_cache(conn)
+    docs = cache.get("docs")
     if docs is not None and app_id in docs:
         return docs[app_id]
     row = conn.execute("SELECT doc FROM applications WHERE id = ?", (app_id,)).fetchone()
-    return json.loads(row["doc"]) if row else None
+    doc = json.loads(row["doc"]) if row else None
+    if conn.in_transaction:  # remembered (misses too) until the transaction ends
+        if docs is None:
+            docs = cache["docs"] = {}
+            cache["dirty"] = set()
+        docs[app_id] = doc
+    return doc
 
 
 def with_deadline(conn, doc, cal=None):
@@ -69,7 +76,7 @@ def _save(conn, doc):
 def _flush(conn):
     cache = tx_cache(conn)
     docs, dirty = cache.get("docs") or {}, cache.get("dirty") or set()
-    cal = cal_store.load_cached(conn) if any(docs[i].get("accepted_on") for i in dirty) else None
+    cal = cal_store.load_cached(conn) if any(docs[i] and docs[i].get("accepted_on") for i in dirty) else None
     for app_id in dirty:
         _write(conn, docs[app_id], cal)
     cache["dirty"] = set()
