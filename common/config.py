@@ -15,6 +15,8 @@ TIERS = ("county", "township", "village")
 
 @dataclass(frozen=True)
 class Setting:
+    """One configuration key: its default and the help text `sanji config` shows."""
+
     key: str
     default: object
     help: str
@@ -46,14 +48,17 @@ class Config(dict):
 
     @property
     def data_dir(self):
+        """The node's data folder."""
         return Path(self["data_dir"])
 
     @property
     def db_path(self):
+        """The node's SQLite database file."""
         return self.data_dir / "node.db"
 
     @property
     def keys_dir(self):
+        """The folder of the node's CurveZMQ keys."""
         return self.data_dir / "keys"
 
 

@@ -41,6 +41,7 @@ class ValidationError(SanjiError):
         self.fields = dict(fields or {})  # {form field: message}, for an error summary
 
     def to_dict(self):
+        """The JSON body, with per-field messages when there are any."""
         body = super().to_dict()
         if self.fields:
             body["fields"] = self.fields
@@ -56,36 +57,48 @@ class ConfigError(SanjiError):
 
 
 class NotFound(SanjiError):
+    """The thing asked for does not exist here."""
+
     code = "not_found"
     http_status = 404
     exit_code = 3
 
 
 class AuthRequired(SanjiError):
+    """Not signed in, or wrong credentials."""
+
     code = "auth_required"
     http_status = 401
     exit_code = 4
 
 
 class Forbidden(SanjiError):
+    """Signed in, but this role may not do this."""
+
     code = "forbidden"
     http_status = 403
     exit_code = 4
 
 
 class CsrfFailed(SanjiError):
+    """A state-changing request without this session's CSRF token."""
+
     code = "csrf"
     http_status = 400
     exit_code = 4
 
 
 class LockedOut(SanjiError):
+    """Too many failed sign-ins: the account is locked for a while."""
+
     code = "locked"
     http_status = 423
     exit_code = 4
 
 
 class Conflict(SanjiError):
+    """The request contradicts what is stored (e.g. an event id reused with other content)."""
+
     code = "conflict"
     http_status = 409
     exit_code = 5
@@ -104,12 +117,16 @@ class CustodyError(Forbidden):
 
 
 class StorageError(SanjiError):
+    """The database could not be opened or used."""
+
     code = "storage"
     http_status = 500
     exit_code = 6
 
 
 class MigrationError(StorageError):
+    """A schema migration failed (and was rolled back) or the history does not match."""
+
     code = "migration"
 
 

@@ -14,6 +14,8 @@ MAX_DRIFT_MS = 24 * 3600 * 1000  # a remote clock more than a day ahead is refus
 
 @dataclass(frozen=True, order=True)
 class Timestamp:
+    """A parsed HLC timestamp; orders like its string form."""
+
     ms: int
     counter: int
     node: str

@@ -17,6 +17,8 @@ log = logging.getLogger("sanji.scheduler")
 
 @dataclass(frozen=True)
 class Job:
+    """A periodic job: FUNC(conn, cfg) every SECONDS."""
+
     name: str
     func: Callable
     seconds: float
@@ -41,6 +43,7 @@ class Scheduler:
         self.runs = {}
 
     def start(self):
+        """Schedule every job (first run after a second) and start the scheduler thread."""
         self.scheduler = BackgroundScheduler(timezone="Asia/Shanghai",
                                              job_defaults={"coalesce": True, "max_instances": 1})
         for job in self.jobs:
@@ -59,5 +62,6 @@ class Scheduler:
             conn.close()
 
     def stop(self):
+        """Stop scheduling and wait for running jobs to finish."""
         if self.scheduler:
             self.scheduler.shutdown(wait=True)

@@ -44,6 +44,7 @@ T, V1, V2 = "371399101", "371399101001", "371399101002"
 
 
 def build_network(root):
+    """County, township and two villages, every link through a counting FaultProxy."""
     net = {"county": netutil.make_node(root, "county", netutil.COUNTY)}
     up = FaultProxy(("127.0.0.1", net["county"]["sync_port"])).start()
     net[T] = netutil.make_node(root, "township", T, net["county"], parent_endpoint=f"tcp://127.0.0.1:{up.port}")
@@ -56,6 +57,7 @@ def build_network(root):
 
 
 def end_to_end(root, apps):
+    """Drain APPS waiting applications through real node processes; (figures, county events)."""
     net, proxies = build_network(root)
     half = apps // 2
     created = time.perf_counter()
@@ -161,6 +163,7 @@ def http_baseline(root, events):
 
 
 def sqlite_bound(root, events, n_apps, batch=500):
+    """Applications per second when their events are inserted durably in batches, no network."""
     path = Path(root) / "bound.db"
     conn = db.connect(path)
     db.migrate(conn, COMMON)
@@ -174,6 +177,7 @@ def sqlite_bound(root, events, n_apps, batch=500):
 
 
 def main():
+    """Run every measure --runs times and print the medians as one JSON object."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--apps", type=int, default=4000)
     parser.add_argument("--runs", type=int, default=3)

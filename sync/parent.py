@@ -37,6 +37,7 @@ class ParentProtocol:
 
     @property
     def epoch(self):
+        """This node's current epoch."""
         return meta.get(self.conn, "epoch")
 
     def endpoint(self, code):

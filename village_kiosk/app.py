@@ -10,6 +10,7 @@ bp = Blueprint("tier", __name__)
 @bp.get("/")
 @public
 def home():
+    """The node overview: identity, applications by state, the catalog."""
     return render_home()
 
 

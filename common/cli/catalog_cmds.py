@@ -9,6 +9,7 @@ from .options import data_option, open_for_cli
 
 
 def register(cli):
+    """Add these commands to the sanji CLI."""
     cli.add_command(catalog)
 
 

@@ -18,6 +18,7 @@ NODES = [  # (tier, code, name)
 
 
 def register(cli):
+    """Add these commands to the sanji CLI."""
     cli.add_command(demo)
 
 

@@ -10,6 +10,7 @@ password_option = click.option("--password", prompt=True, hide_input=True, confi
 
 
 def register(cli):
+    """Add these commands to the sanji CLI."""
     cli.add_command(users)
 
 

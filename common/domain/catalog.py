@@ -27,6 +27,7 @@ STEP_ROLES = {"township": ("township_staff", "township_head"), "county": ("count
 
 class _Problems(list):
     def add(self, where, message):
+        """Record MESSAGE about the place WHERE."""
         self.append(f"{where}: {message}")
 
 

@@ -45,6 +45,7 @@ class ServerSessionInterface(SessionInterface):
         self.get_db, self.idle, self.absolute, self.secure = get_db, idle, absolute, secure
 
     def open_session(self, app, request):
+        """The session of REQUEST's cookie, or a new empty one (expired sessions are deleted)."""
         token = request.cookies.get(COOKIE)
         if not token:
             return ServerSession()
@@ -62,6 +63,7 @@ class ServerSessionInterface(SessionInterface):
         return ServerSession(json.loads(row["data"]), token, row["created_at"], row["last_seen"])
 
     def save_session(self, app, session, response):
+        """Store the session if it changed (or is due a touch) and set, renew or clear the cookie."""
         conn = self.get_db()
         if session.revoked or (not session and session.token and session.modified):
             if session.token:

@@ -19,6 +19,7 @@ bp = Blueprint("base", __name__)
 @public
 @api("Node health: identity, version and whether the database answers", tag="node")
 def healthz():
+    """Node identity, version and database health (JSON; 503 when the database fails)."""
     cfg = current_app.config["SANJI"]
     body = {"node": cfg["code"], "name": cfg["name"], "tier": cfg["tier"], "version": __version__}
     try:
@@ -35,6 +36,7 @@ def healthz():
 @public
 @api("This OpenAPI document", tag="node")
 def openapi():
+    """The OpenAPI document of this node's JSON API."""
     return jsonify(build_spec(f"sanji {current_app.config['SANJI_TIER']} node API"))
 
 
@@ -43,6 +45,7 @@ def openapi():
 @api("Sync links: state and since when, queue depth each way, oldest pending age, quarantine, bytes/s",
      tag="sync")
 def sync_status_api():
+    """The sync links' status (see common/store/sync_status.py)."""
     return jsonify(sync_status.status(get_db()))
 
 
@@ -50,6 +53,7 @@ def sync_status_api():
 @authenticated
 @api("The signed-in staff member, roles and CSRF token for API calls", tag="auth")
 def me():
+    """The signed-in staff member and a CSRF token for API calls."""
     from .app import csrf_token
     u = g.user
     return jsonify({"username": u["username"], "display_name": u["display_name"],
@@ -60,6 +64,7 @@ def me():
 @public
 @api("The current service catalog (all items)", tag="catalog")
 def catalog_list():
+    """The current catalog, optionally one department's items."""
     conn = get_db()
     return jsonify({"version": catalog.current_version(conn), "departments": catalog.departments(conn),
                     "items": catalog.items(conn, department=request.args.get("department"))})
@@ -69,6 +74,7 @@ def catalog_list():
 @public
 @api("One catalog item: materials, form fields, fees, time limits, flow", tag="catalog")
 def catalog_item(code):
+    """One catalog item in full."""
     return jsonify(catalog.item(get_db(), code))
 
 
@@ -82,6 +88,7 @@ def _safe_next(target):
 @bp.route("/login", methods=["GET", "POST"])
 @public
 def login():
+    """The sign-in form; on success a new session and a redirect to `next`."""
     error = None
     if request.method == "POST":
         cfg = current_app.config["SANJI"]
@@ -106,6 +113,7 @@ def login():
 @bp.post("/logout")
 @public
 def logout():
+    """End the session (server-side) and return to the sign-in page."""
     if g.user:
         audit.record(get_db(), g.user["username"], "logout", g.user["username"], {}, request.remote_addr or "")
     session.revoke()
@@ -115,6 +123,7 @@ def logout():
 @bp.get("/lang/<code>")
 @public
 def set_language(code):
+    """Switch the UI language for this session."""
     if code in ("zh", "en"):
         session["lang"] = code
     return redirect(_safe_next(request.args.get("next")))
@@ -123,6 +132,7 @@ def set_language(code):
 @bp.get("/admin/audit")
 @roles("admin", "supervisor")
 def audit_page():
+    """Recent audit records and the result of verifying the hash chain."""
     conn = get_db()
     ok, count, problem = audit.verify(conn)
     audit.record(conn, g.user["username"], "audit.viewed", "audit_log", {}, request.remote_addr or "")
