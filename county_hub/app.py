@@ -1,22 +1,11 @@
 """The county node's Flask app factory."""
-from flask import Blueprint
-
-from common.web import build_app, authenticated
-from common.web.home import render_home
-
-bp = Blueprint("tier", __name__)
-
-
-@bp.get("/")
-@authenticated
-def home():
-    """The node overview: identity, applications by state, the catalog."""
-    return render_home()
+from common.web import authenticated, build_app
+from common.web.home import home_blueprint
 
 
 def create_app(config):
     """The county node's web app for CONFIG (a Config or a data folder path)."""
     from .tier import TIER
     app = build_app(config, TIER)
-    app.register_blueprint(bp)
+    app.register_blueprint(home_blueprint(authenticated))  # staff only until the county console arrives (issue 6)
     return app

@@ -13,3 +13,18 @@ def render_home(template="home.html"):
     return render_template(template, counts=[tuple(r) for r in counts], items=catalog.items(conn),
                            catalog_version=catalog.current_version(conn),
                            dept_names={d["code"]: d["name"] for d in catalog.departments(conn)}, state_label=label)
+
+
+def home_blueprint(access):
+    """A `tier` blueprint whose `/` is the overview, guarded by ACCESS (e.g. `public` or `authenticated`)."""
+    from flask import Blueprint
+
+    bp = Blueprint("tier", __name__)
+
+    @bp.get("/")
+    @access
+    def home():
+        """The node overview: identity, applications by state, the catalog."""
+        return render_home()
+
+    return bp
