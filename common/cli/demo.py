@@ -22,6 +22,15 @@ def register(cli):
     cli.add_command(demo)
 
 
+def _enrol(parent_dir, child_dir, child_code):
+    """Exchange keys as an administrator would: the parent accepts the child, the child pins the parent."""
+    for args in (["nodes", "add", child_code, "--key", str(child_dir / "keys" / "node.key"), "--data", str(parent_dir)],
+                 ["keys", "trust-parent", str(parent_dir / "keys" / "node.key"), "--data", str(child_dir)]):
+        done = subprocess.run([sys.executable, "-m", "common", *args], capture_output=True, text=True)
+        if done.returncode != 0:
+            raise click.ClickException(f"enrolling {child_code} failed: {done.stderr.strip()}")
+
+
 def _wait_healthy(url, proc, deadline):
     import requests
     while time.monotonic() < deadline:
@@ -51,7 +60,12 @@ def demo(data_dir, fresh, base_port):
     for i, (tier, code, name) in enumerate(NODES):
         folder = root / tier
         if not (folder / "sanji.toml").exists():
-            init_node(folder, tier, name, code, settings={"web_port": base_port + i}, admin_password=DEMO_PASSWORD)
+            sync_port = base_port + 10 + i if tier != "village" else 0
+            parent = f"tcp://127.0.0.1:{base_port + 10 + i - 1}" if tier != "county" else ""
+            init_node(folder, tier, name, code, parent, {"web_port": base_port + i, "sync_port": sync_port},
+                      admin_password=DEMO_PASSWORD)
+            if tier != "county":
+                _enrol(root / NODES[i - 1][0], folder, code)
         env = dict(os.environ, SANJI_WEB_PORT=str(base_port + i))
         procs.append((tier, code, name, f"http://127.0.0.1:{base_port + i}/", subprocess.Popen(
             [sys.executable, "-m", "common", "serve", "--data", str(folder)], env=env)))

@@ -29,8 +29,8 @@ def _free(port):
             return False
 
 
-def test_demo_starts_three_nodes_and_stops_cleanly(tmp_path):
-    base = _free_block()
+def test_demo_starts_three_linked_nodes_and_stops_cleanly(tmp_path):
+    base = _free_block(13)
     proc = subprocess.Popen([sys.executable, "-m", "common", "demo", "--data", str(tmp_path / "demo"),
                              "--base-port", str(base)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     lines = []
@@ -43,6 +43,14 @@ def test_demo_starts_three_nodes_and_stops_cleanly(tmp_path):
             assert f"http://127.0.0.1:{base + i}/" in text and tier in text
             assert requests.get(f"http://127.0.0.1:{base + i}/healthz", timeout=2).json()["tier"] == tier
         assert "demo-admin-2026" in text
+        # The network is linked: an application made at the village reaches the county.
+        from tests.sync.netutil import count, submit_many
+        from common import config
+        village = config.load(tmp_path / "demo" / "village")
+        county = config.load(tmp_path / "demo" / "county")
+        submit_many(village, 3)
+        wait_for(lambda: count(county, "SELECT COUNT(*) FROM applications WHERE custody = '371399'") == 3,
+                 timeout=60, what="village application at the county")
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=20) == 0
     finally:
