@@ -16,6 +16,7 @@ setup(
     include_package_data=True,
     package_data={
         "common": ["data/*.yaml", "locales/*.json", "web/templates/*.html", "web/static/*"],
+        "sync": ["templates/*.html"],
         "county_hub": ["templates/*.html"],
         "township_node": ["templates/*.html"],
         "village_kiosk": ["templates/*.html"],

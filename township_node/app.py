@@ -1,6 +1,7 @@
 """The township node's Flask app factory."""
 from common.web import authenticated, build_app
 from common.web.home import home_blueprint
+from sync.web import bp as nodes_blueprint
 
 
 def create_app(config):
@@ -8,4 +9,5 @@ def create_app(config):
     from .tier import TIER
     app = build_app(config, TIER)
     app.register_blueprint(home_blueprint(authenticated))  # staff only until the window console arrives (issue 5)
+    app.register_blueprint(nodes_blueprint)  # enrolment of child nodes, link status
     return app
