@@ -29,6 +29,8 @@ class FaultProxy:
         self._pairs = set()
         self._lock = threading.Lock()
         self._stop = threading.Event()
+        self._seen = {}                # pair -> the mode generation its pump last acted under
+        self._generation = 0
 
     def start(self):
         """Start accepting."""
@@ -48,8 +50,19 @@ class FaultProxy:
         self.mode, self.rate = "pass", None
 
     def stall(self):
-        """Keep connections open but forward nothing (a silent line)."""
+        """Keep connections open but forward nothing (a silent line).
+
+        Returns once every pump has seen the stall, so nothing passes after this call.
+        """
         self.mode = "stall"
+        self._generation += 1
+        deadline = time.monotonic() + 2
+        while time.monotonic() < deadline:
+            with self._lock:
+                behind = [p for p in self._pairs if self._seen.get(p, -1) < self._generation]
+            if not behind:
+                return
+            time.sleep(0.005)
 
     def drop(self):
         """Refuse the line: existing connections are cut, new ones closed at once."""
@@ -99,10 +112,13 @@ class FaultProxy:
         peer = {client: upstream, upstream: client}
         try:
             while not self._stop.is_set() and pair in self._pairs:
+                self._seen[pair] = self._generation
                 if self.mode == "stall":
-                    time.sleep(0.02)
+                    time.sleep(0.005)
                     continue
-                readable, _, _ = select.select([client, upstream], [], [], 0.05)
+                readable, _, _ = select.select([client, upstream], [], [], 0.02)
+                if self.mode == "stall":
+                    continue  # stalled while we waited: hold what arrived
                 for s in readable:
                     chunk = 4096 if self.rate else 65536
                     data = s.recv(chunk)
@@ -117,6 +133,7 @@ class FaultProxy:
         finally:
             with self._lock:
                 self._pairs.discard(pair)
+                self._seen.pop(pair, None)
             for s in pair:
                 try:
                     s.close()
