@@ -4,12 +4,12 @@
 Applying happens inside the link's batch transaction, so everything done here — storing the event,
 taking custody, relaying onwards — commits before the batch is acknowledged.
 """
-import json
 import logging
 
 from .domain.nodes import in_subtree, parent_of, tier_of
 from .errors import ValidationError
-from .store import applications, calendar as cal_store, catalog as catalog_store, outbox
+from .jsontext import loads
+from .store import applications, audit, calendar as cal_store, catalog as catalog_store, outbox
 from .store.db import savepoint
 
 log = logging.getLogger("sanji.replication")
@@ -23,13 +23,21 @@ class Replicator:
     def __init__(self, me, clock):
         self.me, self.clock = me, clock
 
-    def apply(self, conn, kind, msg_id, subject, body, source, batch=None):
+    def apply(self, conn, kind, msg_id, subject, body, source, batch=None, packed=None):
         """Apply one message from link SOURCE; returns sha256s of blobs it refers to (to be pulled).
 
-        BATCH (a dict kept for one incoming batch) collects work for `finish_batch`.
+        BATCH (a dict kept for one incoming batch) collects work for `finish_batch`; its key
+        "optimistic" lets event rows be written at commit in one statement (a clash then fails
+        the whole batch, which the link redoes message by message). PACKED is BODY as it came
+        on the wire, relayed as is.
         """
         if kind == "event":
-            return self._event(conn, body, source, batch if batch is not None else {})
+            if batch is None:
+                batch = {}
+                wanted = self._event(conn, body, source, batch, packed)
+                self.finish_batch(conn, batch)
+                return wanted
+            return self._event(conn, body, source, batch, packed)
         if kind == "catalog":
             version = int(body["version"])
             if version > catalog_store.current_version(conn):
@@ -42,40 +50,63 @@ class Replicator:
             return []
         raise ValidationError(f"unknown message kind {kind!r}")
 
-    def _event(self, conn, event, source, batch):
+    def prepare(self, conn, messages):
+        """Before a batch of (kind, body) MESSAGES is applied: load the projections it touches at once."""
+        applications.prefetch(conn, [b.get("app_id") for k, b in messages if k == "event" and isinstance(b, dict)])
+
+    def _event(self, conn, event, source, batch, packed=None):
         _check_event_shape(event)
         trusted = source == outbox.UP
-        if applications.ingest(conn, event, self.clock, self.me, source, trusted=trusted) == "duplicate":
+        handed_up = event["type"] in ("submitted", "escalated") and not trusted
+        # What a child hands up is routed on in finish_batch, each application's events followed
+        # by our custody event, so the next hop gets them together in one batch.
+        outcome = applications.ingest(conn, event, self.clock, self.me, source, trusted=trusted,
+                                      route=not handed_up, packed=packed, defer=batch.get("optimistic", False))
+        if outcome == "duplicate":
             return []
-        if event["type"] in ("submitted", "escalated"):
-            batch.setdefault("handed_up", []).append(event["app_id"])
+        if handed_up:
+            batch.setdefault("handed_up", {}).setdefault(event["app_id"], []).append((event, packed))
+            batch["source"] = source
         return [m["sha256"] for m in event["payload"].get("materials", []) if isinstance(m, dict) and m.get("sha256")]
 
     def finish_batch(self, conn, batch, safe=True):
-        """End of an incoming batch (same transaction, before the ack): take custody of what was handed up.
+        """End of an incoming batch (same transaction, before the ack): route on and take custody of what was handed up.
 
         Done once per batch rather than per event, so a re-offered batch that already holds our
-        own `received` is not given a second one. Not SAFE (the optimistic pass) lets errors
+        own custody event is not given a second one. Not SAFE (the optimistic pass) lets errors
         propagate so the batch is redone safely; SAFE logs them and never blocks the link.
+        One audit record per batch names the applications taken into custody.
         """
-        for app_id in dict.fromkeys(batch.get("handed_up", ())):
+        taken = {}
+        source = batch.get("source")
+        for app_id, handed in batch.get("handed_up", {}).items():
+            origin = applications.origin_of(conn, app_id)
+            for event, packed in handed:
+                outbox.route(conn, self.me, "event", event["id"], origin or event["origin"], event, source, packed)
             if not safe:
-                self._take_custody(conn, applications.get(conn, app_id))
-                continue
-            try:
-                with savepoint(conn, "custody"):
-                    self._take_custody(conn, applications.get(conn, app_id))
-            except Exception:  # staff can still receive it by hand
-                log.exception("could not take custody of %s", app_id)
+                kind = self._take_custody(conn, applications.get(conn, app_id))
+            else:
+                try:
+                    with savepoint(conn, "custody"):
+                        kind = self._take_custody(conn, applications.get(conn, app_id))
+                except Exception:  # staff can still receive it by hand
+                    log.exception("could not take custody of %s", app_id)
+                    kind = None
+            if kind:
+                taken.setdefault(kind, []).append(app_id)
+        if taken:
+            audit.record(conn, SYSTEM, "application.custody_taken", source or "",
+                         {kind: ids for kind, ids in taken.items()})
 
     def _take_custody(self, conn, doc):
         # The parent holds custody of what its children hand up, before the batch is acknowledged.
         # A township passes a county item straight on: one `forwarded` takes custody and hands it up.
         if doc["state"] not in ("submitted", "escalated") or parent_of(doc["custody"]) != self.me:
-            return
+            return None
         passes_on = tier_of(self.me) == "township" and doc["item"]["decide_tier"] == "county"
         kind = "forwarded" if passes_on and doc["state"] == "submitted" else "received"
-        applications.append(conn, self.clock, self.me, doc["id"], kind, SYSTEM)
+        applications.append(conn, self.clock, self.me, doc["id"], kind, SYSTEM, audited=False)
+        return kind
 
     def origin_problem(self, conn, kind, body, child, restoring=False):
         """Why CHILD may not send this upward (None when it may).
@@ -118,7 +149,7 @@ class Replicator:
             " WHERE a.origin LIKE ? ORDER BY e.hlc, e.id", (subtree + "%",))
         for r in rows:
             event = {"id": r["id"], "app_id": r["app_id"], "origin": r["origin"], "hlc": r["hlc"],
-                     "actor": r["actor"], "type": r["type"], "payload": json.loads(r["payload"])}
+                     "actor": r["actor"], "type": r["type"], "payload": loads(r["payload"])}
             yield "event", r["id"], r["app_origin"], event
 
 

@@ -3,6 +3,9 @@
 Every write stores the event and the new projection in one transaction, so a reader never sees
 one without the other. Local events are checked strictly; events from other nodes are ingested
 idempotently (the UNIQUE id decides, never a check-then-insert) and replayed in HLC order.
+Rows are buffered per transaction and written together before it commits (local events, whose
+fresh UUIDv7 ids cannot clash, and optimistic sync batches); read the events table through
+`events()`, which writes the buffer first.
 """
 import json
 import sqlite3
@@ -11,6 +14,7 @@ from datetime import date
 from ..domain import application as model
 from ..domain import submission
 from ..errors import Conflict, NotFound
+from ..jsontext import dumps, loads
 from ..ids import new_tracking_code, parse_tracking_code, uuid7
 from . import audit, outbox
 from . import calendar as cal_store
@@ -23,11 +27,12 @@ COLUMNS = ("id", "tracking_code", "item_code", "origin", "custody", "state", "ap
 
 def _event_row(row):
     return {"id": row["id"], "app_id": row["app_id"], "origin": row["origin"], "hlc": row["hlc"],
-            "actor": row["actor"], "type": row["type"], "payload": json.loads(row["payload"])}
+            "actor": row["actor"], "type": row["type"], "payload": loads(row["payload"])}
 
 
 def events(conn, app_id):
     """Every event of APP_ID in HLC order."""
+    flush_events(conn)
     return [_event_row(r) for r in conn.execute("SELECT * FROM events WHERE app_id = ? ORDER BY hlc, id", (app_id,))]
 
 
@@ -37,7 +42,7 @@ def _load(conn, app_id):
     if docs is not None and app_id in docs:
         return docs[app_id]
     row = conn.execute("SELECT doc FROM applications WHERE id = ?", (app_id,)).fetchone()
-    doc = json.loads(row["doc"]) if row else None
+    doc = loads(row["doc"]) if row else None
     if conn.in_transaction:  # remembered (misses too) until the transaction ends
         if docs is None:
             docs = cache["docs"] = {}
@@ -68,7 +73,7 @@ def _save(conn, doc):
         docs = cache["docs"] = {}
         cache["dirty"] = set()
     docs[doc["id"]] = doc
-    cache["dirty"] = cache["dirty"] | {doc["id"]}
+    cache["dirty"].add(doc["id"])  # a savepoint snapshot copies the set, so it may be mutated
     before_commit(conn, "applications", _flush)
     return doc
 
@@ -77,28 +82,62 @@ def _flush(conn):
     cache = tx_cache(conn)
     docs, dirty = cache.get("docs") or {}, cache.get("dirty") or set()
     cal = cal_store.load_cached(conn) if any(docs[i] and docs[i].get("accepted_on") for i in dirty) else None
-    for app_id in dirty:
-        _write(conn, docs[app_id], cal)
+    rows = [_row(with_deadline(conn, docs[app_id], cal)) for app_id in dirty]
+    if rows:
+        conn.executemany(UPSERT, rows)
     cache["dirty"] = set()
 
 
-def _write(conn, doc, cal=None):
-    doc = with_deadline(conn, doc, cal)
+UPSERT = (f"INSERT INTO applications ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
+          f" ON CONFLICT(id) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in COLUMNS[1:])}")
+
+
+def _row(doc):
     a = doc["applicant"]
-    values = (doc["id"], doc["tracking_code"], doc["item"]["code"], doc["origin"], doc["custody"], doc["state"],
-              a["name"], a["id_number"], a.get("phone", ""), doc["proxy_by"], doc["submitted_on"],
-              doc["accepted_on"], doc["due_on"], int(doc["due_provisional"]), doc["last_hlc"],
-              json.dumps(doc, ensure_ascii=False))
-    conn.execute(f"INSERT INTO applications ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
-                 f" ON CONFLICT(id) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in COLUMNS[1:])}", values)
-    return doc
+    return (doc["id"], doc["tracking_code"], doc["item"]["code"], doc["origin"], doc["custody"], doc["state"],
+            a["name"], a["id_number"], a.get("phone", ""), doc["proxy_by"], doc["submitted_on"],
+            doc["accepted_on"], doc["due_on"], int(doc["due_provisional"]), doc["last_hlc"], dumps(doc))
 
 
-def _insert_event(conn, event):
+def prefetch(conn, app_ids):
+    """Load the projections of APP_IDS into the transaction's cache with one query per 500 ids."""
+    if not conn.in_transaction:
+        return
+    cache = tx_cache(conn)
+    docs = cache.setdefault("docs", {})
+    cache.setdefault("dirty", set())
+    wanted = [i for i in dict.fromkeys(app_ids) if isinstance(i, str) and i not in docs]
+    for k in range(0, len(wanted), 500):
+        chunk = wanted[k:k + 500]
+        found = dict(conn.execute(f"SELECT id, doc FROM applications WHERE id IN ({', '.join('?' * len(chunk))})",
+                                  chunk).fetchall())
+        for app_id in chunk:
+            docs[app_id] = loads(found[app_id]) if app_id in found else None
+
+
+def _insert_event(conn, event, defer=False):
+    row = (event["id"], event["app_id"], event["origin"], event["hlc"], event["actor"], event["type"],
+           dumps(event["payload"]), tx_now(conn))
+    if defer and conn.in_transaction:
+        tx_cache(conn).setdefault("event_rows", []).append(row)
+        before_commit(conn, "events", flush_events)
+        return
     conn.execute("INSERT INTO events (id, app_id, origin, hlc, actor, type, payload, stored_at)"
-                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                 (event["id"], event["app_id"], event["origin"], event["hlc"], event["actor"], event["type"],
-                  json.dumps(event["payload"], ensure_ascii=False), tx_now(conn)))
+                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", row)
+
+
+def flush_events(conn):
+    """Write deferred event rows (before commit, or before the events table is read in a transaction).
+
+    A clash with a stored id raises IntegrityError here, failing the whole transaction: deferring
+    is only for callers that then redo their work without it.
+    """
+    cache = tx_cache(conn)
+    rows = cache.get("event_rows")
+    if rows:
+        cache["event_rows"] = []
+        conn.executemany("INSERT INTO events (id, app_id, origin, hlc, actor, type, payload, stored_at)"
+                         " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
 
 
 def _item_snapshot(item):
@@ -116,15 +155,18 @@ def submit(conn, clock, node, actor, item, applicant, form, materials=(), proxy_
     event = {"id": uuid7(), "app_id": uuid7(), "origin": node, "hlc": clock.now(), "actor": actor,
              "type": "submitted", "payload": payload}
     with transaction(conn):
-        _insert_event(conn, event)
+        _insert_event(conn, event, defer=True)
         doc = _save(conn, model.apply(None, event))
         outbox.route(conn, node, "event", event["id"], doc["origin"], event)
         audit.record(conn, actor, "application.submitted", doc["id"], {"item": item["code"], "proxy_by": proxy_by})
     return with_deadline(conn, doc)
 
 
-def append(conn, clock, node, app_id, kind, actor, payload=None):
-    """Append a local event of KIND to APP_ID, checked strictly (state and custody). Returns the doc."""
+def append(conn, clock, node, app_id, kind, actor, payload=None, audited=True):
+    """Append a local event of KIND to APP_ID, checked strictly (state and custody). Returns the doc.
+
+    Not AUDITED: the caller writes one audit record for many (custody taken for a sync batch).
+    """
     with transaction(conn):
         doc = _load(conn, app_id)
         if doc is None:
@@ -132,26 +174,29 @@ def append(conn, clock, node, app_id, kind, actor, payload=None):
         event = {"id": uuid7(), "app_id": app_id, "origin": node, "hlc": clock.now(), "actor": actor,
                  "type": kind, "payload": dict(payload or {})}
         doc = model.apply(doc, event, strict=True)
-        _insert_event(conn, event)
+        _insert_event(conn, event, defer=True)
         doc = _save(conn, doc)
         outbox.route(conn, node, "event", event["id"], doc["origin"], event)
-        audit.record(conn, actor, f"application.{kind}", app_id, event["payload"])
+        if audited:
+            audit.record(conn, actor, f"application.{kind}", app_id, event["payload"])
     return with_deadline(conn, doc)
 
 
-def ingest(conn, event, clock=None, me=None, source=None, trusted=False):
+def ingest(conn, event, clock=None, me=None, source=None, trusted=False, route=True, packed=None, defer=False):
     """Store an event from another node; 'stored' or 'duplicate'. Same id, other content: Conflict.
 
     Custody is checked against the history; a late event (older HLC than the projection) makes
-    the projection replay from all events. With ME (this node's code) a stored event is routed
-    on, never back to SOURCE (the link it came from), in the same transaction. TRUSTED (events
-    from the parent) notes a custody violation instead of refusing the event.
+    the projection replay from all events. With ME (this node's code) and ROUTE a stored event
+    is routed on (PACKED: its msgpack body, if at hand), never back to SOURCE (the link it came
+    from), in the same transaction. TRUSTED (events from the parent) notes a custody violation
+    instead of refusing the event. DEFER writes the event row at commit (see `flush_events`):
+    a duplicate then fails the transaction instead of returning 'duplicate'.
     """
     if clock is not None:
         clock.observe(event["hlc"])
     with transaction(conn):
         try:
-            _insert_event(conn, event)
+            _insert_event(conn, event, defer)
         except sqlite3.IntegrityError:
             row = conn.execute("SELECT * FROM events WHERE id = ?", (event["id"],)).fetchone()
             if row is not None and _event_row(row) == _canonical(event):
@@ -165,8 +210,9 @@ def ingest(conn, event, clock=None, me=None, source=None, trusted=False):
             doc = model.project(events(conn, event["app_id"]), check_id=None if trusted else event["id"])
         if doc is not None:
             _save(conn, doc)
-        if me:
-            outbox.route(conn, me, "event", event["id"], doc["origin"] if doc else event["origin"], event, source)
+        if me and route:
+            outbox.route(conn, me, "event", event["id"], doc["origin"] if doc else event["origin"], event, source,
+                         packed)
     return "stored"
 
 
@@ -191,7 +237,7 @@ def get(conn, app_id):
 def by_tracking_code(conn, code):
     """Applications with tracking CODE (normally one; codes are random, so collisions are possible)."""
     code = parse_tracking_code(code)
-    return [json.loads(r["doc"]) for r in conn.execute("SELECT doc FROM applications WHERE tracking_code = ?",
+    return [loads(r["doc"]) for r in conn.execute("SELECT doc FROM applications WHERE tracking_code = ?",
                                                         (code,))]
 
 

@@ -68,11 +68,15 @@ def known_children(conn):
     return {r[0] for r in rows}
 
 
-def route(conn, me, kind, msg_id, subject, body, source=None):
-    """Queue a message for every link it must travel on; returns those links."""
+def route(conn, me, kind, msg_id, subject, body, source=None, packed=None):
+    """Queue a message for every link it must travel on; returns those links.
+
+    PACKED is BODY already in msgpack (a relayed message as it arrived), saving a re-encode.
+    """
     children = known_children(conn) if SCOPES.get(kind) == "broadcast" else ()
     links = targets(me, kind, subject, source, children)
-    packed = msgpack.packb(body, use_bin_type=True) if links else None
+    if links and packed is None:
+        packed = msgpack.packb(body, use_bin_type=True)
     for link in links:
         enqueue(conn, link, kind, msg_id, subject, body, packed)
     return links

@@ -1,4 +1,6 @@
 """The parent and child protocols driven directly, frame by frame, over real SQLite files."""
+import json
+
 import msgpack
 import pytest
 
@@ -69,6 +71,21 @@ def test_handshake_then_apps_flow_and_custody_is_taken(net):
     assert outbox.last_seq(tc, "up") == 60
 
 
+def test_each_application_goes_up_with_its_custody_event_and_one_audit_record_per_batch(net):
+    cfgs, tc, vc, link = net
+    it = catalog.item(vc, "RS-003")  # decided at the county: the township forwards it
+    docs = [apps.submit(vc, Clock(V1), V1, "kiosk", it, APPLICANT, {"delivery": "乡镇便民服务中心领取"})
+            for _ in range(4)]
+    link.pump()
+    up = [(r["kind"], msgpack.unpackb(r["body"])) for r in outbox.pending(tc, "up", 0, 100)]
+    # submitted then forwarded for each application in turn, so the county gets both in one batch
+    assert [(e["app_id"], e["type"]) for _, e in up] == [(d["id"], t) for d in docs for t in ("submitted", "forwarded")]
+    rows = tc.execute("SELECT actor, action, target, detail FROM audit_log WHERE action = 'application.custody_taken'")
+    (row,) = rows.fetchall()
+    assert (row["actor"], row["target"]) == ("system", V1)
+    assert sorted(json.loads(row["detail"])["forwarded"]) == sorted(d["id"] for d in docs)
+
+
 def test_redelivered_batch_changes_nothing(net):
     cfgs, tc, vc, link = net
     submit(vc, V1, 5)
@@ -100,6 +117,23 @@ def test_bad_message_is_quarantined_without_blocking_the_rest(net):
     assert wire.decode(ack)["upto"] == 4
     assert store.quarantine_count(tc) == 2
     assert tc.execute("SELECT COUNT(*) FROM applications").fetchone()[0] == 2
+
+
+def test_reused_event_id_with_other_content_is_quarantined_and_never_overwrites(net):
+    cfgs, tc, vc, link = net
+    first, second = submit(vc, V1, 2)
+    link.pump()
+    original = apps.events(tc, first["id"])[0]
+    forged = dict(original, payload=dict(original["payload"], proxy_by="someone-else"))
+    later = submit(vc, V1, 1)[0]
+    rows = outbox.pending(vc, "up", 2, 10)
+    entries = [(3, "event", forged["id"], V1, msgpack.packb(forged)),
+               *[(i + 4, r["kind"], r["msg_id"], r["subject"], bytes(r["body"])) for i, r in enumerate(rows)]]
+    (ack,) = link.parent.handle(link.rid, link.key, wire.pack_batch(entries))
+    assert wire.decode(ack)["upto"] == 3 + len(rows)
+    assert "Conflict" in store.quarantined(tc)[0]["reason"]
+    assert apps.events(tc, first["id"])[0] == original  # never overwritten
+    assert apps.get(tc, later["id"])["custody"] == T  # the rest of the batch still committed
 
 
 def test_forged_origin_is_refused_and_logged(net):
