@@ -21,7 +21,7 @@ log = logging.getLogger("sanji.sync")
 class Limits:
     """Tunable sizes of a link (defaults suit a slow village line and a 2-core hub)."""
 
-    batch_count = 1000
+    batch_count = 250        # small enough that the next hop starts early (pipelining), large enough to amortise a commit
     batch_bytes = 1024 * 1024
     window = 2000            # unacknowledged messages in flight
     batches_in_flight = 2    # unacknowledged batch frames: what a live frame may have to wait behind
