@@ -78,7 +78,9 @@ class Endpoint:
         while self.batch_ends and self.batch_ends[0] <= upto:
             self.batch_ends.popleft()
         self.last_progress = time.monotonic()
-        self.save_ack()
+        # Saved at once when nothing sent is left unacknowledged (a queue just drained), so the
+        # queue depth every screen shows is exact at rest; otherwise lazily.
+        self.save_ack(force=upto >= self.sent)
 
     def save_ack(self, force=False):
         """Persist the acknowledged position, at most every `persist_acks_every` seconds.
