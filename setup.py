@@ -33,6 +33,7 @@ setup(
         "pyyaml>=6.0",  # catalog files are YAML
         "msgpack>=1.0",  # compact, typed sync frames a second implementation can read in any language
         "zstandard>=0.22",  # batch compression on slow village links
+        "pypinyin>=0.50",  # kiosk search by pinyin and initials (shbzk → 社会保障卡); no hand-made tables
         "orjson>=3.9",  # events and projections are (de)serialised on every sync hop; ~5x stdlib json
     ],
     extras_require={"test": TEST_REQUIRES},

@@ -6,10 +6,11 @@ from flask import current_app
 from .. import __version__
 
 
-def api(summary, tag="general", request_body=None, responses=None):
-    """Declare a JSON endpoint for the OpenAPI document."""
+def api(summary, tag="general", request_body=None, responses=None, query=None):
+    """Declare a JSON endpoint for the OpenAPI document; QUERY maps query parameter names to descriptions."""
     def decorate(view):
-        view._openapi = {"summary": summary, "tag": tag, "request_body": request_body, "responses": responses}
+        view._openapi = {"summary": summary, "tag": tag, "request_body": request_body, "responses": responses,
+                         "query": query or {}}
         return view
     return decorate
 
@@ -42,6 +43,8 @@ def build_spec(title):
                       "default": {"description": "error",
                                   "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}}}
             params = [{"name": a, "in": "path", "required": True, "schema": {"type": "string"}} for a in rule.arguments]
+            params += [{"name": q, "in": "query", "required": False, "description": text, "schema": {"type": "string"}}
+                       for q, text in (doc.get("query") or {}).items()]
             if params:
                 op["parameters"] = params
             if doc.get("request_body"):

@@ -6,6 +6,7 @@ from flask import Blueprint, current_app, g, jsonify, redirect, render_template,
 
 from .. import __version__, accounts
 from ..errors import SanjiError, describe
+from ..domain import catalog_search
 from ..store import audit, catalog, sync_status
 from ..store import meta
 from .access import authenticated, public, roles
@@ -62,12 +63,27 @@ def me():
 
 @bp.get("/api/v1/catalog")
 @public
-@api("The current service catalog (all items)", tag="catalog")
+@api("The current service catalog: all items, or those of a department, a life event or a search", tag="catalog",
+     query={"department": "department code, e.g. MZ", "life_event": "life event name, e.g. 养老",
+            "q": "words, pinyin or pinyin initials (shbzk); every term must match"})
 def catalog_list():
-    """The current catalog, optionally one department's items."""
+    """The current catalog, filtered by department, life event and search words."""
     conn = get_db()
-    return jsonify({"version": catalog.current_version(conn), "departments": catalog.departments(conn),
-                    "items": catalog.items(conn, department=request.args.get("department"))})
+    departments = catalog.departments(conn)
+    items = catalog.items(conn, department=request.args.get("department") or None)
+    if request.args.get("life_event"):
+        items = catalog_search.in_life_event(items, request.args["life_event"])
+    if request.args.get("q"):
+        items = catalog_search.search(items, request.args["q"][:100], {d["code"]: d["name"] for d in departments})
+    return jsonify({"version": catalog.current_version(conn), "departments": departments, "items": items})
+
+
+@bp.get("/api/v1/catalog/life-events")
+@public
+@api("Life events (一件事) with how many items each groups", tag="catalog")
+def catalog_life_events():
+    """The life events of the current catalog, most items first."""
+    return jsonify({"life_events": catalog_search.life_events(catalog.items(get_db()))})
 
 
 @bp.get("/api/v1/catalog/<code>")

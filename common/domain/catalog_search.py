@@ -1,0 +1,60 @@
+"""Finding a service item the way villagers ask for it: by life event, by department, or by words.
+
+Search matches the item's name, code, keywords and department name, and also pinyin: the full
+spelling (``shehuibaozhangka``) and the initials (``shbzk``), because on a kiosk keyboard many
+people type initials. Pure functions over catalog item dicts; pypinyin supplies the readings.
+"""
+from functools import lru_cache
+
+from pypinyin import Style, lazy_pinyin
+
+
+@lru_cache(maxsize=4096)
+def readings(text):
+    """(full pinyin, initials) of TEXT, lower case, no spaces; other characters kept as they are."""
+    full = "".join(lazy_pinyin(text)).lower().replace(" ", "")
+    initials = "".join(p[:1] for p in lazy_pinyin(text, style=Style.FIRST_LETTER)).lower().replace(" ", "")
+    return full, initials
+
+
+def life_events(items):
+    """[{name, count}] of the life events (一件事) the ITEMS belong to, most items first."""
+    counts = {}
+    for it in items:
+        for event in it.get("life_events", []):
+            counts[event] = counts.get(event, 0) + 1
+    return [{"name": n, "count": c} for n, c in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
+
+
+def in_life_event(items, event):
+    """The ITEMS that belong to life EVENT."""
+    return [it for it in items if event in it.get("life_events", [])]
+
+
+def _haystacks(item, departments):
+    words = [item["name"], item["code"], *item.get("keywords", []), departments.get(item["department"], "")]
+    for w in list(words):
+        words.extend(readings(w))
+    return [w.lower() for w in words if w]
+
+
+def search(items, query, departments=None):
+    """ITEMS matching QUERY (every space-separated term must match), best first.
+
+    DEPARTMENTS ({code: name}) lets a department's name match. An item whose name starts with
+    the query, or whose initials do, ranks above one that merely contains it.
+    """
+    terms = [t for t in str(query or "").lower().split() if t]
+    if not terms:
+        return list(items)
+    departments = departments or {}
+    scored = []
+    for it in items:
+        hay = _haystacks(it, departments)
+        if all(any(t in h for h in hay) for t in terms):
+            name_full, name_initials = readings(it["name"])
+            first = terms[0]
+            rank = 0 if (it["name"].startswith(first) or name_initials.startswith(first)
+                         or name_full.startswith(first) or it["code"].lower() == first) else 1
+            scored.append((rank, it["code"], it))
+    return [it for _, _, it in sorted(scored, key=lambda s: (s[0], s[1]))]
