@@ -19,7 +19,7 @@ setup(
         "sync": ["templates/*.html"],
         "county_hub": ["templates/*.html"],
         "township_node": ["templates/*.html"],
-        "village_kiosk": ["templates/*.html"],
+        "village_kiosk": ["templates/*.html", "templates/kiosk/*.html", "static/*"],
     },
     install_requires=[
         "flask>=3.0",

@@ -7,5 +7,7 @@ def create_app(config):
     """The village node's web app for CONFIG (a Config or a data folder path)."""
     from .tier import TIER
     app = build_app(config, TIER)
-    app.register_blueprint(home_blueprint(public))  # public: the kiosk's start screen (issue 4)
+    app.register_blueprint(home_blueprint(public))
+    from .kiosk import kiosk_blueprint
+    app.register_blueprint(kiosk_blueprint())
     return app

@@ -39,7 +39,7 @@ def csrf_exempt(view):
 
 def rule_of(endpoint):
     """The access rule declared on ENDPOINT's view (None when undeclared)."""
-    if endpoint == "static":
+    if endpoint == "static" or endpoint.endswith(".static"):  # the app's and blueprints' own assets
         return PUBLIC
     view = current_app.view_functions.get(endpoint)
     return getattr(view, "_sanji_access", None)

@@ -1,0 +1,85 @@
+"""The villagers' touchscreen (适老化): start screen, finding a service and reading its guide.
+
+Pages follow GOV.UK's patterns (one thing per page, plain words, big targets) and need nothing
+from outside the node. Application journeys, status and idle reset come next (issue 4).
+"""
+from flask import Blueprint, render_template, request
+
+from common.domain import catalog_search
+from common.errors import NotFound
+from common.store import catalog
+from common.web import get_db, public
+
+PAGE_SIZE = 12
+
+
+def _departments(conn):
+    return {d["code"]: d for d in catalog.departments(conn)}
+
+
+def _list(title, items, conn, back, query=""):
+    return render_template("kiosk/list.html", title=title, items=items[:60], total=len(items),
+                           departments=_departments(conn), back=back, query=query)
+
+
+def kiosk_blueprint():
+    """The `kiosk` blueprint under /kiosk (public: villagers do not sign in)."""
+    bp = Blueprint("kiosk", __name__, url_prefix="/kiosk", template_folder="templates",
+                   static_folder="static", static_url_path="/assets")
+
+    @bp.get("/")
+    @public
+    def start():
+        """The start screen: find a service, or (soon) check an application's progress."""
+        return render_template("kiosk/start.html")
+
+    @bp.get("/browse")
+    @public
+    def browse():
+        """Ways to find a service: life events, departments, and a search box."""
+        conn = get_db()
+        items = catalog.items(conn)
+        return render_template("kiosk/browse.html", life_events=catalog_search.life_events(items),
+                               departments=catalog.departments(conn))
+
+    @bp.get("/browse/event/<name>")
+    @public
+    def by_event(name):
+        """The services of one life event."""
+        conn = get_db()
+        items = catalog_search.in_life_event(catalog.items(conn), name)
+        if not items:
+            raise NotFound(f"没有“{name}”这类事项 / no such life event", fix="go back and choose one of the list")
+        return _list(name, items, conn, back="kiosk.browse")
+
+    @bp.get("/browse/department/<code>")
+    @public
+    def by_department(code):
+        """The services of one department."""
+        conn = get_db()
+        dept = _departments(conn).get(code)
+        if dept is None:
+            raise NotFound(f"没有代码为 {code} 的部门 / no such department", fix="go back and choose one of the list")
+        return _list(dept["name"], catalog.items(conn, department=code), conn, back="kiosk.browse")
+
+    @bp.get("/search")
+    @public
+    def search():
+        """Search results; an empty query shows the error summary with what to do."""
+        conn = get_db()
+        query = request.args.get("q", "").strip()[:100]
+        if not query:
+            return render_template("kiosk/browse.html", life_events=catalog_search.life_events(catalog.items(conn)),
+                                   departments=catalog.departments(conn), search_error=True), 400
+        items = catalog_search.search(catalog.items(conn), query, {c: d["name"] for c, d in _departments(conn).items()})
+        return _list(query, items, conn, back="kiosk.browse", query=query)
+
+    @bp.get("/item/<code>")
+    @public
+    def item(code):
+        """An item's guide (办事指南): who may apply, materials, fee, time limit, where it is decided."""
+        conn = get_db()
+        it = catalog.item(conn, code)
+        return render_template("kiosk/item.html", item=it, department=_departments(conn).get(it["department"], {}))
+
+    return bp
