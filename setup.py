@@ -5,6 +5,8 @@ TEST_REQUIRES = [
     "pytest>=8",
     "pytest-timeout>=2.3",
     "hypothesis>=6.100",
+    "playwright>=1.40",  # real-browser journeys, driving Debian's chromium (no browser download)
+    "axe-playwright-python>=0.1.4",  # axe-core accessibility checks inside those journeys
 ]
 
 setup(

@@ -1,0 +1,47 @@
+"""Real-browser helpers: Debian's chromium through Playwright, axe-core checks, kiosk measurements."""
+import shutil
+
+import pytest
+
+AXE_OPTIONS = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21aa", "wcag22aa"]},
+               "rules": {"target-size": {"enabled": True}}}
+PORTRAIT, LANDSCAPE = {"width": 1080, "height": 1920}, {"width": 1920, "height": 1080}
+
+# Every visible text element's computed size and line height, and every visible control's box.
+MEASURE_JS = """() => {
+  const visible = el => { const r = el.getBoundingClientRect(); const s = getComputedStyle(el);
+    return r.width > 0 && r.height > 0 && s.visibility !== 'hidden' && s.display !== 'none'; };
+  const text = [], small = [], tight = [], targets = [];
+  for (const el of document.querySelectorAll('main *, header *')) {
+    if (!visible(el)) continue;
+    const own = [...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim());
+    const s = getComputedStyle(el);
+    if (own) {
+      const size = parseFloat(s.fontSize);
+      const lh = s.lineHeight === 'normal' ? 1.2 * size : parseFloat(s.lineHeight);
+      text.push(size);
+      if (size < 24) small.push([el.tagName, el.textContent.trim().slice(0, 30), size]);
+      if (lh / size < 1.3) tight.push([el.tagName, el.textContent.trim().slice(0, 30), lh / size]);
+    }
+    if (el.matches('a, button, input, select, textarea, [role=button]')) {
+      const r = el.getBoundingClientRect();
+      if (r.width < 60 || r.height < 60) targets.push([el.tagName, el.textContent.trim().slice(0, 30), r.width, r.height]);
+    }
+  }
+  return {count: text.length, small, tight, targets};
+}"""
+
+
+def chromium_path():
+    """Debian's chromium; the test command installs it, so its absence is a failure, not a skip."""
+    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not path:
+        pytest.fail("chromium is not installed: run `bash scripts/test.sh` (it installs Debian's chromium)")
+    return path
+
+
+def axe_violations(page):
+    """axe-core violations on PAGE (WCAG 2.0–2.2 A/AA with target-size), as (rule id, first target) pairs."""
+    from axe_playwright_python.sync_playwright import Axe
+    result = Axe().run(page, options=AXE_OPTIONS)
+    return [(v["id"], v["nodes"][0]["target"] if v["nodes"] else None) for v in result.response["violations"]]
