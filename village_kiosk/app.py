@@ -9,5 +9,7 @@ def create_app(config):
     app = build_app(config, TIER)
     app.register_blueprint(home_blueprint(public))
     from .kiosk import kiosk_blueprint
+    from .status import status_blueprint
     app.register_blueprint(kiosk_blueprint())
+    app.register_blueprint(status_blueprint())
     return app

@@ -101,3 +101,15 @@ def oldest_after(conn, link, after):
     flush(conn)
     row = conn.execute("SELECT MIN(created_at) FROM sync_outbox WHERE link = ? AND seq > ?", (link, after)).fetchone()
     return row[0]
+
+
+def unacknowledged(conn, link, msg_ids):
+    """The subset of MSG_IDS queued on LINK and not yet acknowledged by the peer ("waiting for the network")."""
+    ids = list(msg_ids)
+    if not ids:
+        return set()
+    flush(conn)
+    rows = conn.execute(
+        f"SELECT msg_id FROM sync_outbox WHERE link = ? AND msg_id IN ({', '.join('?' * len(ids))})"
+        " AND seq > COALESCE((SELECT acked_upto FROM sync_links WHERE link = ?), 0)", [link, *ids, link])
+    return {r[0] for r in rows}
