@@ -15,11 +15,11 @@ def render_home(template="home.html"):
                            dept_names={d["code"]: d["name"] for d in catalog.departments(conn)}, state_label=label)
 
 
-def home_blueprint(access):
-    """A `tier` blueprint whose `/` is the overview, guarded by ACCESS (e.g. `public` or `authenticated`)."""
+def home_blueprint(access, url_prefix=None):
+    """A `tier` blueprint whose `/` (under URL_PREFIX) is the overview, guarded by ACCESS (e.g. `authenticated`)."""
     from flask import Blueprint
 
-    bp = Blueprint("tier", __name__)
+    bp = Blueprint("tier", __name__, url_prefix=url_prefix)
 
     @bp.get("/")
     @access

@@ -98,7 +98,7 @@ def test_language_switch(tmp_path):
     cfg = make_node(tmp_path, "village")
     with LiveServer(load_tier("village").create_app(cfg)) as srv:
         s = requests.Session()
-        assert "村级为民服务室" in s.get(srv.url + "/").text
+        assert "您好，请选择要办的事" in s.get(srv.url + "/").text  # the kiosk's start screen
         page = s.get(srv.url + "/lang/en?next=/")
-        assert "Village Service Room" in page.text and 'lang="en"' in page.text
-        assert "Village Service Room" in s.get(srv.url + "/").text
+        assert "Hello. What do you need to do?" in page.text and 'lang="en"' in page.text
+        assert "Village Service Room" in s.get(srv.url + "/login").text
