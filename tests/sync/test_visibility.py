@@ -27,7 +27,7 @@ def test_status_everywhere_while_the_parent_is_down_and_up(tmp_path):
         st = s.get(url + "api/v1/sync/status").json()
         (up,) = st["links"] if st["links"] else [None]
         assert up is None or up["state"] == "down"
-        page = s.get(url).text
+        page = s.get(url + "clerk/").text
         assert "待发送 7 条" in page
         cli = subprocess.run([sys.executable, "-m", "common", "sync", "status", "--json", "--data",
                               str(village.data_dir)], capture_output=True, text=True)
@@ -39,7 +39,7 @@ def test_status_everywhere_while_the_parent_is_down_and_up(tmp_path):
             return links and links[0]["state"] == "up" and links[0]["queue_out"] == 0 and links[0]
         link = wait_for(up_and_drained, timeout=30, what="link up and drained")
         assert link["since"] and link["last_contact"]
-        assert "上级连接正常" in s.get(url).text
+        assert "上级连接正常" in s.get(url + "clerk/").text
         assert requests.get(url + "api/v1/sync/status").status_code == 401  # staff only
     finally:
         vproc.stop()
