@@ -32,7 +32,7 @@ class Replicator:
         on the wire, relayed as is.
         """
         if kind == "event":
-            if batch is None:
+            if batch is None:  # a lone message is its own batch: it must still be routed on and taken
                 batch = {}
                 wanted = self._event(conn, body, source, batch, packed)
                 self.finish_batch(conn, batch)
