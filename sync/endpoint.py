@@ -164,8 +164,7 @@ class Endpoint:
                     self._apply_safely(seq, kind, msg_id, subject, body, batch)
             else:
                 values = [wire.unpack_body(e[4]) for e in entries]  # garbage: the safe pass quarantines it
-                if hasattr(self.replicator, "prepare"):
-                    self.replicator.prepare(self.conn, [(e[1], v) for e, v in zip(entries, values)])
+                self.replicator.prepare(self.conn, [(e[1], v) for e, v in zip(entries, values)])
                 for (seq, kind, msg_id, subject, body), value in zip(entries, values):
                     self._apply_one(kind, msg_id, subject, body, batch, value)
             if entries:

@@ -10,15 +10,12 @@ from common.errors import NotFound
 from common.store import catalog
 from common.web import get_db, public
 
-PAGE_SIZE = 12
-
-
 def _departments(conn):
     return {d["code"]: d for d in catalog.departments(conn)}
 
 
 def _list(title, items, conn, back, query=""):
-    return render_template("kiosk/list.html", title=title, items=items[:60], total=len(items),
+    return render_template("kiosk/list.html", title=title, items=items, total=len(items),
                            departments=_departments(conn), back=back, query=query)
 
 

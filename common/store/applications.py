@@ -36,6 +36,13 @@ def events(conn, app_id):
     return [_event_row(r) for r in conn.execute("SELECT * FROM events WHERE app_id = ? ORDER BY hlc, id", (app_id,))]
 
 
+def _docs(cache):
+    """The transaction's projection cache {app_id: doc or None}, with its set of ids to write."""
+    if "docs" not in cache:
+        cache["docs"], cache["dirty"] = {}, set()
+    return cache["docs"]
+
+
 def _load(conn, app_id):
     cache = tx_cache(conn)
     docs = cache.get("docs")
@@ -44,10 +51,7 @@ def _load(conn, app_id):
     row = conn.execute("SELECT doc FROM applications WHERE id = ?", (app_id,)).fetchone()
     doc = loads(row["doc"]) if row else None
     if conn.in_transaction:  # remembered (misses too) until the transaction ends
-        if docs is None:
-            docs = cache["docs"] = {}
-            cache["dirty"] = set()
-        docs[app_id] = doc
+        _docs(cache)[app_id] = doc
     return doc
 
 
@@ -68,11 +72,7 @@ def with_deadline(conn, doc, cal=None):
 def _save(conn, doc):
     """Record DOC as the application's projection; written once per transaction, at commit."""
     cache = tx_cache(conn)
-    docs = cache.get("docs")
-    if docs is None:
-        docs = cache["docs"] = {}
-        cache["dirty"] = set()
-    docs[doc["id"]] = doc
+    _docs(cache)[doc["id"]] = doc
     cache["dirty"].add(doc["id"])  # a savepoint snapshot copies the set, so it may be mutated
     before_commit(conn, "applications", _flush)
     return doc
@@ -103,9 +103,7 @@ def prefetch(conn, app_ids):
     """Load the projections of APP_IDS into the transaction's cache with one query per 500 ids."""
     if not conn.in_transaction:
         return
-    cache = tx_cache(conn)
-    docs = cache.setdefault("docs", {})
-    cache.setdefault("dirty", set())
+    docs = _docs(tx_cache(conn))
     wanted = [i for i in dict.fromkeys(app_ids) if isinstance(i, str) and i not in docs]
     for k in range(0, len(wanted), 500):
         chunk = wanted[k:k + 500]
@@ -115,6 +113,10 @@ def prefetch(conn, app_ids):
             docs[app_id] = loads(found[app_id]) if app_id in found else None
 
 
+INSERT_EVENT = ("INSERT INTO events (id, app_id, origin, hlc, actor, type, payload, stored_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+
+
 def _insert_event(conn, event, defer=False):
     row = (event["id"], event["app_id"], event["origin"], event["hlc"], event["actor"], event["type"],
            dumps(event["payload"]), tx_now(conn))
@@ -122,8 +124,7 @@ def _insert_event(conn, event, defer=False):
         tx_cache(conn).setdefault("event_rows", []).append(row)
         before_commit(conn, "events", flush_events)
         return
-    conn.execute("INSERT INTO events (id, app_id, origin, hlc, actor, type, payload, stored_at)"
-                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", row)
+    conn.execute(INSERT_EVENT, row)
 
 
 def flush_events(conn):
@@ -136,8 +137,7 @@ def flush_events(conn):
     rows = cache.get("event_rows")
     if rows:
         cache["event_rows"] = []
-        conn.executemany("INSERT INTO events (id, app_id, origin, hlc, actor, type, payload, stored_at)"
-                         " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        conn.executemany(INSERT_EVENT, rows)
 
 
 def _item_snapshot(item):
