@@ -7,6 +7,7 @@ TEST_REQUIRES = [
     "hypothesis>=6.100",
     "playwright>=1.40",  # real-browser journeys, driving Debian's chromium (no browser download)
     "axe-playwright-python>=0.1.4",  # axe-core accessibility checks inside those journeys
+    "zxing-cpp>=2.2",  # an independent QR decoder: the receipt's QR must decode to the status address
 ]
 
 setup(
@@ -21,7 +22,7 @@ setup(
         "sync": ["templates/*.html"],
         "county_hub": ["templates/*.html"],
         "township_node": ["templates/*.html"],
-        "village_kiosk": ["templates/*.html", "templates/kiosk/*.html", "static/*"],
+        "village_kiosk": ["templates/*.html", "templates/kiosk/*.html", "templates/clerk/*.html", "static/*"],
     },
     install_requires=[
         "flask>=3.0",
@@ -37,6 +38,8 @@ setup(
         "zstandard>=0.22",  # batch compression on slow village links
         "pypinyin>=0.50",  # kiosk search by pinyin and initials (shbzk → 社会保障卡); no hand-made tables
         "orjson>=3.9",  # events and projections are (de)serialised on every sync hop; ~5x stdlib json
+        "segno>=1.6",  # the receipt's QR code (pure Python, SVG output); no hand-written encoder
+        "pillow>=10.0",  # photos of materials: prove a file is an image, drop EXIF (GPS), shrink for slow links
     ],
     extras_require={"test": TEST_REQUIRES},
     entry_points={

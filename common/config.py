@@ -39,6 +39,10 @@ DEFAULTS = [
     Setting("lockout_attempts", 5, "failed logins in a row that lock an account"),
     Setting("lockout_minutes", 5, "how long a locked account stays locked"),
     Setting("log_level", "INFO", "DEBUG, INFO, WARNING or ERROR"),
+    Setting("public_url", "", "address printed in receipts' QR codes, e.g. https://zwfw.example.gov.cn/ "
+            "(empty: this node's own address as the kiosk sees it)"),
+    Setting("kiosk_idle_warn_seconds", 60, "kiosk: seconds without a touch before the 'are you still there?' warning"),
+    Setting("kiosk_idle_reset_seconds", 90, "kiosk: seconds without a touch before everything the person entered is wiped"),
 ]
 _BY_KEY = {s.key: s for s in DEFAULTS}
 
@@ -130,6 +134,10 @@ def validate(values):
         problems.append(f"parent must look like tcp://HOST:PORT, not {values['parent']!r}")
     if values["language"] not in ("zh", "en"):
         problems.append("language must be zh or en")
+    if not 2 <= int(values["kiosk_idle_warn_seconds"]) < int(values["kiosk_idle_reset_seconds"]) <= 3600:
+        problems.append("kiosk_idle_warn_seconds must be at least 2 and below kiosk_idle_reset_seconds (at most 3600)")
+    if values["public_url"] and not str(values["public_url"]).startswith(("http://", "https://")):
+        problems.append(f"public_url must start with http:// or https://, not {values['public_url']!r}")
     for key in ("web_port", "sync_port"):
         if not 0 <= int(values[key]) <= 65535:
             problems.append(f"{key} must be between 0 and 65535")

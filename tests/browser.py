@@ -45,3 +45,10 @@ def axe_violations(page):
     from axe_playwright_python.sync_playwright import Axe
     result = Axe().run(page, options=AXE_OPTIONS)
     return [(v["id"], v["nodes"][0]["target"] if v["nodes"] else None) for v in result.response["violations"]]
+
+
+def focus_is_on_error_summary(page, timeout=5000):
+    """Wait (with a deadline) until the error summary holds the focus, as GOV.UK's pattern requires."""
+    page.wait_for_function("document.activeElement && document.activeElement.getAttribute('role') === 'alert'",
+                           timeout=timeout)
+    return True

@@ -1,20 +1,25 @@
-"""The village node's Flask app factory: the kiosk at / for villagers, the clerk's pages behind sign-in."""
+"""The village node's Flask app factory: the kiosk at / for villagers, the clerk's console behind sign-in."""
 from flask import redirect, url_for
 
-from common.web import authenticated, build_app, public
-from common.web.home import home_blueprint
+from common.web import build_app, public
 
 
 def create_app(config):
     """The village node's web app for CONFIG (a Config or a data folder path)."""
+    from .api import api_blueprint
+    from .apply import apply_blueprint
+    from .clerk import clerk_blueprint
     from .kiosk import kiosk_blueprint
     from .status import status_blueprint
     from .tier import TIER
     app = build_app(config, TIER)
+    app.config["SANJI_ERROR_PAGES"] = {"/kiosk": "kiosk/error.html"}
     # The kiosk's browser opens the node's own address: that is the villagers' start screen.
-    app.register_blueprint(home_blueprint(authenticated, url_prefix="/clerk"))
+    app.register_blueprint(clerk_blueprint())
     app.register_blueprint(kiosk_blueprint())
+    app.register_blueprint(apply_blueprint())
     app.register_blueprint(status_blueprint())
+    app.register_blueprint(api_blueprint())
 
     @app.get("/")
     @public

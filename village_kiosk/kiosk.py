@@ -1,14 +1,34 @@
 """The villagers' touchscreen (适老化): start screen, finding a service and reading its guide.
 
 Pages follow GOV.UK's patterns (one thing per page, plain words, big targets) and need nothing
-from outside the node. Application journeys, status and idle reset come next (issue 4).
+from outside the node. The idle reset lives here too: after a while without a touch the page
+warns, then asks the node to forget the person (`forget_person`) and returns to the start.
 """
-from flask import Blueprint, render_template, request
+from flask import Blueprint, current_app, g, render_template, request, session, url_for
 
 from common.domain import catalog_search
 from common.errors import NotFound
 from common.store import catalog
 from common.web import get_db, public
+from common.web.access import csrf_exempt
+
+from . import drafts
+
+PERSONAL_KEYS = ("draft", "done", "viewing")
+
+
+def forget_person(conn, data_dir):
+    """Delete everything of the person at the kiosk: their draft and its photos, and the session itself.
+
+    A signed-in clerk keeps the sign-in (the clerk is not the person being served); a villager's
+    session row is deleted and its cookie cleared.
+    """
+    drafts.discard(conn, data_dir, session.get("draft"))
+    if g.get("user"):
+        for key in PERSONAL_KEYS:
+            session.pop(key, None)
+    else:
+        session.revoke()
 
 def _departments(conn):
     return {d["code"]: d for d in catalog.departments(conn)}
@@ -23,6 +43,22 @@ def kiosk_blueprint():
     """The `kiosk` blueprint under /kiosk (public: villagers do not sign in)."""
     bp = Blueprint("kiosk", __name__, url_prefix="/kiosk", template_folder="templates",
                    static_folder="static", static_url_path="/assets")
+
+    @bp.app_context_processor
+    def _idle():
+        cfg = current_app.config["SANJI"]
+        personal = any(k in session for k in PERSONAL_KEYS)
+        return {"idle": {"warn": cfg["kiosk_idle_warn_seconds"], "reset": cfg["kiosk_idle_reset_seconds"],
+                         "armed": personal or request.endpoint != "kiosk.start",
+                         "home": url_for("tier.home") if g.get("user") else url_for("kiosk.start")}}
+
+    @bp.post("/reset")
+    @public
+    @csrf_exempt  # it only ever deletes the caller's own state, and must work from sendBeacon
+    def reset():
+        """The idle reset: forget the person at the kiosk (draft, photos, session)."""
+        forget_person(get_db(), current_app.config["SANJI"].data_dir)
+        return "", 204
 
     @bp.get("/")
     @public

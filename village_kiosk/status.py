@@ -1,35 +1,57 @@
 """Checking an application's progress at the kiosk: tracking code + last 4 of ID number or phone.
 
 Same answer for a wrong code and a wrong secret, so the form cannot be used to find out which
-codes exist. Read-only, so the JSON form is exempt from CSRF; the page form posts (nothing
-personal lands in the kiosk browser's history).
+codes exist. The page form posts (nothing personal lands in the kiosk browser's history) and a
+match is remembered in the session ('viewing'): that is what lets the person add the photos a
+supplement request (补正) asks for, or ask to withdraw (撤回). The idle reset forgets it.
 """
-from flask import Blueprint, jsonify, render_template, request
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 
 from common.domain import timeline
 from common.domain.application import label
-from common.errors import NotFound, ValidationError
+from common.errors import NotFound, SanjiError, ValidationError
 from common.ids import parse_tracking_code
 from common.store import applications, outbox
-from common.web import api, get_db, public
-from common.web.access import csrf_exempt
+from common.web import get_db, public
+
+from . import actions, drafts, photos
 
 NOT_FOUND = "没有找到这件申请，请核对查询码和后 4 位 / no application matches that code and those 4 characters"
+REASONS = ("不想办了", "信息填错了，要重新申请", "已经在别处办理", "其他原因")
 
 
 def find(conn, code, last4):
-    """(doc, steps) for tracking CODE when LAST4 matches its applicant; NotFound or ValidationError otherwise."""
+    """The doc of tracking CODE when LAST4 matches its applicant; NotFound or ValidationError otherwise."""
     code = parse_tracking_code(code)
     for doc in applications.by_tracking_code(conn, code):
         if timeline.matches_secret(doc, last4):
-            events = applications.events(conn, doc["id"])
-            waiting = outbox.unacknowledged(conn, outbox.UP, [e["id"] for e in events])
-            return applications.get(conn, doc["id"]), timeline.steps(events, waiting)
+            return applications.get(conn, doc["id"])
     raise NotFound(NOT_FOUND, fix="查询码在回执上；后 4 位是身份证号或手机号的最后 4 位")
 
 
+def steps_of(conn, doc):
+    """The plain-words timeline of DOC, marking events still waiting to leave this node."""
+    events = applications.events(conn, doc["id"])
+    waiting = outbox.unacknowledged(conn, outbox.UP, [e["id"] for e in events])
+    return timeline.steps(events, waiting)
+
+
+def viewing():
+    """The application the session looked up, or NotFound asking to look it up again."""
+    app_id = session.get("viewing")
+    if not app_id:
+        raise NotFound("请先输入查询码查询 / look the application up first", fix="点“查询办理进度”，输入查询码和后 4 位")
+    return applications.get(get_db(), app_id)
+
+
+def supplement_draft_of(doc):
+    """The draft holding the session's supplement photos for DOC, if any."""
+    draft = drafts.get(get_db(), session.get("draft"))
+    return draft if draft and draft["item_code"] == actions.SUPPLEMENT + doc["id"] else None
+
+
 def status_blueprint():
-    """Routes for progress checks: /kiosk/status pages and POST /api/v1/status."""
+    """Routes for progress checks: /kiosk/status pages (the JSON API is in api.py)."""
     bp = Blueprint("kiosk_status", __name__)
 
     @bp.get("/kiosk/status")
@@ -37,12 +59,12 @@ def status_blueprint():
     @public
     def form(code=""):
         """The lookup form (CODE prefilled when the receipt's QR was scanned)."""
-        return render_template("kiosk/status_form.html", code=code, errors={})
+        return render_template("kiosk/status_form.html", code=code[:20], errors={})
 
     @bp.post("/kiosk/status")
     @public
     def lookup():
-        """The timeline, or the form again with an error summary."""
+        """Look the application up; on a match remember it and show it, else the form with an error summary."""
         code, last4 = request.form.get("code", "")[:20], request.form.get("last4", "")[:10]
         errors = {}
         if not code.strip():
@@ -56,27 +78,94 @@ def status_blueprint():
             errors["last4"] = "请输入身份证号或手机号的最后 4 位"
         if not errors:
             try:
-                doc, steps = find(get_db(), code, last4)
-                return render_template("kiosk/status.html", doc=doc, steps=steps, state_label=label)
+                doc = find(get_db(), code, last4)
             except NotFound:
                 errors["code"] = NOT_FOUND.split(" / ")[0]
+            else:
+                session.pop("done", None)
+                session["viewing"] = doc["id"]
+                return redirect(url_for("kiosk_status.view"), code=303)
         return render_template("kiosk/status_form.html", code=code, errors=errors), 400
 
-    @bp.post("/api/v1/status")
+    @bp.get("/kiosk/status/view")
     @public
-    @csrf_exempt
-    @api("An application's progress by tracking code and the last 4 of the ID number or phone", tag="kiosk",
-         request_body={"type": "object", "required": ["code", "last4"],
-                       "properties": {"code": {"type": "string"}, "last4": {"type": "string"}}})
-    def api_status():
-        """JSON: state, deadline and the plain-words steps."""
-        body = request.get_json(silent=True)
-        if not isinstance(body, dict) or not isinstance(body.get("code"), str) or not isinstance(body.get("last4"), str):
-            raise ValidationError("请求需要 code 和 last4 两个字符串 / code and last4 (strings) are required")
-        doc, steps = find(get_db(), body["code"], body["last4"])
-        return jsonify({"tracking_code": doc["tracking_code"], "item": {"code": doc["item"]["code"],
-                        "name": doc["item"]["name"]}, "state": doc["state"], "state_label": label(doc["state"]),
-                        "due_on": doc["due_on"], "due_provisional": doc["due_provisional"],
-                        "supplement": doc["supplement"], "steps": steps})
+    def view():
+        """The timeline of the looked-up application, with what the person can do now."""
+        return _view_page(viewing())
+
+    @bp.post("/kiosk/status/supplement/photo")
+    @public
+    def supplement_photo():
+        """Take one photo of what the supplement request asks for."""
+        doc = viewing()
+        conn = get_db()
+        draft = actions.supplement_draft(conn, doc, session.get("draft"))
+        session["draft"] = draft["id"]
+        try:
+            if (request.content_length or 0) > photos.MAX_UPLOAD_BYTES + 65536:
+                photos.normalise(b"x" * (photos.MAX_UPLOAD_BYTES + 1))
+            upload = request.files.get("photo")
+            actions.add_supplement_photo(conn, current_app.config["SANJI"].data_dir, draft, doc,
+                                         upload.read(photos.MAX_UPLOAD_BYTES + 1) if upload else b"")
+        except SanjiError as exc:
+            return _view_page(doc, {"photo": f"{exc.message}：{exc.fix}" if exc.fix else exc.message},
+                              413 if "太大" in exc.message else 400)
+        return redirect(url_for("kiosk_status.view", _anchor="supplement"), code=303)
+
+    @bp.get("/kiosk/status/supplement/photo/<sha>")
+    @public
+    def supplement_photo_file(sha):
+        """A supplement photo of the session's draft."""
+        draft = supplement_draft_of(viewing())
+        if draft is None or sha not in {p["sha256"] for p in draft["photos"]}:
+            raise NotFound("没有这张照片 / no such photo", fix="重新拍照")
+        from flask import send_file
+        return send_file(drafts.folder(current_app.config["SANJI"].data_dir, draft["id"]) / f"{sha}.jpg",
+                         mimetype="image/jpeg", max_age=0)
+
+    @bp.post("/kiosk/status/supplement")
+    @public
+    def supplement():
+        """Send the supplement photos: stored here now, and up to the decider when the link allows."""
+        doc = viewing()
+        conn = get_db()
+        try:
+            actions.provide_supplement(conn, current_app.config["SANJI"], doc, supplement_draft_of(doc),
+                                       _actor())
+        except SanjiError as exc:
+            return _view_page(doc, dict(getattr(exc, "fields", {}) or {"photo": exc.message}), exc.http_status)
+        session.pop("draft", None)
+        return redirect(url_for("kiosk_status.view", sent="supplement"), code=303)
+
+    @bp.route("/kiosk/status/withdraw", methods=["GET", "POST"])
+    @public
+    def withdraw():
+        """Ask to withdraw (one question: why), then back to the timeline."""
+        doc = viewing()
+        errors = {}
+        if request.method == "POST":
+            reason = request.form.get("reason", "")
+            try:
+                if reason not in REASONS:
+                    raise ValidationError("请选择撤回的原因", fields={"reason": "请选择撤回的原因 / choose why"})
+                actions.request_withdrawal(get_db(), current_app.config["SANJI"], doc, reason, _actor())
+            except SanjiError as exc:
+                errors = dict(getattr(exc, "fields", {}) or {"reason": exc.message})
+            else:
+                return redirect(url_for("kiosk_status.view", sent="withdrawal"), code=303)
+        return render_template("kiosk/withdraw.html", doc=doc, reasons=REASONS, errors=errors), 400 if errors else 200
 
     return bp
+
+
+def _actor():
+    from .apply import clerk
+    return clerk() or "kiosk"
+
+
+def _view_page(doc, errors=None, status=200):
+    draft = supplement_draft_of(doc)
+    return render_template("kiosk/status.html", doc=doc, steps=steps_of(get_db(), doc), state_label=label,
+                           errors=errors or {}, supplement_photos=draft["photos"] if draft else [],
+                           withdrawable=doc["state"] in actions.WITHDRAWABLE and not doc.get("withdrawal_requested"),
+                           sent=request.args.get("sent", "")), status

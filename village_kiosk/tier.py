@@ -1,8 +1,17 @@
 """Registration of the village tier with sanji's runner and CLI (entry point sanji.tiers)."""
+from common.scheduler import Job
 from common.tiers import Tier
 
 from sync.service import components
 
+from . import drafts
 from .app import create_app
 
-TIER = Tier(name="village", create_app=create_app, components=components)
+
+def purge_drafts(conn, cfg):
+    """Delete drafts the kiosk browser left behind (it died, or was closed before the idle reset)."""
+    return drafts.purge_idle(conn, cfg.data_dir, cfg["kiosk_idle_reset_seconds"] + 30)
+
+
+TIER = Tier(name="village", create_app=create_app, components=components, migrations=drafts.MIGRATIONS,
+            jobs=[Job("purge-kiosk-drafts", purge_drafts, 30)])

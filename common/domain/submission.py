@@ -14,7 +14,8 @@ TEXT_MAX = 200
 TEXTAREA_MAX = 2000
 
 
-def _clean_text(value):
+def clean_text(value):
+    """VALUE as text without control characters (newlines kept), trimmed."""
     # Strip control characters other than newline; HTML is escaped on output, not mangled here.
     return "".join(ch for ch in str(value) if ch == "\n" or ch >= " ").strip()
 
@@ -22,7 +23,7 @@ def _clean_text(value):
 def check_applicant(raw, today=None):
     """(applicant dict, {field: message}) for name, id_number and phone."""
     errors, out = {}, {}
-    name = _clean_text(raw.get("name", ""))
+    name = clean_text(raw.get("name", ""))
     if not name:
         errors["name"] = "请填写申请人姓名 / enter the applicant's name"
     elif len(name) > NAME_MAX:
@@ -82,7 +83,7 @@ def check_form(item, raw):
     """(form dict, {field key: message}) for the item's form fields; unknown keys are dropped."""
     errors, out = {}, {}
     for f in item.get("fields", []):
-        value = _clean_text(raw.get(f["key"], "") or "")
+        value = clean_text(raw.get(f["key"], "") or "")
         if not value:
             if f.get("required", True):
                 errors[f["key"]] = f"请填写“{f['label']}” / required"

@@ -113,3 +113,14 @@ def unacknowledged(conn, link, msg_ids):
         f"SELECT msg_id FROM sync_outbox WHERE link = ? AND msg_id IN ({', '.join('?' * len(ids))})"
         " AND seq > COALESCE((SELECT acked_upto FROM sync_links WHERE link = ?), 0)", [link, *ids, link])
     return {r[0] for r in rows}
+
+
+def waiting_by_application(conn, link=UP):
+    """{application id: events queued on LINK and not yet acknowledged}, for "waiting for the network" lists."""
+    flush(conn)
+    rows = conn.execute(
+        "SELECT e.app_id, COUNT(*) FROM sync_outbox o JOIN events e ON e.id = o.msg_id"
+        " WHERE o.link = ? AND o.kind = 'event'"
+        " AND o.seq > COALESCE((SELECT acked_upto FROM sync_links WHERE link = ?), 0) GROUP BY e.app_id",
+        (link, link))
+    return {r[0]: r[1] for r in rows}

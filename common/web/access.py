@@ -37,6 +37,12 @@ def csrf_exempt(view):
     return view
 
 
+def csrf_exempt_anonymous(view):
+    """No CSRF token needed from callers without a session (kiosk machines); a signed-in caller still sends it."""
+    view._sanji_csrf_exempt = "anonymous"
+    return view
+
+
 def rule_of(endpoint):
     """The access rule declared on ENDPOINT's view (None when undeclared)."""
     if endpoint == "static" or endpoint.endswith(".static"):  # the app's and blueprints' own assets

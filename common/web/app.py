@@ -46,7 +46,8 @@ def _check_csrf():
         return
     from flask import current_app
     view = current_app.view_functions.get(request.endpoint)
-    if getattr(view, "_sanji_csrf_exempt", False):
+    exempt = getattr(view, "_sanji_csrf_exempt", False)
+    if exempt is True or (exempt == "anonymous" and not g.get("user")):
         return
     sent = request.headers.get("X-CSRF-Token") or request.form.get("csrf_token", "")
     expected = session.get("csrf", "")
@@ -70,6 +71,9 @@ def link_summary():
     """The link banner's facts: the parent link (if any), children up/total, quarantined count."""
     st = sync_status.status(get_db())
     parent = next((ln for ln in st["links"] if ln["link"] == "up"), None)
+    from flask import current_app
+    if parent is None and current_app.config["SANJI"]["parent"]:
+        parent = {"link": "up", "state": "down", "since": None, "queue_out": 0}  # never reached yet
     children = [ln for ln in st["links"] if ln["link"] != "up"]
     return {"parent": parent, "children_up": sum(ln["state"] == "up" for ln in children),
             "children": len(children), "quarantined": st["quarantined"],
@@ -81,6 +85,16 @@ def _wants_json():
         request.accept_mimetypes.best == "application/json"
 
 
+def _error_page(error, text, status):
+    # A blueprint may give its pages their own error page (the kiosk keeps its big buttons).
+    from flask import current_app
+    template = "error.html"
+    for prefix, name in current_app.config.get("SANJI_ERROR_PAGES", {}).items():
+        if request.path.startswith(prefix):
+            template = name
+    return render_template(template, error=error, text=text), status
+
+
 def _handle_error(exc):
     status = http_status(exc)
     if status >= 500:
@@ -89,7 +103,18 @@ def _handle_error(exc):
         exc = SanjiError("服务器内部错误，请稍后重试 / internal error", fix="try again; if it persists, tell the administrator")
     if _wants_json():
         return jsonify(exc.to_dict()), status
-    return render_template("error.html", error=exc, text=describe(exc)), status
+    return _error_page(exc, describe(exc), status)
+
+
+def _http_error(exc):
+    """A SanjiError with a fix for Werkzeug's HTTP errors people meet (an upload too large, a wrong address)."""
+    if exc.code == 413:
+        limit = request.max_content_length or 0
+        return SanjiError(f"上传的文件太大（超过 {limit // 1024 // 1024} MB）/ the upload is too large",
+                          fix="请重新拍一张，或选择小一些的照片 / take the photo again or choose a smaller file")
+    if exc.code == 404:
+        return SanjiError("没有这个页面 / there is no page at this address", fix="回到首页重新开始 / start again from the home page")
+    return SanjiError(exc.description)
 
 
 def _security_headers(response):
@@ -152,8 +177,9 @@ def build_app(cfg, tier, template_folder=None):
     @app.errorhandler(HTTPException)
     def _http(exc):
         if _wants_json():
-            return jsonify({"error": exc.name.lower().replace(" ", "_"), "message": exc.description}), exc.code
-        return render_template("error.html", error=SanjiError(exc.description), text=exc.description), exc.code
+            err = _http_error(exc)
+            return jsonify(dict(err.to_dict(), error=exc.name.lower().replace(" ", "_"))), exc.code
+        return _error_page(_http_error(exc), exc.description, exc.code)
 
     app.after_request(_security_headers)
     from .views import bp

@@ -41,3 +41,12 @@ def test_foreign_history_refused(tmp_path):
     db.migrate(c, [db.sql_migration("other", "CREATE TABLE t (x);")])
     with pytest.raises(MigrationError, match="different version"):
         db.migrate(c, COMMON)
+
+
+def test_a_step_appended_to_common_runs_after_a_tiers_own_steps(tmp_path):
+    c = db.connect(tmp_path / "a.db")
+    tier_step = db.sql_migration("village_9999_x", "CREATE TABLE tier_table (x);")
+    db.migrate(c, COMMON + [tier_step])
+    later_common = db.sql_migration("9998_later", "CREATE TABLE later_common (x);")
+    assert db.migrate(c, COMMON + [later_common] + [tier_step]) == ["9998_later"]
+    assert db.applied_migrations(c)[-2:] == ["village_9999_x", "9998_later"]

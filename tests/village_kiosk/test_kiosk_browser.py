@@ -5,7 +5,7 @@ from common.hlc import Clock
 from common.node import open_db
 from common.store import applications as apps, catalog
 from common.tiers import load_tier
-from tests.browser import LANDSCAPE, MEASURE_JS, PORTRAIT, axe_violations, chromium_path
+from tests.browser import LANDSCAPE, MEASURE_JS, PORTRAIT, axe_violations, chromium_path, focus_is_on_error_summary
 from tests.helpers import LiveServer, make_node
 
 SCREENS = ["/kiosk/", "/kiosk/browse", "/kiosk/browse/event/养老", "/kiosk/browse/department/RS",
@@ -62,7 +62,7 @@ def test_status_journey_error_then_timeline(browser_and_url):
     page.get_by_label("查询码").fill(doc["tracking_code"])
     page.get_by_role("button", name="查询").click()
     assert page.title().startswith("错误")
-    assert page.evaluate("document.activeElement.getAttribute('role')") == "alert"
+    assert focus_is_on_error_summary(page)
     check_screen(page, "status form with errors")
     page.get_by_label("身份证号或手机号的最后 4 位").fill("4321")
     page.get_by_role("button", name="查询").click()
@@ -78,7 +78,7 @@ def test_empty_search_puts_focus_on_the_error_summary(browser_and_url):
     page.goto(url + "/kiosk/browse")
     page.get_by_role("button", name="搜索").click()
     assert page.title().startswith("错误")
-    assert page.evaluate("document.activeElement.getAttribute('role')") == "alert"
+    assert focus_is_on_error_summary(page)
     page.get_by_label("搜索事项").fill("sbk")
     page.get_by_role("button", name="搜索").click()
     assert "社会保障卡" in page.inner_text("main")

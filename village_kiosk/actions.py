@@ -1,0 +1,189 @@
+"""What a villager or clerk does at the village: add a photo, submit, add a supplement, ask to withdraw.
+
+Each function checks everything before it writes, then writes in one transaction, so a refused
+request leaves nothing behind. The web pages and the JSON API both call these.
+"""
+import hashlib
+import shutil
+
+from common.domain import submission
+from common.errors import Conflict, ValidationError
+from common.node import shared_clock
+from common.store import applications, blobs, catalog
+from common.store.db import transaction
+
+from . import drafts, journey, photos
+
+WITHDRAWABLE = {"submitted", "received", "forwarded", "accepted", "supplement", "in_review", "returned"}
+
+
+def add_draft_photo(conn, data_dir, draft, item, index, data):
+    """Check and shrink photo DATA of material INDEX, keep it with DRAFT; returns the photo entry."""
+    materials = item.get("materials", [])
+    if not 0 <= index < len(materials):
+        raise ValidationError("没有这项材料 / no such material", fix="回到材料页面，点所列材料旁的“拍照”")
+    problem = journey.can_add_photo(draft, index)
+    if problem:
+        raise ValidationError(problem, fix="先删掉拍得不好的照片，再拍新的 / remove a photo first")
+    jpeg, width, height = photos.normalise(data)
+    sha = hashlib.sha256(jpeg).hexdigest()
+    same = [p for p in draft["photos"] if p["sha256"] == sha and p["material"] == index]
+    if same:  # the same photo twice (a double tap): keep one
+        return same[0]
+    target = drafts.folder(data_dir, draft["id"]) / f"{sha}.jpg"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(jpeg)
+    entry = {"sha256": sha, "material": index, "name": materials[index]["name"], "size": len(jpeg),
+             "width": width, "height": height}
+    draft["photos"].append(entry)
+    drafts.save(conn, draft)
+    return entry
+
+
+def remove_draft_photo(conn, data_dir, draft, index, sha):
+    """Take photo SHA of material INDEX out of DRAFT (and off the disk when nothing else uses it)."""
+    draft["photos"] = [p for p in draft["photos"] if not (p["sha256"] == sha and p["material"] == index)]
+    drafts.save(conn, draft)
+    if not any(p["sha256"] == sha for p in draft["photos"]):
+        (drafts.folder(data_dir, draft["id"]) / f"{sha}.jpg").unlink(missing_ok=True)
+
+
+def _material_entry(sha, index, name, size):
+    return {"sha256": sha, "material": index, "name": name, "size": size, "type": "image/jpeg"}
+
+
+def submit_draft(conn, cfg, draft, actor):
+    """Turn DRAFT into an application (its photos become blobs) and delete the draft; returns the doc."""
+    item = catalog.item(conn, draft["item_code"])
+    check_can_apply_here(item)
+    submission.check(item, draft["applicant"], draft["form"])  # raises with every field's problem
+    missing = journey.materials_errors(item, draft)
+    if missing:
+        raise ValidationError("还有材料没有拍照 / some materials still need a photo", fields=missing,
+                              details=list(missing.values()))
+    folder = drafts.folder(cfg.data_dir, draft["id"])
+    files = {p["sha256"]: (folder / f"{p['sha256']}.jpg").read_bytes() for p in draft["photos"]}
+    with transaction(conn):
+        materials = [_material_entry(blobs.put(conn, cfg.data_dir, files[p["sha256"]]), p["material"], p["name"],
+                                     p["size"]) for p in draft["photos"]]
+        doc = applications.submit(conn, shared_clock(conn, cfg["code"]), cfg["code"], actor, item,
+                                  draft["applicant"], draft["form"], materials, proxy_by=draft["proxy_by"],
+                                  catalog_version=catalog.current_version(conn))
+        drafts.delete_row(conn, draft["id"])
+    shutil.rmtree(folder, ignore_errors=True)
+    return doc
+
+
+def submit_direct(conn, cfg, item_code, applicant, form, materials, actor, proxy_by=""):
+    """Submit in one call (the JSON API): MATERIALS are [{sha256, material}] of photos already uploaded."""
+    item = catalog.item(conn, item_code)
+    check_can_apply_here(item)
+    clean = []
+    problems = {}
+    for n, m in enumerate(materials or []):
+        if not isinstance(m, dict) or not isinstance(m.get("sha256"), str) or not isinstance(m.get("material"), int) \
+                or not 0 <= m["material"] < len(item.get("materials", [])) or not blobs.is_complete(conn, m["sha256"]):
+            problems[f"materials[{n}]"] = "需要先上传照片（POST /api/v1/materials），并写明是第几项材料 / upload first"
+        else:
+            clean.append(_material_entry(m["sha256"], m["material"], item["materials"][m["material"]]["name"],
+                                          blobs.row(conn, m["sha256"])["size"]))
+    submission.check(item, applicant, form)
+    missing = journey.materials_errors(item, {"photos": clean})
+    problems.update(missing)
+    if problems:
+        raise ValidationError("材料有误 / the materials are incomplete", fields=problems, details=list(problems.values()))
+    return applications.submit(conn, shared_clock(conn, cfg["code"]), cfg["code"], actor, item, applicant, form,
+                               clean, proxy_by=proxy_by, catalog_version=catalog.current_version(conn))
+
+
+def store_photo(conn, cfg, data):
+    """Check, shrink and keep photo DATA as a blob (the JSON API); returns {sha256, size, width, height}."""
+    jpeg, width, height = photos.normalise(data)
+    with transaction(conn):
+        sha = blobs.put(conn, cfg.data_dir, jpeg)
+    return {"sha256": sha, "size": len(jpeg), "width": width, "height": height, "type": "image/jpeg"}
+
+
+def check_can_apply_here(item):
+    """Refuse an item that cannot be applied for at a village (accepted only at a township or the county)."""
+    if item.get("accept_tier", "village") != "village":
+        where = "乡镇为民服务中心" if item["accept_tier"] == "township" else "县政务服务中心"
+        raise ValidationError(f"“{item['name']}”不能在村里申请 / this item cannot be applied for at a village",
+                              fix=f"请带齐材料到{where}办理")
+
+
+SUPPLEMENT = "supplement:"  # a supplement's photos wait in a draft whose item_code is SUPPLEMENT + app id
+
+
+def supplement_draft(conn, doc, session_draft_id):
+    """The draft collecting supplement photos for DOC (SESSION_DRAFT_ID if it is that one, else a new one)."""
+    draft = drafts.get(conn, session_draft_id)
+    if draft and draft["item_code"] == SUPPLEMENT + doc["id"]:
+        return draft
+    return drafts.get(conn, drafts.create(conn, SUPPLEMENT + doc["id"]))
+
+
+def _check_supplement_wanted(doc):
+    if doc["state"] != "supplement":
+        raise Conflict("这件申请现在不需要补充材料 / no supplement is being asked for",
+                       fix="刷新页面查看最新进度 / reload to see the latest progress")
+
+
+def add_supplement_photo(conn, data_dir, draft, doc, data):
+    """Check and keep one supplement photo DATA for DOC in DRAFT."""
+    _check_supplement_wanted(doc)
+    return add_draft_photo(conn, data_dir, draft, {"materials": [{"name": supplement_name(doc)}]}, 0, data)
+
+
+def supplement_name(doc):
+    """What the supplement photos are of: the materials the decider listed as missing."""
+    return "、".join((doc.get("supplement") or {}).get("missing") or []) or "补正材料"
+
+
+def provide_supplement(conn, cfg, doc, draft, actor):
+    """Record DRAFT's photos as the supplement DOC waits for (blobs and event in one transaction)."""
+    _check_supplement_wanted(doc)
+    if not draft or not draft["photos"]:
+        raise ValidationError("请先拍下要补充的材料 / take a photo of what is missing first",
+                              fields={"photo": "请先拍下要补充的材料"})
+    folder = drafts.folder(cfg.data_dir, draft["id"])
+    files = {p["sha256"]: (folder / f"{p['sha256']}.jpg").read_bytes() for p in draft["photos"]}
+    with transaction(conn):
+        materials = [_material_entry(blobs.put(conn, cfg.data_dir, files[p["sha256"]]), -1, p["name"], p["size"])
+                     for p in draft["photos"]]
+        doc = provide_supplement_blobs(conn, cfg, doc, materials, actor)
+        drafts.delete_row(conn, draft["id"])
+    shutil.rmtree(folder, ignore_errors=True)
+    return doc
+
+
+def provide_supplement_blobs(conn, cfg, doc, materials, actor):
+    """Append `supplement_provided` with MATERIALS (entries of blobs held here) to DOC."""
+    _check_supplement_wanted(doc)
+    if not materials:
+        raise ValidationError("请先拍下要补充的材料 / take a photo of what is missing first",
+                              fields={"photo": "请先拍下要补充的材料"})
+    return applications.append(conn, shared_clock(conn, cfg["code"]), cfg["code"], doc["id"], "supplement_provided",
+                               actor, {"materials": materials, "note": f"{len(materials)} 张照片"})
+
+
+def material_entries(conn, shas, name):
+    """Material entries for blobs SHAS (the JSON API's uploads); ValidationError naming any not held."""
+    bad = [s for s in shas if not isinstance(s, str) or not blobs.is_complete(conn, s)]
+    if bad:
+        raise ValidationError("有照片还没有上传 / some photos were not uploaded",
+                              fix="upload each photo with POST /api/v1/materials first", details=[str(b) for b in bad])
+    return [_material_entry(s, -1, name, blobs.row(conn, s)["size"]) for s in shas]
+
+
+def request_withdrawal(conn, cfg, doc, reason, actor):
+    """Ask the deciding tier to withdraw DOC (a village never decides; the custodian turns this into withdrawn)."""
+    if doc["state"] not in WITHDRAWABLE:
+        raise Conflict("这件申请已经有结果，不能撤回 / it has been decided and cannot be withdrawn")
+    if doc.get("withdrawal_requested"):
+        raise Conflict("已经申请过撤回，请等待处理 / withdrawal already requested")
+    reason = submission.clean_text(reason)[:200]
+    if not reason:
+        raise ValidationError("请选择撤回的原因 / choose why", fields={"reason": "请选择撤回的原因"})
+    return applications.append(conn, shared_clock(conn, cfg["code"]), cfg["code"], doc["id"], "withdrawal_requested",
+                               actor, {"reason": reason})

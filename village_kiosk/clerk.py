@@ -1,0 +1,65 @@
+"""The village clerk's console (代办员): today's figures, the link, follow-ups, the village's applications.
+
+The link banner comes from the sync thread's own record of heartbeats (sync_links), refreshed
+in the page every few seconds; the browser's idea of being online plays no part. Applying on a
+villager's behalf uses the kiosk's journey with the clerk signed in (recorded as proxy_by).
+"""
+from datetime import date
+
+from flask import Blueprint, current_app, redirect, render_template, request, send_file, session, url_for
+
+from common.domain.application import label
+from common.errors import NotFound
+from common.store import applications, blobs
+from common.web import get_db, roles
+
+from . import clerk_store
+from .apply import CLERK_ROLES
+from .status import steps_of
+
+
+def clerk_blueprint():
+    """The `tier` blueprint of the village: its home is the clerk console at /clerk/."""
+    bp = Blueprint("tier", __name__, url_prefix="/clerk")
+
+    @bp.get("/")
+    @roles(*CLERK_ROLES)
+    def home():
+        """The console: today, follow-ups (supplements, withdrawals asked), all applications with sync state."""
+        conn = get_db()
+        state = request.args.get("state") or None
+        listed = clerk_store.rows(conn, state, 200)
+        follow = [r for r in clerk_store.rows(conn, "supplement", 100)
+                  if not (r["supplement"] or {}).get("provided")]
+        return render_template("clerk/console.html", s=clerk_store.summary(conn, date.today().isoformat()),
+                               rows=listed, follow=follow, state=state or "", state_label=label,
+                               states=clerk_store.OPEN + ("approved", "denied", "delivered", "withdrawn",
+                                                          "not_accepted"))
+
+    @bp.get("/app/<app_id>")
+    @roles(*CLERK_ROLES)
+    def detail(app_id):
+        """One application: applicant, answers, photos, timeline; and a way to act on it at the kiosk pages."""
+        conn = get_db()
+        doc = applications.get(conn, app_id)
+        held = {m["sha256"]: blobs.is_complete(conn, m["sha256"]) for m in doc.get("materials", [])
+                if isinstance(m, dict) and m.get("sha256")}
+        return render_template("clerk/detail.html", doc=doc, steps=steps_of(conn, doc), state_label=label, held=held)
+
+    @bp.post("/app/<app_id>/open")
+    @roles(*CLERK_ROLES)
+    def open_at_kiosk(app_id):
+        """Open the application in the kiosk's status pages (to add a supplement, withdraw, print the receipt)."""
+        doc = applications.get(get_db(), app_id)
+        session["viewing"] = doc["id"]
+        return redirect(url_for("kiosk_status.view"))
+
+    @bp.get("/blob/<sha>")
+    @roles(*CLERK_ROLES)
+    def blob(sha):
+        """A photo of a material held here."""
+        if len(sha) != 64 or not blobs.is_complete(get_db(), sha):
+            raise NotFound("这张照片不在本机 / this photo is not held here", fix="it may still be on its way")
+        return send_file(blobs.path_of(current_app.config["SANJI"].data_dir, sha), mimetype="image/jpeg")
+
+    return bp

@@ -1,0 +1,44 @@
+"""SQL behind the village clerk's console: the village's applications with their sync state, today's figures."""
+from common.domain.application import label
+from common.jsontext import loads
+from common.store import outbox, sync_status
+
+OPEN = ("submitted", "received", "forwarded", "accepted", "supplement", "in_review", "returned", "escalated",
+        "escalation_review")
+
+
+def rows(conn, state=None, limit=200):
+    """The newest LIMIT applications (of STATE, if given), each with `waiting`: its events not yet sent up."""
+    sql, args = "SELECT doc, due_on, due_provisional FROM applications", []
+    if state:
+        sql, args = sql + " WHERE state = ?", [state]
+    waiting = outbox.waiting_by_application(conn)
+    out = []
+    for r in conn.execute(sql + " ORDER BY submitted_at DESC, last_hlc DESC LIMIT ?", args + [limit]):
+        doc = loads(r["doc"])
+        out.append({"id": doc["id"], "tracking_code": doc["tracking_code"], "item_code": doc["item"]["code"],
+                    "item_name": doc["item"]["name"], "applicant_name": doc["applicant"]["name"],
+                    "applicant_phone": doc["applicant"].get("phone", ""), "state": doc["state"],
+                    "state_label": label(doc["state"]), "submitted_on": doc["submitted_on"],
+                    "due_on": r["due_on"], "due_provisional": bool(r["due_provisional"]),
+                    "proxy_by": doc.get("proxy_by", ""), "waiting": waiting.get(doc["id"], 0),
+                    "supplement": doc.get("supplement"), "withdrawal_requested": doc.get("withdrawal_requested", False)})
+    return out
+
+
+def summary(conn, day):
+    """Today's figures for DAY (YYYY-MM-DD) and the parent link's state."""
+    one = lambda sql, *a: conn.execute(sql, a).fetchone()[0]  # noqa: E731
+    marks = ", ".join("?" * len(OPEN))
+    parent = next((ln for ln in sync_status.status(conn)["links"] if ln["link"] == outbox.UP), None)
+    return {
+        "day": day,
+        "submitted_today": one("SELECT COUNT(*) FROM applications WHERE submitted_at = ?", day),
+        "open": one(f"SELECT COUNT(*) FROM applications WHERE state IN ({marks})", *OPEN),
+        "supplement": one("SELECT COUNT(*) FROM applications WHERE state = 'supplement'"),
+        "decided_today": one("SELECT COUNT(*) FROM applications WHERE json_extract(doc, '$.decision.on') = ?", day),
+        "waiting_for_network": len(outbox.waiting_by_application(conn)),
+        "link": {"state": parent["state"] if parent else "down", "since": parent["since"] if parent else None,
+                 "queue_out": parent["queue_out"] if parent else 0,
+                 "last_contact": parent["last_contact"] if parent else None},
+    }

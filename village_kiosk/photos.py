@@ -1,0 +1,55 @@
+"""Photos of materials: prove an upload is an image, and make it fit a slow village link.
+
+Pillow decodes the file (so a renamed PDF or script is refused, whatever its name or declared
+type says), turns it upright by its EXIF orientation, drops all metadata (a phone photo's EXIF
+carries the GPS position of the villager's home) and re-encodes it as a JPEG no larger than
+MAX_SIDE pixels on its long side: a 4 MB camera photo becomes ~300 KB to sync over the hills.
+"""
+import io
+import warnings
+
+from common.errors import ValidationError
+
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+MAX_SIDE = 2000
+MAX_PIXELS = 60_000_000  # refuse decompression bombs long before they exhaust a small kiosk PC
+FORMATS = {"JPEG", "PNG", "WEBP", "GIF", "BMP"}
+QUALITY = 85
+
+NOT_AN_IMAGE = "这个文件不是照片 / this file is not a photo"
+NOT_AN_IMAGE_FIX = "请用摄像头拍照，或选择 JPG、PNG 格式的照片"
+
+
+def normalise(data):
+    """(jpeg bytes, width, height) for the image in DATA; ValidationError saying what to do otherwise."""
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    if not data:
+        raise ValidationError("没有收到照片 / no photo was received", fix="请先拍照或选择照片，再点“上传”")
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise ValidationError(f"照片太大（超过 {MAX_UPLOAD_BYTES // 1024 // 1024} MB）/ the photo is too large",
+                              fix="请重新拍一张，或选择小一些的照片")
+    Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as probe:
+                kind = probe.format
+                probe.verify()  # structure and checksums, before any pixel is decoded
+            if kind not in FORMATS:
+                raise ValidationError(NOT_AN_IMAGE, fix=NOT_AN_IMAGE_FIX)
+            with Image.open(io.BytesIO(data)) as img:
+                img.draft("RGB", (MAX_SIDE, MAX_SIDE))  # JPEG: decode at a reduced scale, a fraction of the memory
+                img = ImageOps.exif_transpose(img)
+                img.thumbnail((MAX_SIDE, MAX_SIDE))
+                if img.mode != "RGB":
+                    img = img.convert("RGB")
+                out = io.BytesIO()
+                img.save(out, "JPEG", quality=QUALITY, optimize=True)
+                return out.getvalue(), img.width, img.height
+    except ValidationError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ValidationError("照片像素太多 / the image is too large to open", fix="请重新拍一张") from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
+        raise ValidationError(NOT_AN_IMAGE, fix=NOT_AN_IMAGE_FIX) from None

@@ -1,0 +1,51 @@
+"""What a receipt (回执) says: tracking code, QR of the status address, item, dates, what happens next.
+
+The promised deadline is counted from today on the working-day calendar and marked provisional:
+the clock really starts when the deciding tier accepts the application (受理).
+"""
+from datetime import date
+
+from markupsafe import Markup
+
+from common.store import applications, outbox
+from common.store import calendar as cal_store
+
+from .journey import mask_id
+
+
+def status_url(base, tracking_code):
+    """The status address of TRACKING_CODE under BASE (the node's public address, ending in /)."""
+    return f"{base.rstrip('/')}/kiosk/status/{tracking_code}"
+
+
+def qr_svg(url, title):
+    """An inline SVG QR code (segno, error correction M) of URL, sized by CSS."""
+    import segno
+
+    svg = segno.make(url, error="m").svg_inline(scale=1, border=4, omitsize=True, title=title)
+    label = str(Markup.escape(title))
+    return Markup(svg.replace("<svg ", f'<svg role="img" aria-label="{label}" ', 1))
+
+
+def build(conn, doc, base_url):
+    """The receipt of application DOC (a projection with its deadline) as a dict for the page and the API."""
+    submitted = date.fromisoformat(doc["submitted_on"])
+    cal = cal_store.load_cached(conn)
+    if doc.get("due_on"):
+        due, provisional = doc["due_on"], bool(doc.get("due_provisional"))
+    else:
+        # Not yet accepted: counted as if accepted today, and said to be an estimate.
+        due, provisional = cal.add_working_days(submitted, doc["limit_days"]).isoformat(), True
+    event_ids = [e["id"] for e in applications.events(conn, doc["id"]) if e["type"] == "submitted"]
+    item = doc["item"]
+    url = status_url(base_url, doc["tracking_code"])
+    return {
+        "id": doc["id"], "tracking_code": doc["tracking_code"], "status_url": url,
+        "item": {"code": item["code"], "name": item["name"], "department": item["department"],
+                 "decide_tier": item["decide_tier"], "promised_days": item["promised_days"]},
+        "applicant": {"name": doc["applicant"]["name"], "id_number": mask_id(doc["applicant"]["id_number"])},
+        "proxy_by": doc.get("proxy_by", ""), "submitted_on": doc["submitted_on"], "state": doc["state"],
+        "due_on": due, "due_provisional": provisional,
+        "materials": len(doc.get("materials", [])),
+        "waiting_for_network": bool(outbox.unacknowledged(conn, outbox.UP, event_ids)),
+    }

@@ -1,0 +1,157 @@
+/* Village kiosk behaviour, served by the node itself (no CDN, no inline script under the CSP):
+   idle warning and reset, read-aloud, the ID number checked as it is typed, the camera, printing.
+   Every page works without it; this only makes the touchscreen kinder. */
+(function () {
+  "use strict";
+  var body = document.body;
+
+  /* ---- focus the error summary (GOV.UK): autofocus alone is not reliable after a POST ---- */
+  var summary = document.querySelector(".k-error-summary");
+  if (summary) { summary.focus(); }
+
+  /* ---- idle warning and reset: nothing of the person may outlive their visit ---- */
+  var warnAfter = parseInt(body.dataset.idleWarn || "60", 10) * 1000;
+  var resetAfter = parseInt(body.dataset.idleReset || "90", 10) * 1000;
+  var panel = document.getElementById("k-idle");
+  var last = Date.now();
+  var warned = false;
+
+  function forget() {
+    try { window.sessionStorage.clear(); window.localStorage.clear(); } catch (e) { /* storage may be off */ }
+    if (window.speechSynthesis) { window.speechSynthesis.cancel(); }
+  }
+
+  function reset() {
+    forget();
+    var done = function () { window.location.replace(body.dataset.startUrl || "/"); };
+    // fetch with keepalive survives the navigation; the node deletes the draft, photos and session.
+    fetch(body.dataset.resetUrl, {method: "POST", keepalive: true, credentials: "same-origin"})
+      .then(done, done);
+  }
+
+  function touched() {
+    last = Date.now();
+    if (warned && panel) { panel.hidden = true; warned = false; }
+  }
+
+  if (body.dataset.idleArmed === "yes" && body.dataset.resetUrl) {
+    ["pointerdown", "keydown", "input", "wheel", "touchstart"].forEach(function (name) {
+      document.addEventListener(name, touched, {passive: true, capture: true});
+    });
+    window.setInterval(function () {
+      var idle = Date.now() - last;
+      if (idle >= resetAfter) { reset(); return; }
+      if (idle >= warnAfter && !warned && panel) {
+        warned = true;
+        panel.hidden = false;
+        var button = document.getElementById("k-idle-continue");
+        if (button) { button.focus(); }
+        say(panel.innerText);
+      }
+    }, 500);
+    var cont = document.getElementById("k-idle-continue");
+    if (cont) { cont.addEventListener("click", touched); }
+  }
+
+  /* ---- read aloud (browser speech synthesis), on/off remembered for this visit only ---- */
+  var readButton = document.getElementById("k-read");
+  function reading() { try { return window.sessionStorage.getItem("k-read") === "1"; } catch (e) { return false; } }
+  function say(text) {
+    if (!reading() || !window.speechSynthesis || !text) { return; }
+    window.speechSynthesis.cancel();
+    var u = new SpeechSynthesisUtterance(text);
+    u.lang = body.dataset.lang || "zh-CN";
+    u.rate = 0.85;
+    window.speechSynthesis.speak(u);
+  }
+  function readPage() {
+    var main = document.getElementById("main");
+    if (main) { say(main.innerText); }
+  }
+  if (readButton && "speechSynthesis" in window) {
+    readButton.hidden = false;
+    var show = function () { readButton.setAttribute("aria-pressed", reading() ? "true" : "false"); };
+    show();
+    readButton.addEventListener("click", function () {
+      try { window.sessionStorage.setItem("k-read", reading() ? "0" : "1"); } catch (e) { /* ignore */ }
+      show();
+      if (reading()) { readPage(); } else { window.speechSynthesis.cancel(); }
+    });
+    if (reading()) { readPage(); }
+    document.addEventListener("click", function (ev) {
+      var el = ev.target.closest("label, .k-step, h1, h2, p, li");
+      if (el && reading() && !ev.target.closest("#k-read")) { say(el.innerText); }
+    });
+  }
+
+  /* ---- the ID number, checked as soon as 18 characters are typed (GB 11643 check digit) ---- */
+  var idInput = document.getElementById("id_number");
+  var idLive = document.getElementById("id_number-live");
+  var WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+  var CHECKS = "10X98765432";
+  function idProblem(value) {
+    var v = value.replace(/\s/g, "").toUpperCase();
+    if (v.length < 18) { return null; }
+    if (!/^[0-9]{17}[0-9X]$/.test(v)) { return idLive.dataset.msgFormat; }
+    var sum = 0;
+    for (var i = 0; i < 17; i++) { sum += parseInt(v[i], 10) * WEIGHTS[i]; }
+    return CHECKS[sum % 11] === v[17] ? "" : idLive.dataset.msgCheck;
+  }
+  if (idInput && idLive) {
+    idInput.addEventListener("input", function () {
+      var problem = idProblem(idInput.value);
+      idLive.textContent = problem === null ? "" : (problem ? "⚠ " + problem : "✔ " + idLive.dataset.msgOk);
+      idLive.className = "k-live" + (problem ? " k-live-bad" : (problem === "" ? " k-live-ok" : ""));
+      if (problem) { idInput.setAttribute("aria-invalid", "true"); } else { idInput.removeAttribute("aria-invalid"); }
+      if (problem) { say(problem); }
+    });
+  }
+
+  /* ---- the kiosk camera: a live picture, one tap to take the photo, sent with the upload form ---- */
+  var cameras = document.querySelectorAll(".k-camera");
+  if (cameras.length && navigator.mediaDevices && navigator.mediaDevices.getUserMedia && window.DataTransfer) {
+    cameras.forEach(function (box) {
+      var stream = null;
+      var video = box.querySelector("video");
+      var panelEl = box.querySelector(".k-camera-panel");
+      var openButton = box.querySelector(".k-camera-open");
+      var form = box.nextElementSibling;  /* the plain upload form: the photo goes through it */
+      function stop() {
+        if (stream) { stream.getTracks().forEach(function (t) { t.stop(); }); stream = null; }
+        panelEl.hidden = true;
+        openButton.hidden = false;
+      }
+      box.hidden = false;
+      openButton.addEventListener("click", function () {
+        navigator.mediaDevices.getUserMedia({video: {width: {ideal: 1920}, height: {ideal: 1080}}, audio: false})
+          .then(function (s) {
+            stream = s;
+            video.srcObject = s;
+            panelEl.hidden = false;
+            openButton.hidden = true;
+            box.querySelector(".k-camera-shoot").focus();
+          })
+          .catch(function () { box.hidden = true; }); /* no camera: the file upload remains */
+      });
+      box.querySelector(".k-camera-close").addEventListener("click", stop);
+      box.querySelector(".k-camera-shoot").addEventListener("click", function () {
+        if (!stream || !video.videoWidth) { return; }
+        var canvas = document.createElement("canvas");
+        canvas.width = video.videoWidth;
+        canvas.height = video.videoHeight;
+        canvas.getContext("2d").drawImage(video, 0, 0);
+        stop();
+        canvas.toBlob(function (blob) {
+          var files = new DataTransfer();
+          files.items.add(new File([blob], "camera.jpg", {type: "image/jpeg"}));
+          form.querySelector("input[type=file]").files = files.files;
+          form.submit();
+        }, "image/jpeg", 0.9);
+      });
+    });
+  }
+
+  /* ---- printing the receipt ---- */
+  var printButton = document.getElementById("r-print");
+  if (printButton) { printButton.addEventListener("click", function () { window.print(); }); }
+})();
