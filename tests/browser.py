@@ -47,8 +47,17 @@ def axe_violations(page):
     return [(v["id"], v["nodes"][0]["target"] if v["nodes"] else None) for v in result.response["violations"]]
 
 
-def focus_is_on_error_summary(page, timeout=5000):
+def until(page, expression, timeout=10.0, what=None):
+    """Poll the JS EXPRESSION in PAGE until it is truthy (with a deadline); returns its value.
+
+    page.wait_for_function evaluates through eval(), which our Content-Security-Policy forbids;
+    page.evaluate does not, so the polling is done from here.
+    """
+    from tests.helpers import wait_for
+    return wait_for(lambda: page.evaluate(expression), timeout=timeout, interval=0.05, what=what or expression)
+
+
+def focus_is_on_error_summary(page, timeout=5.0):
     """Wait (with a deadline) until the error summary holds the focus, as GOV.UK's pattern requires."""
-    page.wait_for_function("document.activeElement && document.activeElement.getAttribute('role') === 'alert'",
-                           timeout=timeout)
-    return True
+    return until(page, "!!document.activeElement && document.activeElement.getAttribute('role') === 'alert'",
+                 timeout, "focus on the error summary")

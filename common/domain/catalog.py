@@ -21,7 +21,7 @@ CODE_RE = re.compile(r"^[A-Z][A-Z0-9]{1,7}-[0-9]{3}$")
 KEY_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 ITEM_KEYS = {"code", "name", "name_en", "department", "accept_tier", "decide_tier", "case_type", "fee", "fee_note",
              "legal_days", "promised_days", "proxy_allowed", "conditions", "life_events", "keywords", "materials",
-             "fields", "flow"}
+             "fields", "flow", "search_terms"}
 STEP_ROLES = {"township": ("township_staff", "township_head"), "county": ("county_approver", "county_reviewer")}
 
 
@@ -202,6 +202,9 @@ def _item(raw, where, problems, departments):
         "conditions": _text(raw.get("conditions"), where, problems, "conditions", required=False, max_len=1000),
         "life_events": [str(e) for e in _list(raw.get("life_events"), where, problems, "life_events")],
         "keywords": [str(e) for e in _list(raw.get("keywords"), where, problems, "keywords")],
+        # Pinyin of name, keywords and department, added at import (catalog_search.with_search_terms)
+        # so nodes that only receive the catalog never load pypinyin's ~45 MB of dictionaries.
+        "search_terms": [str(e) for e in _list(raw.get("search_terms"), where, problems, "search_terms")],
     }
     if item["department"] not in departments:
         problems.add(where, f"department {item['department']!r} is not in the catalog's departments")

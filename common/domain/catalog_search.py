@@ -3,15 +3,19 @@
 Search matches the item's name, code, keywords and department name, and also pinyin: the full
 spelling (``shehuibaozhangka``) and the initials (``shbzk``), because on a kiosk keyboard many
 people type initials. Pure functions over catalog item dicts; pypinyin supplies the readings.
+
+The readings are worked out once, when a catalog is imported, and travel in each item's
+`search_terms` (its name's full pinyin and initials first). pypinyin is imported only where they
+are missing: its phrase dictionary costs a node ~45 MB of memory, a third of a kiosk's budget.
 """
 from functools import lru_cache
-
-from pypinyin import Style, lazy_pinyin
 
 
 @lru_cache(maxsize=4096)
 def readings(text):
     """(full pinyin, initials) of TEXT, lower case, no spaces; other characters kept as they are."""
+    from pypinyin import Style, lazy_pinyin
+
     full = "".join(lazy_pinyin(text)).lower().replace(" ", "")
     initials = "".join(p[:1] for p in lazy_pinyin(text, style=Style.FIRST_LETTER)).lower().replace(" ", "")
     return full, initials
@@ -31,10 +35,31 @@ def in_life_event(items, event):
     return [it for it in items if event in it.get("life_events", [])]
 
 
+def search_terms(item, department_name=""):
+    """The pinyin readings of ITEM's name (full, initials), then of its keywords and DEPARTMENT_NAME."""
+    out = list(readings(item["name"]))
+    for word in [*item.get("keywords", []), department_name]:
+        if word:
+            out.extend(readings(word))
+    return out
+
+
+def with_search_terms(catalog):
+    """CATALOG (validated) with every item's `search_terms` filled in where missing."""
+    names = {d["code"]: d["name"] for d in catalog.get("departments", [])}
+    items = [it if it.get("search_terms") else dict(it, search_terms=search_terms(it, names.get(it["department"], "")))
+             for it in catalog["items"]]
+    return dict(catalog, items=items)
+
+
+def _name_readings(item):
+    terms = item.get("search_terms")
+    return tuple(terms[:2]) if terms and len(terms) >= 2 else readings(item["name"])
+
+
 def _haystacks(item, departments):
     words = [item["name"], item["code"], *item.get("keywords", []), departments.get(item["department"], "")]
-    for w in list(words):
-        words.extend(readings(w))
+    words.extend(item.get("search_terms") or search_terms(item, departments.get(item["department"], "")))
     return [w.lower() for w in words if w]
 
 
@@ -52,7 +77,7 @@ def search(items, query, departments=None):
     for it in items:
         hay = _haystacks(it, departments)
         if all(any(t in h for h in hay) for t in terms):
-            name_full, name_initials = readings(it["name"])
+            name_full, name_initials = _name_readings(it)
             first = terms[0]
             rank = 0 if (it["name"].startswith(first) or name_initials.startswith(first)
                          or name_full.startswith(first) or it["code"].lower() == first) else 1

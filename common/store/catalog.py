@@ -2,6 +2,7 @@
 import json
 
 from ..domain import catalog as model
+from ..domain import catalog_search
 from ..errors import NotFound
 from .db import now_iso, transaction
 
@@ -16,7 +17,7 @@ def import_catalog(conn, catalog, source, version=None):
 
     Importing the same content as the current version changes nothing and returns that version.
     """
-    catalog = model.validate(catalog)
+    catalog = catalog_search.with_search_terms(model.validate(catalog))
     digest = model.checksum(catalog)
     with transaction(conn):
         cur = current_version(conn)

@@ -66,3 +66,24 @@ def test_catalog_api_filters_by_search_and_life_event(tmp_path):
         spec = requests.get(srv.url + "/api/v1/openapi.json", timeout=10).json()
         params = {p["name"] for p in spec["paths"]["/api/v1/catalog"]["get"]["parameters"]}
         assert params == {"department", "life_event", "q"}
+
+
+def test_imported_catalogs_carry_their_pinyin_so_a_node_searches_without_loading_pypinyin(tmp_path):
+    import subprocess
+    import sys
+    cfg = make_node(tmp_path, "village")
+    probe = (
+        "import sys\n"
+        "from common.node import open_node\n"
+        "from common.store import catalog\n"
+        "from common.domain import catalog_search\n"
+        f"cfg, conn = open_node({str(cfg.data_dir)!r})\n"
+        "items = catalog.items(conn)\n"
+        "assert all(it['search_terms'] for it in items)\n"
+        "found = [it['code'] for it in catalog_search.search(items, 'shbzk')]\n"
+        "print(found, 'pypinyin' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    found, loaded = out.stdout.rsplit(" ", 1)
+    assert loaded.strip() == "False"
+    assert "RS-003" in found
