@@ -39,6 +39,15 @@ def _list(title, items, conn, back, query=""):
                            departments=_departments(conn), back=back, query=query)
 
 
+def _back_path():
+    """The page the person came from, when it is one of this node's own (for an error page's back button)."""
+    from urllib.parse import urlparse
+    ref = urlparse(request.referrer or "")
+    if ref.netloc == request.host and ref.path.startswith("/") and ref.path != request.path:
+        return ref.path
+    return ""
+
+
 def kiosk_blueprint():
     """The `kiosk` blueprint under /kiosk (public: villagers do not sign in)."""
     bp = Blueprint("kiosk", __name__, url_prefix="/kiosk", template_folder="templates",
@@ -50,7 +59,8 @@ def kiosk_blueprint():
         personal = any(k in session for k in PERSONAL_KEYS)
         return {"idle": {"warn": cfg["kiosk_idle_warn_seconds"], "reset": cfg["kiosk_idle_reset_seconds"],
                          "armed": personal or request.endpoint != "kiosk.start",
-                         "home": url_for("tier.home") if g.get("user") else url_for("kiosk.start")}}
+                         "home": url_for("tier.home") if g.get("user") else url_for("kiosk.start")},
+                "back_path": _back_path()}
 
     @bp.post("/reset")
     @public

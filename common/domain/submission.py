@@ -12,6 +12,10 @@ PHONE_RE = re.compile(r"^(1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8})$")
 NAME_MAX = 50
 TEXT_MAX = 200
 TEXTAREA_MAX = 2000
+# Pages escape everything they show; refusing markup as well tells someone who pasted it at once,
+# and keeps it out of the events that travel to every tier and outside systems.
+MARKUP_RE = re.compile(r"<\s*[a-zA-Z/!?]|javascript\s*:|on[a-z]+\s*=", re.IGNORECASE)
+MARKUP_MESSAGE = "不能包含网页代码（如 <script>）/ must not contain markup such as <script>"
 
 
 def clean_text(value):
@@ -28,6 +32,8 @@ def check_applicant(raw, today=None):
         errors["name"] = "请填写申请人姓名 / enter the applicant's name"
     elif len(name) > NAME_MAX:
         errors["name"] = f"姓名不能超过 {NAME_MAX} 个字 / name too long"
+    elif MARKUP_RE.search(name):
+        errors["name"] = f"姓名{MARKUP_MESSAGE}"
     out["name"] = name
     try:
         out["id_number"] = idcard.parse(raw.get("id_number", ""), today)
@@ -71,6 +77,8 @@ def _check_field(f, value):
             return idcard.parse(value), None
         except ValidationError as exc:
             return None, f"“{label}”：{exc.message}"
+    if MARKUP_RE.search(value):
+        return None, f"“{label}”{MARKUP_MESSAGE}"
     limit = f.get("max_length") or (TEXTAREA_MAX if kind == "textarea" else TEXT_MAX)
     if len(value) > limit:
         return None, f"“{label}”不能超过 {limit} 个字 / too long"
