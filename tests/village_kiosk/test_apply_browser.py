@@ -13,12 +13,13 @@ from pathlib import Path
 
 import pytest
 
+from common import accounts
 from common.hlc import Clock
 from common.node import open_db
 from common.store import applications as apps
 from tests.browser import (LANDSCAPE, MEASURE_JS, PORTRAIT, axe_violations, chromium_path,
                            focus_is_on_error_summary, until)
-from tests.helpers import wait_for
+from tests.helpers import ADMIN_PASSWORD, wait_for
 from tests.sync.netutil import NodeProcess, count, make_network
 
 T, V = "371399101", "371399101001"
@@ -49,6 +50,9 @@ def world(tmp_path_factory):
     from playwright.sync_api import sync_playwright
     root = tmp_path_factory.mktemp("kiosk-visit")
     net = make_network(root, villages=1)
+    conn = open_db(net[V])
+    accounts.add_user(conn, "village", "clerk1", "村代办员甲", ADMIN_PASSWORD, ["village_clerk"])
+    conn.close()
     env = {"SANJI_KIOSK_IDLE_WARN_SECONDS": str(IDLE_WARN), "SANJI_KIOSK_IDLE_RESET_SECONDS": str(IDLE_RESET)}
     village = NodeProcess(net[V], env=env).start()
     url = (Path(net[V].data_dir) / "run" / "web.url").read_text().strip().rstrip("/")
@@ -72,6 +76,7 @@ def world(tmp_path_factory):
 
 def check(w, page, what):
     """axe-core and the 适老化 measurements on the screen PAGE shows; remembers memory use."""
+    page.wait_for_load_state("load")  # a click returns once navigation commits; the stylesheet may still be on its way
     assert axe_violations(page) == [], what
     m = page.evaluate(MEASURE_JS)
     assert (m["small"], m["tight"], m["targets"]) == ([], [], []), (what, m)
@@ -175,8 +180,26 @@ def test_the_application_waits_in_the_outbox_and_syncs_once_the_parent_starts(wo
     assert "等待网络" in page.inner_text("main")
     check(w, page, "status waiting")
     assert count(cfg, "SELECT COUNT(*) FROM sync_outbox WHERE link = 'up'") >= 1
+    clerk = w["browser"].new_page(viewport=LANDSCAPE)
+    clerk.goto(w["url"] + "/login?next=/clerk/")
+    clerk.get_by_label("用户名").fill("clerk1")
+    clerk.get_by_label("密码").fill(ADMIN_PASSWORD)
+    clerk.get_by_role("button", name="登录").click()
+    bar = clerk.locator("#linkbar")
+    assert "上级连接中断" in bar.inner_text() and "待发送 1 条" in bar.inner_text()
+    assert "⏳" in clerk.locator("table").last.inner_text()  # the application waits to upload
+    assert axe_violations(clerk) == []
     for proc in w["parents"]:
         proc.start()
+    # The banner follows the link thread's heartbeats without a reload.
+    until(clerk, "document.getElementById('linkbar').innerText.includes('上级连接正常')", timeout=30,
+          what="the clerk's banner turning to 'up'")
+
+    def shown_as_sent():
+        clerk.reload()
+        return "已上报" in clerk.locator("table").last.inner_text()
+    wait_for(shown_as_sent, timeout=30, interval=0.5, what="the application shown as sent up")
+    clerk.close()
     township = w["net"][T]
     wait_for(lambda: count(township, "SELECT COUNT(*) FROM applications WHERE tracking_code = ? AND state = 'received'",
                            code) == 1, timeout=60, what="the township received it")

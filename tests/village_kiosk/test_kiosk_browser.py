@@ -44,6 +44,7 @@ def test_every_finding_screen_is_accessible_and_big_enough(browser_and_url, view
 
 
 def check_screen(page, what):
+    page.wait_for_load_state("load")
     assert axe_violations(page) == [], what
     m = page.evaluate(MEASURE_JS)
     assert (m["small"], m["tight"], m["targets"]) == ([], [], []), (what, m)
