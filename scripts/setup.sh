@@ -17,8 +17,17 @@ fi
 .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
 .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'
 
-if [ "${1:-}" = "--browser" ] && ! command -v chromium >/dev/null; then
-  echo "setup: installing Debian's chromium for the browser tests" >&2
-  (as_root apt-get update -q && as_root apt-get install -y -q chromium) ||
-    echo "setup: could not install chromium; browser tests will say so" >&2
+# The browser tests (and a kiosk PC) need chromium and fonts for Chinese text and the icons' emoji:
+# without them every character is a box, and the screenshots in docs/ would show boxes too.
+if [ "${1:-}" = "--browser" ]; then
+  missing=""
+  command -v chromium >/dev/null || missing="chromium"
+  fc-list :lang=zh 2>/dev/null | grep -q . || missing="$missing fonts-noto-cjk"
+  fc-list 2>/dev/null | grep -qi "color emoji" || missing="$missing fonts-noto-color-emoji"
+  if [ -n "$missing" ]; then
+    echo "setup: installing$missing from Debian for the browser tests" >&2
+    # shellcheck disable=SC2086
+    (as_root apt-get update -q && as_root apt-get install -y -q $missing) ||
+      echo "setup: could not install$missing; browser tests will say so" >&2
+  fi
 fi

@@ -1,0 +1,158 @@
+"""Regenerate docs/screenshots/: every kiosk screen (and the clerk console) as a villager meets it.
+
+    .venv/bin/python scripts/screenshots.py [--out docs/screenshots] [--landscape]
+
+Makes a throwaway village node in a temp folder, serves it on 127.0.0.1, walks Debian's chromium
+(through Playwright) from the start screen to a printed receipt, a supplement request and the idle
+warning, and saves one PNG per screen (portrait 1080×1920 unless --landscape). Needs the test
+extras (`pip install -e .[test]`) and chromium (`bash scripts/test.sh` installs both).
+"""
+import argparse
+import io
+import shutil
+import sys
+import tempfile
+import threading
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+APPLICANT = {"name": "王秀英", "id_number": "11010519491231002X", "phone": "13700004321"}
+CLERK_PASSWORD = "clerk-pass-2026"
+
+
+def sample_photo(path, colour):
+    """A plain JPEG standing in for a photographed document."""
+    from PIL import Image, ImageDraw
+    img = Image.new("RGB", (1200, 800), colour)
+    ImageDraw.Draw(img).rectangle((80, 80, 1120, 720), outline=(255, 255, 255), width=12)
+    img.save(path, "JPEG")
+    return str(path)
+
+
+def serve(data_root):
+    """A village node in DATA_ROOT served by waitress in a thread; returns (config, url, server)."""
+    from common import accounts
+    from common.node import init_node, open_db
+    from common.runtime import WebServer
+    from common.tiers import load_tier
+    cfg, _ = init_node(data_root / "village", "village", "东岭村为民服务室", "371399101001",
+                       parent="tcp://127.0.0.1:9", settings={"web_port": 0, "kiosk_idle_warn_seconds": 3,
+                                                              "kiosk_idle_reset_seconds": 600},
+                       admin_password=CLERK_PASSWORD)
+    conn = open_db(cfg)
+    accounts.add_user(conn, "village", "clerk", "李代办", CLERK_PASSWORD, ["village_clerk"])
+    conn.close()
+    server = WebServer(load_tier("village").create_app(cfg), "127.0.0.1", 0, threads=4)
+    threading.Thread(target=server.run, daemon=True).start()
+    return cfg, server.url.rstrip("/"), server
+
+
+def ask_for_supplement(cfg, code):
+    """Store what the township would send: it received the application and asks for one more photo."""
+    from common.hlc import Clock
+    from common.node import open_db
+    from common.store import applications
+    conn = open_db(cfg)
+    app_id = conn.execute("SELECT id FROM applications WHERE tracking_code = ?", (code,)).fetchone()[0]
+    clock = Clock("371399101")
+    for kind, payload in (("received", {}), ("supplement_requested",
+                                             {"missing": ["户口簿本人页（照片看不清）"], "reason": "照片模糊，请重拍"})):
+        applications.ingest(conn, {"id": f"demo-{kind}", "app_id": app_id, "origin": "371399101", "hlc": clock.now(),
+                                   "actor": "window1", "type": kind, "payload": payload}, trusted=True)
+    conn.close()
+
+
+def save(page, out, name):
+    """PAGE as OUT/NAME.png, reduced to a 256-colour palette (a tenth of the bytes, same look)."""
+    from PIL import Image
+    page.wait_for_load_state("load")
+    page.evaluate("window.scrollTo(0, 0)")
+    shot = Image.open(io.BytesIO(page.screenshot(full_page=False)))
+    shot.convert("RGB").quantize(256).save(out / f"{name}.png", optimize=True)
+    print(f"  {name}.png")
+
+
+def walk(page, url, out, tmp, cfg):
+    """The villager's screens, in the order met."""
+    page.goto(url + "/kiosk/")
+    save(page, out, "01-start")
+    page.get_by_role("link", name="我要办事").click()
+    save(page, out, "02-browse")
+    page.goto(url + "/kiosk/search?q=gljt")
+    save(page, out, "03-search-pinyin-initials")
+    page.get_by_role("link", name="高龄津贴申领").click()
+    save(page, out, "04-item-guide")
+    page.get_by_role("button", name="开始申请").click()
+    page.get_by_label("姓名").fill(APPLICANT["name"])
+    page.get_by_label("身份证号").fill("110105194912310021")
+    page.get_by_role("button", name="下一步").click()
+    save(page, out, "05-applicant-errors")
+    page.get_by_label("身份证号").fill(APPLICANT["id_number"])
+    page.get_by_label("手机号").fill(APPLICANT["phone"])
+    page.get_by_role("button", name="下一步").click()
+    page.get_by_label("收款银行账号").fill("6222020200112233445")
+    save(page, out, "06-questions")
+    page.get_by_role("button", name="下一步").click()
+    for i, colour in enumerate([(70, 110, 160), (150, 90, 60), (60, 130, 80)]):
+        page.locator(f"#photo-{i}").set_input_files(sample_photo(tmp / f"m{i}.jpg", colour))
+        page.locator(f"#m{i}").get_by_role("button", name="上传").click()
+    save(page, out, "07-materials")
+    page.get_by_role("button", name="下一步").click()
+    save(page, out, "08-check-answers")
+    page.get_by_role("button", name="提交申请").click()
+    save(page, out, "09-confirmation")
+    code = page.inner_text("#tracking-code").strip()
+    page.get_by_role("link", name="打印小票（80 毫米）").click()
+    save(page, out, "10-receipt-80mm")
+    page.goto(url + "/kiosk/receipt/a4")
+    save(page, out, "11-receipt-a4")
+    ask_for_supplement(cfg, code)
+    page.goto(url + f"/kiosk/status/{code}")
+    page.get_by_label("身份证号或手机号的最后 4 位").fill(APPLICANT["phone"][-4:])
+    save(page, out, "12-status-lookup")
+    page.get_by_role("button", name="查询").click()
+    save(page, out, "13-status-supplement-requested")
+    page.goto(url + "/kiosk/status/withdraw")
+    save(page, out, "14-withdraw")
+    page.goto(url + "/kiosk/browse")
+    page.wait_for_selector("#k-idle", state="visible", timeout=10_000)
+    save(page, out, "15-idle-warning")
+
+
+def main(argv=None):
+    """Write the screenshots; exit status 0 when every screen was saved."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", default=str(ROOT / "docs" / "screenshots"), help="folder for the PNG files")
+    parser.add_argument("--landscape", action="store_true", help="1920×1080 instead of 1080×1920")
+    args = parser.parse_args(argv)
+    from playwright.sync_api import sync_playwright
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not chromium:
+        parser.error("chromium is not installed: run `bash scripts/test.sh` once (it installs Debian's chromium)")
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    viewport = {"width": 1920, "height": 1080} if args.landscape else {"width": 1080, "height": 1920}
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        cfg, url, server = serve(tmp)
+        try:
+            with sync_playwright() as p:
+                browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--lang=zh-CN"])
+                walk(browser.new_page(viewport=viewport, locale="zh-CN"), url, out, tmp, cfg)
+                clerk = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+                clerk.goto(url + "/login?next=/clerk/")
+                clerk.get_by_label("用户名").fill("clerk")
+                clerk.get_by_label("密码").fill(CLERK_PASSWORD)
+                clerk.get_by_role("button", name="登录").click()
+                save(clerk, out, "16-clerk-console")
+                browser.close()
+        finally:
+            server.stop()
+    print(f"saved to {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
