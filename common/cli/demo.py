@@ -31,6 +31,17 @@ def _enrol(parent_dir, child_dir, child_code):
             raise click.ClickException(f"enrolling {child_code} failed: {done.stderr.strip()}")
 
 
+def _add_clerk(cfg):
+    """The demo village's clerk (代办员), who applies on villagers' behalf at /clerk/."""
+    from .. import accounts
+    from ..node import open_db
+    conn = open_db(cfg)
+    try:
+        accounts.add_user(conn, "village", "clerk", "村代办员", DEMO_PASSWORD, ["village_clerk"], actor="demo")
+    finally:
+        conn.close()
+
+
 def _wait_healthy(url, proc, deadline):
     import requests
     while time.monotonic() < deadline:
@@ -62,8 +73,10 @@ def demo(data_dir, fresh, base_port):
         if not (folder / "sanji.toml").exists():
             sync_port = base_port + 10 + i if tier != "village" else 0
             parent = f"tcp://127.0.0.1:{base_port + 10 + i - 1}" if tier != "county" else ""
-            init_node(folder, tier, name, code, parent, {"web_port": base_port + i, "sync_port": sync_port},
-                      admin_password=DEMO_PASSWORD)
+            cfg, _ = init_node(folder, tier, name, code, parent, {"web_port": base_port + i, "sync_port": sync_port},
+                               admin_password=DEMO_PASSWORD)
+            if tier == "village":
+                _add_clerk(cfg)
             if tier != "county":
                 _enrol(root / NODES[i - 1][0], folder, code)
         env = dict(os.environ, SANJI_WEB_PORT=str(base_port + i))
@@ -85,7 +98,7 @@ def demo(data_dir, fresh, base_port):
         click.echo(f"  {'tier':<9} {'code':<13} {'address':<28} name")
         for tier, code, name, url, _ in procs:
             click.echo(f"  {tier:<9} {code:<13} {url:<28} {name}")
-        click.echo(f"\n  登录 / sign in: admin / {DEMO_PASSWORD} (every node)")
+        click.echo(f"\n  登录 / sign in: admin / {DEMO_PASSWORD} (every node); the village clerk: clerk / {DEMO_PASSWORD}")
         click.echo("  按 Ctrl-C 停止 / press Ctrl-C to stop\n")
         while not stopping and all(p.poll() is None for *_, p in procs):
             time.sleep(0.5)
