@@ -48,6 +48,13 @@ class ValidationError(SanjiError):
         return body
 
 
+class TooLarge(ValidationError):
+    """An upload (or request) larger than this node takes."""
+
+    code = "too_large"
+    http_status = 413
+
+
 class ConfigError(SanjiError):
     """A configuration file, flag or environment variable is wrong."""
 

@@ -115,11 +115,7 @@ def api_blueprint():
          tag="kiosk")
     def materials():
         """JSON: sha256, size, width and height of the stored photo (201)."""
-        if (request.content_length or 0) > photos.MAX_UPLOAD_BYTES + 65536:
-            photos.normalise(b"x" * (photos.MAX_UPLOAD_BYTES + 1))
-        upload = request.files.get("photo")
-        data = upload.read(photos.MAX_UPLOAD_BYTES + 1) if upload else b""
-        return jsonify(actions.store_photo(get_db(), current_app.config["SANJI"], data)), 201
+        return jsonify(actions.store_photo(get_db(), current_app.config["SANJI"], photos.read_upload(request))), 201
 
     @bp.post("/applications")
     @public

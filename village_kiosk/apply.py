@@ -99,14 +99,11 @@ def apply_blueprint():
         """Take one photo of material INDEX (from the camera or a file), shrunk and checked."""
         draft, item = current_draft()
         try:
-            if (request.content_length or 0) > photos.MAX_UPLOAD_BYTES + 65536:
-                photos.normalise(b"x" * (photos.MAX_UPLOAD_BYTES + 1))  # the same message as any oversized photo
-            upload = request.files.get("photo")
             actions.add_draft_photo(get_db(), current_app.config["SANJI"].data_dir, draft, item, index,
-                                    upload.read(photos.MAX_UPLOAD_BYTES + 1) if upload else b"")
+                                    photos.read_upload(request))
         except ValidationError as exc:
             errors = {f"m{index}": f"{exc.message}：{exc.fix}" if exc.fix else exc.message}
-            return _page("materials", draft, item, errors=errors, status=413 if "太大" in exc.message else 400)
+            return _page("materials", draft, item, errors=errors, status=exc.http_status)
         return redirect(url_for("kiosk_apply.step", name="materials", _anchor=f"m{index}"))
 
     @bp.post("/kiosk/apply/materials/<int:index>/remove/<sha>")
@@ -169,7 +166,7 @@ def _check_page(draft, item, error=None):
     if error is not None and not errors:
         errors = {"submit": error.message}
     n, m = journey.position(item, "check")
-    return render_template("kiosk/apply_check.html", draft=draft, item=item, n=n, m=m, errors=errors,
+    return render_template("kiosk/apply_check.html", draft=draft, item=item, step="check", n=n, m=m, errors=errors,
                            answers=journey.field_answers(item, draft.get("form") or {}), proxy=draft["proxy_by"],
                            masked=journey.mask_id((draft.get("applicant") or {}).get("id_number", "")),
                            back=journey.previous_step(item, "check"), journey=journey), 400 if errors else 200

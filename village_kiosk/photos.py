@@ -8,7 +8,7 @@ MAX_SIDE pixels on its long side: a 4 MB camera photo becomes ~300 KB to sync ov
 import io
 import warnings
 
-from common.errors import ValidationError
+from common.errors import TooLarge, ValidationError
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 MAX_SIDE = 2000
@@ -20,6 +20,19 @@ NOT_AN_IMAGE = "这个文件不是照片 / this file is not a photo"
 NOT_AN_IMAGE_FIX = "请用摄像头拍照，或选择 JPG、PNG 格式的照片"
 
 
+def _too_large():
+    return TooLarge(f"照片太大（超过 {MAX_UPLOAD_BYTES // 1024 // 1024} MB）/ the photo is too large",
+                    fix="请重新拍一张，或选择小一些的照片")
+
+
+def read_upload(request):
+    """The bytes of REQUEST's `photo` file (b'' when none), refusing an oversized request unread."""
+    if (request.content_length or 0) > MAX_UPLOAD_BYTES + 65536:  # the photo plus the form's other fields
+        raise _too_large()
+    upload = request.files.get("photo")
+    return upload.read(MAX_UPLOAD_BYTES + 1) if upload else b""
+
+
 def normalise(data):
     """(jpeg bytes, width, height) for the image in DATA; ValidationError saying what to do otherwise."""
     from PIL import Image, ImageOps, UnidentifiedImageError
@@ -27,8 +40,7 @@ def normalise(data):
     if not data:
         raise ValidationError("没有收到照片 / no photo was received", fix="请先拍照或选择照片，再点“上传”")
     if len(data) > MAX_UPLOAD_BYTES:
-        raise ValidationError(f"照片太大（超过 {MAX_UPLOAD_BYTES // 1024 // 1024} MB）/ the photo is too large",
-                              fix="请重新拍一张，或选择小一些的照片")
+        raise _too_large()
     Image.MAX_IMAGE_PIXELS = MAX_PIXELS
     try:
         with warnings.catch_warnings():

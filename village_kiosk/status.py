@@ -102,14 +102,11 @@ def status_blueprint():
         draft = actions.supplement_draft(conn, doc, session.get("draft"))
         session["draft"] = draft["id"]
         try:
-            if (request.content_length or 0) > photos.MAX_UPLOAD_BYTES + 65536:
-                photos.normalise(b"x" * (photos.MAX_UPLOAD_BYTES + 1))
-            upload = request.files.get("photo")
             actions.add_supplement_photo(conn, current_app.config["SANJI"].data_dir, draft, doc,
-                                         upload.read(photos.MAX_UPLOAD_BYTES + 1) if upload else b"")
+                                         photos.read_upload(request))
         except SanjiError as exc:
             return _view_page(doc, {"photo": f"{exc.message}：{exc.fix}" if exc.fix else exc.message},
-                              413 if "太大" in exc.message else 400)
+                              exc.http_status)
         return redirect(url_for("kiosk_status.view", _anchor="supplement"), code=303)
 
     @bp.get("/kiosk/status/supplement/photo/<sha>")
