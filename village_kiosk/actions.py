@@ -55,7 +55,7 @@ def _material_entry(sha, index, name, size):
 def submit_draft(conn, cfg, draft, actor):
     """Turn DRAFT into an application (its photos become blobs) and delete the draft; returns the doc."""
     item = catalog.item(conn, draft["item_code"])
-    check_can_apply_here(item)
+    check_can_apply_here(item, draft["proxy_by"])
     submission.check(item, draft["applicant"], draft["form"])  # raises with every field's problem
     missing = journey.materials_errors(item, draft)
     if missing:
@@ -77,7 +77,7 @@ def submit_draft(conn, cfg, draft, actor):
 def submit_direct(conn, cfg, item_code, applicant, form, materials, actor, proxy_by=""):
     """Submit in one call (the JSON API): MATERIALS are [{sha256, material}] of photos already uploaded."""
     item = catalog.item(conn, item_code)
-    check_can_apply_here(item)
+    check_can_apply_here(item, proxy_by)
     clean = []
     problems = {}
     for n, m in enumerate(materials or []):
@@ -104,12 +104,16 @@ def store_photo(conn, cfg, data):
     return {"sha256": sha, "size": len(jpeg), "width": width, "height": height, "type": "image/jpeg"}
 
 
-def check_can_apply_here(item):
-    """Refuse an item that cannot be applied for at a village (accepted only at a township or the county)."""
+def check_can_apply_here(item, proxy_by=""):
+    """Refuse an item that cannot be applied for at a village (accepted only at a township or the county),
+    or on someone's behalf (PROXY_BY) when the catalog says the applicant must come in person."""
     if item.get("accept_tier", "village") != "village":
         where = "乡镇为民服务中心" if item["accept_tier"] == "township" else "县政务服务中心"
         raise ValidationError(f"“{item['name']}”不能在村里申请 / this item cannot be applied for at a village",
                               fix=f"请带齐材料到{where}办理")
+    if proxy_by and not item.get("proxy_allowed", True):
+        raise ValidationError(f"“{item['name']}”须本人申请，不能代办 / the applicant must apply in person",
+                              fix="请申请人本人在自助机上申请 / let the villager apply at the kiosk themselves")
 
 
 SUPPLEMENT = "supplement:"  # a supplement's photos wait in a draft whose item_code is SUPPLEMENT + app id

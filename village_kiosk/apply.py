@@ -58,7 +58,7 @@ def apply_blueprint():
         """Start applying for item CODE (a new draft; any earlier one of this session is discarded)."""
         conn = get_db()
         item = catalog.item(conn, code)
-        actions.check_can_apply_here(item)
+        actions.check_can_apply_here(item, clerk())
         drafts.discard(conn, current_app.config["SANJI"].data_dir, session.pop("draft", None))
         session.pop("done", None)
         session["draft"] = drafts.create(conn, code, clerk())
@@ -170,11 +170,6 @@ def _check_page(draft, item, error=None):
                            answers=journey.field_answers(item, draft.get("form") or {}), proxy=draft["proxy_by"],
                            masked=journey.mask_id((draft.get("applicant") or {}).get("id_number", "")),
                            back=journey.previous_step(item, "check"), journey=journey), 400 if errors else 200
-
-
-def receipt_of(key):
-    """The receipt of the application whose id the session holds under KEY ('done' or 'viewing')."""
-    return _receipt(key)
 
 
 def _receipt(key):

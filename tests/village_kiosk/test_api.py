@@ -124,6 +124,9 @@ def test_clerk_calls_need_sign_in_and_record_the_proxy(node):
     assert summary["submitted_today"] == 1 and summary["waiting_for_network"] == 1
     assert summary["link"]["state"] == "down"
     assert s.get(url + "/api/v1/applications", params={"limit": "x"}, timeout=10).status_code == 400
+    in_person = s.post(url + "/api/v1/applications", json={"item": "GA-002", "applicant": GOOD},
+                       headers={"X-CSRF-Token": token}, timeout=10)
+    assert in_person.status_code == 400 and "本人" in in_person.json()["message"]  # proxy_allowed: false
     spec = requests.get(url + "/api/v1/openapi.json", timeout=10).json()["paths"]
     for path in ("/api/v1/applications", "/api/v1/materials", "/api/v1/status/supplement", "/api/v1/status/withdraw",
                  "/api/v1/status/receipt", "/api/v1/clerk/summary", "/api/v1/applications/{app_id}"):
