@@ -279,6 +279,17 @@ def test_idle_reset_leaves_nothing_personal_behind(world):
     context.close()
 
 
+def test_the_whole_journey_in_landscape(world):
+    """The same visit on a landscape screen (1920×1080): every screen passes the same checks."""
+    w = world
+    page = w["browser"].new_page(viewport=LANDSCAPE)
+    code = apply_as_villager(w, page, phone="13600007777")
+    page.get_by_role("link", name=re.compile("打印 A4")).click()
+    check(w, page, "receipt A4 (landscape)")
+    assert code in page.inner_text("main")
+    page.close()
+
+
 def test_the_kiosk_stays_light(world):
     """The village node's memory over the whole visit (target: under 120 MB resident)."""
     w = world
