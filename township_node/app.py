@@ -1,13 +1,15 @@
-"""The township node's Flask app factory."""
-from common.web import authenticated, build_app
-from common.web.home import home_blueprint
+"""The township node's Flask app factory: the window console, its JSON API, and the villages' enrolment."""
+from common.web import build_app
 from sync.web import bp as nodes_blueprint
 
 
 def create_app(config):
     """The township node's web app for CONFIG (a Config or a data folder path)."""
+    from .api import api_blueprint
     from .tier import TIER
+    from .window import window_blueprint
     app = build_app(config, TIER)
-    app.register_blueprint(home_blueprint(authenticated))  # staff only until the window console arrives (issue 5)
+    app.register_blueprint(window_blueprint())
+    app.register_blueprint(api_blueprint())
     app.register_blueprint(nodes_blueprint)  # enrolment of child nodes, link status
     return app

@@ -6,13 +6,14 @@ request leaves nothing behind. The web pages and the JSON API both call these.
 import hashlib
 import shutil
 
+from common import photos
 from common.domain import submission
 from common.errors import Conflict, ValidationError
 from common.node import shared_clock
 from common.store import applications, blobs, catalog
 from common.store.db import transaction
 
-from . import drafts, journey, photos
+from . import drafts, journey
 
 WITHDRAWABLE = {"submitted", "received", "forwarded", "accepted", "supplement", "in_review", "returned"}
 

@@ -8,13 +8,14 @@ from datetime import date
 
 from flask import Blueprint, current_app, jsonify, request
 
+from common import photos
 from common.domain.application import label
 from common.errors import ValidationError
 from common.store import applications
 from common.web import api, get_db, public, roles
 from common.web.access import csrf_exempt, csrf_exempt_anonymous
 
-from . import actions, clerk_store, photos
+from . import actions, clerk_store
 from .apply import CLERK_ROLES, clerk
 from .receipt import build as build_receipt
 from .status import REASONS, find, steps_of

@@ -7,13 +7,14 @@ is recorded as made on the villager's behalf (proxy_by).
 """
 from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
 
+from common import photos
 from common.domain import submission
 from common.errors import NotFound, SanjiError, ValidationError
 from common.store import applications, catalog
 from common.web import get_db, public
 from common.web.access import user_has
 
-from . import actions, drafts, journey, photos
+from . import actions, drafts, journey
 from .receipt import build as build_receipt, qr_svg
 
 CLERK_ROLES = ("village_clerk", "admin")

@@ -16,7 +16,8 @@ def rows(conn, state=None, limit=200):
     out = []
     for r in conn.execute(sql + " ORDER BY submitted_at DESC, last_hlc DESC LIMIT ?", args + [limit]):
         doc = loads(r["doc"])
-        out.append({"id": doc["id"], "tracking_code": doc["tracking_code"], "item_code": doc["item"]["code"],
+        out.append({"id": doc["id"], "tracking_code": doc["tracking_code"], "origin": doc["origin"],
+                    "item_code": doc["item"]["code"],
                     "item_name": doc["item"]["name"], "applicant_name": doc["applicant"]["name"],
                     "applicant_phone": doc["applicant"].get("phone", ""), "state": doc["state"],
                     "state_label": label(doc["state"]), "submitted_on": doc["submitted_on"],

@@ -7,6 +7,7 @@ supplement request (补正) asks for, or ask to withdraw (撤回). The idle rese
 """
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 
+from common import photos
 from common.domain import timeline
 from common.domain.application import label
 from common.errors import NotFound, SanjiError, ValidationError
@@ -14,7 +15,7 @@ from common.ids import parse_tracking_code
 from common.store import applications, outbox
 from common.web import get_db, public
 
-from . import actions, drafts, photos
+from . import actions, drafts
 
 NOT_FOUND = "没有找到这件申请，请核对查询码和后 4 位 / no application matches that code and those 4 characters"
 REASONS = ("不想办了", "信息填错了，要重新申请", "已经在别处办理", "其他原因")

@@ -1,4 +1,4 @@
-"""Photos of materials: prove an upload is an image, and make it fit a slow village link.
+"""Photos of materials (kiosk camera, window scanner): prove an upload is an image, and make it fit a slow link.
 
 Pillow decodes the file (so a renamed PDF or script is refused, whatever its name or declared
 type says), turns it upright by its EXIF orientation, drops all metadata (a phone photo's EXIF
@@ -8,7 +8,7 @@ MAX_SIDE pixels on its long side: a 4 MB camera photo becomes ~300 KB to sync ov
 import io
 import warnings
 
-from common.errors import TooLarge, ValidationError
+from .errors import TooLarge, ValidationError
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 MAX_SIDE = 2000

@@ -1,0 +1,114 @@
+"""What a staff member may do to an application now: the catalog's flow, the state, custody and roles.
+
+Pure: `available(doc, me, roles)` lists the actions a console should offer (and nothing else),
+and `event_for(doc, me, action, form)` turns one chosen action into the event to append, checked
+again, so a forged form cannot do what the buttons would not have offered. Township and county
+consoles share it.
+"""
+from ..errors import Forbidden, ValidationError
+from .application import current_steps, flow_done
+from .nodes import tier_of
+
+HEADS = {"township": "township_head", "county": "county_approver"}
+WITHDRAWABLE = {"submitted", "received", "forwarded", "accepted", "supplement", "in_review", "returned"}
+
+
+def _deciders(doc, tier):
+    """Roles that may make the final decision: the last step's role, and the tier's head."""
+    flow = doc["item"].get("flow", [])
+    roles = {HEADS.get(tier)}
+    if flow:
+        last = flow[-1]
+        for step in (last["parallel"]["branches"] if "parallel" in last else [last]):
+            roles.add(step.get("role"))
+    return roles - {None}
+
+
+def _staff_roles(tier):
+    return {"township": {"township_staff", "township_head"},
+            "county": {"county_approver", "county_reviewer"}}.get(tier, set())
+
+
+def available(doc, me, roles):
+    """[{action, step?, label}] that a holder of ROLES at node ME may take on DOC now (empty when none)."""
+    roles, tier = set(roles), tier_of(me)
+    if doc["custody"] != me or not roles & _staff_roles(tier):
+        return []  # not ours to decide, or not a decider here (administrators run the node, not cases)
+    state, out = doc["state"], []
+    own_item = doc["item"]["decide_tier"] == tier
+
+    def add(action, **extra):
+        out.append(dict(extra, action=action))
+
+    if doc.get("withdrawal_requested") and state in WITHDRAWABLE:
+        add("withdrawn")
+    if state == "received":
+        if own_item:
+            add("accepted")
+        elif tier == "township":
+            add("forwarded")
+        add("not_accepted")
+        add("supplement_requested")
+        if tier == "township":
+            add("escalated")
+    elif state in ("accepted", "in_review"):
+        for step in current_steps(doc):
+            if step.get("role") in roles:
+                add("step_passed", step=step["id"], name=step.get("name", step["id"]))
+                add("step_returned", step=step["id"], name=step.get("name", step["id"]))
+        if flow_done(doc) and roles & _deciders(doc, tier):
+            add("approved")
+        if roles & _deciders(doc, tier):
+            add("denied")
+        add("supplement_requested")
+        if tier == "township":
+            add("escalated")
+    elif state == "returned":
+        add("supplement_requested")
+        if roles & _deciders(doc, tier):
+            add("denied")
+        if tier == "township":
+            add("escalated")
+    elif state == "escalation_review" and "county_reviewer" in roles:
+        add("escalation_answered", resolution="returned")
+        add("escalation_answered", resolution="taken")
+    elif state in ("approved", "denied"):
+        add("delivered")
+    return out
+
+
+def event_for(doc, me, roles, action, form):
+    """(event type, payload) for ACTION chosen with FORM ({reason, missing, step, note, answer, resolution}).
+
+    Forbidden when ACTION is not among `available(...)` for these ROLES; ValidationError naming
+    what is missing (a reason, the list of materials) otherwise.
+    """
+    form = {k: (str(v).strip() if not isinstance(v, list) else v) for k, v in (form or {}).items()}
+    offered = [a for a in available(doc, me, roles) if a["action"] == action
+               and a.get("step", form.get("step")) == form.get("step", a.get("step"))
+               and a.get("resolution", form.get("resolution")) == form.get("resolution", a.get("resolution"))]
+    if not offered:
+        raise Forbidden("这一步现在不能由您办理 / this action is not open to you now",
+                        fix="reload the application: someone may have acted on it, or your role does not cover it")
+    chosen = offered[0]
+    payload = {}
+    if form.get("note"):
+        payload["note"] = form["note"][:500]
+    if action in ("not_accepted", "supplement_requested", "escalated", "step_returned", "denied", "withdrawn"):
+        reason = form.get("reason", "") or ("申请人撤回" if action == "withdrawn" else "")
+        if not reason:
+            raise ValidationError("请填写理由 / a reason is required", fields={"reason": "请用群众听得懂的话写明理由"})
+        payload["reason"] = reason[:500]
+    if action == "supplement_requested":
+        missing = form.get("missing")
+        missing = [m.strip() for m in (missing if isinstance(missing, list) else str(missing or "").splitlines())
+                   if m.strip()]
+        if not missing:
+            raise ValidationError("请列出缺少的材料，每行一项 / list what is missing, one per line",
+                                  fields={"missing": "请列出缺少的材料，每行一项"})
+        payload["missing"] = missing[:20]
+    if action in ("step_passed", "step_returned"):
+        payload["step"] = chosen["step"]
+    if action == "escalation_answered":
+        payload.update(resolution=chosen["resolution"], answer=form.get("answer", "")[:1000])
+    return action, payload

@@ -1,0 +1,89 @@
+"""The township's JSON API under /api/v1/window: the console's inbox, details, actions, walk-ins, villages."""
+import base64
+import binascii
+
+from flask import Blueprint, current_app, g, jsonify, request
+
+from common.domain import decisions
+from common.errors import ValidationError
+from common.store import applications
+from common.web import api, get_db, roles
+
+from . import intake, window_store
+from .window import STAFF, filters_from, me, parse_action, timeline_of
+
+
+def _body():
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ValidationError("请求体须是 JSON 对象 / the request body must be a JSON object")
+    return body
+
+
+def api_blueprint():
+    """The `window_api` blueprint."""
+    bp = Blueprint("window_api", __name__, url_prefix="/api/v1/window")
+
+    @bp.get("/applications")
+    @roles(*STAFF)
+    @api("The window inbox: applications held here, filtered", tag="window",
+         query={"scope": "mine (custody here, unfinished; default), open or all", "item": "item code",
+                "origin": "village code, or this township's code for walk-ins", "state": "state",
+                "due": "soon: due within 3 working days"})
+    def inbox():
+        """JSON rows of the inbox."""
+        conn = get_db()
+        return jsonify({"applications": window_store.inbox(conn, me(), **filters_from(request.args, conn))})
+
+    @bp.get("/applications/<app_id>")
+    @roles(*STAFF)
+    @api("One application: projection, every event, and the actions open to the caller", tag="window")
+    def one(app_id):
+        """JSON: doc, events and available actions."""
+        conn = get_db()
+        doc = applications.get(conn, app_id)
+        return jsonify({"application": doc, "events": timeline_of(conn, doc),
+                        "actions": decisions.available(doc, me(), [r for r, _ in g.user["roles"]])})
+
+    @bp.post("/applications/<app_id>/actions")
+    @roles("township_staff", "township_head")
+    @api("Take an action offered for the application: {action, step?, resolution?, reason?, missing?, note?}",
+         tag="window", request_body={"type": "object", "required": ["action"], "properties": {
+             "action": {"type": "string"}, "step": {"type": "string"}, "reason": {"type": "string"},
+             "missing": {"type": "array", "items": {"type": "string"}}, "note": {"type": "string"}}})
+    def act(app_id):
+        """JSON: the application after the action."""
+        body = _body()
+        form = {k: v for k, v in body.items() if k != "action" and isinstance(v, (str, list))}
+        action = parse_action(body.get("action", ""), form)
+        doc = intake.act(get_db(), current_app.config["SANJI"], app_id, g.user, action, form)
+        return jsonify({"application": doc})
+
+    @bp.post("/walk-ins")
+    @roles("township_staff", "township_head")
+    @api("One-window intake: {item, applicant, form, scans: {material index: base64 image}}", tag="window",
+         request_body={"type": "object", "required": ["item", "applicant"], "properties": {
+             "item": {"type": "string"}, "applicant": {"type": "object"}, "form": {"type": "object"},
+             "scans": {"type": "object", "additionalProperties": {"type": "string", "format": "byte"}}}})
+    def walk_in():
+        """JSON: the new application (201); a county item comes back already forwarded."""
+        body = _body()
+        if not isinstance(body.get("item"), str) or not isinstance(body.get("applicant"), dict) \
+                or not isinstance(body.get("form", {}), dict) or not isinstance(body.get("scans", {}), dict):
+            raise ValidationError("item 须是字符串，applicant、form、scans 须是对象 / wrong types")
+        try:
+            files = {int(k): base64.b64decode(v, validate=True) for k, v in body.get("scans", {}).items()}
+        except (ValueError, TypeError, binascii.Error):
+            raise ValidationError("scans 须是 {材料序号: base64 图片} / scans: {index: base64 image}") from None
+        doc = intake.walk_in(get_db(), current_app.config["SANJI"], body["item"], body["applicant"],
+                             body.get("form", {}), files, g.user["username"])
+        return jsonify({"application": doc}), 201
+
+    @bp.get("/villages")
+    @roles(*STAFF)
+    @api("Each village's link: state, since, last contact, queue depth both ways, oldest pending", tag="window")
+    def villages():
+        """JSON list of the child links."""
+        return jsonify({"villages": window_store.villages(get_db())})
+
+    return bp

@@ -1,0 +1,57 @@
+"""SQL behind the township window console: the inbox with its filters, and the villages' links."""
+from common.domain.application import OPEN_STATES, label
+from common.jsontext import loads
+from common.store import outbox, sync_status
+
+SCOPES = ("mine", "open", "all")
+
+
+def inbox(conn, me, scope="mine", item=None, origin=None, state=None, due_by=None, limit=200):
+    """Applications held here, newest first, as rows for the inbox.
+
+    SCOPE 'mine': those this township decides now (custody here, not finished); 'open': every
+    unfinished one in the subtree (also those passed to the county); 'all': everything. ORIGIN
+    is a village code, or ME for walk-ins. DUE_BY (YYYY-MM-DD) keeps those due on or before it.
+    """
+    sql, args = "SELECT doc, due_on, due_provisional FROM applications WHERE 1 = 1", []
+    finished = ("approved", "denied", "delivered", "withdrawn", "not_accepted")
+    if scope == "mine":
+        sql += f" AND custody = ? AND state NOT IN ({', '.join('?' * len(finished))})"
+        args += [me, *finished]
+    elif scope == "open":
+        sql += f" AND state NOT IN ({', '.join('?' * len(finished))})"
+        args += list(finished)
+    for column, value in (("item_code", item), ("origin", origin), ("state", state)):
+        if value:
+            sql, args = sql + f" AND {column} = ?", args + [value]
+    if due_by:
+        sql, args = sql + " AND due_on IS NOT NULL AND due_on <= ?", args + [due_by]
+    waiting = outbox.waiting_by_application(conn)
+    rows = []
+    for r in conn.execute(sql + " ORDER BY COALESCE(due_on, '9999') ASC, last_hlc DESC LIMIT ?", args + [limit]):
+        doc = loads(r["doc"])
+        rows.append({"id": doc["id"], "tracking_code": doc["tracking_code"], "item_code": doc["item"]["code"],
+                     "item_name": doc["item"]["name"], "decide_tier": doc["item"]["decide_tier"],
+                     "applicant_name": doc["applicant"]["name"], "origin": doc["origin"],
+                     "walk_in": doc["origin"] == me, "custody": doc["custody"], "state": doc["state"],
+                     "state_label": label(doc["state"]), "submitted_on": doc["submitted_on"], "due_on": r["due_on"],
+                     "due_provisional": bool(r["due_provisional"]), "open": doc["state"] in OPEN_STATES,
+                     "withdrawal_requested": doc.get("withdrawal_requested", False),
+                     "escalation": doc.get("escalation"), "waiting": waiting.get(doc["id"], 0)})
+    return rows
+
+
+def counts(conn, me):
+    """{state: n} of what this township holds custody of, for the inbox's tabs."""
+    return dict(conn.execute("SELECT state, COUNT(*) FROM applications WHERE custody = ? GROUP BY state", (me,))
+                .fetchall())
+
+
+def villages(conn):
+    """Each child link (village) with its state, since when, last contact, queue depth and oldest pending."""
+    return [ln for ln in sync_status.status(conn)["links"] if ln["link"] != outbox.UP]
+
+
+def origins(conn):
+    """The node codes applications here came from (villages and this township's own windows)."""
+    return [r[0] for r in conn.execute("SELECT DISTINCT origin FROM applications ORDER BY origin")]
