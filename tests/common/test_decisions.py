@@ -1,0 +1,86 @@
+"""Which actions a console offers, by flow, state, custody and role; and forged choices refused."""
+import pytest
+
+from common.domain import application as model
+from common.domain import decisions
+from common.errors import Forbidden, ValidationError
+
+T, C = "371399101", "371399"
+FLOW = [{"id": "review", "name": "窗口审核", "role": "township_staff"},
+        {"id": "approve", "name": "领导审批", "role": "township_head"}]
+
+
+def doc(state="received", custody=T, decide="township", flow=FLOW, **extra):
+    d = {"id": "a1", "state": state, "custody": custody, "flow_pos": 0, "branches": {},
+         "item": {"decide_tier": decide, "flow": flow}, "withdrawal_requested": False}
+    d.update(extra)
+    return d
+
+
+def acts(d, roles, me=T):
+    return [(a["action"], a.get("step") or a.get("resolution")) for a in decisions.available(d, me, roles)]
+
+
+def test_received_township_item():
+    assert acts(doc(), ["township_staff"]) == [("accepted", None), ("not_accepted", None),
+                                               ("supplement_requested", None), ("escalated", None)]
+    assert acts(doc(), ["admin"]) == []            # administrators run the node, not cases
+    assert acts(doc(custody=C), ["township_staff"]) == []  # not in our custody
+
+
+def test_steps_follow_the_flow_and_the_role():
+    d = doc(state="accepted")
+    assert ("step_passed", "review") in acts(d, ["township_staff"])
+    assert ("step_passed", "review") not in acts(d, ["township_head"])
+    assert ("approved", None) not in acts(d, ["township_head"])  # steps left
+    assert ("denied", None) in acts(d, ["township_head"]) and ("denied", None) not in acts(d, ["township_staff"])
+    done = doc(state="in_review", flow_pos=2)
+    assert ("approved", None) in acts(done, ["township_head"])
+    assert acts(doc(state="approved"), ["township_staff"]) == [("delivered", None)]
+
+
+def test_parallel_branches_each_offered_to_their_role():
+    flow = [{"parallel": {"id": "joint", "name": "联审", "rule": "all", "branches": [
+        {"id": "mz", "name": "民政", "role": "county_approver"}, {"id": "rs", "name": "人社", "role": "county_approver"}]}}]
+    d = doc(state="accepted", custody=C, decide="county", flow=flow, branches={"mz": "passed", "rs": "pending"})
+    assert [s for a, s in acts(d, ["county_approver"], me=C) if a == "step_passed"] == ["rs"]
+
+
+def test_withdrawal_and_escalation_review():
+    assert ("withdrawn", None) in acts(doc(state="accepted", withdrawal_requested=True), ["township_staff"])
+    review = doc(state="escalation_review", custody=C)
+    assert acts(review, ["county_reviewer"], me=C) == [("escalation_answered", "returned"),
+                                                       ("escalation_answered", "taken")]
+
+
+def test_event_for_refuses_what_is_not_offered_and_asks_for_what_is_missing():
+    with pytest.raises(Forbidden):
+        decisions.event_for(doc(state="accepted"), T, ["township_staff"], "approved", {})
+    with pytest.raises(Forbidden):
+        decisions.event_for(doc(state="accepted"), T, ["township_staff"], "step_passed", {"step": "approve"})
+    with pytest.raises(ValidationError) as exc:
+        decisions.event_for(doc(), T, ["township_staff"], "supplement_requested", {"reason": "缺材料"})
+    assert "missing" in exc.value.fields
+    kind, payload = decisions.event_for(doc(), T, ["township_staff"], "supplement_requested",
+                                        {"reason": "缺材料", "missing": "户口簿\n\n 身份证复印件 "})
+    assert kind == "supplement_requested" and payload["missing"] == ["户口簿", "身份证复印件"]
+    assert decisions.event_for(doc(state="accepted"), T, ["township_staff"], "step_passed",
+                               {"step": "review"}) == ("step_passed", {"step": "review"})
+
+
+def test_every_offered_action_is_accepted_by_the_state_machine():
+    """What the console offers for a real projection, the model allows (no dead buttons)."""
+    submitted = {"id": "e1", "app_id": "a1", "origin": "371399101001", "hlc": "1763800000000-0000-371399101001",
+                 "actor": "kiosk", "type": "submitted",
+                 "payload": {"tracking_code": "X", "item": {"code": "MZ-001", "decide_tier": "township",
+                                                             "flow": FLOW, "promised_days": 10},
+                             "applicant": {"name": "a", "id_number": "1", "phone": ""}}}
+    d = model.apply(None, submitted)
+    d = model.apply(d, {**submitted, "id": "e2", "origin": T, "hlc": "1763800000001-0000-371399101",
+                        "type": "received", "payload": {}})
+    form = {"reason": "理由", "missing": "户口簿"}
+    for offered in decisions.available(d, T, ["township_staff", "township_head"]):
+        kind, payload = decisions.event_for(d, T, ["township_staff", "township_head"], offered["action"],
+                                            dict(form, **{k: v for k, v in offered.items() if k in ("step",)}))
+        model.apply(d, {**submitted, "id": "x", "origin": T, "hlc": "1763800000002-0000-371399101", "type": kind,
+                        "payload": payload}, strict=True)

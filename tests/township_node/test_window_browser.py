@@ -1,0 +1,102 @@
+"""The window console's main journey in a real chromium: desktop window staff, then the head on a phone."""
+import re
+
+import pytest
+
+from common import accounts
+from common.hlc import Clock
+from common.node import open_db
+from common.store import applications as apps, catalog
+from common.tiers import load_tier
+from tests.browser import axe_violations, chromium_path
+from tests.helpers import ADMIN_PASSWORD, LiveServer, make_node
+
+V = "371399101001"
+PHONE = {"width": 390, "height": 844}
+DESK = {"width": 1280, "height": 900}
+
+
+@pytest.fixture(scope="module")
+def township(tmp_path_factory):
+    from playwright.sync_api import sync_playwright
+    cfg = make_node(tmp_path_factory.mktemp("window-browser"), "township")
+    conn = open_db(cfg)
+    accounts.add_user(conn, "township", "win1", "窗口甲", ADMIN_PASSWORD, ["township_staff"])
+    accounts.add_user(conn, "township", "head1", "分管乙", ADMIN_PASSWORD, ["township_head"])
+    # A village's application as the sync link delivers it: submitted there, received here.
+    village = apps.submit(conn, Clock(V), V, "kiosk", catalog.item(conn, "MZ-001"),
+                          {"name": "钱七", "id_number": "11010519491231002X", "phone": "13700004321"},
+                          {"bank_account": "6222020200112233445"})
+    apps.append(conn, Clock(cfg["code"]), cfg["code"], village["id"], "received", "system")
+    conn.close()
+    with LiveServer(load_tier("township").create_app(cfg)) as srv, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path(), args=["--no-sandbox"])
+        yield browser, srv.url, village
+        browser.close()
+
+
+def sign_in(browser, url, user, viewport):
+    page = browser.new_page(viewport=viewport, locale="zh-CN")
+    page.goto(url + "/login")
+    page.get_by_label("用户名").fill(user)
+    page.get_by_label("密码").fill(ADMIN_PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_load_state("load")
+    return page
+
+
+def choose(page, label, **fields):
+    page.get_by_role("radio", name=label, exact=isinstance(label, str)).check()
+    for name, value in fields.items():
+        page.locator(f"[name={name}]").fill(value)
+    page.get_by_role("button", name="确定办理").click()
+    page.wait_for_load_state("load")
+
+
+def test_window_staff_then_the_head_on_a_phone(township):
+    browser, url, village = township
+    win = sign_in(browser, url, "win1", DESK)
+    assert axe_violations(win) == []
+    win.get_by_role("link", name=village["tracking_code"]).click()
+    assert axe_violations(win) == []
+    choose(win, "受理")
+    assert "已办理：已受理" in win.inner_text("main")
+    choose(win, "一次性告知补正", reason="户口簿照片看不清")
+    assert win.title().startswith("错误") and "每行一项" in win.inner_text("main")  # the list is required
+    assert axe_violations(win) == []
+    choose(win, re.compile("本环节通过"))
+    assert "领导审批" not in [o.inner_text() for o in win.locator("label.choice").all()]  # the head's step
+    win.close()
+    head = sign_in(browser, url, "head1", PHONE)
+    assert head.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]  # no sideways scrolling
+    assert axe_violations(head) == []
+    head.get_by_role("link", name=village["tracking_code"]).click()
+    choose(head, re.compile("本环节通过"))
+    choose(head, "准予（办结）")
+    assert "准予许可/办结" in head.inner_text("main")
+    assert head.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    assert axe_violations(head) == []
+    head.close()
+
+
+def test_a_walk_in_for_a_county_item_is_accepted_and_forwarded(township, tmp_path):
+    from PIL import Image
+    browser, url, _ = township
+    scan = tmp_path / "id.jpg"
+    Image.new("RGB", (800, 500), (40, 80, 120)).save(scan, "JPEG")
+    win = sign_in(browser, url, "win1", DESK)
+    win.get_by_role("link", name=re.compile("窗口受理")).click()
+    win.get_by_label("申请事项").select_option("RS-003")
+    win.get_by_role("button", name="选择").click()
+    assert "自动转报县里" in win.inner_text("main")
+    win.get_by_label("姓名").fill("孙八")
+    win.get_by_label("身份证号").fill("11010519491231002X")
+    win.get_by_label("手机号").fill("13900001111")
+    win.get_by_label("领卡方式").select_option(index=1)
+    win.locator("#f-m0").set_input_files(str(scan))
+    assert axe_violations(win) == []
+    win.get_by_role("button", name="受理").click()
+    text = win.inner_text("main")
+    assert "现场申请已受理" in text and "由 371399 办理" in text and "没有需要您办理" in text
+    assert win.locator(".thumbs img").count() == 1
+    win.close()
