@@ -1,8 +1,8 @@
-"""Regenerate docs/screenshots/: every kiosk screen (and the clerk console) as a villager meets it.
+"""Regenerate docs/screenshots/: every kiosk screen as a villager meets it, the clerk's and the window console.
 
     .venv/bin/python scripts/screenshots.py [--out docs/screenshots] [--landscape]
 
-Makes a throwaway village node in a temp folder, serves it on 127.0.0.1, walks Debian's chromium
+Makes throwaway village and township nodes in a temp folder, serves them on 127.0.0.1, walks Debian's chromium
 (through Playwright) from the start screen to a printed receipt, a supplement request and the idle
 warning, and saves one PNG per screen (portrait 1080×1920 unless --landscape). Needs the test
 extras (`pip install -e .[test]`) and chromium (`bash scripts/test.sh` installs both).
@@ -31,22 +31,54 @@ def sample_photo(path, colour):
     return str(path)
 
 
-def serve(data_root):
-    """A village node in DATA_ROOT served by waitress in a thread; returns (config, url, server)."""
+def serve(data_root, tier, name, code, staff, settings=None):
+    """A node of TIER in DATA_ROOT with STAFF [(username, role)], served by waitress in a thread.
+
+    Returns (config, url, server)."""
     from common import accounts
     from common.node import init_node, open_db
     from common.runtime import WebServer
     from common.tiers import load_tier
-    cfg, _ = init_node(data_root / "village", "village", "东岭村为民服务室", "371399101001",
-                       parent="tcp://127.0.0.1:9", settings={"web_port": 0, "kiosk_idle_warn_seconds": 3,
-                                                              "kiosk_idle_reset_seconds": 600},
-                       admin_password=CLERK_PASSWORD)
+    cfg, _ = init_node(data_root / tier, tier, name, code, parent="tcp://127.0.0.1:9",
+                       settings=dict(settings or {}, web_port=0), admin_password=CLERK_PASSWORD)
     conn = open_db(cfg)
-    accounts.add_user(conn, "village", "clerk", "李代办", CLERK_PASSWORD, ["village_clerk"])
+    for username, role in staff:
+        accounts.add_user(conn, tier, username, username, CLERK_PASSWORD, [role])
     conn.close()
-    server = WebServer(load_tier("village").create_app(cfg), "127.0.0.1", 0, threads=4)
+    server = WebServer(load_tier(tier).create_app(cfg), "127.0.0.1", 0, threads=4)
     threading.Thread(target=server.run, daemon=True).start()
     return cfg, server.url.rstrip("/"), server
+
+
+def sign_in(browser, url, username, viewport):
+    """A page of BROWSER signed in as USERNAME."""
+    page = browser.new_page(viewport=viewport, locale="zh-CN")
+    page.goto(url + "/login")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(CLERK_PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    return page
+
+
+def township_screens(browser, cfg, url, out):
+    """The window console: the inbox, one application with its actions, a walk-in, and a phone."""
+    from common.hlc import Clock
+    from common.node import open_db
+    from common.store import applications, catalog
+    conn = open_db(cfg)
+    village = "371399101001"
+    for item, form in (("MZ-001", {"bank_account": "6222020200112233445"}), ("MZ-002", {"reason": "火灾", "amount": "800"})):
+        doc = applications.submit(conn, Clock(village), village, "kiosk", catalog.item(conn, item), APPLICANT, form)
+        applications.append(conn, Clock(cfg["code"]), cfg["code"], doc["id"], "received", "system")
+    conn.close()
+    page = sign_in(browser, url, "window", {"width": 1280, "height": 900})
+    save(page, out, "17-window-inbox")
+    page.get_by_role("link", name=doc["tracking_code"]).click()
+    save(page, out, "18-window-application")
+    page.goto(url + "/window/walk-in?item=RS-003")
+    save(page, out, "19-window-walk-in")
+    phone = sign_in(browser, url, "head", {"width": 390, "height": 844})
+    save(phone, out, "20-window-on-a-phone")
 
 
 def ask_for_supplement(cfg, code):
@@ -136,20 +168,20 @@ def main(argv=None):
     viewport = {"width": 1920, "height": 1080} if args.landscape else {"width": 1080, "height": 1920}
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        cfg, url, server = serve(tmp)
+        cfg, url, server = serve(tmp, "village", "东岭村为民服务室", "371399101001", [("clerk", "village_clerk")],
+                                 {"kiosk_idle_warn_seconds": 3, "kiosk_idle_reset_seconds": 600})
+        t_cfg, t_url, t_server = serve(tmp, "township", "城关镇为民服务中心", "371399101",
+                                       [("window", "township_staff"), ("head", "township_head")])
         try:
             with sync_playwright() as p:
                 browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--lang=zh-CN"])
                 walk(browser.new_page(viewport=viewport, locale="zh-CN"), url, out, tmp, cfg)
-                clerk = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-                clerk.goto(url + "/login?next=/clerk/")
-                clerk.get_by_label("用户名").fill("clerk")
-                clerk.get_by_label("密码").fill(CLERK_PASSWORD)
-                clerk.get_by_role("button", name="登录").click()
-                save(clerk, out, "16-clerk-console")
+                save(sign_in(browser, url + "", "clerk", {"width": 1280, "height": 900}), out, "16-clerk-console")
+                township_screens(browser, t_cfg, t_url, out)
                 browser.close()
         finally:
             server.stop()
+            t_server.stop()
     print(f"saved to {out}")
     return 0
 

@@ -135,5 +135,6 @@ def _detail(app_id, errors=None, status=200, form=None):
             if isinstance(m, dict) and m.get("sha256")}
     actions = decisions.available(doc, me(), [r for r, _ in g.user["roles"]])
     return render_template("window/detail.html", doc=doc, events=timeline_of(conn, doc), held=held, actions=actions,
+                           labels=catalog.field_labels(conn, doc["item"]["code"]),
                            errors=errors or {}, form=form or {}, done=request.args.get("done", ""),
                            state_label=label, me=me()), status

@@ -10,7 +10,7 @@ from flask import Blueprint, current_app, redirect, render_template, request, se
 
 from common.domain.application import label
 from common.errors import NotFound
-from common.store import applications, blobs
+from common.store import applications, blobs, catalog
 from common.web import get_db, roles
 
 from . import clerk_store
@@ -44,7 +44,8 @@ def clerk_blueprint():
         doc = applications.get(conn, app_id)
         held = {m["sha256"]: blobs.is_complete(conn, m["sha256"]) for m in doc.get("materials", [])
                 if isinstance(m, dict) and m.get("sha256")}
-        return render_template("clerk/detail.html", doc=doc, steps=steps_of(conn, doc), state_label=label, held=held)
+        return render_template("clerk/detail.html", doc=doc, steps=steps_of(conn, doc), state_label=label, held=held,
+                               labels=catalog.field_labels(conn, doc["item"]["code"]))
 
     @bp.post("/app/<app_id>/open")
     @roles(*CLERK_ROLES)

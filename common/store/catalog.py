@@ -69,6 +69,13 @@ def item(conn, code, version=None):
     return json.loads(row["doc"])
 
 
+def field_labels(conn, code):
+    """{field key: label} of item CODE in the current catalog ({} when the item is no longer in it)."""
+    row = conn.execute("SELECT doc FROM catalog_items WHERE version = ? AND code = ?",
+                       (current_version(conn), code)).fetchone()
+    return {f["key"]: f["label"] for f in json.loads(row["doc"]).get("fields", [])} if row else {}
+
+
 def export(conn, version=None):
     """The whole catalog of VERSION as the mapping `import_catalog` takes."""
     version = version or current_version(conn)
