@@ -31,13 +31,20 @@ def _enrol(parent_dir, child_dir, child_code):
             raise click.ClickException(f"enrolling {child_code} failed: {done.stderr.strip()}")
 
 
-def _add_clerk(cfg):
-    """The demo village's clerk (代办员), who applies on villagers' behalf at /clerk/."""
+STAFF = {  # the people each demo node has besides admin: (username, display name, role)
+    "village": [("clerk", "村代办员", "village_clerk")],
+    "township": [("window", "窗口工作人员", "township_staff"), ("head", "分管领导", "township_head")],
+}
+
+
+def _add_staff(cfg, tier):
+    """The demo node's staff (the village clerk; the township window and its head), password DEMO_PASSWORD."""
     from .. import accounts
     from ..node import open_db
     conn = open_db(cfg)
     try:
-        accounts.add_user(conn, "village", "clerk", "村代办员", DEMO_PASSWORD, ["village_clerk"], actor="demo")
+        for username, name, role in STAFF.get(tier, []):
+            accounts.add_user(conn, tier, username, name, DEMO_PASSWORD, [role], actor="demo")
     finally:
         conn.close()
 
@@ -75,8 +82,7 @@ def demo(data_dir, fresh, base_port):
             parent = f"tcp://127.0.0.1:{base_port + 10 + i - 1}" if tier != "county" else ""
             cfg, _ = init_node(folder, tier, name, code, parent, {"web_port": base_port + i, "sync_port": sync_port},
                                admin_password=DEMO_PASSWORD)
-            if tier == "village":
-                _add_clerk(cfg)
+            _add_staff(cfg, tier)
             if tier != "county":
                 _enrol(root / NODES[i - 1][0], folder, code)
         env = dict(os.environ, SANJI_WEB_PORT=str(base_port + i))
@@ -98,7 +104,8 @@ def demo(data_dir, fresh, base_port):
         click.echo(f"  {'tier':<9} {'code':<13} {'address':<28} name")
         for tier, code, name, url, _ in procs:
             click.echo(f"  {tier:<9} {code:<13} {url:<28} {name}")
-        click.echo(f"\n  登录 / sign in: admin / {DEMO_PASSWORD} (every node); the village clerk: clerk / {DEMO_PASSWORD}")
+        click.echo(f"\n  登录 / sign in: admin / {DEMO_PASSWORD} (every node); clerk (village), window and head"
+                   f" (township), same password")
         click.echo("  按 Ctrl-C 停止 / press Ctrl-C to stop\n")
         while not stopping and all(p.poll() is None for *_, p in procs):
             time.sleep(0.5)
