@@ -18,7 +18,7 @@ setup(
     packages=find_packages(include=["common*", "sync*", "county_hub*", "township_node*", "village_kiosk*"]),
     include_package_data=True,
     package_data={
-        "common": ["data/*.yaml", "locales/*.json", "web/templates/*.html", "web/static/*"],
+        "common": ["data/*.yaml", "locales/*.json", "web/templates/*.html", "web/templates/cases/*.html", "web/static/*"],
         "sync": ["templates/*.html"],
         "county_hub": ["templates/*.html"],
         "township_node": ["templates/*.html"],

@@ -1,16 +1,14 @@
-"""The township's JSON API under /api/v1/window: the console's inbox, details, actions, walk-ins, villages."""
+"""The township's JSON API under /api/v1/window: the inbox, walk-ins, villages (cases: /api/v1/cases/…)."""
 import base64
 import binascii
 
 from flask import Blueprint, current_app, g, jsonify, request
 
-from common.domain import decisions
 from common.errors import ValidationError
-from common.store import applications
 from common.web import api, get_db, roles
 
 from . import intake, window_store
-from .window import STAFF, filters_from, me, parse_action, timeline_of
+from .window import STAFF, filters_from, me
 
 
 def _body():
@@ -34,30 +32,6 @@ def api_blueprint():
         """JSON rows of the inbox."""
         conn = get_db()
         return jsonify({"applications": window_store.inbox(conn, me(), **filters_from(request.args, conn))})
-
-    @bp.get("/applications/<app_id>")
-    @roles(*STAFF)
-    @api("One application: projection, every event, and the actions open to the caller", tag="window")
-    def one(app_id):
-        """JSON: doc, events and available actions."""
-        conn = get_db()
-        doc = applications.get(conn, app_id)
-        return jsonify({"application": doc, "events": timeline_of(conn, doc),
-                        "actions": decisions.available(doc, me(), [r for r, _ in g.user["roles"]])})
-
-    @bp.post("/applications/<app_id>/actions")
-    @roles("township_staff", "township_head")
-    @api("Take an action offered for the application: {action, step?, resolution?, reason?, missing?, note?}",
-         tag="window", request_body={"type": "object", "required": ["action"], "properties": {
-             "action": {"type": "string"}, "step": {"type": "string"}, "reason": {"type": "string"},
-             "missing": {"type": "array", "items": {"type": "string"}}, "note": {"type": "string"}}})
-    def act(app_id):
-        """JSON: the application after the action."""
-        body = _body()
-        form = {k: v for k, v in body.items() if k != "action" and isinstance(v, (str, list))}
-        action = parse_action(body.get("action", ""), form)
-        doc = intake.act(get_db(), current_app.config["SANJI"], app_id, g.user, action, form)
-        return jsonify({"application": doc})
 
     @bp.post("/walk-ins")
     @roles("township_staff", "township_head")

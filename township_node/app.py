@@ -1,5 +1,6 @@
 """The township node's Flask app factory: the window console, its JSON API, and the villages' enrolment."""
 from common.web import build_app
+from common.web.cases import cases_blueprint
 from sync.web import bp as nodes_blueprint
 
 
@@ -7,9 +8,10 @@ def create_app(config):
     """The township node's web app for CONFIG (a Config or a data folder path)."""
     from .api import api_blueprint
     from .tier import TIER
-    from .window import window_blueprint
+    from .window import STAFF, window_blueprint
     app = build_app(config, TIER)
     app.register_blueprint(window_blueprint())
+    app.register_blueprint(cases_blueprint(STAFF, ("township_staff", "township_head")))
     app.register_blueprint(api_blueprint())
     app.register_blueprint(nodes_blueprint)  # enrolment of child nodes, link status
     return app

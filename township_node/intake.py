@@ -1,11 +1,11 @@
-"""Walk-ins at the township window, and staff decisions: each written in one transaction.
+"""Walk-ins at the township window, written in one transaction.
 
 One-window intake (一窗受理): anyone may apply at the window for any item. A township item is
 received here (the window receives its own); a county item is accepted on the county
 department's behalf and forwarded at once, handing custody to the county in the same step.
 """
 from common import photos
-from common.domain import decisions, submission
+from common.domain import submission
 from common.errors import ValidationError
 from common.node import shared_clock
 from common.store import applications, blobs, catalog
@@ -41,11 +41,3 @@ def walk_in(conn, cfg, item_code, applicant, form, files, staff):
                                       {"on_behalf_of": item["department"], "note": "一窗受理"})
             doc = applications.append(conn, clock, me, doc["id"], "forwarded", staff, {})
     return doc
-
-
-def act(conn, cfg, app_id, user, action, form):
-    """Take ACTION on APP_ID as USER ({username, roles}) with FORM; only what the console offers is allowed."""
-    me = cfg["code"]
-    doc = applications.get(conn, app_id)
-    kind, payload = decisions.event_for(doc, me, [r for r, _ in user["roles"]], action, form)
-    return applications.append(conn, shared_clock(conn, me), me, app_id, kind, user["username"], payload)

@@ -13,6 +13,19 @@ HEADS = {"township": "township_head", "county": "county_approver"}
 WITHDRAWABLE = {"submitted", "received", "forwarded", "accepted", "supplement", "in_review", "returned"}
 
 
+def held_roles(roles):
+    """{role: {departments}} from role names or (role, department) pairs; '' stands for every department."""
+    out = {}
+    for r in roles:
+        role, dept = (r, "") if isinstance(r, str) else (r[0], r[1] or "")
+        out.setdefault(role, set()).add(dept)
+    return out
+
+
+def _holds(held, role, dept):
+    return role in held and ("" in held[role] or not dept or dept in held[role])
+
+
 def _deciders(doc, tier):
     """Roles that may make the final decision: the last step's role, and the tier's head."""
     flow = doc["item"].get("flow", [])
@@ -30,19 +43,27 @@ def _staff_roles(tier):
 
 
 def available(doc, me, roles):
-    """[{action, step?, label}] that a holder of ROLES at node ME may take on DOC now (empty when none)."""
-    roles, tier = set(roles), tier_of(me)
-    if doc["custody"] != me or not roles & _staff_roles(tier):
-        return []  # not ours to decide, or not a decider here (administrators run the node, not cases)
-    state, out = doc["state"], []
+    """[{action, step?, resolution?, name?}] that a holder of ROLES at node ME may take on DOC now.
+
+    ROLES are role names or (role, department) pairs: a county approver acts only on steps of
+    their department (a step's own `department`, else the item's). Empty when it is not ours
+    to decide, or this user is not a decider here (administrators run the node, not cases).
+    """
+    held, tier = held_roles(roles), tier_of(me)
+    if doc["custody"] != me or not set(held) & _staff_roles(tier):
+        return []
+    state, out, dept = doc["state"], [], doc["item"].get("department", "")
     own_item = doc["item"]["decide_tier"] == tier
+    # Who takes cases in at this tier: any township staff; at the county, the item's department.
+    intake = any(_holds(held, r, dept) for r in _staff_roles(tier) - {"county_reviewer"})
+    decides = any(_holds(held, r, dept) for r in _deciders(doc, tier))
 
     def add(action, **extra):
         out.append(dict(extra, action=action))
 
-    if doc.get("withdrawal_requested") and state in WITHDRAWABLE:
+    if doc.get("withdrawal_requested") and state in WITHDRAWABLE and intake:
         add("withdrawn")
-    if state == "received":
+    if state in ("received", "forwarded") and intake:
         if own_item:
             add("accepted")
         elif tier == "township":
@@ -53,26 +74,27 @@ def available(doc, me, roles):
             add("escalated")
     elif state in ("accepted", "in_review"):
         for step in current_steps(doc):
-            if step.get("role") in roles:
+            if _holds(held, step.get("role"), step.get("department") or dept):
                 add("step_passed", step=step["id"], name=step.get("name", step["id"]))
                 add("step_returned", step=step["id"], name=step.get("name", step["id"]))
-        if flow_done(doc) and roles & _deciders(doc, tier):
+        if flow_done(doc) and decides:
             add("approved")
-        if roles & _deciders(doc, tier):
+        if decides:
             add("denied")
+        if intake:
+            add("supplement_requested")
+            if tier == "township":
+                add("escalated")
+    elif state == "returned" and intake:
         add("supplement_requested")
+        if decides:
+            add("denied")
         if tier == "township":
             add("escalated")
-    elif state == "returned":
-        add("supplement_requested")
-        if roles & _deciders(doc, tier):
-            add("denied")
-        if tier == "township":
-            add("escalated")
-    elif state == "escalation_review" and "county_reviewer" in roles:
+    elif state == "escalation_review" and "county_reviewer" in held:
         add("escalation_answered", resolution="returned")
         add("escalation_answered", resolution="taken")
-    elif state in ("approved", "denied"):
+    elif state in ("approved", "denied") and intake:
         add("delivered")
     return out
 

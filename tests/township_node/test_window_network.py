@@ -38,7 +38,7 @@ class Staff:
         return self.s.get(self.url + path, params=params, timeout=10)
 
     def act(self, app_id, action, **form):
-        return self.s.post(self.url + f"/api/v1/window/applications/{app_id}/actions", json=dict(form, action=action),
+        return self.s.post(self.url + f"/api/v1/cases/{app_id}/actions", json=dict(form, action=action),
                            headers={"X-CSRF-Token": self.token}, timeout=10)
 
 
@@ -73,7 +73,7 @@ def test_a_township_item_is_decided_with_the_county_down_and_its_record_reaches_
     win, head = Staff(web(procs[T]), "win1"), Staff(web(procs[T]), "head1")
     inbox = win.get("/api/v1/window/applications").json()["applications"]
     assert [r["id"] for r in inbox] == [app_id]
-    offered = [a["action"] for a in win.get(f"/api/v1/window/applications/{app_id}").json()["actions"]]
+    offered = [a["action"] for a in win.get(f"/api/v1/cases/{app_id}").json()["actions"]]
     assert offered == ["accepted", "not_accepted", "supplement_requested", "escalated"]
     assert win.act(app_id, "accepted").status_code == 200
     assert win.act(app_id, "approved").status_code == 403  # not offered: the flow has steps left
@@ -99,7 +99,7 @@ def test_a_county_item_is_forwarded_and_its_outcome_relayed(net):
     win = Staff(web(procs[T]), "win1")
     row = win.get("/api/v1/window/applications", scope="open").json()["applications"]
     assert any(r["id"] == app_id and r["custody"] == C for r in row)
-    assert win.get(f"/api/v1/window/applications/{app_id}").json()["actions"] == []  # the county's to decide
+    assert win.get(f"/api/v1/cases/{app_id}").json()["actions"] == []  # the county's to decide
     conn = open_db(net["county"])
     clock = Clock(C)
     for kind, payload in (("accepted", {}), ("step_passed", {"step": "review"}), ("approved", {})):
@@ -123,10 +123,10 @@ def test_an_escalation_and_its_answer_round_trip(net):
                 {"resolution": "returned", "answer": "同意按临时救助办理，乡镇审批"})
     conn.close()
     wait_for(lambda: state_at(net[T], app_id) == "received", timeout=60, what="the answer back at the township")
-    detail = win.get(f"/api/v1/window/applications/{app_id}").json()
+    detail = win.get(f"/api/v1/cases/{app_id}").json()
     assert detail["application"]["escalation"]["answer"] == "同意按临时救助办理，乡镇审批"
     assert "accepted" in [a["action"] for a in detail["actions"]]  # the township decides again
-    page = win.s.get(win.url + f"/window/app/{app_id}", timeout=10).text
+    page = win.s.get(win.url + f"/cases/{app_id}", timeout=10).text
     assert "同意按临时救助办理" in page and "退回乡镇办理" in page
 
 
@@ -141,7 +141,7 @@ def test_access_stays_inside_each_village_and_township(net):
     win2 = Staff(web(procs[T2]), "win2")
     some_t1_app = Staff(web(procs[T]), "win1").get("/api/v1/window/applications",
                                                    scope="all").json()["applications"][0]["id"]
-    assert win2.get(f"/api/v1/window/applications/{some_t1_app}").status_code == 404
+    assert win2.get(f"/api/v1/cases/{some_t1_app}").status_code == 404
     assert win2.act(some_t1_app, "accepted").status_code == 404
     assert win2.get("/api/v1/window/applications", scope="all").json()["applications"] == []
     # A decision forged by the other township is refused by custody wherever it lands.

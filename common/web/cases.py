@@ -1,0 +1,127 @@
+"""Casework pages every deciding tier shares: one application, its materials, timeline and open actions.
+
+The township's window and the county's departments both register `cases_blueprint(...)`; what
+each user may do comes from `common.domain.decisions`, applied again to whatever is posted.
+Pages: /cases/<id> (GET), /cases/<id>/act (POST), /cases/blob/<sha>; JSON beside them under
+/api/v1/cases/….
+"""
+from datetime import datetime
+
+from flask import Blueprint, current_app, g, jsonify, redirect, render_template, request, send_file, url_for
+
+from ..domain import decisions
+from ..domain.application import CHINA, label
+from ..errors import NotFound, SanjiError, ValidationError
+from ..node import shared_clock
+from ..store import applications, blobs, catalog
+from .access import roles
+from .app import get_db
+from .openapi import api
+
+
+def event_time(hlc):
+    """YYYY-MM-DD HH:MM (China time) of an HLC timestamp."""
+    return datetime.fromtimestamp(int(hlc[:13]) / 1000, CHINA).strftime("%Y-%m-%d %H:%M")
+
+
+def timeline_of(conn, doc):
+    """Every event of DOC for staff (who did what, when, why), oldest first."""
+    return [{"hlc": e["hlc"], "at": event_time(e["hlc"]), "type": e["type"], "label": label(e["type"]),
+             "origin": e["origin"], "actor": e["actor"], "reason": e["payload"].get("reason", ""),
+             "missing": e["payload"].get("missing", []),
+             "note": e["payload"].get("note", "") or e["payload"].get("answer", "") or e["payload"].get("level", "")}
+            for e in applications.events(conn, doc["id"])]
+
+
+def parse_action(value, form):
+    """ACTION from a choice's VALUE ('step_passed:review', 'escalation_answered:taken'); FORM completed."""
+    action, _, extra = str(value).partition(":")
+    if extra:
+        form["resolution" if action == "escalation_answered" else "step"] = extra
+    return action
+
+
+def user_roles(user):
+    """USER's roles as (role, department) pairs, as `decisions` takes them."""
+    return [(r, d) for r, d in user["roles"]]
+
+
+def act(conn, cfg, app_id, user, action, form):
+    """Take ACTION on APP_ID as USER with FORM; only what `decisions.available` offers is allowed."""
+    me = cfg["code"]
+    doc = applications.get(conn, app_id)
+    kind, payload = decisions.event_for(doc, me, user_roles(user), action, form)
+    return applications.append(conn, shared_clock(conn, me), me, app_id, kind, user["username"], payload)
+
+
+def cases_blueprint(staff, deciders):
+    """The `cases` blueprint: STAFF roles may look, DECIDERS may act (decisions narrows it further)."""
+    bp = Blueprint("cases", __name__)
+
+    @bp.get("/cases/<app_id>")
+    @roles(*staff)
+    def detail(app_id):
+        """One application: applicant, answers, materials, timeline and the actions open to this user."""
+        return _detail(app_id)
+
+    @bp.post("/cases/<app_id>/act")
+    @roles(*deciders)
+    def act_page(app_id):
+        """Take one action (accept, request a supplement, pass a step, escalate, approve, …)."""
+        form = {k: v for k, v in request.form.items() if k not in ("csrf_token", "action")}
+        action = parse_action(request.form.get("action", ""), form)
+        try:
+            act(get_db(), current_app.config["SANJI"], app_id, g.user, action, form)
+        except SanjiError as exc:
+            errors = dict(getattr(exc, "fields", {}) or {"action": exc.message})
+            return _detail(app_id, errors=errors, status=exc.http_status, form=form)
+        return redirect(url_for("cases.detail", app_id=app_id, done=action))
+
+    @bp.get("/cases/blob/<sha>")
+    @roles(*staff)
+    def blob(sha):
+        """A photo or scan of a material held here."""
+        if len(sha) != 64 or not blobs.is_complete(get_db(), sha):
+            raise NotFound("这份材料还没有传到本机 / this material has not arrived yet",
+                           fix="it comes with the next sync from below; reload in a while")
+        return send_file(blobs.path_of(current_app.config["SANJI"].data_dir, sha), mimetype="image/jpeg")
+
+    @bp.get("/api/v1/cases/<app_id>")
+    @roles(*staff)
+    @api("One application: projection, every event, and the actions open to the caller", tag="cases")
+    def one(app_id):
+        """JSON: doc, events and available actions."""
+        conn = get_db()
+        doc = applications.get(conn, app_id)
+        return jsonify({"application": doc, "events": timeline_of(conn, doc),
+                        "actions": decisions.available(doc, current_app.config["SANJI"]["code"], user_roles(g.user))})
+
+    @bp.post("/api/v1/cases/<app_id>/actions")
+    @roles(*deciders)
+    @api("Take an action offered for the application: {action, step?, resolution?, reason?, missing?, note?, answer?}",
+         tag="cases", request_body={"type": "object", "required": ["action"], "properties": {
+             "action": {"type": "string"}, "step": {"type": "string"}, "reason": {"type": "string"},
+             "missing": {"type": "array", "items": {"type": "string"}}, "note": {"type": "string"},
+             "resolution": {"type": "string", "enum": ["returned", "taken"]}, "answer": {"type": "string"}}})
+    def act_api(app_id):
+        """JSON: the application after the action."""
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict):
+            raise ValidationError("请求体须是 JSON 对象 / the request body must be a JSON object")
+        form = {k: v for k, v in body.items() if k != "action" and isinstance(v, (str, list))}
+        action = parse_action(body.get("action", ""), form)
+        return jsonify({"application": act(get_db(), current_app.config["SANJI"], app_id, g.user, action, form)})
+
+    return bp
+
+
+def _detail(app_id, errors=None, status=200, form=None):
+    conn = get_db()
+    me = current_app.config["SANJI"]["code"]
+    doc = applications.get(conn, app_id)
+    held = {m["sha256"]: blobs.is_complete(conn, m["sha256"]) for m in doc.get("materials", [])
+            if isinstance(m, dict) and m.get("sha256")}
+    return render_template("cases/detail.html", doc=doc, events=timeline_of(conn, doc), held=held,
+                           actions=decisions.available(doc, me, user_roles(g.user)),
+                           labels=catalog.field_labels(conn, doc["item"]["code"]), errors=errors or {},
+                           form=form or {}, done=request.args.get("done", ""), state_label=label, me=me), status
