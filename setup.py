@@ -20,8 +20,8 @@ setup(
     package_data={
         "common": ["data/*.yaml", "locales/*.json", "web/templates/*.html", "web/templates/cases/*.html", "web/static/*"],
         "sync": ["templates/*.html"],
-        "county_hub": ["templates/*.html"],
-        "township_node": ["templates/*.html"],
+        "county_hub": ["templates/*.html", "templates/county/*.html"],
+        "township_node": ["templates/*.html", "templates/window/*.html"],
         "village_kiosk": ["templates/*.html", "templates/kiosk/*.html", "templates/clerk/*.html", "static/*"],
     },
     install_requires=[

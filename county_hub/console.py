@@ -1,0 +1,103 @@
+"""The county's consoles: department inboxes (内网办理), escalations to review, and supervision (电子监察).
+
+One application's page and its actions are the shared casework pages (`common.web.cases`); a
+county approver acts on the steps of their own department(s).
+"""
+from flask import Blueprint, current_app, g, jsonify, render_template, request
+
+from common.domain.application import label
+from common.store import catalog
+from common.web import api, get_db, roles
+
+from . import queues, supervision
+
+STAFF = ("county_approver", "county_reviewer", "supervisor", "admin")
+DECIDERS = ("county_approver", "county_reviewer")
+
+
+def me():
+    """The county's node code."""
+    return current_app.config["SANJI"]["code"]
+
+
+def my_departments(user):
+    """The departments USER approves for ('' means every department)."""
+    return {d or "" for r, d in user["roles"] if r == "county_approver"}
+
+
+def console_blueprint():
+    """The county's `tier` blueprint: / (queues), /supervision, and their JSON."""
+    bp = Blueprint("tier", __name__, template_folder="templates")
+
+    @bp.get("/")
+    @roles(*STAFF)
+    def home():
+        """The user's queues: their departments' inbox, escalations to review, warnings."""
+        conn = get_db()
+        depts = my_departments(g.user)
+        held = {r for r, _ in g.user["roles"]}
+        return render_template("county/home.html", state_label=label,
+                               inbox=queues.department_inbox(conn, me(), depts) if depts else None,
+                               escalations=queues.escalations(conn, me()) if "county_reviewer" in held else None,
+                               warnings=queues.warned(conn) if held & {"supervisor", "admin"} else None,
+                               departments={d["code"]: d["name"] for d in catalog.departments(conn)},
+                               my_departments=sorted(depts))
+
+    @bp.get("/supervision")
+    @roles("supervisor", "admin")
+    def supervision_page():
+        """Warnings, filtered by level, department and township, with the rules in force."""
+        conn = get_db()
+        f = {k: request.args.get(k) or None for k in ("level", "department", "township")}
+        return render_template("county/supervision.html", rows=queues.warned(conn, **f), f=f,
+                               rule=supervision.rules(conn), state_label=label,
+                               departments={d["code"]: d["name"] for d in catalog.departments(conn)})
+
+    @bp.get("/api/v1/county/inbox")
+    @roles("county_approver")
+    @api("The signed-in approver's department inbox, soonest due first", tag="county")
+    def inbox_api():
+        """JSON rows awaiting the user's departments."""
+        return jsonify({"applications": queues.department_inbox(get_db(), me(), my_departments(g.user))})
+
+    @bp.get("/api/v1/county/escalations")
+    @roles("county_reviewer")
+    @api("Escalations from townships awaiting the county's answer", tag="county")
+    def escalations_api():
+        """JSON rows in escalation review."""
+        return jsonify({"applications": queues.escalations(get_db(), me())})
+
+    @bp.get("/api/v1/supervision/warnings")
+    @roles("supervisor", "admin")
+    @api("Unfinished applications with a yellow or red warning", tag="supervision",
+         query={"level": "yellow or red", "department": "department code", "township": "township code"})
+    def warnings_api():
+        """JSON rows with warnings."""
+        f = {k: request.args.get(k) or None for k in ("level", "department", "township")}
+        return jsonify({"applications": queues.warned(get_db(), **f)})
+
+    @bp.get("/api/v1/supervision/rules")
+    @roles("supervisor", "admin")
+    @api("The supervision rules in force", tag="supervision")
+    def rules_api():
+        """JSON rules."""
+        return jsonify(supervision.rules(get_db()))
+
+    @bp.put("/api/v1/supervision/rules")
+    @roles("admin")
+    @api("Change supervision rules: {yellow_days_left, repeat_supplements, check_fee}", tag="supervision",
+         request_body={"type": "object", "properties": {"yellow_days_left": {"type": "integer"},
+                                                        "repeat_supplements": {"type": "integer"},
+                                                        "check_fee": {"type": "boolean"}}})
+    def rules_put():
+        """JSON: the rules now in force."""
+        return jsonify(supervision.set_rules(get_db(), request.get_json(silent=True), g.user["username"]))
+
+    @bp.post("/api/v1/supervision/sweep")
+    @roles("admin", "supervisor")
+    @api("Run the supervision sweep now (it also runs every few minutes)", tag="supervision")
+    def sweep_api():
+        """JSON: how many warnings were raised."""
+        return jsonify({"raised": supervision.sweep(get_db(), current_app.config["SANJI"])})
+
+    return bp

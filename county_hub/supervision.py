@@ -1,0 +1,88 @@
+"""Electronic supervision (电子监察): yellow and red warnings on deadlines, and flags on what looks wrong.
+
+`assess` is pure: an application, its deadline, the calendar, today and the rules give a warning
+(or none). `sweep` runs it over every open accepted application and records each new or
+stronger warning as a `warning_raised` event by the system actor; running it twice on the same
+day records nothing more. The rules are data in the node's meta table, changed by an
+administrator through the API; deadlines come from the calendar as it is now, so a calendar
+change moves them at the next sweep.
+"""
+from datetime import date
+
+from common.errors import ValidationError
+from common.jsontext import dumps, loads
+from common.node import shared_clock
+from common.store import applications, catalog, meta
+from common.store import calendar as cal_store
+from common.store.db import transaction
+
+from . import queues
+
+ACTOR = "system:supervision"
+LEVELS = (None, "yellow", "red")
+DEFAULT_RULES = {"yellow_days_left": 2, "repeat_supplements": 2, "check_fee": True}
+
+
+def rules(conn):
+    """The supervision rules in force (defaults for any not set)."""
+    stored = meta.get(conn, "supervision_rules")
+    return dict(DEFAULT_RULES, **(loads(stored) if stored else {}))
+
+
+def set_rules(conn, new, actor):
+    """Replace the rules with NEW (validated: only known keys, whole numbers ≥ 0 or true/false)."""
+    if not isinstance(new, dict):
+        raise ValidationError("规则须是对象 / the rules must be an object", details=list(DEFAULT_RULES))
+    bad = [k for k in new if k not in DEFAULT_RULES]
+    bad += [k for k, v in new.items() if k in DEFAULT_RULES and not isinstance(v, type(DEFAULT_RULES[k]))]
+    bad += [k for k, v in new.items() if isinstance(v, int) and not isinstance(v, bool) and v < 0]
+    if bad:
+        raise ValidationError(f"无效的规则 / invalid rules: {', '.join(sorted(set(bad)))}",
+                              fix=f"known rules and their kinds: {DEFAULT_RULES}")
+    merged = dict(rules(conn), **new)
+    from common.store import audit
+    with transaction(conn):
+        meta.put(conn, "supervision_rules", dumps(merged))
+        audit.record(conn, actor, "supervision.rules_changed", "supervision_rules", merged)
+    return merged
+
+
+def assess(doc, due_on, cal, today, rule, catalog_fee=None):
+    """(level, reason) of the warning DOC deserves TODAY, or (None, '').
+
+    Red: past its deadline. Yellow: RULE['yellow_days_left'] working days or fewer left, asked
+    for documents RULE['repeat_supplements'] times or more, or a fee other than the catalog's.
+    No deadline warning while the clock is paused for documents (补正).
+    """
+    if doc["state"] != "supplement" and due_on:
+        left = cal.remaining(today, date.fromisoformat(due_on))
+        if left < 0:
+            return "red", f"已超期 {-left} 个工作日 / overdue by {-left} working days"
+        if left <= rule["yellow_days_left"]:
+            return "yellow", f"距办结时限还剩 {left} 个工作日 / {left} working days left"
+    if rule["repeat_supplements"] and len(doc.get("pauses", [])) >= rule["repeat_supplements"]:
+        return "yellow", f"已 {len(doc['pauses'])} 次要求补正 / documents asked for repeatedly"
+    if rule["check_fee"] and catalog_fee is not None and float(doc["item"].get("fee", 0)) != float(catalog_fee):
+        return "yellow", f"收费 {doc['item'].get('fee')} 元与目录 {catalog_fee} 元不符 / fee differs from the catalog"
+    return None, ""
+
+
+def sweep(conn, cfg, today=None):
+    """Record the warnings due TODAY (default: the real today); returns how many were raised."""
+    today = today or date.today()
+    cal, rule = cal_store.load_cached(conn), rules(conn)
+    fees = {it["code"]: it["fee"] for it in catalog.items(conn)}
+    raised = 0
+    for doc, _stored_due in queues.open_with_deadline(conn):
+        due_on = applications.with_deadline(conn, doc, cal)["due_on"]  # today's calendar, not the stored one
+        level, reason = assess(doc, due_on, cal, today, rule, fees.get(doc["item"]["code"]))
+        if LEVELS.index(level) > LEVELS.index(doc.get("warning")):
+            applications.append(conn, shared_clock(conn, cfg["code"]), cfg["code"], doc["id"], "warning_raised", ACTOR,
+                                {"level": level, "reason": reason, "due_on": due_on, "on": today.isoformat()})
+            raised += 1
+    return raised
+
+
+def sweep_job(conn, cfg):
+    """The scheduler's entry: one sweep for today."""
+    return sweep(conn, cfg)

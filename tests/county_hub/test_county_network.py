@@ -1,0 +1,92 @@
+"""The county with real node processes (issue 6): department routing, joint approval, escalation answered."""
+import base64
+import io
+
+import pytest
+
+from tests.helpers import wait_for
+from tests.sync.netutil import NodeProcess, make_network, submit_many
+from tests.township_node.test_window_network import Staff, add_staff, state_at, web
+
+C, T, V = "371399", "371399101", "371399101001"
+JOINT = {"planning": "ZR", "construction": "ZJ", "environment": "HB", "soil": "SL"}
+
+
+@pytest.fixture(scope="module")
+def net(tmp_path_factory):
+    net = make_network(tmp_path_factory.mktemp("county-net"), villages=1)
+    add_staff(net["county"], "county", [(f"{d.lower()}1", [f"county_approver:{d}"]) for d in ("RS", "ZJ", "ZR", "HB", "SL")]
+              + [("rev1", ["county_reviewer"]), ("sup1", ["supervisor"])])
+    add_staff(net[T], "township", [("win1", ["township_staff"])])
+    procs = {code: NodeProcess(cfg).start() for code, cfg in net.items()}
+    yield net, procs
+    for p in procs.values():
+        p.stop()
+
+
+def county(procs, user):
+    s = Staff(web(procs["county"]), user)
+    s.act = lambda app_id, action, **form: s.s.post(s.url + f"/api/v1/cases/{app_id}/actions",
+                                                    json=dict(form, action=action),
+                                                    headers={"X-CSRF-Token": s.token}, timeout=10)
+    return s
+
+
+def test_a_village_application_is_routed_to_its_department_and_the_outcome_comes_back(net):
+    net, procs = net
+    [app_id] = submit_many(net[V], 1)  # RS-003, the social security card: 人社局 decides
+    wait_for(lambda: state_at(net["county"], app_id) == "forwarded", timeout=60, what="at the county")
+    rs, zj = county(procs, "rs1"), county(procs, "zj1")
+    assert [r["id"] for r in rs.get("/api/v1/county/inbox").json()["applications"]] == [app_id]
+    assert zj.get("/api/v1/county/inbox").json()["applications"] == []
+    assert zj.act(app_id, "accepted").status_code == 403  # another department's case
+    assert rs.act(app_id, "accepted").status_code == 200
+    assert rs.act(app_id, "step_passed:review").status_code == 200
+    assert rs.act(app_id, "approved").status_code == 200
+    wait_for(lambda: state_at(net[V], app_id) == "approved", timeout=60, what="the outcome at the village")
+
+
+def test_a_joint_approval_across_four_departments_in_parallel(net, tmp_path):
+    from PIL import Image
+    net, procs = net
+    win = Staff(web(procs[T]), "win1")
+    scan = io.BytesIO()
+    Image.new("RGB", (600, 400), (90, 90, 90)).save(scan, "JPEG")
+    r = win.s.post(win.url + "/api/v1/window/walk-ins", headers={"X-CSRF-Token": win.token}, timeout=30, json={
+        "item": "ZJ-003", "applicant": {"name": "周九", "id_number": "11010519491231002X", "phone": "13800001111"},
+        "form": {"project_name": "村民活动中心", "floor_area": "800"},
+        "scans": {str(i): base64.b64encode(scan.getvalue()).decode() for i in range(4)}})
+    assert r.status_code == 201, r.text
+    app_id = r.json()["application"]["id"]
+    wait_for(lambda: state_at(net["county"], app_id) == "accepted", timeout=60, what="one-window case at the county")
+    zj = county(procs, "zj1")
+    assert zj.act(app_id, "step_passed:intake").status_code == 200
+    approvers = {dept: county(procs, f"{dept.lower()}1") for dept in JOINT.values()}
+    for step, dept in JOINT.items():  # each department sees its own branch, and only that one
+        inbox = approvers[dept].get("/api/v1/county/inbox").json()["applications"]
+        assert [r["id"] for r in inbox] == [app_id] and dept in inbox[0]["awaiting"]
+        offered = [a.get("step") for a in approvers[dept].get(f"/api/v1/cases/{app_id}").json()["actions"]
+                   if a["action"] == "step_passed"]
+        assert offered == [step], (dept, offered)
+    assert approvers["ZR"].act(app_id, "step_passed:environment").status_code == 403
+    for step, dept in JOINT.items():
+        assert approvers[dept].act(app_id, f"step_passed:{step}").status_code == 200
+    detail = zj.get(f"/api/v1/cases/{app_id}").json()
+    assert [a.get("step") for a in detail["actions"] if a["action"] == "step_passed"] == ["issue"]
+    assert zj.act(app_id, "step_passed:issue").status_code == 200
+    assert zj.act(app_id, "approved").status_code == 200
+    wait_for(lambda: state_at(net[T], app_id) == "approved", timeout=60, what="the outcome back at the window")
+
+
+def test_an_escalation_is_answered_by_the_county_reviewer(net):
+    net, procs = net
+    [app_id] = submit_many(net[V], 1, item="MZ-002", form={"reason": "火灾", "amount": "800"})
+    wait_for(lambda: state_at(net[T], app_id) == "received", timeout=60, what="at the township")
+    win = Staff(web(procs[T]), "win1")
+    assert win.s.post(win.url + f"/api/v1/cases/{app_id}/actions", json={"action": "escalated", "reason": "超权限"},
+                      headers={"X-CSRF-Token": win.token}, timeout=10).status_code == 200
+    wait_for(lambda: state_at(net["county"], app_id) == "escalation_review", timeout=60, what="in review")
+    rev = county(procs, "rev1")
+    assert [r["id"] for r in rev.get("/api/v1/county/escalations").json()["applications"]] == [app_id]
+    assert rev.act(app_id, "escalation_answered:returned", answer="请乡镇按规定办理").status_code == 200
+    wait_for(lambda: state_at(net[T], app_id) == "received", timeout=60, what="the answer at the township")
