@@ -7,9 +7,11 @@ from sync.web import bp as nodes_blueprint
 def create_app(config):
     """The county node's web app for CONFIG (a Config or a data folder path)."""
     from .console import DECIDERS, STAFF, console_blueprint
+    from .dashboard import dashboard_blueprint
     from .tier import TIER
     app = build_app(config, TIER)
     app.register_blueprint(console_blueprint())
     app.register_blueprint(cases_blueprint(STAFF, DECIDERS))
+    app.register_blueprint(dashboard_blueprint())
     app.register_blueprint(nodes_blueprint)  # enrolment of child nodes, link status
     return app

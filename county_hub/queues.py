@@ -63,3 +63,10 @@ def warned(conn, level=None, department=None, township=None):
                                                    " ORDER BY COALESCE(due_on, '9999')", list(WORKING))]
     return [r for r in rows if (not level or r["warning"] == level) and (not department or r["department"] == department)
             and (not township or r["township"] == township)]
+
+
+def for_period(conn, start, end):
+    """Projections that may count in [START, END]: submitted by END and not finished before START."""
+    return [loads(r["doc"]) for r in conn.execute(
+        "SELECT doc FROM applications WHERE submitted_at <= ?"
+        " AND COALESCE(json_extract(doc, '$.decision.on'), '9999-12-31') >= ?", (end.isoformat(), start.isoformat()))]

@@ -1,0 +1,94 @@
+"""The county dashboard: performance by department, township, village or item over a period, the network, CSV.
+
+Figures come from `stats` (pure); charts are SVG drawn by the hub; the network is the county's
+own links to its townships (state, since, last contact, queues both ways).
+"""
+import csv
+import io
+from datetime import date
+
+from flask import Blueprint, Response, render_template, request
+
+from common.errors import ValidationError
+from common.store import calendar as cal_store
+from common.store import catalog, sync_status
+from common.store.outbox import UP
+from common.web import api, get_db, roles
+
+from . import queues, stats
+
+VIEWERS = ("supervisor", "admin", "county_approver", "county_reviewer")
+CSV_COLUMNS = ("key", "name", "received", "accepted", "completed", "on_time", "early", "on_time_rate", "early_rate",
+               "avg_working_days", "ranked")
+
+
+def period(args):
+    """(start, end, group, min_sample) from query ARGS; the current month by default."""
+    today = date.today()
+    try:
+        start = date.fromisoformat(args.get("from") or today.replace(day=1).isoformat())
+        end = date.fromisoformat(args.get("to") or today.isoformat())
+        min_sample = int(args.get("min_sample") or stats.MIN_SAMPLE)
+    except ValueError:
+        raise ValidationError("日期须为 YYYY-MM-DD，最小样本须为整数 / dates as YYYY-MM-DD, min_sample a whole number",
+                              fix="e.g. ?from=2026-01-01&to=2026-03-31&group=department") from None
+    group = args.get("group") or "department"
+    if group not in stats.GROUPS or end < start or not 1 <= min_sample <= 10000:
+        raise ValidationError("分组或时间段无效 / bad group or period",
+                              fix=f"group: {', '.join(stats.GROUPS)}; from ≤ to; min_sample 1–10000")
+    return start, end, group, min_sample
+
+
+def compute(conn, args):
+    """The dashboard's figures for query ARGS: (rows, totals, start, end, group, min_sample, names)."""
+    start, end, group, min_sample = period(args)
+    cal = cal_store.load_cached(conn)
+    rows = stats.figures(queues.for_period(conn, start, end), cal, start, end, group, min_sample)
+    names = {d["code"]: d["name"] for d in catalog.departments(conn)} if group == "department" else \
+        {i["code"]: i["name"] for i in catalog.items(conn)} if group == "item" else {}
+    for r in rows:
+        r["name"] = names.get(r["key"], r["key"])
+    return rows, stats.totals(rows), start, end, group, min_sample
+
+
+def dashboard_blueprint():
+    """The `dashboard` blueprint: /dashboard, /dashboard.csv and /api/v1/dashboard."""
+    bp = Blueprint("dashboard", __name__, template_folder="templates")
+
+    @bp.get("/dashboard")
+    @roles(*VIEWERS)
+    def page():
+        """Figures, a chart of on-time rates, and the network."""
+        conn = get_db()
+        rows, total, start, end, group, min_sample = compute(conn, request.args)
+        chart = stats.bar_chart([r for r in rows if r["ranked"]], "on_time_rate", lambda r: r["name"][:10],
+                                "按期办结率 / on-time rate")
+        links = [ln for ln in sync_status.status(conn)["links"] if ln["link"] != UP]
+        return render_template("county/dashboard.html", rows=rows, total=total, start=start, end=end, group=group,
+                               min_sample=min_sample, chart=chart, links=links, groups=stats.GROUPS)
+
+    @bp.get("/dashboard.csv")
+    @roles(*VIEWERS)
+    def csv_export():
+        """The same figures as CSV (UTF-8 with BOM, so spreadsheet programs read the Chinese names)."""
+        rows, _, start, end, group, _ = compute(get_db(), request.args)
+        out = io.StringIO()
+        out.write("\ufeff")
+        writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows)
+        return Response(out.getvalue(), mimetype="text/csv", headers={
+            "Content-Disposition": f"attachment; filename=sanji-{group}-{start}-{end}.csv"})
+
+    @bp.get("/api/v1/dashboard")
+    @roles(*VIEWERS)
+    @api("Performance figures over a period, grouped", tag="dashboard",
+         query={"from": "YYYY-MM-DD (default: first of this month)", "to": "YYYY-MM-DD (default: today)",
+                "group": "department, township, village or item", "min_sample": "completed cases before ranking"})
+    def api_figures():
+        """JSON: rows and totals."""
+        rows, total, start, end, group, min_sample = compute(get_db(), request.args)
+        return {"from": start.isoformat(), "to": end.isoformat(), "group": group, "min_sample": min_sample,
+                "rows": rows, "totals": total}
+
+    return bp

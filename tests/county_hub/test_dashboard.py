@@ -1,0 +1,83 @@
+"""Dashboard figures against a hand-computed fixture, the SVG chart, CSV and the page."""
+import csv
+import io
+from datetime import date
+
+import requests
+
+from common import accounts
+from common.node import open_db
+from common.tiers import load_tier
+from common.workcal import WorkCalendar
+from county_hub import stats
+from tests.helpers import ADMIN_PASSWORD, LiveServer, login, make_node
+
+MARCH = (date(2026, 3, 1), date(2026, 3, 31))
+CAL = WorkCalendar({}, published_years=[2026])  # weekdays only: the counts below are by hand
+
+
+def case(dept, origin, submitted, accepted=None, due=None, decided=None, paused=0, outcome="approved"):
+    return {"item": {"code": f"{dept}-001", "department": dept}, "origin": origin, "submitted_on": submitted,
+            "accepted_on": accepted, "due_on": due, "paused_days": paused,
+            "decision": {"outcome": outcome, "on": decided} if decided else None}
+
+
+FIXTURE = [
+    # 民政 (MZ): three completed in March, one only received.
+    case("MZ", "371399101001", "2026-03-02", "2026-03-02", "2026-03-16", "2026-03-10"),      # early; 6 wd
+    case("MZ", "371399101001", "2026-03-02", "2026-03-03", "2026-03-17", "2026-03-17"),      # on the day; 10 wd
+    case("MZ", "371399102003", "2026-03-04", "2026-03-04", "2026-03-20", "2026-03-20", 2),   # on time after 2 paused; 12-2
+    case("MZ", "371399101", "2026-03-30"),                                                     # a walk-in, just received
+    # 人社 (RS): two completed, too few to rank with min_sample 3.
+    case("RS", "371399101002", "2026-03-02", "2026-03-02", "2026-03-16", "2026-03-05"),      # early; 3 wd
+    case("RS", "371399101002", "2026-02-20", "2026-02-23", "2026-03-09", "2026-03-02"),      # early; 5 wd; only decided in March
+    case("RS", "371399101002", "2026-01-05", "2026-01-05", "2026-01-19", "2026-01-16"),      # all before March
+]
+
+
+def test_figures_match_the_hand_computed_fixture():
+    rows = {r["key"]: r for r in stats.figures(FIXTURE, CAL, *MARCH, "department", min_sample=3)}
+    assert {k: rows["MZ"][k] for k in ("received", "accepted", "completed", "on_time", "early", "ranked")} == \
+        {"received": 4, "accepted": 3, "completed": 3, "on_time": 3, "early": 1, "ranked": True}
+    assert rows["MZ"]["on_time_rate"] == 1.0 and rows["MZ"]["early_rate"] == 0.3333
+    assert rows["MZ"]["avg_working_days"] == round((6 + 10 + 10) / 3, 2)
+    assert {k: rows["RS"][k] for k in ("received", "accepted", "completed", "on_time", "early", "ranked")} == \
+        {"received": 1, "accepted": 1, "completed": 2, "on_time": 2, "early": 2, "ranked": False}
+    assert rows["RS"]["on_time_rate"] is None and rows["RS"]["avg_working_days"] == 4.0
+    total = stats.totals(list(rows.values()))
+    assert total == {"received": 5, "accepted": 4, "completed": 5, "on_time": 5, "early": 3, "on_time_rate": 1.0,
+                     "early_rate": 0.6}
+    towns = {r["key"]: r for r in stats.figures(FIXTURE, CAL, *MARCH, "township", min_sample=3)}
+    assert towns["371399101"]["completed"] == 4 and towns["371399101"]["early_rate"] == 0.75
+    assert towns["371399102"]["ranked"] is False
+    villages = {r["key"] for r in stats.figures(FIXTURE, CAL, *MARCH, "village")}
+    assert villages == {"371399101001", "371399102003", "371399101002"}  # the walk-in has no village
+    late = case("MZ", "371399101001", "2026-03-02", "2026-03-02", "2026-03-05", "2026-03-06")
+    assert stats.figures([late], CAL, *MARCH, min_sample=1)[0]["on_time_rate"] == 0.0
+
+
+def test_ranked_groups_come_first_and_the_chart_is_svg():
+    rows = stats.figures(FIXTURE, CAL, *MARCH, "department", min_sample=3)
+    assert [r["key"] for r in rows] == ["MZ", "RS"]
+    svg = str(stats.bar_chart(rows, "on_time_rate", lambda r: r["key"], "按期办结率"))
+    assert svg.startswith("<svg") and 'role="img"' in svg and "100.0%" in svg and svg.count("<rect") == 1
+
+
+def test_the_dashboard_page_csv_and_api(tmp_path):
+    cfg = make_node(tmp_path, "county")
+    conn = open_db(cfg)
+    accounts.add_user(conn, "county", "sup1", "监察", ADMIN_PASSWORD, ["supervisor"])
+    conn.close()
+    with LiveServer(load_tier("county").create_app(cfg)) as srv:
+        s = requests.Session()
+        login(s, srv.url, "sup1")
+        page = s.get(srv.url + "/dashboard", timeout=10)
+        assert page.status_code == 200 and "按期办结率" in page.text and "<svg" in page.text
+        r = s.get(srv.url + "/dashboard.csv", params={"group": "township"}, timeout=10)
+        assert r.headers["Content-Type"].startswith("text/csv")
+        assert next(csv.reader(io.StringIO(r.text.lstrip("\ufeff"))))[:3] == ["key", "name", "received"]
+        body = s.get(srv.url + "/api/v1/dashboard", params={"from": "2026-03-01", "to": "2026-03-31"}, timeout=10).json()
+        assert body["group"] == "department" and body["totals"]["completed"] == 0
+        for bad in ({"from": "March"}, {"group": "planet"}, {"from": "2026-04-01", "to": "2026-03-01"}):
+            assert s.get(srv.url + "/api/v1/dashboard", params=bad, timeout=10).status_code == 400
+        assert requests.get(srv.url + "/api/v1/dashboard", timeout=10).status_code == 401
