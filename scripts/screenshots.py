@@ -1,8 +1,8 @@
-"""Regenerate docs/screenshots/: every kiosk screen as a villager meets it, the clerk's and the window console.
+"""Regenerate docs/screenshots/: every kiosk screen as a villager meets it, the clerk's, window and county consoles.
 
     .venv/bin/python scripts/screenshots.py [--out docs/screenshots] [--landscape]
 
-Makes throwaway village and township nodes in a temp folder, serves them on 127.0.0.1, walks Debian's chromium
+Makes throwaway village, township and county nodes in a temp folder, serves them on 127.0.0.1, walks Debian's chromium
 (through Playwright) from the start screen to a printed receipt, a supplement request and the idle
 warning, and saves one PNG per screen (portrait 1080×1920 unless --landscape). Needs the test
 extras (`pip install -e .[test]`) and chromium (`bash scripts/test.sh` installs both).
@@ -39,7 +39,7 @@ def serve(data_root, tier, name, code, staff, settings=None):
     from common.node import init_node, open_db
     from common.runtime import WebServer
     from common.tiers import load_tier
-    cfg, _ = init_node(data_root / tier, tier, name, code, parent="tcp://127.0.0.1:9",
+    cfg, _ = init_node(data_root / tier, tier, name, code, parent="" if tier == "county" else "tcp://127.0.0.1:9",
                        settings=dict(settings or {}, web_port=0), admin_password=CLERK_PASSWORD)
     conn = open_db(cfg)
     for username, role in staff:
@@ -153,6 +153,31 @@ def walk(page, url, out, tmp, cfg):
     save(page, out, "15-idle-warning")
 
 
+def county_screens(browser, cfg, url, out):
+    """The county: an approver's inbox and case, the supervision view, the dashboard."""
+    from common.hlc import Clock
+    from common.node import open_db
+    from common.store import applications, catalog
+    conn = open_db(cfg)
+    village, township = "371399101001", "371399101"
+    for n in range(3):
+        doc = applications.submit(conn, Clock(village), village, "kiosk", catalog.item(conn, "RS-003"), APPLICANT,
+                                  {"delivery": "乡镇便民服务中心领取"})
+        applications.ingest(conn, {"id": f"fwd-{n}", "app_id": doc["id"], "origin": township,
+                                   "hlc": Clock(township).now(), "actor": "system", "type": "forwarded", "payload": {}})
+        if n:  # two already decided, so the dashboard has something to show
+            for kind, payload in (("accepted", {}), ("step_passed", {"step": "review"}), ("approved", {})):
+                applications.append(conn, Clock(cfg["code"]), cfg["code"], doc["id"], kind, "rs", payload)
+    first = conn.execute("SELECT tracking_code FROM applications WHERE state = 'forwarded'").fetchone()[0]
+    conn.close()
+    page = sign_in(browser, url, "rs", {"width": 1280, "height": 900})
+    save(page, out, "21-county-department-inbox")
+    page.get_by_role("link", name=first).click()
+    save(page, out, "22-county-case")
+    page.goto(url + "/dashboard?min_sample=1")
+    save(page, out, "23-county-dashboard")
+
+
 def main(argv=None):
     """Write the screenshots; exit status 0 when every screen was saved."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -172,16 +197,19 @@ def main(argv=None):
                                  {"kiosk_idle_warn_seconds": 3, "kiosk_idle_reset_seconds": 600})
         t_cfg, t_url, t_server = serve(tmp, "township", "城关镇为民服务中心", "371399101",
                                        [("window", "township_staff"), ("head", "township_head")])
+        c_cfg, c_url, c_server = serve(tmp, "county", "示范县政务服务中心", "371399", [("rs", "county_approver:RS")])
         try:
             with sync_playwright() as p:
                 browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--lang=zh-CN"])
                 walk(browser.new_page(viewport=viewport, locale="zh-CN"), url, out, tmp, cfg)
                 save(sign_in(browser, url + "", "clerk", {"width": 1280, "height": 900}), out, "16-clerk-console")
                 township_screens(browser, t_cfg, t_url, out)
+                county_screens(browser, c_cfg, c_url, out)
                 browser.close()
         finally:
             server.stop()
             t_server.stop()
+            c_server.stop()
     print(f"saved to {out}")
     return 0
 
