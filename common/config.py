@@ -42,6 +42,10 @@ DEFAULTS = [
     Setting("public_url", "", "address printed in receipts' QR codes, e.g. https://zwfw.example.gov.cn/ "
             "(empty: this node's own address as the kiosk sees it)"),
     Setting("kiosk_idle_warn_seconds", 60, "kiosk: seconds without a touch before the 'are you still there?' warning"),
+    Setting("approval_url", "", "county: an external approval system's address, e.g. https://spxt.example.gov.cn/api "
+            "(empty: the built-in department inboxes); see docs/approval-adapter.md"),
+    Setting("approval_token", "", "county: the bearer token both ways with the external approval system"),
+    Setting("approval_poll_seconds", 60, "county: how often a case handed to the external system is asked about"),
     Setting("kiosk_idle_reset_seconds", 90, "kiosk: seconds without a touch before everything the person entered is wiped"),
 ]
 _BY_KEY = {s.key: s for s in DEFAULTS}
@@ -136,6 +140,10 @@ def validate(values):
         problems.append("language must be zh or en")
     if not 2 <= int(values["kiosk_idle_warn_seconds"]) < int(values["kiosk_idle_reset_seconds"]) <= 3600:
         problems.append("kiosk_idle_warn_seconds must be at least 2 and below kiosk_idle_reset_seconds (at most 3600)")
+    if values["approval_url"] and not str(values["approval_url"]).startswith(("http://", "https://")):
+        problems.append(f"approval_url must start with http:// or https://, not {values['approval_url']!r}")
+    if not 1 <= int(values["approval_poll_seconds"]) <= 86400:
+        problems.append("approval_poll_seconds must be between 1 and 86400")
     if values["public_url"] and not str(values["public_url"]).startswith(("http://", "https://")):
         problems.append(f"public_url must start with http:// or https://, not {values['public_url']!r}")
     for key in ("web_port", "sync_port"):

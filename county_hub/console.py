@@ -3,13 +3,17 @@
 One application's page and its actions are the shared casework pages (`common.web.cases`); a
 county approver acts on the steps of their own department(s).
 """
+import hmac
+
 from flask import Blueprint, current_app, g, jsonify, render_template, request
 
 from common.domain.application import label
 from common.store import catalog
-from common.web import api, get_db, roles
+from common.errors import AuthRequired, NotFound, ValidationError
+from common.web import api, get_db, public, roles
+from common.web.access import csrf_exempt
 
-from . import queues, supervision
+from . import external, external_store, queues, supervision
 
 STAFF = ("county_approver", "county_reviewer", "supervisor", "admin")
 DECIDERS = ("county_approver", "county_reviewer")
@@ -99,5 +103,26 @@ def console_blueprint():
     def sweep_api():
         """JSON: how many warnings were raised."""
         return jsonify({"raised": supervision.sweep(get_db(), current_app.config["SANJI"])})
+
+    @bp.post("/api/v1/external/callback")
+    @public
+    @csrf_exempt  # the outside system has no session; it proves itself with the shared bearer token
+    @api("The external approval system reports a case: {id, status, reason?, missing?, note?} with its bearer token",
+         tag="external", request_body={"type": "object", "required": ["id", "status"], "properties": {
+             "id": {"type": "string"}, "status": {"type": "string", "enum": list(external.STATUSES)},
+             "reason": {"type": "string"}, "missing": {"type": "array", "items": {"type": "string"}}}})
+    def external_callback():
+        """JSON: the events appended."""
+        cfg = current_app.config["SANJI"]
+        sent = request.headers.get("Authorization", "")
+        if not cfg["approval_token"] or not hmac.compare_digest(sent, f"Bearer {cfg['approval_token']}"):
+            raise AuthRequired("令牌不对 / wrong or missing token", fix="send Authorization: Bearer <approval_token>")
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict) or not isinstance(body.get("id"), str):
+            raise ValidationError("需要 id 和 status / id and status are required")
+        row = external_store.by_external_id(get_db(), body["id"])
+        if row is None:
+            raise NotFound(f"没有外部编号为 {body['id']} 的办件 / no case with that id")
+        return jsonify({"appended": external.apply_remote(get_db(), cfg, row["app_id"], body)})
 
     return bp

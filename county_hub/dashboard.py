@@ -15,7 +15,7 @@ from common.store import catalog, sync_status
 from common.store.outbox import UP
 from common.web import api, get_db, roles
 
-from . import queues, stats
+from . import external_store, queues, stats
 
 VIEWERS = ("supervisor", "admin", "county_approver", "county_reviewer")
 CSV_COLUMNS = ("key", "name", "received", "accepted", "completed", "on_time", "early", "on_time_rate", "early_rate",
@@ -64,8 +64,10 @@ def dashboard_blueprint():
         chart = stats.bar_chart([r for r in rows if r["ranked"]], "on_time_rate", lambda r: r["name"][:10],
                                 "按期办结率 / on-time rate")
         links = [ln for ln in sync_status.status(conn)["links"] if ln["link"] != UP]
+        from flask import current_app
+        outside = external_store.health(conn) if current_app.config["SANJI"]["approval_url"] else None
         return render_template("county/dashboard.html", rows=rows, total=total, start=start, end=end, group=group,
-                               min_sample=min_sample, chart=chart, links=links, groups=stats.GROUPS)
+                               min_sample=min_sample, chart=chart, links=links, groups=stats.GROUPS, outside=outside)
 
     @bp.get("/dashboard.csv")
     @roles(*VIEWERS)
