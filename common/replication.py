@@ -10,7 +10,7 @@ from .domain.nodes import in_subtree, parent_of, tier_of
 from .errors import ValidationError
 from .jsontext import loads
 from .store import applications, audit, calendar as cal_store, catalog as catalog_store, outbox
-from .store.db import savepoint
+from .store.db import savepoint, transaction
 
 log = logging.getLogger("sanji.replication")
 SYSTEM = "system"
@@ -151,6 +151,22 @@ class Replicator:
             event = {"id": r["id"], "app_id": r["app_id"], "origin": r["origin"], "hlc": r["hlc"],
                      "actor": r["actor"], "type": r["type"], "payload": loads(r["payload"])}
             yield "event", r["id"], r["app_origin"], event
+
+
+def publish(conn, me, kinds=BROADCAST_KINDS):
+    """Send the current catalog and/or calendar down to every child now (in one transaction).
+
+    Children that are offline get them at their next hello anyway; this saves the running ones
+    from waiting for a reconnect. Returns the kinds queued.
+    """
+    queued = []
+    with transaction(conn):
+        versions = Replicator(me, None).broadcast_versions(conn)
+        for kind, msg_id, subject, body in Replicator(me, None).broadcasts_newer(conn, {}):
+            if kind in kinds and versions.get(kind):
+                outbox.route(conn, me, kind, msg_id, subject, body)
+                queued.append(kind)
+    return queued
 
 
 def _check_event_shape(event):

@@ -1,0 +1,114 @@
+"""County administration on the web: import and publish the catalog, edit the calendar, staff accounts.
+
+What the CLI does (`sanji catalog import`, `sanji calendar …`, `sanji users …`), for an
+administrator without a shell. A catalog or calendar change is published down the tree at once
+(`common.replication.publish`); children offline get it at their next hello.
+"""
+from datetime import date
+from pathlib import PurePath
+
+from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
+
+from common import accounts
+from common.domain import catalog as catalog_model
+from common.domain import catalog_csv
+from common.errors import SanjiError, ValidationError
+from common.replication import publish
+from common.roles import roles_for_tier
+from common.store import audit, catalog, users
+from common.store import calendar as cal_store
+from common.web import get_db, roles
+
+MAX_CATALOG_BYTES = 2 * 1024 * 1024
+
+
+def _parsed_catalog(upload, conn):
+    """The catalog document in an uploaded YAML or CSV file; ValidationError when unreadable."""
+    if upload is None or not upload.filename:
+        raise ValidationError("请选择目录文件 / choose a catalog file", fix="YAML or CSV, as docs/catalog.md describes")
+    data = upload.read(MAX_CATALOG_BYTES + 1)
+    if len(data) > MAX_CATALOG_BYTES:
+        raise ValidationError("目录文件太大 / the file is too large", fix="at most 2 MB")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ValidationError("文件不是 UTF-8 文本 / not UTF-8 text", fix="save the file as UTF-8") from None
+    if PurePath(upload.filename).suffix.lower() == ".csv":
+        return catalog_csv.parse(text, catalog.departments(conn), label=PurePath(upload.filename).stem)
+    return catalog_model.load_yaml(text)
+
+
+def admin_blueprint():
+    """The `county_admin` blueprint under /admin (administrators only)."""
+    bp = Blueprint("county_admin", __name__, url_prefix="/admin", template_folder="templates")
+
+    @bp.route("/catalog", methods=["GET", "POST"])
+    @roles("admin")
+    def catalog_page():
+        """The catalog's versions; upload a YAML or CSV file to import and publish a new one."""
+        conn = get_db()
+        error, done = None, request.args.get("done", "")
+        if request.method == "POST":
+            try:
+                before = catalog.current_version(conn)
+                version = catalog.import_catalog(conn, _parsed_catalog(request.files.get("file"), conn),
+                                                 f"web:{g.user['username']}")
+                if version != before:
+                    audit.record(conn, g.user["username"], "catalog.imported", str(version), {})
+                    publish(conn, current_app.config["SANJI"]["code"], ("catalog",))
+                return redirect(url_for("county_admin.catalog_page", done=str(version)))
+            except SanjiError as exc:
+                error = exc
+        return render_template("county/admin_catalog.html", versions=catalog.versions(conn), error=error, done=done,
+                               current=catalog.current_version(conn)), 400 if error else 200
+
+    @bp.route("/calendar", methods=["GET", "POST"])
+    @roles("admin")
+    def calendar_page():
+        """One year's holidays and make-up workdays; add or remove a day, then it is published."""
+        conn = get_db()
+        error = None
+        try:
+            year = int(request.values.get("year") or date.today().year)
+        except ValueError:
+            year = date.today().year
+        if request.method == "POST":
+            try:
+                day = date.fromisoformat(request.form.get("day", ""))
+                kind = request.form.get("kind")
+                if kind == "remove":
+                    cal_store.clear_day(conn, day)
+                elif kind in ("holiday", "workday"):
+                    cal_store.set_day(conn, day, kind, request.form.get("name", "")[:40])
+                else:
+                    raise ValidationError("请选择放假、调休上班或删除 / choose holiday, workday or remove")
+                audit.record(conn, g.user["username"], f"calendar.{kind}", day.isoformat(), {})
+                publish(conn, current_app.config["SANJI"]["code"], ("calendar",))
+                return redirect(url_for("county_admin.calendar_page", year=day.year))
+            except ValueError:
+                error = ValidationError("日期须为 YYYY-MM-DD / the date must be YYYY-MM-DD")
+            except SanjiError as exc:
+                error = exc
+        return render_template("county/admin_calendar.html", year=year, days=cal_store.days_of_year(conn, year),
+                               published=cal_store.is_published(conn, year), error=error), 400 if error else 200
+
+    @bp.route("/staff", methods=["GET", "POST"])
+    @roles("admin")
+    def staff_page():
+        """Staff accounts with their roles (per department for approvers); add one."""
+        conn = get_db()
+        error = None
+        if request.method == "POST":
+            role, dept = request.form.get("role", ""), request.form.get("department", "")
+            try:
+                accounts.add_user(conn, "county", request.form.get("username", ""), request.form.get("display_name", ""),
+                                  request.form.get("password", ""), [f"{role}:{dept}" if dept else role],
+                                  actor=g.user["username"])
+                return redirect(url_for("county_admin.staff_page"))
+            except SanjiError as exc:
+                error = exc
+        return render_template("county/admin_staff.html", people=users.all_users(conn), error=error,
+                               roles=roles_for_tier("county"), departments=catalog.departments(conn)), \
+            400 if error else 200
+
+    return bp
