@@ -1,5 +1,6 @@
 """Real-browser helpers: Debian's chromium through Playwright, axe-core checks, kiosk measurements."""
 import shutil
+from contextlib import contextmanager
 
 import pytest
 
@@ -61,3 +62,40 @@ def focus_is_on_error_summary(page, timeout=5.0):
     """Wait (with a deadline) until the error summary holds the focus, as GOV.UK's pattern requires."""
     return until(page, "!!document.activeElement && document.activeElement.getAttribute('role') === 'alert'",
                  timeout, "focus on the error summary")
+
+
+@contextmanager
+def served(cfg, tier):
+    """(browser, url): TIER's app for CFG on a real waitress server, and Debian's chromium to drive it."""
+    from playwright.sync_api import sync_playwright
+
+    from common.tiers import load_tier
+    from tests.helpers import LiveServer
+    with LiveServer(load_tier(tier).create_app(cfg)) as srv, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path(), args=["--no-sandbox"])
+        try:
+            yield browser, srv.url
+        finally:
+            browser.close()
+
+
+def staffed_node(root, tier, people, item, form, then):
+    """A TIER node under ROOT with PEOPLE [(username, role spec)] holding one village application of ITEM.
+
+    THEN(conn, cfg, doc) adds what the link would have delivered next. Returns (cfg, doc).
+    """
+    from common import accounts
+    from common.hlc import Clock
+    from common.node import open_db
+    from common.store import applications, catalog
+    from tests.helpers import ADMIN_PASSWORD, make_node
+    cfg = make_node(root, tier)
+    conn = open_db(cfg)
+    for username, spec in people:
+        accounts.add_user(conn, tier, username, username, ADMIN_PASSWORD, [spec])
+    village = "371399101001"
+    doc = applications.submit(conn, Clock(village), village, "kiosk", catalog.item(conn, item),
+                              {"name": "钱七", "id_number": "11010519491231002X", "phone": "13700004321"}, form)
+    then(conn, cfg, doc)
+    conn.close()
+    return cfg, doc

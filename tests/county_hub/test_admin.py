@@ -1,9 +1,6 @@
 """County administration on the web: a catalog imported and published to a running township, the calendar, staff."""
-import io
-
 import requests
 
-from common.node import open_db
 from tests.helpers import ADMIN_PASSWORD, csrf_from, login, wait_for
 from tests.sync.netutil import NodeProcess, count, make_network
 from tests.township_node.test_window_network import web

@@ -1,36 +1,24 @@
 """A county approver's main journey in a real chromium: inbox, the case, accept, pass the step, approve."""
 import pytest
 
-from common import accounts
 from common.hlc import Clock
-from common.node import open_db
-from common.store import applications as apps, catalog
-from common.tiers import load_tier
-from tests.browser import axe_violations, chromium_path
-from tests.helpers import ADMIN_PASSWORD, LiveServer, make_node
+from common.store import applications as apps
+from tests.browser import axe_violations, served, staffed_node
 from tests.township_node.test_window_browser import choose, sign_in
 
-V, T = "371399101001", "371399101"
+T = "371399101"
 
 
 @pytest.fixture(scope="module")
 def county(tmp_path_factory):
-    from playwright.sync_api import sync_playwright
-    cfg = make_node(tmp_path_factory.mktemp("county-browser"), "county")
-    conn = open_db(cfg)
-    accounts.add_user(conn, "county", "rs1", "人社审批", ADMIN_PASSWORD, ["county_approver:RS"])
-    accounts.add_user(conn, "county", "sup1", "监察", ADMIN_PASSWORD, ["supervisor"])
-    # As the sync link delivers it: submitted at a village, forwarded by its township.
-    doc = apps.submit(conn, Clock(V), V, "kiosk", catalog.item(conn, "RS-003"),
-                      {"name": "钱七", "id_number": "11010519491231002X", "phone": "13700004321"},
-                      {"delivery": "乡镇便民服务中心领取"})
-    apps.ingest(conn, {"id": "fwd-1", "app_id": doc["id"], "origin": T, "hlc": Clock(T).now(), "actor": "system",
-                       "type": "forwarded", "payload": {}})
-    conn.close()
-    with LiveServer(load_tier("county").create_app(cfg)) as srv, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path(), args=["--no-sandbox"])
-        yield browser, srv.url, doc
-        browser.close()
+    def forwarded(conn, cfg, doc):  # as the township's link delivers it
+        apps.ingest(conn, {"id": "fwd-1", "app_id": doc["id"], "origin": T, "hlc": Clock(T).now(), "actor": "system",
+                           "type": "forwarded", "payload": {}})
+    cfg, doc = staffed_node(tmp_path_factory.mktemp("county-browser"), "county",
+                            [("rs1", "county_approver:RS"), ("sup1", "supervisor")], "RS-003",
+                            {"delivery": "乡镇便民服务中心领取"}, forwarded)
+    with served(cfg, "county") as (browser, url):
+        yield browser, url, doc
 
 
 def test_an_approver_takes_a_case_from_the_inbox_to_approval(county):

@@ -3,13 +3,10 @@ import re
 
 import pytest
 
-from common import accounts
 from common.hlc import Clock
-from common.node import open_db
-from common.store import applications as apps, catalog
-from common.tiers import load_tier
-from tests.browser import axe_violations, chromium_path
-from tests.helpers import ADMIN_PASSWORD, LiveServer, make_node
+from common.store import applications as apps
+from tests.browser import axe_violations, served, staffed_node
+from tests.helpers import ADMIN_PASSWORD
 
 V = "371399101001"
 PHONE = {"width": 390, "height": 844}
@@ -18,21 +15,13 @@ DESK = {"width": 1280, "height": 900}
 
 @pytest.fixture(scope="module")
 def township(tmp_path_factory):
-    from playwright.sync_api import sync_playwright
-    cfg = make_node(tmp_path_factory.mktemp("window-browser"), "township")
-    conn = open_db(cfg)
-    accounts.add_user(conn, "township", "win1", "窗口甲", ADMIN_PASSWORD, ["township_staff"])
-    accounts.add_user(conn, "township", "head1", "分管乙", ADMIN_PASSWORD, ["township_head"])
-    # A village's application as the sync link delivers it: submitted there, received here.
-    village = apps.submit(conn, Clock(V), V, "kiosk", catalog.item(conn, "MZ-001"),
-                          {"name": "钱七", "id_number": "11010519491231002X", "phone": "13700004321"},
-                          {"bank_account": "6222020200112233445"})
-    apps.append(conn, Clock(cfg["code"]), cfg["code"], village["id"], "received", "system")
-    conn.close()
-    with LiveServer(load_tier("township").create_app(cfg)) as srv, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path(), args=["--no-sandbox"])
-        yield browser, srv.url, village
-        browser.close()
+    def received(conn, cfg, doc):  # as the sync link delivers it: submitted at the village, received here
+        apps.append(conn, Clock(cfg["code"]), cfg["code"], doc["id"], "received", "system")
+    cfg, doc = staffed_node(tmp_path_factory.mktemp("window-browser"), "township",
+                            [("win1", "township_staff"), ("head1", "township_head")], "MZ-001",
+                            {"bank_account": "6222020200112233445"}, received)
+    with served(cfg, "township") as (browser, url):
+        yield browser, url, doc
 
 
 def sign_in(browser, url, user, viewport):
