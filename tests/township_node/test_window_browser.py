@@ -8,7 +8,6 @@ from common.store import applications as apps
 from tests.browser import axe_violations, served, staffed_node
 from tests.helpers import ADMIN_PASSWORD
 
-V = "371399101001"
 PHONE = {"width": 390, "height": 844}
 DESK = {"width": 1280, "height": 900}
 
