@@ -3,7 +3,8 @@
 Pillow decodes the file (so a renamed PDF or script is refused, whatever its name or declared
 type says), turns it upright by its EXIF orientation, drops all metadata (a phone photo's EXIF
 carries the GPS position of the villager's home) and re-encodes it as a JPEG no larger than
-MAX_SIDE pixels on its long side: a 4 MB camera photo becomes ~300 KB to sync over the hills.
+MAX_SIDE pixels on its long side. Measured here on a noisy synthetic 12-megapixel photo saved at
+quality 95: 7.7 MB in, 464 KB out (16.6× less to sync over the hills), in 0.7 s.
 """
 import io
 import warnings
