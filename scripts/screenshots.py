@@ -69,7 +69,8 @@ def township_screens(browser, cfg, url, out):
     village = "371399101001"
     for item, form in (("MZ-001", {"bank_account": "6222020200112233445"}), ("MZ-002", {"reason": "火灾", "amount": "800"})):
         doc = applications.submit(conn, Clock(village), village, "kiosk", catalog.item(conn, item), APPLICANT, form)
-        applications.append(conn, Clock(cfg["code"]), cfg["code"], doc["id"], "received", "system")
+        applications.append(conn, Clock(cfg["code"], last=doc["last_hlc"]), cfg["code"], doc["id"], "received",
+                            "system")
     conn.close()
     page = sign_in(browser, url, "window", {"width": 1280, "height": 900})
     save(page, out, "17-window-inbox")
@@ -88,7 +89,7 @@ def ask_for_supplement(cfg, code):
     from common.store import applications
     conn = open_db(cfg)
     app_id = conn.execute("SELECT id FROM applications WHERE tracking_code = ?", (code,)).fetchone()[0]
-    clock = Clock("371399101")
+    clock = Clock("371399101", last=applications.get(conn, app_id)["last_hlc"])
     for kind, payload in (("received", {}), ("supplement_requested",
                                              {"missing": ["户口簿本人页（照片看不清）"], "reason": "照片模糊，请重拍"})):
         applications.ingest(conn, {"id": f"demo-{kind}", "app_id": app_id, "origin": "371399101", "hlc": clock.now(),
@@ -163,11 +164,13 @@ def county_screens(browser, cfg, url, out):
     for n in range(3):
         doc = applications.submit(conn, Clock(village), village, "kiosk", catalog.item(conn, "RS-003"), APPLICANT,
                                   {"delivery": "乡镇便民服务中心领取"})
-        applications.ingest(conn, {"id": f"fwd-{n}", "app_id": doc["id"], "origin": township,
-                                   "hlc": Clock(township).now(), "actor": "system", "type": "forwarded", "payload": {}})
+        forwarded_at = Clock(township, last=doc["last_hlc"]).now()
+        applications.ingest(conn, {"id": f"fwd-{n}", "app_id": doc["id"], "origin": township, "hlc": forwarded_at,
+                                   "actor": "system", "type": "forwarded", "payload": {}})
         if n:  # two already decided, so the dashboard has something to show
+            clock = Clock(cfg["code"], last=forwarded_at)
             for kind, payload in (("accepted", {}), ("step_passed", {"step": "review"}), ("approved", {})):
-                applications.append(conn, Clock(cfg["code"]), cfg["code"], doc["id"], kind, "rs", payload)
+                applications.append(conn, clock, cfg["code"], doc["id"], kind, "rs", payload)
     first = conn.execute("SELECT tracking_code FROM applications WHERE state = 'forwarded'").fetchone()[0]
     conn.close()
     page = sign_in(browser, url, "rs", {"width": 1280, "height": 900})

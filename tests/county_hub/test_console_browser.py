@@ -12,7 +12,7 @@ T = "371399101"
 @pytest.fixture(scope="module")
 def county(tmp_path_factory):
     def forwarded(conn, cfg, doc):  # as the township's link delivers it
-        apps.ingest(conn, {"id": "fwd-1", "app_id": doc["id"], "origin": T, "hlc": Clock(T).now(), "actor": "system",
+        apps.ingest(conn, {"id": "fwd-1", "app_id": doc["id"], "origin": T, "hlc": Clock(T, last=doc["last_hlc"]).now(), "actor": "system",
                            "type": "forwarded", "payload": {}})
     cfg, doc = staffed_node(tmp_path_factory.mktemp("county-browser"), "county",
                             [("rs1", "county_approver:RS"), ("sup1", "supervisor")], "RS-003",

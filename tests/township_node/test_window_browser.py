@@ -15,7 +15,7 @@ DESK = {"width": 1280, "height": 900}
 @pytest.fixture(scope="module")
 def township(tmp_path_factory):
     def received(conn, cfg, doc):  # as the sync link delivers it: submitted at the village, received here
-        apps.append(conn, Clock(cfg["code"]), cfg["code"], doc["id"], "received", "system")
+        apps.append(conn, Clock(cfg["code"], last=doc["last_hlc"]), cfg["code"], doc["id"], "received", "system")
     cfg, doc = staffed_node(tmp_path_factory.mktemp("window-browser"), "township",
                             [("win1", "township_staff"), ("head1", "township_head")], "MZ-001",
                             {"bank_account": "6222020200112233445"}, received)

@@ -80,7 +80,7 @@ def test_supplement_and_withdrawal_by_api(node):
     app_id = conn.execute("SELECT id FROM applications WHERE tracking_code = ?", (code,)).fetchone()[0]
     # What the township does (custody comes down with `received`), stored here as the sync link would.
     township = "371399101"
-    clock = Clock(township)
+    clock = Clock(township, last=apps.get(conn, app_id)["last_hlc"])
     for kind, payload in (("received", {}), ("supplement_requested", {"missing": ["户口簿首页"], "reason": "缺页"})):
         apps.ingest(conn, {"id": f"t-{kind}", "app_id": app_id, "origin": township, "hlc": clock.now(),
                            "actor": "window1", "type": kind, "payload": payload}, trusted=True)
