@@ -24,6 +24,10 @@ def me():
     return current_app.config["SANJI"]["code"]
 
 
+def _external():
+    return bool(current_app.config["SANJI"]["approval_url"])
+
+
 def my_departments(user):
     """The departments USER approves for ('' means every department)."""
     return {d or "" for r, d in user["roles"] if r == "county_approver"}
@@ -41,7 +45,7 @@ def console_blueprint():
         depts = my_departments(g.user)
         held = {r for r, _ in g.user["roles"]}
         return render_template("county/home.html", state_label=label,
-                               inbox=queues.department_inbox(conn, me(), depts) if depts else None,
+                               inbox=queues.department_inbox(conn, me(), depts, external=_external()) if depts else None,
                                escalations=queues.escalations(conn, me()) if "county_reviewer" in held else None,
                                warnings=queues.warned(conn) if held & {"supervisor", "admin"} else None,
                                departments={d["code"]: d["name"] for d in catalog.departments(conn)},
@@ -62,7 +66,8 @@ def console_blueprint():
     @api("The signed-in approver's department inbox, soonest due first", tag="county")
     def inbox_api():
         """JSON rows awaiting the user's departments."""
-        return jsonify({"applications": queues.department_inbox(get_db(), me(), my_departments(g.user))})
+        return jsonify({"applications": queues.department_inbox(get_db(), me(), my_departments(g.user),
+                                                                external=_external())})
 
     @bp.get("/api/v1/county/escalations")
     @roles("county_reviewer")

@@ -33,10 +33,14 @@ def _docs(conn, sql, args):
     return [(loads(r["doc"]), r["due_on"]) for r in conn.execute(sql, args)]
 
 
-def department_inbox(conn, me, departments, limit=500):
-    """Applications awaiting DEPARTMENTS (a set; '' in it means every department), soonest due first."""
+def department_inbox(conn, me, departments, limit=500, external=False):
+    """Applications awaiting DEPARTMENTS (a set; '' in it means every department), soonest due first.
+
+    EXTERNAL (an outside approval system is configured): cases handed to it are decided there, not here.
+    """
     marks = ", ".join("?" * len(WORKING))
-    rows = _docs(conn, f"SELECT doc, due_on FROM applications WHERE custody = ? AND state IN ({marks})"
+    handed = " AND id NOT IN (SELECT app_id FROM external_cases)" if external else ""
+    rows = _docs(conn, f"SELECT doc, due_on FROM applications WHERE custody = ? AND state IN ({marks}){handed}"
                        " ORDER BY COALESCE(due_on, '9999'), last_hlc LIMIT ?", [me, *WORKING, limit])
     every = "" in departments
     return [_row(d, due) for d, due in rows if every or set(departments_of(d)) & set(departments)]

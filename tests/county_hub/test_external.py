@@ -123,6 +123,16 @@ def test_an_outage_loses_nothing_and_the_decision_comes_back(hub):
     assert external.run(conn, cfg) == {"queued": 0, "submitted": 0, "updated": 0, "failed": 0}
 
 
+def test_cases_handed_over_stay_out_of_the_built_in_inboxes(hub):
+    from county_hub import queues
+    cfg, conn, system = hub
+    app_id = arrive(conn)
+    assert [r["id"] for r in queues.department_inbox(conn, cfg["code"], {"RS"}, external=True)] == [app_id]
+    external.run(conn, cfg)  # queued (the system is down): from now on it is the outside system's case
+    assert queues.department_inbox(conn, cfg["code"], {"RS"}, external=True) == []
+    assert [r["id"] for r in queues.department_inbox(conn, cfg["code"], {"RS"})] == [app_id]
+
+
 def test_a_lost_answer_is_retried_without_a_duplicate_case(hub):
     cfg, conn, system = hub
     system.start()
