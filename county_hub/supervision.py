@@ -9,6 +9,7 @@ change moves them at the next sweep.
 """
 from datetime import date
 
+from common.domain.application import step_deadlines
 from common.errors import ValidationError
 from common.jsontext import dumps, loads
 from common.node import shared_clock
@@ -47,10 +48,16 @@ def set_rules(conn, new, actor):
     return merged
 
 
+def steps_overdue(doc, cal, today):
+    """The current steps past their own limit on TODAY."""
+    return [s for s in step_deadlines(doc, cal) if today > s["due"]]
+
+
 def assess(doc, due_on, cal, today, rule, catalog_fee=None):
     """(level, reason) of the warning DOC deserves TODAY, or (None, '').
 
-    Red: past its deadline. Yellow: RULE['yellow_days_left'] working days or fewer left, asked
+    Red: past its deadline. Yellow: RULE['yellow_days_left'] working days or fewer left, a step
+    past its own limit (a flow step's `days`, counted from when it started), asked
     for documents RULE['repeat_supplements'] times or more, or a fee other than the catalog's.
     No deadline warning while the clock is paused for documents (补正).
     """
@@ -60,6 +67,9 @@ def assess(doc, due_on, cal, today, rule, catalog_fee=None):
             return "red", f"已超期 {-left} 个工作日 / overdue by {-left} working days"
         if left <= rule["yellow_days_left"]:
             return "yellow", f"距办结时限还剩 {left} 个工作日 / {left} working days left"
+    late = steps_overdue(doc, cal, today)
+    if late:
+        return "yellow", f"环节“{late[0]['name']}”超过 {late[0]['days']} 个工作日时限 / a step is past its own limit"
     if rule["repeat_supplements"] and len(doc.get("pauses", [])) >= rule["repeat_supplements"]:
         return "yellow", f"已 {len(doc['pauses'])} 次要求补正 / documents asked for repeatedly"
     if rule["check_fee"] and catalog_fee is not None and float(doc["item"].get("fee", 0)) != float(catalog_fee):

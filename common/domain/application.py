@@ -7,7 +7,7 @@ An application's state is a fold of its events in HLC order. Two kinds of events
 `apply(doc, event, strict=True)` is used where an event is created; replicas replay with
 strict=False, following the authority even if they missed something (noted in `anomalies`).
 """
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 from ..errors import CustodyError, TransitionError, ValidationError
 from .nodes import parent_of, tier_of
@@ -54,7 +54,8 @@ def new_doc(event):
         "proxy_by": p.get("proxy_by", ""), "origin": origin, "custody": origin, "state": "submitted",
         "submitted_hlc": event["hlc"], "submitted_on": event_date(event["hlc"]).isoformat(),
         "accepted_on": None, "limit_days": p["item"].get("promised_days", 0), "pauses": [],
-        "flow_pos": 0, "branches": {}, "resume_state": None, "escalation": None, "decision": None,
+        "flow_pos": 0, "branches": {}, "step_since": None, "resume_state": None, "escalation": None,
+        "decision": None,
         "warning": None, "rating": None, "withdrawal_requested": False, "supplement": None,
         "comments": 0, "consults": 0, "callbacks": 0, "anomalies": [], "last_hlc": event["hlc"],
     }
@@ -80,8 +81,24 @@ def current_steps(doc):
     return [element]
 
 
-def _enter_position(doc):
+def step_deadlines(doc, cal):
+    """[{id, name, days, due}] of the step(s) awaiting a decision that have their own limit (`days`).
+
+    A step's clock starts when the flow reaches it (or when it resumes after a supplement);
+    CAL is the working-day calendar.
+    """
+    if doc["state"] not in ("accepted", "in_review") or not doc.get("step_since"):
+        return []
+    since = date.fromisoformat(doc["step_since"])
+    return [{"id": s["id"], "name": s.get("name", s["id"]), "days": s["days"],
+             "due": cal.add_working_days(since, s["days"])}
+            for s in current_steps(doc) if s.get("days")]
+
+
+def _enter_position(doc, day):
+    # DAY starts the clock of the step (or parallel group) now awaiting a decision: per-step limits.
     flow = _flow(doc)
+    doc["step_since"] = day
     doc["branches"] = {}
     if doc["flow_pos"] < len(flow) and "parallel" in flow[doc["flow_pos"]]:
         doc["branches"] = {b["id"]: "pending" for b in flow[doc["flow_pos"]]["parallel"]["branches"]}
@@ -151,7 +168,7 @@ def _effect(doc, event):
     if kind == "accepted":
         doc["accepted_on"] = day
         doc["flow_pos"] = 0
-        _enter_position(doc)
+        _enter_position(doc, day)
     elif kind == "supplement_requested":
         doc["resume_state"] = "accepted" if prev == "returned" else prev
         doc["supplement"] = {"missing": p.get("missing"), "reason": p.get("reason"), "requested_on": day,
@@ -170,7 +187,7 @@ def _effect(doc, event):
             doc["custody"] = esc["from"]
         return
     elif kind == "step_passed":
-        _pass_step(doc, p["step"])
+        _pass_step(doc, p["step"], day)
     elif kind == "step_returned":
         doc["branches"] = {b: ("returned" if b == p["step"] else ("cancelled" if s == "pending" else s))
                            for b, s in doc["branches"].items()}
@@ -182,7 +199,7 @@ def _effect(doc, event):
     doc["state"] = target
 
 
-def _pass_step(doc, step_id):
+def _pass_step(doc, step_id, day):
     if flow_done(doc):
         return
     element = _flow(doc)[doc["flow_pos"]]
@@ -191,10 +208,10 @@ def _pass_step(doc, step_id):
         rule, states = element["parallel"]["rule"], doc["branches"].values()
         if rule == "any" or all(s == "passed" for s in states):
             doc["flow_pos"] += 1
-            _enter_position(doc)
+            _enter_position(doc, day)
     else:
         doc["flow_pos"] += 1
-        _enter_position(doc)
+        _enter_position(doc, day)
 
 
 def _commutative(doc, event):
@@ -205,8 +222,10 @@ def _commutative(doc, event):
         if doc["pauses"] and doc["pauses"][-1][1] is None:
             doc["pauses"][-1][1] = day
         doc["state"] = doc["resume_state"] or "received"
+        if doc.get("step_since"):
+            doc["step_since"] = day  # the step's own clock restarts after the pause, as the overall one resumes
         if doc["state"] == "accepted":
-            _enter_position(doc)  # a returned review restarts at the step (or group) that returned
+            _enter_position(doc, day)  # a returned review restarts at the step (or group) that returned
         doc["resume_state"] = None
     elif kind == "supplement_provided":
         doc["materials"] = doc["materials"] + list(p.get("materials", []))

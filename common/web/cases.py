@@ -10,10 +10,11 @@ from datetime import datetime
 from flask import Blueprint, current_app, g, jsonify, redirect, render_template, request, send_file, url_for
 
 from ..domain import decisions
-from ..domain.application import CHINA, label
+from ..domain.application import CHINA, label, step_deadlines
 from ..errors import NotFound, SanjiError, ValidationError
 from ..node import shared_clock
 from ..store import applications, blobs, catalog
+from ..store import calendar as cal_store
 from .access import roles
 from .app import get_db
 from .openapi import api
@@ -121,7 +122,8 @@ def _detail(app_id, errors=None, status=200, form=None):
     doc = applications.get(conn, app_id)
     held = {m["sha256"]: blobs.is_complete(conn, m["sha256"]) for m in doc.get("materials", [])
             if isinstance(m, dict) and m.get("sha256")}
-    return render_template("cases/detail.html", doc=doc, events=timeline_of(conn, doc), held=held,
+    steps_due = step_deadlines(doc, cal_store.load_cached(conn))
+    return render_template("cases/detail.html", doc=doc, events=timeline_of(conn, doc), held=held, steps_due=steps_due,
                            actions=decisions.available(doc, me, user_roles(g.user)),
                            labels=catalog.field_labels(conn, doc["item"]["code"]), errors=errors or {},
                            form=form or {}, done=request.args.get("done", ""), state_label=label, me=me), status

@@ -61,6 +61,8 @@ def test_a_joint_approval_across_four_departments_in_parallel(net, tmp_path):
     wait_for(lambda: state_at(net["county"], app_id) == "accepted", timeout=60, what="one-window case at the county")
     zj = county(procs, "zj1")
     assert zj.act(app_id, "step_passed:intake").status_code == 200
+    page = zj.s.get(zj.url + f"/cases/{app_id}", timeout=10).text
+    assert page.count("本环节 5 个工作日") == 4  # each branch shows its own deadline
     approvers = {dept: county(procs, f"{dept.lower()}1") for dept in JOINT.values()}
     for step, dept in JOINT.items():  # each department sees its own branch, and only that one
         inbox = approvers[dept].get("/api/v1/county/inbox").json()["applications"]

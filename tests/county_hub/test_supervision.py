@@ -3,7 +3,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from common.domain.application import CHINA
+from common.domain.application import CHINA, step_deadlines
 from common.errors import ValidationError
 from common.node import open_db
 from common.store import applications as apps, calendar as cal_store, catalog
@@ -28,16 +28,16 @@ def county(tmp_path):
     conn.close()
 
 
-def walk_in(conn, days):
-    """A county walk-in whose events happen on DAYS: {event type: date} (submitted, received, accepted, …)."""
-    item = dict(catalog.item(conn, ITEM))
-    doc = apps.submit(conn, _FixedClock(hlc_on(days["submitted"], 0)), C, "desk", item,
+def walk_in(conn, days, item=ITEM, form=None):
+    """A county walk-in whose events happen on DAYS: {event type[:step]: date} (submitted, received, accepted, …)."""
+    doc = apps.submit(conn, _FixedClock(hlc_on(days["submitted"], 0)), C, "desk", dict(catalog.item(conn, item)),
                       {"name": "吴十", "id_number": "11010519491231002X", "phone": "13700009999"},
-                      {"delivery": "县政务服务中心领取"})
-    for n, (kind, day) in enumerate(list(days.items())[1:], start=1):
-        payload = {"missing": ["户口簿"], "reason": "缺页"} if kind.startswith("supplement_requested") else \
-            {"materials": []} if kind.startswith("supplement_provided") else {}
-        apps.append(conn, _FixedClock(hlc_on(day, n)), C, doc["id"], kind.split("#")[0], "approver", payload)
+                      form or {"delivery": "县政务服务中心领取"})
+    for n, (key, day) in enumerate(list(days.items())[1:], start=1):
+        kind, _, step = key.partition(":")
+        payload = {"missing": ["户口簿"], "reason": "缺页"} if kind == "supplement_requested" else \
+            {"materials": []} if kind == "supplement_provided" else {"step": step} if step else {}
+        apps.append(conn, _FixedClock(hlc_on(day, n)), C, doc["id"], kind, "approver", payload)
     return apps.get(conn, doc["id"])
 
 
@@ -124,3 +124,18 @@ def test_a_calendar_change_moves_the_deadline_the_sweep_uses(county):
     # The day after the old deadline is the new one: a yellow warning, not a red one.
     assert supervision.sweep(conn, cfg, today=new_due) == 1
     assert [e["payload"]["level"] for e in apps.events(conn, doc["id"]) if e["type"] == "warning_raised"] == ["yellow"]
+
+
+def test_a_branch_past_its_own_limit_is_flagged_before_the_overall_deadline(county):
+    cfg, conn = county
+    cal = cal_store.load_cached(conn)
+    mon = date(2026, 3, 2)
+    doc = walk_in(conn, {"submitted": mon, "received": mon, "accepted": mon, "step_passed:intake": mon},
+                  item="ZJ-003", form={"project_name": "村民活动中心", "floor_area": "800"})
+    branches = step_deadlines(doc, cal)
+    assert {b["id"] for b in branches} == {"planning", "construction", "environment", "soil"}
+    assert {b["due"] for b in branches} == {cal.add_working_days(mon, 5)}
+    assert supervision.sweep(conn, cfg, today=cal.add_working_days(mon, 5)) == 0  # the last day of the branches
+    assert supervision.sweep(conn, cfg, today=cal.add_working_days(mon, 6)) == 1
+    [event] = [e for e in apps.events(conn, doc["id"]) if e["type"] == "warning_raised"]
+    assert event["payload"]["level"] == "yellow" and "超过 5 个工作日" in event["payload"]["reason"]
