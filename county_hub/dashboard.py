@@ -1,7 +1,8 @@
 """The county dashboard: performance by department, township, village or item over a period, the network, CSV.
 
 Figures come from `stats` (pure); charts are SVG drawn by the hub; the network is the county's
-own links to its townships (state, since, last contact, queues both ways).
+own links to its townships and, below them, the villages' links as each township reports them on
+its heartbeats (with how old that report is).
 """
 import csv
 import io
@@ -63,11 +64,13 @@ def dashboard_blueprint():
         rows, total, start, end, group, min_sample = compute(conn, request.args)
         chart = stats.bar_chart([r for r in rows if r["ranked"]], "on_time_rate", lambda r: r["name"][:10],
                                 "按期办结率 / on-time rate")
-        links = [ln for ln in sync_status.status(conn)["links"] if ln["link"] != UP]
+        status = sync_status.status(conn)
+        links = [ln for ln in status["links"] if ln["link"] != UP]
         from flask import current_app
         outside = external_store.health(conn) if current_app.config["SANJI"]["approval_url"] else None
         return render_template("county/dashboard.html", rows=rows, total=total, start=start, end=end, group=group,
-                               min_sample=min_sample, chart=chart, links=links, groups=stats.GROUPS, outside=outside)
+                               min_sample=min_sample, chart=chart, links=links, groups=stats.GROUPS, outside=outside,
+                               subtree=status["subtree"])
 
     @bp.get("/dashboard.csv")
     @roles(*VIEWERS)

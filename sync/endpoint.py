@@ -52,6 +52,7 @@ class Endpoint:
         self.bytes_out = 0
         self.bytes_in = 0
         self.peer_backlog = 0
+        self.peer_subtree = None  # the child's report of its own children's links, saved with the stats
         self._stats_at = time.monotonic()
         self._stats_bytes = (0, 0)
 
@@ -274,10 +275,20 @@ class Endpoint:
             return []
         if kind == "ping" and isinstance(msg.get("q"), int):
             self.peer_backlog = msg["q"]
+        if kind == "ping" and self.link != outbox.UP and isinstance(msg.get("sub"), list):
+            self.peer_subtree = _valid_subtree(msg["sub"], self.link)
         return []  # ping: any traffic counts as a heartbeat
 
     def ping(self):
-        """A heartbeat frame that also tells the peer how much we have queued for it."""
+        """A heartbeat frame that also tells the peer how much we have queued for it.
+
+        Going up, it also carries our own children's links (`sub`), so the county can show every
+        node of the network without reaching the villages itself.
+        """
+        if self.link == outbox.UP:
+            sub = store.child_links(self.conn)
+            if sub:
+                return wire.encode("ping", ts=time.time(), q=max(0, self.backlog()), sub=sub)
         return wire.encode("ping", ts=time.time(), q=max(0, self.backlog()))
 
     def flush_stats(self, now=None, every=2.0):
@@ -290,6 +301,9 @@ class Endpoint:
         bin_, bout = self._stats_bytes
         rate_in, rate_out = (self.bytes_in - bin_) / elapsed, (self.bytes_out - bout) / elapsed
         with transaction(self.conn):
+            if self.peer_subtree is not None:
+                store.save_subtree(self.conn, self.link, self.peer_subtree)
+                self.peer_subtree = None
             self.conn.execute("UPDATE sync_links SET bytes_in = bytes_in + ?, bytes_out = bytes_out + ?,"
                               " rate_in = ?, rate_out = ?, peer_backlog = ? WHERE link = ?",
                               (self.bytes_in - bin_, self.bytes_out - bout, rate_in, rate_out, self.peer_backlog,
@@ -299,3 +313,15 @@ class Endpoint:
     def send_live(self, to, body):
         """Queue a live message to go before any bulk traffic (safe from any thread)."""
         self.live.append(wire.encode("live", to=to, body=body))
+
+
+def _valid_subtree(rows, child):
+    """The rows of a child's `sub` report that are well formed and about nodes below that child."""
+    from common.domain.nodes import in_subtree
+    ok = []
+    for r in rows[:1000]:
+        if (isinstance(r, list) and len(r) == 6 and isinstance(r[0], str) and in_subtree(r[0], child)
+                and r[0] != child and r[1] in ("up", "down") and all(isinstance(v, str) for v in r[2:4])
+                and all(isinstance(v, int) and not isinstance(v, bool) for v in r[4:6])):
+            ok.append(r)
+    return ok

@@ -39,6 +39,24 @@ def all_links(conn):
     return [dict(r) for r in conn.execute("SELECT * FROM sync_links ORDER BY link")]
 
 
+def child_links(conn):
+    """This node's links to its children, compact for a heartbeat: [[code, state, since, last_contact, out, in]]."""
+    from common.store import sync_status
+    return [[ln["link"], ln["state"], ln["since"] or "", ln["last_contact"] or "", ln["queue_out"], ln["queue_in"]]
+            for ln in sync_status.status(conn)["links"] if ln["link"] != "up"]
+
+
+def save_subtree(conn, reporter, rows):
+    """Store what child REPORTER says of its own children's links (rows as `child_links` makes them)."""
+    now = now_iso()
+    conn.executemany(
+        "INSERT INTO sync_subtree (node, reporter, state, since, last_contact, queue_out, queue_in, reported_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(node) DO UPDATE SET reporter = excluded.reporter,"
+        " state = excluded.state, since = excluded.since, last_contact = excluded.last_contact,"
+        " queue_out = excluded.queue_out, queue_in = excluded.queue_in, reported_at = excluded.reported_at",
+        [(code, reporter, state, since, contact, out, inn, now) for code, state, since, contact, out, inn in rows])
+
+
 # ---- the node registry ----------------------------------------------------------------------
 
 def node_by_key(conn, public_key):

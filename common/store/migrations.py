@@ -190,3 +190,16 @@ COMMON.append(sql_migration("0008_sync_rates", """
     ALTER TABLE sync_links ADD COLUMN rate_out REAL NOT NULL DEFAULT 0;
     ALTER TABLE sync_links ADD COLUMN peer_backlog INTEGER NOT NULL DEFAULT 0;
 """))
+
+COMMON.append(sql_migration("0009_sync_subtree", """
+    CREATE TABLE sync_subtree (
+        node TEXT PRIMARY KEY,
+        reporter TEXT NOT NULL,
+        state TEXT NOT NULL,
+        since TEXT,
+        last_contact TEXT,
+        queue_out INTEGER NOT NULL DEFAULT 0,
+        queue_in INTEGER NOT NULL DEFAULT 0,
+        reported_at TEXT NOT NULL
+    );
+"""))

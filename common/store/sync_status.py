@@ -37,4 +37,11 @@ def status(conn):
         "refusals_24h": conn.execute("SELECT COUNT(*) FROM sync_refusals WHERE at > datetime('now', '-1 day')")
         .fetchone()[0],
         "pending_enrolments": conn.execute("SELECT COUNT(*) FROM sync_nodes WHERE status = 'pending'").fetchone()[0],
+        "subtree": subtree(conn),
     }
+
+
+def subtree(conn):
+    """The links below our children, as they last reported them on their heartbeats (with when)."""
+    return [dict(r, reported_age_s=_age_seconds(r["reported_at"]))
+            for r in conn.execute("SELECT * FROM sync_subtree ORDER BY node")]

@@ -92,3 +92,17 @@ def test_an_escalation_is_answered_by_the_county_reviewer(net):
     assert [r["id"] for r in rev.get("/api/v1/county/escalations").json()["applications"]] == [app_id]
     assert rev.act(app_id, "escalation_answered:returned", answer="请乡镇按规定办理").status_code == 200
     wait_for(lambda: state_at(net[T], app_id) == "received", timeout=60, what="the answer at the township")
+
+
+def test_the_county_sees_every_village_link_through_its_township(net):
+    from tests.sync.netutil import count
+    net, procs = net
+    county_cfg = net["county"]
+    up = "SELECT COUNT(*) FROM sync_subtree WHERE node = ? AND reporter = ? AND state = 'up'"
+    wait_for(lambda: count(county_cfg, up, V, T) == 1, timeout=30, what="the village reported up")
+    sup = county(procs, "sup1")
+    assert V in sup.s.get(sup.url + "/dashboard", timeout=10).text
+    procs[V].stop()
+    down = "SELECT COUNT(*) FROM sync_subtree WHERE node = ? AND state = 'down'"
+    wait_for(lambda: count(county_cfg, down, V) == 1, timeout=45, what="the village reported down")
+    procs[V].start()

@@ -77,3 +77,13 @@ def test_random_bytes_fuzz():
             wire.decode(os.urandom(64))
         except wire.FrameError:
             pass
+
+
+def test_a_subtree_report_keeps_only_well_formed_rows_below_the_sender():
+    from sync.endpoint import _valid_subtree
+    good = ["371399101001", "up", "2026-11-23T10:00:00", "2026-11-23T10:05:00", 3, 0]
+    rows = [good, ["371399102001", "up", "", "", 0, 0],          # another township's village
+            ["371399101", "up", "", "", 0, 0],                     # the sender itself
+            ["371399101002", "sideways", "", "", 0, 0], ["371399101003", "up", "", "", "3", 0],
+            ["371399101004", "down", "", ""], "garbage", None]
+    assert _valid_subtree(rows, "371399101") == [good]
