@@ -8,7 +8,7 @@ import csv
 import io
 from datetime import date
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Response, current_app, render_template, request
 
 from common.errors import ValidationError
 from common.store import calendar as cal_store
@@ -66,7 +66,6 @@ def dashboard_blueprint():
                                 "按期办结率 / on-time rate")
         status = sync_status.status(conn)
         links = [ln for ln in status["links"] if ln["link"] != UP]
-        from flask import current_app
         outside = external_store.health(conn) if current_app.config["SANJI"]["approval_url"] else None
         return render_template("county/dashboard.html", rows=rows, total=total, start=start, end=end, group=group,
                                min_sample=min_sample, chart=chart, links=links, groups=stats.GROUPS, outside=outside,

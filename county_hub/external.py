@@ -10,6 +10,7 @@ have (accepted, each step passed, approved; or denied, not accepted, a supplemen
 actor "external:approval", and flow down to the village like any other. Wire format: docs/approval-adapter.md.
 """
 import logging
+from datetime import datetime, timedelta, timezone
 
 from common.domain import application as model
 from common.errors import ValidationError
@@ -95,7 +96,6 @@ def apply_remote(conn, cfg, app_id, remote):
 
 
 def _later(seconds):
-    from datetime import datetime, timedelta, timezone
     return (datetime.now(timezone.utc) + timedelta(seconds=seconds)).isoformat(timespec="milliseconds")
 
 

@@ -11,6 +11,8 @@ A group with fewer than MIN_SAMPLE completed applications gets no rates and is n
 """
 from datetime import date
 
+from markupsafe import Markup, escape
+
 MIN_SAMPLE = 5
 GROUPS = ("department", "township", "village", "item")
 
@@ -86,7 +88,6 @@ def totals(rows):
 
 def bar_chart(rows, value, label, title, width=640, bar=28):
     """An SVG bar chart (0–100 %) of VALUE per row, labelled by LABEL(row); drawn here, no library."""
-    from markupsafe import Markup, escape
     shown = [r for r in rows if r.get(value) is not None]
     height = 30 + bar * max(1, len(shown))
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '

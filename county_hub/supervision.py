@@ -13,7 +13,7 @@ from common.domain.application import step_deadlines
 from common.errors import ValidationError
 from common.jsontext import dumps, loads
 from common.node import shared_clock
-from common.store import applications, catalog, meta
+from common.store import applications, audit, catalog, meta
 from common.store import calendar as cal_store
 from common.store.db import transaction
 
@@ -41,7 +41,6 @@ def set_rules(conn, new, actor):
         raise ValidationError(f"无效的规则 / invalid rules: {', '.join(sorted(set(bad)))}",
                               fix=f"known rules and their kinds: {DEFAULT_RULES}")
     merged = dict(rules(conn), **new)
-    from common.store import audit
     with transaction(conn):
         meta.put(conn, "supervision_rules", dumps(merged))
         audit.record(conn, actor, "supervision.rules_changed", "supervision_rules", merged)

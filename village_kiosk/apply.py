@@ -5,7 +5,7 @@ page (GOV.UK). What the person enters lives in a server-side draft named only by
 the idle reset deletes both. A signed-in village clerk uses the same pages and the application
 is recorded as made on the villager's behalf (proxy_by).
 """
-from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, g, redirect, render_template, request, send_file, session, url_for
 
 from common import photos
 from common.domain import submission
@@ -122,7 +122,6 @@ def apply_blueprint():
         draft = drafts.get(get_db(), session.get("draft"))
         if draft is None or sha not in {p["sha256"] for p in draft["photos"]}:
             raise NotFound(GONE, fix="回到首页重新开始")
-        from flask import send_file
         return send_file(drafts.folder(current_app.config["SANJI"].data_dir, draft["id"]) / f"{sha}.jpg",
                          mimetype="image/jpeg", max_age=0)
 

@@ -4,6 +4,8 @@ Pages follow GOV.UK's patterns (one thing per page, plain words, big targets) an
 from outside the node. The idle reset lives here too: after a while without a touch the page
 warns, then asks the node to forget the person (`forget_person`) and returns to the start.
 """
+from urllib.parse import urlparse
+
 from flask import Blueprint, current_app, g, render_template, request, session, url_for
 
 from common.domain import catalog_search
@@ -41,7 +43,6 @@ def _list(title, items, conn, back, query=""):
 
 def _back_path():
     """The page the person came from, when it is one of this node's own (for an error page's back button)."""
-    from urllib.parse import urlparse
     ref = urlparse(request.referrer or "")
     if ref.netloc == request.host and ref.path.startswith("/") and ref.path != request.path:
         return ref.path

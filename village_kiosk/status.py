@@ -5,7 +5,7 @@ codes exist. The page form posts (nothing personal lands in the kiosk browser's 
 match is remembered in the session ('viewing'): that is what lets the person add the photos a
 supplement request (补正) asks for, or ask to withdraw (撤回). The idle reset forgets it.
 """
-from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, send_file, session, url_for
 
 from common import photos
 from common.domain import timeline
@@ -117,7 +117,6 @@ def status_blueprint():
         draft = supplement_draft_of(viewing())
         if draft is None or sha not in {p["sha256"] for p in draft["photos"]}:
             raise NotFound("没有这张照片 / no such photo", fix="重新拍照")
-        from flask import send_file
         return send_file(drafts.folder(current_app.config["SANJI"].data_dir, draft["id"]) / f"{sha}.jpg",
                          mimetype="image/jpeg", max_age=0)
 
