@@ -111,4 +111,16 @@ def admin_blueprint():
                                roles=roles_for_tier("county"), departments=catalog.departments(conn)), \
             400 if error else 200
 
+    @bp.post("/staff/<username>/<action>")
+    @roles("admin")
+    def staff_switch(username, action):
+        """Disable or re-enable an account (its sessions end with it)."""
+        if action not in ("disable", "enable"):
+            raise ValidationError("只能停用或启用 / disable or enable only")
+        if username == g.user["username"]:
+            raise ValidationError("不能停用自己的账号 / you cannot disable your own account",
+                                  fix="ask another administrator")
+        accounts.set_disabled(get_db(), username, action == "disable", actor=g.user["username"])
+        return redirect(url_for("county_admin.staff_page"))
+
     return bp

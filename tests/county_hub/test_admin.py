@@ -63,6 +63,13 @@ def test_catalog_and_calendar_published_to_a_running_township_and_staff_added(tm
         assert post(s, url, "/admin/staff", {"username": "x", "password": "short", "role": "county_approver"}) \
             .status_code == 400
         assert requests.get(url + "/admin/staff", timeout=10).url.endswith("/login?next=/admin/staff")
+        mz = requests.Session()
+        assert login(mz, url, "mz1", "a-long-pass-2026").url.rstrip("/") == url
+        assert mz.get(url + "/api/v1/county/inbox", timeout=10).status_code == 200
+        token = csrf_from(s.get(url + "/admin/staff", timeout=10).text)
+        assert s.post(url + "/admin/staff/mz1/disable", data={"csrf_token": token}, timeout=10).status_code == 200
+        assert mz.get(url + "/api/v1/county/inbox", timeout=10).status_code == 401  # the session ends with it
+        assert s.post(url + "/admin/staff/admin/disable", data={"csrf_token": token}, timeout=10).status_code == 400
     finally:
         for p in procs.values():
             p.stop()
