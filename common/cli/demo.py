@@ -34,6 +34,8 @@ def _enrol(parent_dir, child_dir, child_code):
 STAFF = {  # the people each demo node has besides admin: (username, display name, role)
     "village": [("clerk", "村代办员", "village_clerk")],
     "township": [("window", "窗口工作人员", "township_staff"), ("head", "分管领导", "township_head")],
+    "county": [("rs", "人社局审批人员", "county_approver:RS"), ("mz", "民政局审批人员", "county_approver:MZ"),
+               ("reviewer", "上报件审核", "county_reviewer"), ("supervisor", "电子监察", "supervisor")],
 }
 
 
@@ -105,7 +107,7 @@ def demo(data_dir, fresh, base_port):
         for tier, code, name, url, _ in procs:
             click.echo(f"  {tier:<9} {code:<13} {url:<28} {name}")
         click.echo(f"\n  登录 / sign in: admin / {DEMO_PASSWORD} (every node); clerk (village), window and head"
-                   f" (township), same password")
+                   f" (township), rs, mz, reviewer and supervisor (county), same password")
         click.echo("  按 Ctrl-C 停止 / press Ctrl-C to stop\n")
         while not stopping and all(p.poll() is None for *_, p in procs):
             time.sleep(0.5)
