@@ -37,6 +37,20 @@ def _deciders(doc, tier):
     return roles - {None}
 
 
+def taken_by_county(doc, tier):
+    """True when DOC is a township's case the county took over on escalation (so the county decides it)."""
+    return tier == "county" and doc["item"]["decide_tier"] != "county" and \
+        (doc.get("escalation") or {}).get("resolution") == "taken"
+
+
+def _flow_roles(doc):
+    roles = set()
+    for element in doc["item"].get("flow", []):
+        for step in (element["parallel"]["branches"] if "parallel" in element else [element]):
+            roles.add(step.get("role"))
+    return roles - {None}
+
+
 def _staff_roles(tier):
     return {"township": {"township_staff", "township_head"},
             "county": {"county_approver", "county_reviewer"}}.get(tier, set())
@@ -53,10 +67,18 @@ def available(doc, me, roles):
     if doc["custody"] != me or not set(held) & _staff_roles(tier):
         return []
     state, out, dept = doc["state"], [], doc["item"].get("department", "")
-    own_item = doc["item"]["decide_tier"] == tier
-    # Who takes cases in at this tier: any township staff; at the county, the item's department.
+    taken = taken_by_county(doc, tier)
+    deciders = _deciders(doc, tier) | (_deciders(doc, "township") if taken else set())
+    if taken and "county_reviewer" in held:
+        # The reviewer who took a township's case decides it, whatever roles its township flow names.
+        held = dict(held, **{r: {""} for r in _flow_roles(doc) | deciders})
+    own_item = doc["item"]["decide_tier"] == tier or taken
+    # Who takes cases in at this tier: any township staff; at the county, the item's department;
+    # a case taken on escalation is the reviewer's alone.
     intake = any(_holds(held, r, dept) for r in _staff_roles(tier) - {"county_reviewer"})
-    decides = any(_holds(held, r, dept) for r in _deciders(doc, tier))
+    decides = any(_holds(held, r, dept) for r in deciders)
+    if taken:
+        intake = decides = "county_reviewer" in held
 
     def add(action, **extra):
         out.append(dict(extra, action=action))
@@ -131,6 +153,8 @@ def event_for(doc, me, roles, action, form):
         payload["missing"] = missing[:20]
     if action in ("step_passed", "step_returned"):
         payload["step"] = chosen["step"]
+    if action == "accepted" and taken_by_county(doc, tier_of(me)):
+        payload["on_behalf_of"] = doc["item"].get("department", "")  # a township item, decided here
     if action == "escalation_answered":
         payload.update(resolution=chosen["resolution"], answer=form.get("answer", "")[:1000])
     return action, payload

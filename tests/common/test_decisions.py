@@ -84,3 +84,14 @@ def test_every_offered_action_is_accepted_by_the_state_machine():
                                             dict(form, **{k: v for k, v in offered.items() if k in ("step",)}))
         model.apply(d, {**submitted, "id": "x", "origin": T, "hlc": "1763800000002-0000-371399101", "type": kind,
                         "payload": payload}, strict=True)
+
+
+def test_a_township_case_taken_on_escalation_is_decided_by_the_county_reviewer():
+    taken = doc(custody=C, escalation={"resolution": "taken", "answer": "县里办"})
+    assert acts(taken, ["county_reviewer"], me=C)[:2] == [("accepted", None), ("not_accepted", None)]
+    assert acts(taken, [("county_approver", "")], me=C) == []  # the reviewer's alone
+    kind, payload = decisions.event_for(taken, C, ["county_reviewer"], "accepted", {})
+    assert payload["on_behalf_of"] == "" and kind == "accepted"
+    accepted = doc(state="accepted", custody=C, escalation={"resolution": "taken"})
+    assert ("step_passed", "review") in acts(accepted, ["county_reviewer"], me=C)
+    assert acts(doc(custody=C, escalation={"resolution": "returned"}), ["county_reviewer"], me=C) == []

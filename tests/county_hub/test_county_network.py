@@ -106,3 +106,21 @@ def test_the_county_sees_every_village_link_through_its_township(net):
     down = "SELECT COUNT(*) FROM sync_subtree WHERE node = ? AND state = 'down'"
     wait_for(lambda: count(county_cfg, down, V) == 1, timeout=45, what="the village reported down")
     procs[V].start()
+
+
+def test_an_escalated_case_the_county_takes_is_decided_by_its_reviewer(net):
+    net, procs = net
+    wait_for(lambda: procs[V].alive(), what="village up")
+    [app_id] = submit_many(net[V], 1, item="MZ-002", form={"reason": "突发疾病", "amount": "3000"})
+    wait_for(lambda: state_at(net[T], app_id) == "received", timeout=60, what="at the township")
+    win = Staff(web(procs[T]), "win1")
+    assert win.s.post(win.url + f"/api/v1/cases/{app_id}/actions", json={"action": "escalated", "reason": "重大疾病"},
+                      headers={"X-CSRF-Token": win.token}, timeout=10).status_code == 200
+    wait_for(lambda: state_at(net["county"], app_id) == "escalation_review", timeout=60, what="in review")
+    rev = county(procs, "rev1")
+    assert rev.act(app_id, "escalation_answered:taken", answer="县民政局直接办理").status_code == 200
+    assert county(procs, "rs1").get(f"/api/v1/cases/{app_id}").json()["actions"] == []
+    for action in ("accepted", "step_passed:review", "step_passed:approve", "approved"):
+        assert rev.act(app_id, action).status_code == 200, action
+    for cfg in (net[T], net[V]):
+        wait_for(lambda cfg=cfg: state_at(cfg, app_id) == "approved", timeout=60, what="the county's decision below")
