@@ -25,11 +25,16 @@ def net(tmp_path_factory):
 
 
 def county(procs, user):
-    s = Staff(web(procs["county"]), user)
-    s.act = lambda app_id, action, **form: s.s.post(s.url + f"/api/v1/cases/{app_id}/actions",
-                                                    json=dict(form, action=action),
-                                                    headers={"X-CSRF-Token": s.token}, timeout=10)
-    return s
+    return Staff(web(procs["county"]), user)
+
+
+def escalated(net, procs, form, reason):
+    """A village's MZ-002 application, escalated by the township and in the county's review; its id."""
+    [app_id] = submit_many(net[V], 1, item="MZ-002", form=form)
+    wait_for(lambda: state_at(net[T], app_id) == "received", timeout=60, what="at the township")
+    assert Staff(web(procs[T]), "win1").act(app_id, "escalated", reason=reason).status_code == 200
+    wait_for(lambda: state_at(net["county"], app_id) == "escalation_review", timeout=60, what="in review")
+    return app_id
 
 
 def test_a_village_application_is_routed_to_its_department_and_the_outcome_comes_back(net):
@@ -82,12 +87,7 @@ def test_a_joint_approval_across_four_departments_in_parallel(net, tmp_path):
 
 def test_an_escalation_is_answered_by_the_county_reviewer(net):
     net, procs = net
-    [app_id] = submit_many(net[V], 1, item="MZ-002", form={"reason": "火灾", "amount": "800"})
-    wait_for(lambda: state_at(net[T], app_id) == "received", timeout=60, what="at the township")
-    win = Staff(web(procs[T]), "win1")
-    assert win.s.post(win.url + f"/api/v1/cases/{app_id}/actions", json={"action": "escalated", "reason": "超权限"},
-                      headers={"X-CSRF-Token": win.token}, timeout=10).status_code == 200
-    wait_for(lambda: state_at(net["county"], app_id) == "escalation_review", timeout=60, what="in review")
+    app_id = escalated(net, procs, {"reason": "火灾", "amount": "800"}, "超权限")
     rev = county(procs, "rev1")
     assert [r["id"] for r in rev.get("/api/v1/county/escalations").json()["applications"]] == [app_id]
     assert rev.act(app_id, "escalation_answered:returned", answer="请乡镇按规定办理").status_code == 200
@@ -111,12 +111,7 @@ def test_the_county_sees_every_village_link_through_its_township(net):
 def test_an_escalated_case_the_county_takes_is_decided_by_its_reviewer(net):
     net, procs = net
     wait_for(lambda: procs[V].alive(), what="village up")
-    [app_id] = submit_many(net[V], 1, item="MZ-002", form={"reason": "突发疾病", "amount": "3000"})
-    wait_for(lambda: state_at(net[T], app_id) == "received", timeout=60, what="at the township")
-    win = Staff(web(procs[T]), "win1")
-    assert win.s.post(win.url + f"/api/v1/cases/{app_id}/actions", json={"action": "escalated", "reason": "重大疾病"},
-                      headers={"X-CSRF-Token": win.token}, timeout=10).status_code == 200
-    wait_for(lambda: state_at(net["county"], app_id) == "escalation_review", timeout=60, what="in review")
+    app_id = escalated(net, procs, {"reason": "突发疾病", "amount": "3000"}, "重大疾病")
     rev = county(procs, "rev1")
     assert rev.act(app_id, "escalation_answered:taken", answer="县民政局直接办理").status_code == 200
     assert county(procs, "rs1").get(f"/api/v1/cases/{app_id}").json()["actions"] == []
