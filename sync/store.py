@@ -1,6 +1,7 @@
 """SQL of the sync layer: link state, the node registry (enrolment), quarantine and refusals."""
 import hashlib
 
+from common.store import sync_status
 from common.store.db import now_iso
 
 STATUSES = ("pending", "accepted", "rejected", "revoked")
@@ -41,9 +42,9 @@ def all_links(conn):
 
 def child_links(conn):
     """This node's links to its children, compact for a heartbeat: [[code, state, since, last_contact, out, in]]."""
-    from common.store import sync_status
+    links = [sync_status.link_status(conn, row) for row in all_links(conn) if row["link"] != "up"]
     return [[ln["link"], ln["state"], ln["since"] or "", ln["last_contact"] or "", ln["queue_out"], ln["queue_in"]]
-            for ln in sync_status.status(conn)["links"] if ln["link"] != "up"]
+            for ln in links]
 
 
 def save_subtree(conn, reporter, rows):

@@ -47,7 +47,7 @@ def window_blueprint():
         f = filters_from(request.args, conn)
         return render_template("window/inbox.html", rows=window_store.inbox(conn, me(), **f), f=f,
                                due=request.args.get("due", ""), items=catalog.items(conn),
-                               origins=window_store.origins(conn), counts=window_store.counts(conn, me()),
+                               origins=window_store.origins(conn),
                                villages=window_store.villages(conn), state_label=label, me=me())
 
     @bp.route("/window/walk-in", methods=["GET", "POST"])

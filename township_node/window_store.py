@@ -41,12 +41,6 @@ def inbox(conn, me, scope="mine", item=None, origin=None, state=None, due_by=Non
     return rows
 
 
-def counts(conn, me):
-    """{state: n} of what this township holds custody of, for the inbox's tabs."""
-    return dict(conn.execute("SELECT state, COUNT(*) FROM applications WHERE custody = ? GROUP BY state", (me,))
-                .fetchall())
-
-
 def villages(conn):
     """Each child link (village) with its state, since when, last contact, queue depth and oldest pending."""
     return [ln for ln in sync_status.status(conn)["links"] if ln["link"] != outbox.UP]
