@@ -16,6 +16,7 @@ from common.store import applications, outbox
 from common.web import get_db, public
 
 from . import actions, drafts
+from .apply import clerk
 
 NOT_FOUND = "没有找到这件申请，请核对查询码和后 4 位 / no application matches that code and those 4 characters"
 REASONS = ("不想办了", "信息填错了，要重新申请", "已经在别处办理", "其他原因")
@@ -156,7 +157,6 @@ def status_blueprint():
 
 
 def _actor():
-    from .apply import clerk
     return clerk() or "kiosk"
 
 
