@@ -46,6 +46,8 @@ DEFAULTS = [
             "(empty: the built-in department inboxes); see docs/approval-adapter.md"),
     Setting("approval_token", "", "county: the bearer token both ways with the external approval system"),
     Setting("approval_poll_seconds", 60, "county: how often a case handed to the external system is asked about"),
+    Setting("clock_file", "", "drills and tests only: a file holding the business date (2026-12-03) or a shift "
+            "in days (+5); empty: the real clock. See common/clock.py"),
     Setting("kiosk_idle_reset_seconds", 90, "kiosk: seconds without a touch before everything the person entered is wiped"),
 ]
 _BY_KEY = {s.key: s for s in DEFAULTS}

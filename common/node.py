@@ -5,6 +5,7 @@ from pathlib import Path
 
 from . import config as config_mod
 from .errors import ConfigError
+from . import clock as business_clock
 from .hlc import Clock
 from .store import db, meta
 from .store.migrations import COMMON
@@ -30,10 +31,10 @@ def open_node(data_dir, overrides=None):
     return cfg, open_db(cfg)
 
 
-def clock_for(conn, node_code):
-    """The node's HLC, resumed after the newest event it holds so time never runs backwards."""
-    row = conn.execute("SELECT MAX(hlc) FROM events WHERE origin = ?", (node_code,)).fetchone()
-    return Clock(node_code, last=row[0])
+def clock_for(conn, cfg):
+    """The HLC of CFG's node on its business clock, resumed after the newest event it holds so time never runs backwards."""
+    row = conn.execute("SELECT MAX(hlc) FROM events WHERE origin = ?", (cfg["code"],)).fetchone()
+    return Clock(cfg["code"], last=row[0], wall=business_clock.for_config(cfg).wall_ms)
 
 
 def init_identity(conn, cfg):
@@ -103,12 +104,12 @@ _clocks = {}
 _clocks_lock = threading.Lock()
 
 
-def shared_clock(conn, node_code):
-    """The one HLC of this process for NODE_CODE (web threads and sync threads share it)."""
+def shared_clock(conn, cfg):
+    """The one HLC of this process for CFG's node (web threads and sync threads share it)."""
     with _clocks_lock:
-        if node_code not in _clocks:
-            _clocks[node_code] = clock_for(conn, node_code)
-        return _clocks[node_code]
+        if cfg["code"] not in _clocks:
+            _clocks[cfg["code"]] = clock_for(conn, cfg)
+        return _clocks[cfg["code"]]
 
 
 RESTORE_WINDOW_DAYS = 7

@@ -9,6 +9,7 @@ from pathlib import PurePath
 
 from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
 
+from common import clock as business_clock
 from common import accounts
 from common.domain import catalog as catalog_model
 from common.domain import catalog_csv
@@ -69,9 +70,9 @@ def admin_blueprint():
         conn = get_db()
         error = None
         try:
-            year = int(request.values.get("year") or date.today().year)
+            year = int(request.values.get("year") or business_clock.today(current_app.config["SANJI"]).year)
         except ValueError:
-            year = date.today().year
+            year = business_clock.today(current_app.config["SANJI"]).year
         if request.method == "POST":
             try:
                 day = date.fromisoformat(request.form.get("day", ""))

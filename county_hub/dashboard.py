@@ -10,6 +10,7 @@ from datetime import date
 
 from flask import Blueprint, Response, current_app, render_template, request
 
+from common import clock as business_clock
 from common.errors import ValidationError
 from common.store import calendar as cal_store
 from common.store import catalog, sync_status
@@ -25,7 +26,7 @@ CSV_COLUMNS = ("key", "name", "received", "accepted", "completed", "on_time", "e
 
 def period(args):
     """(start, end, group, min_sample) from query ARGS; the current month by default."""
-    today = date.today()
+    today = business_clock.today(current_app.config["SANJI"])
     try:
         start = date.fromisoformat(args.get("from") or today.replace(day=1).isoformat())
         end = date.fromisoformat(args.get("to") or today.isoformat())

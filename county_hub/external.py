@@ -88,7 +88,7 @@ def apply_remote(conn, cfg, app_id, remote):
         doc = applications.get(conn, app_id)
         kinds = events_for(doc, remote)
         for kind, payload in kinds:
-            applications.append(conn, shared_clock(conn, me), me, app_id, kind, ACTOR, payload)
+            applications.append(conn, shared_clock(conn, cfg), me, app_id, kind, ACTOR, payload)
         store.update(conn, app_id, remote_status=remote["status"], last_error="",
                      state="done" if remote["status"] in FINAL else "submitted",
                      next_try=_later(cfg["approval_poll_seconds"]))

@@ -9,6 +9,7 @@ change moves them at the next sweep.
 """
 from datetime import date
 
+from common import clock as business_clock
 from common.domain.application import step_deadlines
 from common.errors import ValidationError
 from common.jsontext import dumps, loads
@@ -77,8 +78,8 @@ def assess(doc, due_on, cal, today, rule, catalog_fee=None):
 
 
 def sweep(conn, cfg, today=None):
-    """Record the warnings due TODAY (default: the real today); returns how many were raised."""
-    today = today or date.today()
+    """Record the warnings due TODAY (default: the node's business date); returns how many were raised."""
+    today = today or business_clock.today(cfg)
     cal, rule = cal_store.load_cached(conn), rules(conn)
     fees = {it["code"]: it["fee"] for it in catalog.items(conn)}
     raised = 0
@@ -86,7 +87,7 @@ def sweep(conn, cfg, today=None):
         due_on = applications.with_deadline(conn, doc, cal)["due_on"]  # today's calendar, not the stored one
         level, reason = assess(doc, due_on, cal, today, rule, fees.get(doc["item"]["code"]))
         if LEVELS.index(level) > LEVELS.index(doc.get("warning")):
-            applications.append(conn, shared_clock(conn, cfg["code"]), cfg["code"], doc["id"], "warning_raised", ACTOR,
+            applications.append(conn, shared_clock(conn, cfg), cfg["code"], doc["id"], "warning_raised", ACTOR,
                                 {"level": level, "reason": reason, "due_on": due_on, "on": today.isoformat()})
             raised += 1
     return raised

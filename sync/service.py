@@ -18,7 +18,7 @@ class SyncService:
     def __init__(self, cfg, heartbeat=2.0, limits=None):
         self.cfg = cfg
         conn = open_db(cfg)
-        clock = shared_clock(conn, cfg["code"])
+        clock = shared_clock(conn, cfg)
         conn.close()
         self.replicator = Replicator(cfg["code"], clock)
         self.inbox = queue.Queue()  # live messages addressed to this node: (link, body)

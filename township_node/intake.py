@@ -29,7 +29,7 @@ def walk_in(conn, cfg, item_code, applicant, form, files, staff):
         scans.append((index, jpeg))
     if problems:
         raise ValidationError("扫描件有误 / some scans could not be used", fields=problems, details=list(problems.values()))
-    me, clock = cfg["code"], shared_clock(conn, cfg["code"])
+    me, clock = cfg["code"], shared_clock(conn, cfg)
     with transaction(conn):
         materials = [{"sha256": blobs.put(conn, cfg.data_dir, jpeg), "material": i, "size": len(jpeg),
                       "name": item["materials"][i]["name"], "type": "image/jpeg"} for i, jpeg in scans]

@@ -2,10 +2,9 @@
 
 One application's page and its actions are the shared casework pages (`common.web.cases`).
 """
-from datetime import date
-
 from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
 
+from common import clock as business_clock
 from common.domain.application import label
 from common.errors import SanjiError
 from common.store import catalog
@@ -25,7 +24,7 @@ def me():
 
 def due_soon_date(conn):
     """The last day counted as "due soon": DUE_SOON_DAYS working days from today."""
-    return cal_store.load_cached(conn).add_working_days(date.today(), DUE_SOON_DAYS).isoformat()
+    return cal_store.load_cached(conn).add_working_days(business_clock.today(current_app.config["SANJI"]), DUE_SOON_DAYS).isoformat()
 
 
 def filters_from(args, conn):

@@ -67,7 +67,7 @@ def submit_draft(conn, cfg, draft, actor):
     with transaction(conn):
         materials = [_material_entry(blobs.put(conn, cfg.data_dir, files[p["sha256"]]), p["material"], p["name"],
                                      p["size"]) for p in draft["photos"]]
-        doc = applications.submit(conn, shared_clock(conn, cfg["code"]), cfg["code"], actor, item,
+        doc = applications.submit(conn, shared_clock(conn, cfg), cfg["code"], actor, item,
                                   draft["applicant"], draft["form"], materials, proxy_by=draft["proxy_by"],
                                   catalog_version=catalog.current_version(conn))
         drafts.delete_row(conn, draft["id"])
@@ -93,7 +93,7 @@ def submit_direct(conn, cfg, item_code, applicant, form, materials, actor, proxy
     problems.update(missing)
     if problems:
         raise ValidationError("材料有误 / the materials are incomplete", fields=problems, details=list(problems.values()))
-    return applications.submit(conn, shared_clock(conn, cfg["code"]), cfg["code"], actor, item, applicant, form,
+    return applications.submit(conn, shared_clock(conn, cfg), cfg["code"], actor, item, applicant, form,
                                clean, proxy_by=proxy_by, catalog_version=catalog.current_version(conn))
 
 
@@ -168,7 +168,7 @@ def provide_supplement_blobs(conn, cfg, doc, materials, actor):
     if not materials:
         raise ValidationError("请先拍下要补充的材料 / take a photo of what is missing first",
                               fields={"photo": "请先拍下要补充的材料"})
-    return applications.append(conn, shared_clock(conn, cfg["code"]), cfg["code"], doc["id"], "supplement_provided",
+    return applications.append(conn, shared_clock(conn, cfg), cfg["code"], doc["id"], "supplement_provided",
                                actor, {"materials": materials, "note": f"{len(materials)} 张照片"})
 
 
@@ -190,5 +190,5 @@ def request_withdrawal(conn, cfg, doc, reason, actor):
     reason = submission.clean_text(reason)[:200]
     if not reason:
         raise ValidationError("请选择撤回的原因 / choose why", fields={"reason": "请选择撤回的原因"})
-    return applications.append(conn, shared_clock(conn, cfg["code"]), cfg["code"], doc["id"], "withdrawal_requested",
+    return applications.append(conn, shared_clock(conn, cfg), cfg["code"], doc["id"], "withdrawal_requested",
                                actor, {"reason": reason})

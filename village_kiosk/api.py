@@ -4,10 +4,9 @@ Villager-facing calls are public and authorise by tracking code + last 4 (as the
 they need no CSRF token from a caller without a session, while a signed-in clerk sends
 X-CSRF-Token and is recorded as applying on the villager's behalf. Clerk calls need sign-in.
 """
-from datetime import date
-
 from flask import Blueprint, current_app, jsonify, request
 
+from common import clock as business_clock
 from common import photos
 from common.domain.application import label
 from common.errors import ValidationError
@@ -162,6 +161,6 @@ def api_blueprint():
     @api("Today's summary for the village clerk: new, waiting for the network, supplements, decided", tag="clerk")
     def summary():
         """JSON: today's counts and the parent link's state."""
-        return jsonify(clerk_store.summary(get_db(), date.today().isoformat()))
+        return jsonify(clerk_store.summary(get_db(), business_clock.today(current_app.config["SANJI"]).isoformat()))
 
     return bp

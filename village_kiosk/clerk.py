@@ -4,10 +4,9 @@ The link banner comes from the sync thread's own record of heartbeats (sync_link
 in the page every few seconds; the browser's idea of being online plays no part. Applying on a
 villager's behalf uses the kiosk's journey with the clerk signed in (recorded as proxy_by).
 """
-from datetime import date
-
 from flask import Blueprint, current_app, redirect, render_template, request, send_file, session, url_for
 
+from common import clock as business_clock
 from common.domain.application import label
 from common.errors import NotFound
 from common.store import applications, blobs, catalog
@@ -31,7 +30,7 @@ def clerk_blueprint():
         listed = clerk_store.rows(conn, state, 200)
         follow = [r for r in clerk_store.rows(conn, "supplement", 100)
                   if not (r["supplement"] or {}).get("provided")]
-        return render_template("clerk/console.html", s=clerk_store.summary(conn, date.today().isoformat()),
+        return render_template("clerk/console.html", s=clerk_store.summary(conn, business_clock.today(current_app.config["SANJI"]).isoformat()),
                                rows=listed, follow=follow, state=state or "", state_label=label,
                                states=clerk_store.OPEN + ("approved", "denied", "delivered", "withdrawn",
                                                           "not_accepted"))

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from flask import Flask, g, jsonify, render_template, request, session
 
-from .. import __version__, config as config_mod, i18n
+from .. import __version__, clock as clock_mod, config as config_mod, i18n
 from ..errors import CsrfFailed, SanjiError, describe, http_status
 from ..node import open_db
 from ..store import db, meta
@@ -134,6 +134,7 @@ def build_app(cfg, tier, template_folder=None):
     """A Flask app for the node described by CFG (a Config or a data folder) and TIER (a Tier)."""
     if not isinstance(cfg, config_mod.Config):
         cfg = config_mod.load(cfg)
+    clock_mod.for_config(cfg)  # a malformed clock file stops start-up here, with its fix
     conn = open_db(cfg, tier)  # migrate once, at start-up, not per request
     secret = meta.get(conn, "secret_key") or secrets.token_hex(32)
     node_name = meta.get(conn, "name", cfg["name"])
@@ -169,7 +170,8 @@ def build_app(cfg, tier, template_folder=None):
         current = lang()
         return {"_": lambda key, **kw: i18n.translate(key, current, **kw), "lang": current,
                 "csrf_token": csrf_token, "node": {"name": node_name, "code": cfg["code"], "tier": tier.name},
-                "user": g.get("user"), "version": __version__, "link_summary": link_summary}
+                "user": g.get("user"), "version": __version__, "link_summary": link_summary,
+                "business_clock": lambda: clock_mod.for_config(cfg)}
 
     app.register_error_handler(Exception, _handle_error)
     from werkzeug.exceptions import HTTPException

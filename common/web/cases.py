@@ -52,7 +52,7 @@ def act(conn, cfg, app_id, user, action, form):
     me = cfg["code"]
     doc = applications.get(conn, app_id)
     kind, payload = decisions.event_for(doc, me, user_roles(user), action, form)
-    return applications.append(conn, shared_clock(conn, me), me, app_id, kind, user["username"], payload)
+    return applications.append(conn, shared_clock(conn, cfg), me, app_id, kind, user["username"], payload)
 
 
 def cases_blueprint(staff, deciders):

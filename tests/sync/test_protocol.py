@@ -48,7 +48,7 @@ class Link:
 def net(tmp_path):
     cfgs = make_network(tmp_path, villages=2)
     tc, vc = open_db(cfgs[T]), open_db(cfgs[V1])
-    parent = ParentProtocol(tc, T, Replicator(T, shared_clock(tc, T)), cfgs[T].data_dir)
+    parent = ParentProtocol(tc, T, Replicator(T, shared_clock(tc, {"code": T})), cfgs[T].data_dir)
     child = ChildProtocol(vc, V1, Replicator(V1, Clock(V1)), cfgs[V1].data_dir)
     return cfgs, tc, vc, Link(parent, child, public_key(cfgs[V1]))
 
@@ -179,7 +179,7 @@ def test_parent_restored_gets_everything_reoffered(net, tmp_path):
     tc.close()
     restore(cfgs[T], backup)
     tc2 = open_db(cfgs[T])
-    parent = ParentProtocol(tc2, T, Replicator(T, shared_clock(tc2, T)), cfgs[T].data_dir)
+    parent = ParentProtocol(tc2, T, Replicator(T, shared_clock(tc2, {"code": T})), cfgs[T].data_dir)
     link2 = Link(parent, link.child, link.key, b"rid-2")
     link2.pump()
     assert tc2.execute("SELECT COUNT(*) FROM applications").fetchone()[0] == 7
