@@ -52,8 +52,8 @@ def parse_roles(specs, tier):
     return out
 
 
-def add_user(conn, tier, username, display_name, password, role_specs, actor="cli"):
-    """Create a staff account; returns its id."""
+def add_user(conn, tier, username, display_name, password, role_specs, actor="cli", must_change=False):
+    """Create a staff account (MUST_CHANGE: its password is temporary, changed at first sign-in); returns its id."""
     username = (username or "").strip()
     if not username or not username.replace("_", "").replace(".", "").isalnum() or len(username) > 40:
         raise ValidationError("用户名只能由字母、数字、下划线和点组成 / username: letters, digits, _ and .")
@@ -62,7 +62,7 @@ def add_user(conn, tier, username, display_name, password, role_specs, actor="cl
     if users.by_username(conn, username):
         raise Conflict(f"用户 {username} 已存在 / user exists", fix="choose another username or reset-password")
     with transaction(conn):
-        uid = users.create(conn, username, display_name or username, _hasher().hash(password), roles)
+        uid = users.create(conn, username, display_name or username, _hasher().hash(password), roles, must_change)
         audit.record(conn, actor, "user.created", username, {"roles": [f"{r}:{d}" if d else r for r, d in roles]})
     return uid
 
@@ -119,16 +119,44 @@ def _check_login(conn, username, password, attempts, lock_minutes, ip, now):
     return user, None
 
 
-def reset_password(conn, username, password, actor="cli"):
-    """Set a new password, unlock the account and end its sessions."""
+def reset_password(conn, username, password, actor="cli", must_change=False):
+    """Set a new password (MUST_CHANGE: a temporary one), unlock the account and end its sessions."""
     check_password_rules(password)
     user = users.by_username(conn, username)
     if not user:
         raise NotFound(f"没有用户 {username} / no such user", fix="`sanji users list` shows them")
     with transaction(conn):
-        users.set_password(conn, user["id"], _hasher().hash(password))
+        users.set_password(conn, user["id"], _hasher().hash(password), must_change)
+        users.clear_failures(conn, user["id"])
         session_store.delete_for_user(conn, user["id"])
-        audit.record(conn, actor, "user.password_reset", username)
+        audit.record(conn, actor, "user.password_reset", username, {"temporary": must_change})
+
+
+def change_password(conn, user, current, new, confirm):
+    """USER changes their own password: CURRENT must verify, NEW (twice) follow the rules and differ from it.
+
+    Ends the user's other sessions (the caller renews its own)."""
+    problems = {}
+    try:
+        _hasher().verify(user["password_hash"], current or "")
+    except (VerificationError, InvalidHashError):
+        problems["current"] = "当前密码不对 / the current password is wrong"
+    if new != confirm:
+        problems["confirm"] = "两次输入的新密码不一致 / the two new passwords differ"
+    elif new == current:
+        problems["new"] = "新密码须与当前密码不同 / choose a password other than the current one"
+    else:
+        try:
+            check_password_rules(new)
+        except ValidationError as exc:
+            problems["new"] = exc.message
+    if problems:
+        raise ValidationError("密码未修改 / the password was not changed", fields=problems,
+                              fix="correct the fields marked")
+    with transaction(conn):
+        users.set_password(conn, user["id"], _hasher().hash(new), False)
+        session_store.delete_for_user(conn, user["id"])
+        audit.record(conn, user["username"], "user.password_changed", user["username"])
 
 
 def set_disabled(conn, username, disabled=True, actor="cli"):

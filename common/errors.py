@@ -87,6 +87,12 @@ class Forbidden(SanjiError):
     exit_code = 4
 
 
+class PasswordChangeRequired(Forbidden):
+    """Signed in with a temporary password an administrator set: it must be changed first."""
+
+    code = "password_change_required"
+
+
 class CsrfFailed(SanjiError):
     """A state-changing request without this session's CSRF token."""
 

@@ -104,11 +104,12 @@ def admin_blueprint():
             try:
                 accounts.add_user(conn, "county", request.form.get("username", ""), request.form.get("display_name", ""),
                                   request.form.get("password", ""), [f"{role}:{dept}" if dept else role],
-                                  actor=g.user["username"])
+                                  actor=g.user["username"], must_change=True)
                 return redirect(url_for("county_admin.staff_page"))
             except SanjiError as exc:
                 error = exc
         return render_template("county/admin_staff.html", people=users.all_users(conn), error=error,
+                               reset=request.args.get("reset", ""),
                                roles=roles_for_tier("county"), departments=catalog.departments(conn)), \
             400 if error else 200
 
@@ -123,5 +124,19 @@ def admin_blueprint():
                                   fix="ask another administrator")
         accounts.set_disabled(get_db(), username, action == "disable", actor=g.user["username"])
         return redirect(url_for("county_admin.staff_page"))
+
+    @bp.post("/staff/<username>/password")
+    @roles("admin")
+    def staff_password(username):
+        """Give an account a temporary password (changed at its next sign-in); its sessions end."""
+        try:
+            accounts.reset_password(get_db(), username, request.form.get("password", ""), actor=g.user["username"],
+                                    must_change=username != g.user["username"])
+        except SanjiError as exc:
+            conn = get_db()
+            return render_template("county/admin_staff.html", people=users.all_users(conn), error=exc, reset="",
+                                   roles=roles_for_tier("county"), departments=catalog.departments(conn)), \
+                exc.http_status
+        return redirect(url_for("county_admin.staff_page", reset=username))
 
     return bp

@@ -78,10 +78,11 @@ def _set_disabled(data_dir, username, disabled):
 @users.command("reset-password")
 @click.argument("username")
 @password_option
+@click.option("--temporary", is_flag=True, help="the person must choose their own password at next sign-in")
 @data_option
-def reset_password(username, password, data_dir):
+def reset_password(username, password, temporary, data_dir):
     """Set a new password; unlocks the account and ends its sessions."""
     from .. import accounts
     _, conn = open_for_cli(data_dir)
-    accounts.reset_password(conn, username, password)
-    click.echo(f"已重置 {username} 的密码 / password reset")
+    accounts.reset_password(conn, username, password, must_change=temporary)
+    click.echo(f"已重置 {username} 的密码 / password reset" + ("（临时密码，首次登录须修改）/ temporary" if temporary else ""))

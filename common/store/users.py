@@ -2,11 +2,11 @@
 from .db import now_iso, transaction
 
 
-def create(conn, username, display_name, password_hash, roles):
+def create(conn, username, display_name, password_hash, roles, must_change=False):
     """Insert a user with ROLES [(role, department)]; returns the new id."""
     with transaction(conn):
-        cur = conn.execute("INSERT INTO users (username, display_name, password_hash, created_at) VALUES (?, ?, ?, ?)",
-                           (username, display_name, password_hash, now_iso()))
+        cur = conn.execute("INSERT INTO users (username, display_name, password_hash, created_at, must_change_password)"
+                           " VALUES (?, ?, ?, ?, ?)", (username, display_name, password_hash, now_iso(), int(must_change)))
         uid = cur.lastrowid
         conn.executemany("INSERT INTO user_roles (user_id, role, department) VALUES (?, ?, ?)",
                          [(uid, role, dept or "") for role, dept in roles])

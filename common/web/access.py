@@ -5,8 +5,10 @@ machine endpoints that take no cookie.
 """
 from flask import current_app, g, redirect, request, url_for
 
-from ..errors import AuthRequired, Forbidden
+from ..errors import AuthRequired, Forbidden, PasswordChangeRequired
 
+# What a user with a temporary password may still open: the change form, sign-out, language, "me".
+WHILE_TEMPORARY = {"base.password", "base.logout", "base.set_language", "base.me"}
 PUBLIC = "public"
 AUTHENTICATED = "authenticated"
 
@@ -70,6 +72,11 @@ def enforce():
         if not request.path.startswith("/api/") and request.method == "GET":
             return redirect(url_for("base.login", next=request.full_path.rstrip("?")))
         raise AuthRequired("请先登录 / please sign in", fix="sign in with a staff account")
+    if g.user["must_change_password"] and request.endpoint not in WHILE_TEMPORARY:
+        if not request.path.startswith("/api/") and request.method == "GET":
+            return redirect(url_for("base.password", next=request.full_path.rstrip("?")))
+        raise PasswordChangeRequired("请先修改管理员设置的临时密码 / change the temporary password first",
+                                     fix="open /password on this node and choose your own password")
     if rule != AUTHENTICATED and not user_has(g.user, rule):
         raise Forbidden("您的角色无权使用此功能 / your role does not allow this",
                         fix=f"needs one of: {', '.join(sorted(rule))}")

@@ -58,7 +58,8 @@ def me():
     from .app import csrf_token
     u = g.user
     return jsonify({"username": u["username"], "display_name": u["display_name"],
-                    "roles": [{"role": r, "department": d} for r, d in u["roles"]], "csrf_token": csrf_token()})
+                    "roles": [{"role": r, "department": d} for r, d in u["roles"]], "csrf_token": csrf_token(),
+                    "must_change_password": bool(u["must_change_password"])})
 
 
 @bp.get("/api/v1/catalog")
@@ -124,6 +125,28 @@ def login():
     status = 200 if error is None else error.http_status
     return render_template("login.html", error=error, error_text=describe(error) if error else "",
                            username=request.form.get("username", "")), status
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@authenticated
+def password():
+    """Change one's own password (required first after an administrator set a temporary one)."""
+    error = None
+    if request.method == "POST":
+        try:
+            accounts.change_password(get_db(), g.user, request.form.get("current", ""), request.form.get("new", ""),
+                                     request.form.get("confirm", ""))
+        except SanjiError as exc:
+            error = exc
+        else:
+            keep = {k: session[k] for k in ("uid", "lang") if k in session}
+            session.clear()
+            session.regenerate()  # the old token was ended with the user's other sessions
+            session.update(keep, csrf=secrets.token_urlsafe(32))
+            target = request.args.get("next")
+            return redirect(_safe_next(target) if target else url_for("base.password", done=1))
+    return render_template("password.html", error=error, temporary=bool(g.user["must_change_password"])), \
+        (error.http_status if error else 200)
 
 
 @bp.post("/logout")

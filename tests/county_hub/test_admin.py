@@ -63,8 +63,19 @@ def test_catalog_and_calendar_published_to_a_running_township_and_staff_added(tm
         assert post(s, url, "/admin/staff", {"username": "x", "password": "short", "role": "county_approver"}) \
             .status_code == 400
         assert requests.get(url + "/admin/staff", timeout=10).url.endswith("/login?next=/admin/staff")
-        mz = requests.Session()
-        assert login(mz, url, "mz1", "a-long-pass-2026").url.rstrip("/") == url
+        mz = requests.Session()  # an account made on the web has a temporary password
+        assert login(mz, url, "mz1", "a-long-pass-2026").url.startswith(url + "/password?next=")
+        assert mz.get(url + "/api/v1/county/inbox", timeout=10).status_code == 403
+        assert post(mz, url, "/password", {"current": "a-long-pass-2026", "new": "mz-own-pass-2026",
+                                           "confirm": "mz-own-pass-2026"}).status_code == 200
+        assert mz.get(url + "/api/v1/county/inbox", timeout=10).status_code == 200
+        assert post(s, url, "/admin/staff/mz1/password", {"password": "short"}).status_code == 400
+        r = post(s, url, "/admin/staff/mz1/password", {"password": "mz-temp-pass-2026"})
+        assert r.status_code == 200 and "已为 mz1 设置临时密码" in r.text
+        assert mz.get(url + "/api/v1/county/inbox", timeout=10).status_code == 401  # its sessions ended
+        assert login(mz, url, "mz1", "mz-temp-pass-2026").url.startswith(url + "/password?next=")
+        assert post(mz, url, "/password", {"current": "mz-temp-pass-2026", "new": "mz-own-pass-2027",
+                                           "confirm": "mz-own-pass-2027"}).status_code == 200
         assert mz.get(url + "/api/v1/county/inbox", timeout=10).status_code == 200
         token = csrf_from(s.get(url + "/admin/staff", timeout=10).text)
         assert s.post(url + "/admin/staff/mz1/disable", data={"csrf_token": token}, timeout=10).status_code == 200

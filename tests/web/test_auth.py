@@ -126,3 +126,55 @@ def test_failures_and_logins_are_audited(county):
     conn = open_db(county)
     actions = [r["action"] for r in conn.execute("SELECT action FROM audit_log ORDER BY seq")]
     assert actions[-2:] == ["login.failed", "login.ok"]
+
+
+def change(s, url, current, new, confirm=None, next_=""):
+    token = csrf_from(s.get(url + "/password").text)
+    return s.post(url + "/password" + (f"?next={next_}" if next_ else ""),
+                  data={"current": current, "new": new, "confirm": new if confirm is None else confirm,
+                        "csrf_token": token})
+
+
+@pytest.mark.parametrize("tier", ["county", "township", "village"])
+def test_a_temporary_password_must_be_changed_before_anything_else(tmp_path, tier):
+    cfg = make_node(tmp_path, tier)
+    conn = open_db(cfg)
+    role = {"county": "county_reviewer", "township": "township_staff", "village": "village_clerk"}[tier]
+    accounts.add_user(conn, tier, "w1", "窗口", "first-pass-2026", [role])
+    with serve(cfg) as srv:
+        other = requests.Session()
+        assert login(other, srv.url, "w1", "first-pass-2026").status_code == 200
+        accounts.reset_password(conn, "w1", "temp-pass-2026", actor="admin", must_change=True)
+        assert other.get(srv.url + "/api/v1/me").status_code == 401  # a reset ends every session
+        s = requests.Session()
+        r = login(s, srv.url, "w1", "temp-pass-2026")
+        assert r.url.startswith(srv.url + "/password?next=") and "临时密码" in r.text
+        console = "/clerk/" if tier == "village" else "/"  # a village's "/" is the public kiosk
+        assert s.get(srv.url + console).url.startswith(srv.url + "/password")
+        me = s.get(srv.url + "/api/v1/me").json()
+        assert me["must_change_password"] is True
+        r = s.get(srv.url + "/api/v1/sync/status")
+        assert r.status_code == 403 and r.json()["error"] == "password_change_required" and "/password" in r.json()["fix"]
+        bad = change(s, srv.url, "wrong-pass-2026", "short", confirm="other")
+        assert bad.status_code == 400 and "<title>错误" in bad.text
+        assert 'href="#current"' in bad.text and 'href="#confirm"' in bad.text and 'aria-invalid="true"' in bad.text
+        assert change(s, srv.url, "temp-pass-2026", "temp-pass-2026").status_code == 400  # the same one again
+        assert change(s, srv.url, "temp-pass-2026", "short").status_code == 400
+        ok = change(s, srv.url, "temp-pass-2026", "my-own-pass-2026", next_=console)
+        assert ok.status_code == 200 and ok.url == srv.url + console
+        assert s.get(srv.url + "/api/v1/me").json()["must_change_password"] is False
+        assert "/password" not in login(requests.Session(), srv.url, "w1", "my-own-pass-2026").url
+        kinds = [r[0] for r in conn.execute("SELECT action FROM audit_log WHERE target = 'w1' ORDER BY seq")]
+        assert kinds[-4:] == ["user.password_reset", "login.ok", "user.password_changed", "login.ok"]
+    conn.close()
+
+
+def test_changing_ones_own_password_ends_the_other_sessions(county):
+    with serve(county) as srv:
+        laptop, phone = requests.Session(), requests.Session()
+        login(laptop, srv.url)
+        login(phone, srv.url)
+        r = change(laptop, srv.url, ADMIN_PASSWORD, "a-new-admin-pass-2026")
+        assert r.status_code == 200 and "密码已修改" in r.text
+        assert laptop.get(srv.url + "/api/v1/me").status_code == 200
+        assert phone.get(srv.url + "/api/v1/me").status_code == 401
