@@ -7,6 +7,7 @@ from sync.web import bp as nodes_blueprint
 def create_app(config):
     """The county node's web app for CONFIG (a Config or a data folder path)."""
     from .admin import admin_blueprint
+    from .catalog_admin import catalog_items_blueprint
     from .console import DECIDERS, STAFF, console_blueprint
     from .dashboard import dashboard_blueprint
     from .tier import TIER
@@ -15,5 +16,6 @@ def create_app(config):
     app.register_blueprint(cases_blueprint(STAFF, DECIDERS))
     app.register_blueprint(dashboard_blueprint())
     app.register_blueprint(admin_blueprint())
+    app.register_blueprint(catalog_items_blueprint())
     app.register_blueprint(nodes_blueprint)  # enrolment of child nodes, link status
     return app
