@@ -17,6 +17,7 @@ from common.store import catalog, sync_status
 from common.store.outbox import UP
 from common.web import api, get_db, roles
 
+from . import charts as charts_mod
 from . import external_store, queues, stats
 
 VIEWERS = ("supervisor", "admin", "county_approver", "county_reviewer")
@@ -42,15 +43,16 @@ def period(args):
 
 
 def compute(conn, args):
-    """The dashboard's figures for query ARGS: (rows, totals, start, end, group, min_sample, names)."""
+    """The dashboard's figures for query ARGS: (rows, totals, start, end, group, min_sample, trend)."""
     start, end, group, min_sample = period(args)
     cal = cal_store.load_cached(conn)
-    rows = stats.figures(queues.for_period(conn, start, end), cal, start, end, group, min_sample)
+    docs = queues.for_period(conn, start, end)
+    rows = stats.figures(docs, cal, start, end, group, min_sample)
     names = {d["code"]: d["name"] for d in catalog.departments(conn)} if group == "department" else \
         {i["code"]: i["name"] for i in catalog.items(conn)} if group == "item" else {}
     for r in rows:
         r["name"] = names.get(r["key"], r["key"])
-    return rows, stats.totals(rows), start, end, group, min_sample
+    return rows, stats.totals(rows), start, end, group, min_sample, stats.trend(docs, start, end)
 
 
 def dashboard_blueprint():
@@ -60,23 +62,30 @@ def dashboard_blueprint():
     @bp.get("/dashboard")
     @roles(*VIEWERS)
     def page():
-        """Figures, a chart of on-time rates, and the network."""
+        """Figures, charts (on-time and early rates per group, volumes per period), and the network."""
         conn = get_db()
-        rows, total, start, end, group, min_sample = compute(conn, request.args)
-        chart = stats.bar_chart([r for r in rows if r["ranked"]], "on_time_rate", lambda r: r["name"][:10],
-                                "按期办结率 / on-time rate")
+        rows, total, start, end, group, min_sample, trend = compute(conn, request.args)
+        ranked = [r for r in rows if r["ranked"]]
+        charts = {
+            "on_time": charts_mod.bar_chart(ranked, "on_time_rate", lambda r: r["name"][:10], "按期办结率 / on-time rate"),
+            "early": charts_mod.bar_chart(ranked, "early_rate", lambda r: r["name"][:10], "提前办结率 / early-completion rate",
+                                          colour=charts_mod.GREEN),
+            "volume": charts_mod.column_chart(trend, [("received", "收件 received", charts_mod.BLUE),
+                                                      ("completed", "办结 completed", charts_mod.GREEN)],
+                                              "收件与办结 / received and completed"),
+        }
         status = sync_status.status(conn)
         links = [ln for ln in status["links"] if ln["link"] != UP]
         outside = external_store.health(conn) if current_app.config["SANJI"]["approval_url"] else None
         return render_template("county/dashboard.html", rows=rows, total=total, start=start, end=end, group=group,
-                               min_sample=min_sample, chart=chart, links=links, groups=stats.GROUPS, outside=outside,
+                               min_sample=min_sample, charts=charts, trend=trend, links=links, groups=stats.GROUPS, outside=outside,
                                subtree=status["subtree"])
 
     @bp.get("/dashboard.csv")
     @roles(*VIEWERS)
     def csv_export():
         """The same figures as CSV (UTF-8 with BOM, so spreadsheet programs read the Chinese names)."""
-        rows, _, start, end, group, _ = compute(get_db(), request.args)
+        rows, _, start, end, group, _, _ = compute(get_db(), request.args)
         out = io.StringIO()
         out.write("\ufeff")
         writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, extrasaction="ignore")
@@ -92,8 +101,8 @@ def dashboard_blueprint():
                 "group": "department, township, village or item", "min_sample": "completed cases before ranking"})
     def api_figures():
         """JSON: rows and totals."""
-        rows, total, start, end, group, min_sample = compute(get_db(), request.args)
+        rows, total, start, end, group, min_sample, trend = compute(get_db(), request.args)
         return {"from": start.isoformat(), "to": end.isoformat(), "group": group, "min_sample": min_sample,
-                "rows": rows, "totals": total}
+                "rows": rows, "totals": total, "trend": {"bucket": stats.bucket_size(start, end), "periods": trend}}
 
     return bp

@@ -9,9 +9,7 @@ Pure over application projections, so a hand-computed fixture checks every figur
 - working days: from acceptance to decision, less the days paused, averaged over completed ones.
 A group with fewer than MIN_SAMPLE completed applications gets no rates and is not ranked.
 """
-from datetime import date
-
-from markupsafe import Markup, escape
+from datetime import date, timedelta
 
 MIN_SAMPLE = 5
 GROUPS = ("department", "township", "village", "item")
@@ -86,15 +84,41 @@ def totals(rows):
     return out
 
 
-def bar_chart(rows, value, label, title, width=640, bar=28):
-    """An SVG bar chart (0–100 %) of VALUE per row, labelled by LABEL(row); drawn here, no library."""
-    shown = [r for r in rows if r.get(value) is not None]
-    height = 30 + bar * max(1, len(shown))
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
-             f'aria-label="{escape(title)}" class="chart"><title>{escape(title)}</title>']
-    for i, r in enumerate(shown):
-        y, w = 20 + i * bar, round((width - 260) * r[value])
-        parts.append(f'<text x="0" y="{y + bar * 0.65}" font-size="14">{escape(label(r))}</text>'
-                     f'<rect x="180" y="{y + 4}" width="{w}" height="{bar - 8}" fill="#0b4f8a"></rect>'
-                     f'<text x="{186 + w}" y="{y + bar * 0.65}" font-size="14">{r[value] * 100:.1f}%</text>')
-    return Markup("".join(parts) + "</svg>")
+def bucket_size(start, end):
+    """'day' for up to 31 days, 'week' up to 26 weeks, else 'month': a readable number of columns."""
+    days = (end - start).days + 1
+    return "day" if days <= 31 else "week" if days <= 26 * 7 else "month"
+
+
+def _bucket(day, size):
+    if size == "day":
+        return day
+    if size == "week":
+        return day - timedelta(days=day.weekday())  # the Monday of its week
+    return day.replace(day=1)
+
+
+def _buckets(start, end, size):
+    out, day = [], _bucket(start, size)
+    while day <= end:
+        out.append(day)
+        day = day + timedelta(days=1) if size == "day" else day + timedelta(days=7) if size == "week" else \
+            (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return out
+
+
+def trend(docs, start, end, size=None):
+    """[{period, received, completed, on_time}] for each day, week or month (SIZE) of [START, END], empty ones too.
+
+    A period is named by its first day (a week by its Monday, a month by its 1st)."""
+    size = size or bucket_size(start, end)
+    rows = {b: {"period": b.isoformat(), "received": 0, "completed": 0, "on_time": 0} for b in _buckets(start, end, size)}
+    for doc in docs:
+        if _between(doc["submitted_on"], start, end):
+            rows[_bucket(date.fromisoformat(doc["submitted_on"]), size)]["received"] += 1
+        decided = _decided_on(doc)
+        if _between(decided, start, end):
+            r = rows[_bucket(date.fromisoformat(decided), size)]
+            r["completed"] += 1
+            r["on_time"] += doc.get("due_on") is None or decided <= doc["due_on"]
+    return list(rows.values())

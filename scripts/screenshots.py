@@ -97,11 +97,14 @@ def ask_for_supplement(cfg, code):
     conn.close()
 
 
-def save(page, out, name):
-    """PAGE as OUT/NAME.png, reduced to a 256-colour palette (a tenth of the bytes, same look)."""
+def save(page, out, name, at=None):
+    """PAGE as OUT/NAME.png (scrolled to the element AT, a CSS selector, or the top), in a 256-colour palette."""
     from PIL import Image
     page.wait_for_load_state("load")
-    page.evaluate("window.scrollTo(0, 0)")
+    if at:
+        page.locator(at).first.evaluate("e => e.scrollIntoView()")
+    else:
+        page.evaluate("window.scrollTo(0, 0)")
     shot = Image.open(io.BytesIO(page.screenshot(full_page=False)))
     shot.convert("RGB").quantize(256).save(out / f"{name}.png", optimize=True)
     print(f"  {name}.png")
@@ -179,6 +182,7 @@ def county_screens(browser, cfg, url, out):
     save(page, out, "22-county-case")
     page.goto(url + "/dashboard?min_sample=1")
     save(page, out, "23-county-dashboard")
+    save(page, out, "24-county-dashboard-charts", at="#charts")
 
 
 def main(argv=None):

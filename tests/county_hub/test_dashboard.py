@@ -1,6 +1,7 @@
 """Dashboard figures against a hand-computed fixture, the SVG chart, CSV and the page."""
 import csv
 import io
+import re
 from datetime import date
 
 import requests
@@ -9,7 +10,7 @@ from common import accounts
 from common.node import open_db
 from common.tiers import load_tier
 from common.workcal import WorkCalendar
-from county_hub import stats
+from county_hub import charts, stats
 from tests.helpers import ADMIN_PASSWORD, LiveServer, login, make_node
 
 MARCH = (date(2026, 3, 1), date(2026, 3, 31))
@@ -59,8 +60,33 @@ def test_figures_match_the_hand_computed_fixture():
 def test_ranked_groups_come_first_and_the_chart_is_svg():
     rows = stats.figures(FIXTURE, CAL, *MARCH, "department", min_sample=3)
     assert [r["key"] for r in rows] == ["MZ", "RS"]
-    svg = str(stats.bar_chart(rows, "on_time_rate", lambda r: r["key"], "按期办结率"))
+    svg = str(charts.bar_chart(rows, "on_time_rate", lambda r: r["key"], "按期办结率"))
     assert svg.startswith("<svg") and 'role="img"' in svg and "100.0%" in svg and svg.count("<rect") == 1
+
+
+def test_volumes_per_period_match_the_fixture_by_hand():
+    assert stats.bucket_size(*MARCH) == "day"
+    assert stats.bucket_size(date(2026, 1, 1), date(2026, 3, 31)) == "week"
+    assert stats.bucket_size(date(2026, 1, 1), date(2026, 12, 31)) == "month"
+    weeks = stats.trend(FIXTURE, *MARCH, size="week")
+    # March 2026 starts on a Sunday: its first week is named by Monday 23 February.
+    assert [w["period"] for w in weeks] == ["2026-02-23", "2026-03-02", "2026-03-09", "2026-03-16", "2026-03-23",
+                                            "2026-03-30"]
+    by = {w["period"]: (w["received"], w["completed"], w["on_time"]) for w in weeks}
+    assert by == {"2026-02-23": (0, 0, 0), "2026-03-02": (4, 2, 2), "2026-03-09": (0, 1, 1),
+                  "2026-03-16": (0, 2, 2), "2026-03-23": (0, 0, 0), "2026-03-30": (1, 0, 0)}
+    quarter = stats.trend(FIXTURE, date(2026, 1, 1), date(2026, 3, 31))
+    assert len(quarter) == 14 and quarter[0]["period"] == "2025-12-29"  # Mondays 29 Dec … 30 Mar
+    by_month = stats.trend(FIXTURE, date(2026, 1, 1), date(2026, 3, 31), size="month")
+    assert [(m["period"], m["received"], m["completed"]) for m in by_month] == \
+        [("2026-01-01", 1, 1), ("2026-02-01", 1, 0), ("2026-03-01", 5, 5)]
+    days = stats.trend(FIXTURE, *MARCH)
+    assert len(days) == 31 and sum(d["received"] for d in days) == 5 and sum(d["completed"] for d in days) == 5
+    svg = str(charts.column_chart(weeks, [("received", "收件", charts.BLUE), ("completed", "办结", charts.GREEN)], "收件与办结"))
+    assert svg.startswith("<svg") and svg.count("<rect") == 6 * 2 + 2  # two columns a week and the legend
+    assert "<title>2026-03-02 收件 4</title>" in svg and 'aria-label="收件与办结"' in svg
+    assert [charts.nice_step(n) for n in (1, 5, 6, 11, 26, 101, 4000)] == [1, 1, 2, 5, 10, 50, 1000]
+    assert [int(x) for x in re.findall(r'text-anchor="end">(\d+)<', svg)] == [0, 1, 2, 3, 4]  # 4 at most a week
 
 
 def test_the_dashboard_page_csv_and_api(tmp_path):
@@ -78,6 +104,8 @@ def test_the_dashboard_page_csv_and_api(tmp_path):
         assert next(csv.reader(io.StringIO(r.text.lstrip("\ufeff"))))[:3] == ["key", "name", "received"]
         body = s.get(srv.url + "/api/v1/dashboard", params={"from": "2026-03-01", "to": "2026-03-31"}, timeout=10).json()
         assert body["group"] == "department" and body["totals"]["completed"] == 0
+        assert body["trend"]["bucket"] == "day" and len(body["trend"]["periods"]) == 31
+        assert page.text.count("<svg") == 3 and "提前办结率" in page.text and "收件与办结" in page.text
         for bad in ({"from": "March"}, {"group": "planet"}, {"from": "2026-04-01", "to": "2026-03-01"}):
             assert s.get(srv.url + "/api/v1/dashboard", params=bad, timeout=10).status_code == 400
         assert requests.get(srv.url + "/api/v1/dashboard", timeout=10).status_code == 401
