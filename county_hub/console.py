@@ -47,6 +47,7 @@ def console_blueprint():
         return render_template("county/home.html", state_label=label,
                                inbox=queues.department_inbox(conn, me(), depts, external=_external()) if depts else None,
                                escalations=queues.escalations(conn, me()) if "county_reviewer" in held else None,
+                               taken=queues.taken(conn, me()) if "county_reviewer" in held else None,
                                warnings=queues.warned(conn) if held & {"supervisor", "admin"} else None,
                                departments={d["code"]: d["name"] for d in catalog.departments(conn)},
                                my_departments=sorted(depts))
@@ -71,10 +72,10 @@ def console_blueprint():
 
     @bp.get("/api/v1/county/escalations")
     @roles("county_reviewer")
-    @api("Escalations from townships awaiting the county's answer", tag="county")
+    @api("Escalations from townships awaiting the county's answer (and those it took, under `taken`)", tag="county")
     def escalations_api():
-        """JSON rows in escalation review."""
-        return jsonify({"applications": queues.escalations(get_db(), me())})
+        """JSON rows in escalation review, and the cases the county took to decide itself."""
+        return jsonify({"applications": queues.escalations(get_db(), me()), "taken": queues.taken(get_db(), me())})
 
     @bp.get("/api/v1/supervision/warnings")
     @roles("supervisor", "admin")

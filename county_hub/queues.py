@@ -5,13 +5,16 @@ step awaiting a decision belongs to that department (a joint approval's pending 
 belong to theirs; intake and single steps to the item's department).
 """
 from common.domain.application import current_steps, label
+from common.domain.decisions import routed_to, taken_by_county
 from common.jsontext import loads
 
 WORKING = ("received", "forwarded", "accepted", "in_review", "returned", "supplement")
 
 
 def departments_of(doc):
-    """The departments whose decision DOC awaits now."""
+    """The departments whose decision DOC awaits now (none for a case the reviewer took on escalation)."""
+    if taken_by_county(doc, "county"):
+        return [routed_to(doc)] if routed_to(doc) else []
     dept = doc["item"].get("department", "")
     if doc["state"] in ("accepted", "in_review"):
         steps = current_steps(doc)
@@ -50,6 +53,14 @@ def escalations(conn, me):
     """Escalations from townships waiting for the county's answer."""
     return [_row(d, due) for d, due in _docs(conn, "SELECT doc, due_on FROM applications WHERE custody = ?"
                                                    " AND state = 'escalation_review' ORDER BY last_hlc", [me])]
+
+
+def taken(conn, me):
+    """Township cases the county reviewer took on escalation and decides here, not yet decided."""
+    marks = ", ".join("?" * len(WORKING))
+    rows = _docs(conn, f"SELECT doc, due_on FROM applications WHERE custody = ? AND state IN ({marks})"
+                       " AND json_extract(doc, '$.escalation.resolution') = 'taken' ORDER BY last_hlc", [me, *WORKING])
+    return [_row(d, due) for d, due in rows if taken_by_county(d, "county")]
 
 
 def open_with_deadline(conn):

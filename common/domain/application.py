@@ -36,6 +36,8 @@ DECISIONS = {
 COMMUTATIVE = {"commented", "supplement_provided", "rated", "consult_held", "withdrawal_requested",
                "warning_raised", "callback_booked"}
 EVENT_TYPES = {"submitted"} | set(DECISIONS) | COMMUTATIVE
+# How the county answers an escalation: back to the township, decided by the reviewer, or by a department.
+RESOLUTIONS = ("returned", "taken", "routed")
 REASON_REQUIRED = {"not_accepted", "supplement_requested", "escalated", "step_returned", "denied", "withdrawn"}
 
 
@@ -140,8 +142,11 @@ def _check_payload(doc, event):
     if kind == "approved" and not flow_done(doc):
         raise TransitionError("审批流程尚未走完，不能办结 / the flow has steps left",
                               fix=f"pending: {', '.join(s['id'] for s in current_steps(doc))}")
-    if kind == "escalation_answered" and p.get("resolution") not in ("returned", "taken"):
-        raise ValidationError("resolution must be returned (back to the township) or taken (the county decides)")
+    if kind == "escalation_answered" and p.get("resolution") not in RESOLUTIONS:
+        raise ValidationError("resolution must be returned (back to the township), taken (the county reviewer "
+                              "decides) or routed (a county department decides)")
+    if kind == "escalation_answered" and p["resolution"] == "routed" and not str(p.get("department") or "").strip():
+        raise ValidationError("转交部门办理须指明部门 / routing needs the department", fields={"department": "请选择部门"})
     if kind == "accepted" and doc["item"]["decide_tier"] != tier_of(event["origin"]) \
             and not p.get("on_behalf_of"):
         raise TransitionError("此事项不由本级决定；一窗受理时请注明代哪个部门受理 / not this tier's item",
@@ -180,7 +185,8 @@ def _effect(doc, event):
                              "answer": None, "on": day}
     elif kind == "escalation_answered":
         esc = doc["escalation"] or {"from": doc["custody"], "prior_state": "received"}
-        esc.update(answer=p.get("answer", ""), resolution=p["resolution"], answered_on=day)
+        esc.update(answer=p.get("answer", ""), resolution=p["resolution"], answered_on=day,
+                   department=p.get("department", "") if p["resolution"] == "routed" else "")
         doc["escalation"] = esc
         doc["state"] = esc["prior_state"]
         if p["resolution"] == "returned":

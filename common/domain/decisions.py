@@ -40,7 +40,13 @@ def _deciders(doc, tier):
 def taken_by_county(doc, tier):
     """True when DOC is a township's case the county took over on escalation (so the county decides it)."""
     return tier == "county" and doc["item"]["decide_tier"] != "county" and \
-        (doc.get("escalation") or {}).get("resolution") == "taken"
+        (doc.get("escalation") or {}).get("resolution") in ("taken", "routed")
+
+
+def routed_to(doc):
+    """The county department a reviewer routed DOC's escalation to ('' when not routed)."""
+    esc = doc.get("escalation") or {}
+    return esc.get("department", "") if esc.get("resolution") == "routed" else ""
 
 
 def _flow_roles(doc):
@@ -69,8 +75,11 @@ def available(doc, me, roles):
     state, out, dept = doc["state"], [], doc["item"].get("department", "")
     taken = taken_by_county(doc, tier)
     deciders = _deciders(doc, tier) | (_deciders(doc, "township") if taken else set())
-    if taken and "county_reviewer" in held:
-        # The reviewer who took a township's case decides it, whatever roles its township flow names.
+    routed = routed_to(doc) if taken else ""
+    # A township's case the county took is decided by the reviewer, or by the approvers of the
+    # department it was routed to, whatever roles its township flow names.
+    taker = _holds(held, "county_approver", routed) if routed else "county_reviewer" in held
+    if taken and taker:
         held = dict(held, **{r: {""} for r in _flow_roles(doc) | deciders})
     own_item = doc["item"]["decide_tier"] == tier or taken
     # Who takes cases in at this tier: any township staff; at the county, the item's department;
@@ -78,7 +87,7 @@ def available(doc, me, roles):
     intake = any(_holds(held, r, dept) for r in _staff_roles(tier) - {"county_reviewer"})
     decides = any(_holds(held, r, dept) for r in deciders)
     if taken:
-        intake = decides = "county_reviewer" in held
+        intake = decides = taker
 
     def add(action, **extra):
         out.append(dict(extra, action=action))
@@ -116,16 +125,17 @@ def available(doc, me, roles):
     elif state == "escalation_review" and "county_reviewer" in held:
         add("escalation_answered", resolution="returned")
         add("escalation_answered", resolution="taken")
+        add("escalation_answered", resolution="routed", department=dept)
     elif state in ("approved", "denied") and intake:
         add("delivered")
     return out
 
 
-def event_for(doc, me, roles, action, form):
-    """(event type, payload) for ACTION chosen with FORM ({reason, missing, step, note, answer, resolution}).
+def event_for(doc, me, roles, action, form, departments=None):
+    """(event type, payload) for ACTION chosen with FORM ({reason, missing, step, note, answer, resolution, department}).
 
     Forbidden when ACTION is not among `available(...)` for these ROLES; ValidationError naming
-    what is missing (a reason, the list of materials) otherwise.
+    what is missing (a reason, the list of materials, a DEPARTMENTS code to route to) otherwise.
     """
     form = {k: (str(v).strip() if not isinstance(v, list) else v) for k, v in (form or {}).items()}
     offered = [a for a in available(doc, me, roles) if a["action"] == action
@@ -154,7 +164,13 @@ def event_for(doc, me, roles, action, form):
     if action in ("step_passed", "step_returned"):
         payload["step"] = chosen["step"]
     if action == "accepted" and taken_by_county(doc, tier_of(me)):
-        payload["on_behalf_of"] = doc["item"].get("department", "")  # a township item, decided here
+        payload["on_behalf_of"] = routed_to(doc) or doc["item"].get("department", "")  # a township item, decided here
     if action == "escalation_answered":
         payload.update(resolution=chosen["resolution"], answer=form.get("answer", "")[:1000])
+        if chosen["resolution"] == "routed":
+            dept = form.get("department") or chosen["department"]
+            if departments is not None and dept not in departments:
+                raise ValidationError(f"没有部门 {dept} / no department {dept}", fields={"department": "请选择部门"},
+                                      fix=f"one of: {', '.join(sorted(departments))}")
+            payload["department"] = dept
     return action, payload

@@ -10,7 +10,7 @@ from datetime import datetime
 from flask import Blueprint, current_app, g, jsonify, redirect, render_template, request, send_file, url_for
 
 from ..domain import decisions
-from ..domain.application import CHINA, label, step_deadlines
+from ..domain.application import CHINA, RESOLUTIONS, label, step_deadlines
 from ..errors import NotFound, SanjiError, ValidationError
 from ..node import shared_clock
 from ..store import applications, blobs, catalog
@@ -51,7 +51,8 @@ def act(conn, cfg, app_id, user, action, form):
     """Take ACTION on APP_ID as USER with FORM; only what `decisions.available` offers is allowed."""
     me = cfg["code"]
     doc = applications.get(conn, app_id)
-    kind, payload = decisions.event_for(doc, me, user_roles(user), action, form)
+    kind, payload = decisions.event_for(doc, me, user_roles(user), action, form,
+                                        departments={d["code"] for d in catalog.departments(conn)})
     return applications.append(conn, shared_clock(conn, cfg), me, app_id, kind, user["username"], payload)
 
 
@@ -99,11 +100,13 @@ def cases_blueprint(staff, deciders):
 
     @bp.post("/api/v1/cases/<app_id>/actions")
     @roles(*deciders)
-    @api("Take an action offered for the application: {action, step?, resolution?, reason?, missing?, note?, answer?}",
+    @api("Take an action offered for the application: {action, step?, resolution?, department?, reason?, missing?, "
+         "note?, answer?}",
          tag="cases", request_body={"type": "object", "required": ["action"], "properties": {
              "action": {"type": "string"}, "step": {"type": "string"}, "reason": {"type": "string"},
              "missing": {"type": "array", "items": {"type": "string"}}, "note": {"type": "string"},
-             "resolution": {"type": "string", "enum": ["returned", "taken"]}, "answer": {"type": "string"}}})
+             "resolution": {"type": "string", "enum": list(RESOLUTIONS)}, "answer": {"type": "string"},
+             "department": {"type": "string", "description": "with resolution routed: the county department"}}})
     def act_api(app_id):
         """JSON: the application after the action."""
         body = request.get_json(silent=True)
@@ -126,4 +129,5 @@ def _detail(app_id, errors=None, status=200, form=None):
     return render_template("cases/detail.html", doc=doc, events=timeline_of(conn, doc), held=held, steps_due=steps_due,
                            actions=decisions.available(doc, me, user_roles(g.user)),
                            labels=catalog.field_labels(conn, doc["item"]["code"]), errors=errors or {},
-                           form=form or {}, done=request.args.get("done", ""), state_label=label, me=me), status
+                           form=form or {}, done=request.args.get("done", ""), state_label=label, me=me,
+                           departments=catalog.departments(conn)), status

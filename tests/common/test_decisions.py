@@ -50,7 +50,8 @@ def test_withdrawal_and_escalation_review():
     assert ("withdrawn", None) in acts(doc(state="accepted", withdrawal_requested=True), ["township_staff"])
     review = doc(state="escalation_review", custody=C)
     assert acts(review, ["county_reviewer"], me=C) == [("escalation_answered", "returned"),
-                                                       ("escalation_answered", "taken")]
+                                                       ("escalation_answered", "taken"),
+                                                       ("escalation_answered", "routed")]
 
 
 def test_event_for_refuses_what_is_not_offered_and_asks_for_what_is_missing():
@@ -95,3 +96,25 @@ def test_a_township_case_taken_on_escalation_is_decided_by_the_county_reviewer()
     accepted = doc(state="accepted", custody=C, escalation={"resolution": "taken"})
     assert ("step_passed", "review") in acts(accepted, ["county_reviewer"], me=C)
     assert acts(doc(custody=C, escalation={"resolution": "returned"}), ["county_reviewer"], me=C) == []
+
+
+def test_an_escalation_routed_to_a_department_is_decided_by_its_approvers_alone():
+    review = doc(state="escalation_review", custody=C)
+    review["item"]["department"] = "MZ"
+    kind, payload = decisions.event_for(review, C, ["county_reviewer"], "escalation_answered",
+                                        {"resolution": "routed", "department": "ZJ", "answer": "转住建"}, {"MZ", "ZJ"})
+    assert payload == {"resolution": "routed", "department": "ZJ", "answer": "转住建"}
+    with pytest.raises(ValidationError) as err:
+        decisions.event_for(review, C, ["county_reviewer"], "escalation_answered",
+                            {"resolution": "routed", "department": "XX"}, {"MZ", "ZJ"})
+    assert "department" in err.value.fields
+    with pytest.raises(ValidationError):  # the state machine wants the department too
+        model._check_payload(review, {"type": "escalation_answered", "payload": {"resolution": "routed"}})
+    routed = doc(custody=C, escalation={"resolution": "routed", "department": "ZJ"})
+    assert acts(routed, [("county_approver", "ZJ")], me=C)[:1] == [("accepted", None)]
+    assert acts(routed, [("county_approver", "MZ")], me=C) == []
+    assert acts(routed, ["county_reviewer"], me=C) == []
+    kind, payload = decisions.event_for(routed, C, [("county_approver", "ZJ")], "accepted", {})
+    assert payload["on_behalf_of"] == "ZJ"
+    step = doc(state="accepted", custody=C, escalation={"resolution": "routed", "department": "ZJ"})
+    assert ("step_passed", "review") in acts(step, [("county_approver", "ZJ")], me=C)

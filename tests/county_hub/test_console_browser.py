@@ -1,6 +1,9 @@
 """A county approver's main journey in a real chromium: inbox, the case, accept, pass the step, approve."""
+from datetime import datetime
+
 import pytest
 
+from common.clock import CHINA
 from common.hlc import Clock
 from common.store import applications as apps
 from tests.browser import axe_violations, served, staffed_node
@@ -43,6 +46,11 @@ def test_an_approver_takes_a_case_from_the_inbox_to_approval(county):
     sup.get_by_role("link", name="绩效看板").click()
     sup.get_by_label("排名最小样本").fill("1")
     sup.get_by_role("button", name="查看").click()
-    assert sup.locator("figure.chart-box svg rect").count() == 1  # 人社局: one completed, on time
+    on_time = sup.get_by_role("img", name="按期办结率 / on-time rate")
+    assert on_time.locator("rect").count() == 1  # 人社局: one completed, on time
+    assert sup.get_by_role("img", name="提前办结率 / early-completion rate").locator("rect").count() == 1
+    volume = sup.get_by_role("img", name="收件与办结 / received and completed")
+    days = datetime.now(CHINA).day  # the default period: this month up to today
+    assert volume.locator("rect").count() == days * 2 + 2  # two columns a day, and the legend
     assert "100.0%" in sup.inner_text("main") and axe_violations(sup) == []
     sup.close()

@@ -1,9 +1,11 @@
 """The county with real node processes (issue 6): department routing, joint approval, escalation answered."""
 import base64
 import io
+import json
 
 import pytest
 
+from common.node import open_db
 from tests.helpers import wait_for
 from tests.sync.netutil import NodeProcess, make_network, submit_many
 from tests.township_node.test_window_network import Staff, add_staff, state_at, web
@@ -115,7 +117,45 @@ def test_an_escalated_case_the_county_takes_is_decided_by_its_reviewer(net):
     rev = county(procs, "rev1")
     assert rev.act(app_id, "escalation_answered:taken", answer="县民政局直接办理").status_code == 200
     assert county(procs, "rs1").get(f"/api/v1/cases/{app_id}").json()["actions"] == []
+    assert [r["id"] for r in rev.get("/api/v1/county/escalations").json()["taken"]] == [app_id]
     for action in ("accepted", "step_passed:review", "step_passed:approve", "approved"):
         assert rev.act(app_id, action).status_code == 200, action
+    assert rev.get("/api/v1/county/escalations").json()["taken"] == []  # decided: off the reviewer's list
     for cfg in (net[T], net[V]):
         wait_for(lambda cfg=cfg: state_at(cfg, app_id) == "approved", timeout=60, what="the county's decision below")
+
+
+def test_an_escalation_routed_to_a_department_is_decided_there_and_the_answer_flows_down(net):
+    net, procs = net
+    wait_for(lambda: procs[V].alive(), what="village up")
+    app_id = escalated(net, procs, {"reason": "自然灾害", "amount": "4000", "detail": "房屋倒塌"}, "涉及住房安全，需住建部门认定")
+    rev, zj, rs = county(procs, "rev1"), county(procs, "zj1"), county(procs, "rs1")
+    offered = rev.get(f"/api/v1/cases/{app_id}").json()["actions"]
+    assert {"action": "escalation_answered", "resolution": "routed", "department": "MZ"} in offered
+    r = rev.act(app_id, "escalation_answered", resolution="routed", department="NOPE", answer="x")
+    assert r.status_code == 400 and r.json()["fields"]["department"]
+    assert rev.act(app_id, "escalation_answered", resolution="routed", department="ZJ",
+                   answer="转县住建局认定后办理").status_code == 200
+    assert rev.get(f"/api/v1/cases/{app_id}").json()["actions"] == []  # the department's now, not the reviewer's
+    assert rs.get(f"/api/v1/cases/{app_id}").json()["actions"] == []
+    assert app_id in [a["id"] for a in zj.get("/api/v1/county/inbox").json()["applications"]]
+    assert app_id not in [a["id"] for a in rs.get("/api/v1/county/inbox").json()["applications"]]
+    for cfg in (net[T], net[V]):  # the answer reaches the township and the village
+        wait_for(lambda cfg=cfg: _escalation_at(cfg, app_id).get("resolution") == "routed", timeout=60,
+                 what="the routing below")
+    assert _escalation_at(net[V], app_id)["answer"] == "转县住建局认定后办理"
+    for action in ("accepted", "step_passed:review", "step_passed:approve", "approved"):
+        assert zj.act(app_id, action).status_code == 200, action
+    accepted = [e for e in zj.get(f"/api/v1/cases/{app_id}").json()["events"] if e["type"] == "accepted"]
+    assert accepted and accepted[0]["actor"] == "zj1"
+    for cfg in (net[T], net[V]):
+        wait_for(lambda cfg=cfg: state_at(cfg, app_id) == "approved", timeout=60, what="the department's decision below")
+
+
+def _escalation_at(cfg, app_id):
+    conn = open_db(cfg)
+    try:
+        row = conn.execute("SELECT doc FROM applications WHERE id = ?", (app_id,)).fetchone()
+        return (json.loads(row[0]).get("escalation") or {}) if row else {}
+    finally:
+        conn.close()
