@@ -3,6 +3,7 @@ import logging
 import queue
 
 from common.domain.nodes import child_toward
+from common.live import live_for
 from common.node import open_db, shared_clock
 from common.replication import Replicator
 
@@ -15,8 +16,9 @@ log = logging.getLogger("sanji.sync")
 class SyncService:
     """start()/stop() for the runtime; holds the server (county, township) and the client (township, village)."""
 
-    def __init__(self, cfg, heartbeat=2.0, limits=None):
+    def __init__(self, cfg, heartbeat=2.0, limits=None, on_message=None):
         self.cfg = cfg
+        self.on_message = on_message  # called with each live body addressed to this node; else queued in `inbox`
         conn = open_db(cfg)
         clock = shared_clock(conn, cfg)
         conn.close()
@@ -31,7 +33,10 @@ class SyncService:
 
     def _on_live(self, link, msg):
         if msg["to"] == self.cfg["code"]:
-            self.inbox.put((link, msg["body"]))
+            if self.on_message:
+                self.on_message(msg["body"])
+            else:
+                self.inbox.put((link, msg["body"]))
         else:
             self._forward(msg["to"], msg["body"], source=link)
 
@@ -62,5 +67,10 @@ class SyncService:
 
 
 def components(cfg):
-    """The runtime components of a node with links (used by every tier's Tier)."""
-    return [SyncService(cfg)] if (cfg["sync_port"] or cfg["parent"]) else []
+    """The runtime components of a node with links (used by every tier's Tier); live messages go to its Live."""
+    if not (cfg["sync_port"] or cfg["parent"]):
+        return []
+    live = live_for(cfg)
+    service = SyncService(cfg, on_message=live.dispatch)
+    live.attach(service.send_live)
+    return [service]

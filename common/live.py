@@ -1,0 +1,141 @@
+"""Live plumbing inside one node process: mailboxes browsers long-poll, and live messages over the links.
+
+A browser (a kiosk, a staff console) owns a mailbox named by a participant id; it long-polls
+`wait(pid, after)` and gets every message numbered after AFTER. Messages come from this node's
+own views or from other nodes as `live` frames (sync/service.py hands them to `dispatch`, which
+calls the handler registered for the message's `kind`, or posts it to the mailbox named `pid`).
+
+Long-polls hold a waitress worker thread each, so at most `max_waiters` wait at once; a poll
+beyond that returns at once and the browser polls again a little later, and the node's other
+pages keep their threads. Nothing here is durable: callers fall back to events (a callback
+booking) when a message cannot be delivered.
+"""
+import logging
+import threading
+import time
+from collections import deque
+
+log = logging.getLogger("sanji.live")
+KEEP = 200               # messages kept per mailbox (a browser that fell behind reloads its state)
+IDLE_SECONDS = 120       # a mailbox nobody polled for this long is dropped
+MAX_WAIT = 25.0          # longest long-poll, below the usual 30 s proxy timeouts
+
+
+class Mailboxes:
+    """Numbered messages per participant id, with waiting for new ones."""
+
+    def __init__(self, max_waiters=4):
+        self._boxes = {}                     # pid -> {"seq": int, "msgs": deque, "polled": float}
+        self._cond = threading.Condition()
+        self._gate = threading.BoundedSemaphore(max(1, max_waiters))
+
+    def open(self, pid):
+        """Create PID's mailbox if missing (so messages sent before its first poll are kept)."""
+        with self._cond:
+            self._box(pid)
+
+    def _box(self, pid):
+        box = self._boxes.get(pid)
+        if box is None:
+            box = self._boxes[pid] = {"seq": 0, "msgs": deque(maxlen=KEEP), "polled": time.monotonic()}
+        return box
+
+    def post(self, pid, message):
+        """Append MESSAGE to PID's mailbox (created if needed); returns its number."""
+        with self._cond:
+            box = self._box(pid)
+            box["seq"] += 1
+            box["msgs"].append((box["seq"], message))
+            self._cond.notify_all()
+            return box["seq"]
+
+    def wait(self, pid, after=0, timeout=MAX_WAIT):
+        """(messages numbered after AFTER, waited) for PID, waiting up to TIMEOUT for one; `waited` is
+        False when too many polls were already waiting, and the caller should poll again shortly."""
+        deadline = time.monotonic() + max(0.0, min(timeout, MAX_WAIT))
+        if not self._gate.acquire(blocking=False):
+            return self._since(pid, after), False
+        try:
+            with self._cond:
+                while True:
+                    found = self._since(pid, after)
+                    left = deadline - time.monotonic()
+                    if found or left <= 0:
+                        return found, True
+                    self._cond.wait(left)
+        finally:
+            self._gate.release()
+
+    def _since(self, pid, after):
+        with self._cond:
+            box = self._box(pid)
+            box["polled"] = time.monotonic()
+            return [dict(m, seq=n) for n, m in box["msgs"] if n > after]
+
+    def close(self, pid):
+        """Drop PID's mailbox."""
+        with self._cond:
+            self._boxes.pop(pid, None)
+
+    def sweep(self, now=None):
+        """Drop mailboxes nobody polled for IDLE_SECONDS; returns how many."""
+        now = time.monotonic() if now is None else now
+        with self._cond:
+            stale = [p for p, b in self._boxes.items() if now - b["polled"] > IDLE_SECONDS]
+            for p in stale:
+                del self._boxes[p]
+            return len(stale)
+
+
+class Live:
+    """One node's live side: its mailboxes, its handlers by message kind, and the link to send on."""
+
+    def __init__(self, node, max_waiters=4):
+        self.node = node
+        self.mailboxes = Mailboxes(max_waiters)
+        self._handlers = {}
+        self._send = None
+
+    def attach(self, send):
+        """Use SEND(to, body) -> bool to reach other nodes (the sync service's send_live)."""
+        self._send = send
+
+    def on(self, kind, handler):
+        """Call HANDLER(body) for live messages of KIND addressed to this node."""
+        self._handlers[kind] = handler
+
+    def send(self, to, body):
+        """Deliver BODY to node TO: here directly, else over the links. False when no link leads there."""
+        body = dict(body, origin=body.get("origin") or self.node)
+        if to == self.node:
+            self.dispatch(body)
+            return True
+        return bool(self._send and self._send(to, body))
+
+    def dispatch(self, body):
+        """Handle a live message addressed to this node."""
+        if not isinstance(body, dict):
+            log.warning("live message dropped: not a map")
+            return
+        handler = self._handlers.get(body.get("kind"))
+        try:
+            if handler:
+                handler(body)
+            elif isinstance(body.get("pid"), str) and body["pid"]:
+                self.mailboxes.post(body["pid"], body)
+            else:
+                log.info("live message of kind %r has no handler here", body.get("kind"))
+        except Exception:  # a bad message must not take the link thread down
+            log.exception("live message of kind %r failed", body.get("kind"))
+
+
+_nodes = {}
+_lock = threading.Lock()
+
+
+def live_for(cfg):
+    """The one Live of this process for CFG's node (created on first use)."""
+    with _lock:
+        if cfg["code"] not in _nodes:
+            _nodes[cfg["code"]] = Live(cfg["code"], max_waiters=max(1, int(cfg.get("web_threads", 8)) // 2))
+        return _nodes[cfg["code"]]
