@@ -50,7 +50,7 @@ class Mailboxes:
             return box["seq"]
 
     def wait(self, pid, after=0, timeout=MAX_WAIT):
-        """(messages numbered after AFTER, waited) for PID, waiting up to TIMEOUT for one; `waited` is
+        """(messages numbered after AFTER, each with its number `n`, waited) for PID, waiting up to TIMEOUT for one; `waited` is
         False when too many polls were already waiting, and the caller should poll again shortly."""
         deadline = time.monotonic() + max(0.0, min(timeout, MAX_WAIT))
         if not self._gate.acquire(blocking=False):
@@ -70,7 +70,7 @@ class Mailboxes:
         with self._cond:
             box = self._box(pid)
             box["polled"] = time.monotonic()
-            return [dict(m, seq=n) for n, m in box["msgs"] if n > after]
+            return [dict(m, n=n) for n, m in box["msgs"] if n > after]
 
     def close(self, pid):
         """Drop PID's mailbox."""

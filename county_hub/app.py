@@ -18,4 +18,6 @@ def create_app(config):
     app.register_blueprint(admin_blueprint())
     app.register_blueprint(catalog_items_blueprint())
     app.register_blueprint(nodes_blueprint)  # enrolment of child nodes, link status
+    from .consult_hub import hub_for
+    hub_for(app.config["SANJI"])  # the consult broker's live handlers (its ticker runs as a component)
     return app

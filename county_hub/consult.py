@@ -12,12 +12,14 @@ and carries out the effects they return:
 """
 from dataclasses import dataclass, field
 
+from common.domain.consults import STAFF_STATUSES, serves_of, target_of  # noqa: F401  (re-exported)
+
 RING_SECONDS = 15
 QUEUE_SECONDS = 90
 CONNECT_SECONDS = 30
 PRESENCE_SECONDS = 45
 OPEN = ("requested", "queued", "ringing", "connecting", "in_call", "wrap_up")
-STATUSES = ("available", "paused")
+STATUSES = STAFF_STATUSES
 
 
 @dataclass
@@ -58,26 +60,6 @@ class Session:
     in_call_at: float = 0.0
     ended_at: float = 0.0
     reason: str = ""
-
-
-def target_of(item, township):
-    """Who should answer about ITEM for a villager of TOWNSHIP: the deciding department or township."""
-    if item.get("decide_tier") == "county":
-        return f"dept:{item.get('department', '')}"
-    return f"township:{township}"
-
-
-def serves_of(node, roles):
-    """What a console at NODE whose user holds ROLES [(role, dept)] serves."""
-    out = set()
-    for role, dept in roles:
-        if role == "county_approver":
-            out.add(f"dept:{dept}" if dept else "dept:*")
-        elif role == "county_reviewer":
-            out.add("dept:*")
-        elif role in ("township_staff", "township_head"):
-            out.add(f"township:{node}")
-    return frozenset(out)
 
 
 def _serves(staff, target):

@@ -8,5 +8,11 @@ from . import external, external_store
 from .app import create_app
 from .supervision import sweep_job
 
-TIER = Tier(name="county", create_app=create_app, components=components, migrations=external_store.MIGRATIONS,
+def county_components(cfg):
+    """The sync links, then the consult broker's ticker."""
+    from .consult_hub import ConsultTicker, hub_for
+    return components(cfg) + [ConsultTicker(hub_for(cfg))]
+
+
+TIER = Tier(name="county", create_app=create_app, components=county_components, migrations=external_store.MIGRATIONS,
             jobs=[Job("supervision-sweep", sweep_job, 300), Job("external-approval", external.job, 15)])

@@ -2,7 +2,7 @@
 import logging
 import queue
 
-from common.domain.nodes import child_toward
+from common.domain.nodes import child_toward, in_subtree
 from common.live import live_for
 from common.node import open_db, shared_clock
 from common.replication import Replicator
@@ -32,6 +32,12 @@ class SyncService:
         return self._forward(to, body, source=None)
 
     def _on_live(self, link, msg):
+        body = msg["body"]
+        if link != "up" and not (isinstance(body, dict) and in_subtree(str(body.get("origin", "")), link)):
+            # A child speaks only for its own subtree: a village cannot pose as another node.
+            log.warning("live message from link %s with origin %r dropped", link,
+                        body.get("origin") if isinstance(body, dict) else None)
+            return
         if msg["to"] == self.cfg["code"]:
             if self.on_message:
                 self.on_message(msg["body"])
@@ -45,7 +51,7 @@ class SyncService:
         if child and child != source and self.server and self.server.protocol:
             self.server.protocol.endpoint(child).send_live(to, body)
             return True
-        if not child and source != "up" and self.client and self.client.protocol:
+        if not child and source != "up" and self.client and self.client.protocol and self.client.connected_since:
             self.client.protocol.ep.send_live(to, body)
             return True
         log.info("live message for %s dropped: no link leads there", to)

@@ -11,7 +11,7 @@ def test_messages_are_numbered_and_a_poll_gets_those_after_its_mark():
     box.post("k1", {"kind": "b"})
     box.post("other", {"kind": "x"})
     got, waited = box.wait("k1", after=0, timeout=0)
-    assert waited and [(m["seq"], m["kind"]) for m in got] == [(1, "a"), (2, "b")]
+    assert waited and [(m["n"], m["kind"]) for m in got] == [(1, "a"), (2, "b")]
     assert box.wait("k1", after=2, timeout=0)[0] == []
 
 

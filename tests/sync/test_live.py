@@ -25,11 +25,12 @@ def test_live_message_overtakes_a_draining_backlog_and_is_relayed(tmp_path):
     try:
         wait_for(lambda: count(town, "SELECT COUNT(*) FROM applications") > 0, timeout=30, what="bulk flowing")
         sent = time.monotonic()
-        assert services[2].send_live(COUNTY, {"kind": "offer", "seq": 1})
+        assert services[2].send_live(COUNTY, {"kind": "spoof", "origin": "371399102001"})  # another village's code
+        assert services[2].send_live(COUNTY, {"kind": "offer", "seq": 1, "origin": V})
         link, body = services[0].inbox.get(timeout=20)
         latency = time.monotonic() - sent
         waiting = 3000 - count(town, "SELECT COUNT(*) FROM applications")
-        assert body == {"kind": "offer", "seq": 1} and link == T
+        assert body == {"kind": "offer", "seq": 1, "origin": V} and link == T  # the spoof was dropped on the way
         assert waiting > 500, f"the backlog had drained ({waiting} left): the test proved nothing"
         assert latency < 5, latency
         # And back down: county -> township -> village.

@@ -1,0 +1,27 @@
+"""Who answers a live consult: the pure routing facts every tier needs (the hub's machine is county_hub/consult.py)."""
+STAFF_STATUSES = ("available", "paused")
+
+
+def target_of(item, township):
+    """Who should answer about ITEM for a villager of TOWNSHIP: the deciding department or township."""
+    if item.get("decide_tier") == "county":
+        return f"dept:{item.get('department', '')}"
+    return f"township:{township}"
+
+
+def serves_of(node, roles):
+    """What a console at NODE whose user holds ROLES [(role, dept)] serves."""
+    out = set()
+    for role, dept in roles:
+        if role == "county_approver":
+            out.add(f"dept:{dept}" if dept else "dept:*")
+        elif role == "county_reviewer":
+            out.add("dept:*")
+        elif role in ("township_staff", "township_head"):
+            out.add(f"township:{node}")
+    return frozenset(out)
+
+
+def hub_of(code):
+    """The county hub (the first six digits of any node's division code) that brokers NODE's consults."""
+    return str(code)[:6]

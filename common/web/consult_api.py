@@ -1,0 +1,192 @@
+"""Live consult calls every node serves: presence, long-poll, ask, act, signal, and the fallback booking.
+
+A browser never talks to the hub: it talks to its own node, which passes messages on as live
+frames (common/live.py) — to the county hub (`hub_of`) for everything about a consult, which
+answers into this node's mailboxes. The kiosk's mailbox and consult are remembered in its
+session; a staff console's mailbox is named by its user. When no link leads to the hub, asking
+answers `unreachable` and the kiosk offers a callback or an appointment, which is an ordinary
+event (`callback_booked`) and syncs up like any other.
+"""
+import secrets
+
+from flask import Blueprint, current_app, g, jsonify, request, session
+
+from ..domain.consults import STAFF_STATUSES, hub_of, serves_of, target_of
+from ..errors import Conflict, NotFound, ValidationError
+from ..live import live_for
+from ..node import shared_clock
+from ..store import applications
+from ..store.db import transaction
+from .access import public, roles
+from .app import get_db
+from .openapi import api
+
+CONSOLE_ROLES = ("township_staff", "township_head", "county_approver", "county_reviewer")
+ACTIONS = ("accept", "decline", "connected", "hangup", "wrapped", "cancel")
+SIGNALS = ("offer", "answer", "ice", "bye")
+BOOKINGS = ("callback", "appointment")
+MAX_SIGNAL = 16_000  # an SDP is a few kB; more is not signalling
+
+
+def _cfg():
+    return current_app.config["SANJI"]
+
+
+def _live():
+    return live_for(_cfg())
+
+
+def _staff_key():
+    return f"{_cfg()['code']}/{g.user['username']}"
+
+
+def _me():
+    """(who, pid) of the caller: a signed-in console, or the kiosk session that asked for a consult."""
+    if g.get("user") and any(r in CONSOLE_ROLES for r, _ in g.user["roles"]):
+        return _staff_key(), f"staff:{_staff_key()}"
+    mine = session.get("consult")
+    if mine:
+        return "kiosk", mine["pid"]
+    raise NotFound("这里没有进行中的视频咨询 / no consult here", fix="ask for one from the application's page")
+
+
+def _body(*required):
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ValidationError("请求体须是 JSON 对象 / the request body must be a JSON object")
+    missing = [k for k in required if body.get(k) in (None, "")]
+    if missing:
+        raise ValidationError(f"缺少 {', '.join(missing)} / missing {', '.join(missing)}")
+    return body
+
+
+def viewed_application():
+    """The application the kiosk session is looking at (its status page, or the one just submitted)."""
+    app_id = session.get("viewing") or session.get("done")
+    if not app_id:
+        raise NotFound("请先查询您的申请 / look up your application first", fix="open 查进度 and enter the code")
+    return applications.get(get_db(), app_id)
+
+
+def consult_blueprint():
+    """The `consults` blueprint under /api/v1 (every tier)."""
+    bp = Blueprint("consults", __name__, url_prefix="/api/v1")
+
+    @bp.post("/live/presence")
+    @roles(*CONSOLE_ROLES)
+    @api("A staff console's heartbeat (every ~15 s): available or paused for live consults", tag="consults",
+         request_body={"type": "object", "required": ["status"],
+                       "properties": {"status": {"type": "string", "enum": list(STAFF_STATUSES)}}})
+    def presence():
+        """Tell the hub this console is here; JSON {hub: reachable}."""
+        status = _body("status")["status"]
+        if status not in STAFF_STATUSES:
+            raise ValidationError(f"status 须是 {' / '.join(STAFF_STATUSES)}", fields={"status": "available or paused"})
+        cfg = _cfg()
+        live_for(cfg).mailboxes.open(f"staff:{_staff_key()}")
+        ok = _live().send(hub_of(cfg["code"]), {
+            "kind": "presence", "key": _staff_key(), "name": g.user["display_name"], "status": status,
+            "serves": sorted(serves_of(cfg["code"], g.user["roles"]))})
+        return jsonify({"hub": ok, "status": status})
+
+    @bp.get("/live/poll")
+    @public
+    @api("Long-poll this browser's consult mailbox: messages numbered after `after` (waits up to 25 s)",
+         tag="consults", query={"after": "the last message number seen (0 at first)", "wait": "seconds, 0–25"})
+    def poll():
+        """JSON {messages, retry_ms}: retry_ms > 0 when too many polls were waiting (poll again after it)."""
+        _who, pid = _me()
+        try:
+            after, wait = int(request.args.get("after", 0)), float(request.args.get("wait", 25))
+        except ValueError:
+            raise ValidationError("after 和 wait 须是数字 / after and wait must be numbers") from None
+        messages, waited = _live().mailboxes.wait(pid, after, wait)
+        return jsonify({"messages": messages, "retry_ms": 0 if waited else 1000})
+
+    @bp.post("/consults")
+    @public
+    @api("Ask for a live consult about the application this kiosk is viewing", tag="consults")
+    def ask():
+        """JSON {sid, state}: `requested`, or `unreachable` (no link to the hub: offer a booking instead)."""
+        cfg = _cfg()
+        doc = viewed_application()
+        mine = session.get("consult") or {}
+        sid = secrets.token_urlsafe(12)
+        pid = mine.get("pid") or "kiosk:" + secrets.token_urlsafe(16)
+        session["consult"] = {"sid": sid, "pid": pid, "app_id": doc["id"]}
+        _live().mailboxes.open(pid)
+        ok = _live().send(hub_of(cfg["code"]), {
+            "kind": "consult.request", "sid": sid, "pid": pid, "app_id": doc["id"], "item": doc["item"]["code"],
+            "target": target_of(doc["item"], cfg["code"][:9])})
+        return jsonify({"sid": sid, "state": "requested" if ok else "unreachable",
+                        "offers": [] if ok else list(BOOKINGS)})
+
+    @bp.post("/consults/<sid>/actions")
+    @public
+    @api("accept, decline, connected, hangup, wrapped or cancel a consult you are part of", tag="consults",
+         request_body={"type": "object", "required": ["action"],
+                       "properties": {"action": {"type": "string", "enum": list(ACTIONS)}}})
+    def act(sid):
+        """JSON {sent}: passed to the hub, which answers in the mailboxes."""
+        action = _body("action")["action"]
+        if action not in ACTIONS:
+            raise ValidationError(f"action 须是 {', '.join(ACTIONS)} 之一", fields={"action": "unknown action"})
+        who, _pid = _me()
+        _check_own(who, sid)
+        ok = _live().send(hub_of(_cfg()["code"]), {"kind": "consult.action", "sid": sid, "action": action, "who": who})
+        return jsonify({"sent": ok})
+
+    @bp.post("/consults/<sid>/signal")
+    @public
+    @api("WebRTC signalling for your call: {type: offer|answer|ice|bye, seq, data}", tag="consults")
+    def signal(sid):
+        """JSON {sent}: relayed through the hub to the other party only."""
+        body = _body("type", "seq")
+        if body["type"] not in SIGNALS or not isinstance(body["seq"], int) or len(str(body.get("data", ""))) > MAX_SIGNAL:
+            raise ValidationError("信令格式不对 / bad signalling message", fix=f"type one of {SIGNALS}, seq a number")
+        who, pid = _me()
+        _check_own(who, sid)
+        ok = _live().send(hub_of(_cfg()["code"]), {"kind": "signal", "sid": sid, "from_pid": pid, "type": body["type"],
+                                                  "seq": body["seq"], "data": body.get("data")})
+        return jsonify({"sent": ok})
+
+    @bp.post("/consults/booking")
+    @public
+    @api("Book a callback or an appointment (面对面) at the township instead of a live consult", tag="consults",
+         request_body={"type": "object", "required": ["kind"], "properties": {
+             "kind": {"type": "string", "enum": list(BOOKINGS)}, "note": {"type": "string"}}})
+    def booking():
+        """JSON: the application with the booking recorded (an event, synced like any other)."""
+        body = _body("kind")
+        if body["kind"] not in BOOKINGS:
+            raise ValidationError("kind 须是 callback 或 appointment", fields={"kind": "callback or appointment"})
+        doc = viewed_application()
+        conn, cfg = get_db(), _cfg()
+        with transaction(conn):
+            doc = applications.append(conn, shared_clock(conn, cfg), cfg["code"], doc["id"], "callback_booked",
+                                      "kiosk", {"kind": body["kind"], "note": str(body.get("note", ""))[:200]})
+        return jsonify({"application": {"id": doc["id"], "callbacks": doc["callbacks"]}}), 201
+
+    return bp
+
+
+def _check_own(who, sid):
+    if who == "kiosk" and (session.get("consult") or {}).get("sid") != sid:
+        raise Conflict("这不是本机正在进行的咨询 / not this kiosk's consult", fix="ask for a new consult")
+
+
+def register_live_handlers(cfg):
+    """At a node that is not the hub: write `consult_held` when the hub asks (this node holds the application)."""
+    live = live_for(cfg)
+
+    def on_record(m):
+        from ..node import open_db
+        conn = open_db(cfg)
+        try:
+            with transaction(conn):
+                applications.append(conn, shared_clock(conn, cfg), cfg["code"], m["app_id"], "consult_held",
+                                    "system:consult", m["record"])
+        finally:
+            conn.close()
+
+    live.on("consult.record", on_record)

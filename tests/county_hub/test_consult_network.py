@@ -1,0 +1,139 @@
+"""A consult through real village, township and county processes: ask, ring, accept, signal both ways,
+hang up, wrap up, and the record on the application's timeline; and the booking when the link is down."""
+import pytest
+import requests
+
+from tests.helpers import csrf_from, wait_for
+from tests.sync.netutil import NodeProcess, make_network
+from tests.township_node.test_window_network import Staff, add_staff, state_at, web
+from tests.village_kiosk.test_api import GOOD, upload
+
+C, T, V = "371399", "371399101", "371399101001"
+
+
+@pytest.fixture(scope="module")
+def net(tmp_path_factory):
+    net = make_network(tmp_path_factory.mktemp("consult-net"), villages=1)
+    add_staff(net["county"], "county", [("rs1", ["county_approver:RS"]), ("rs2", ["county_approver:RS"])])
+    procs = {code: NodeProcess(cfg).start() for code, cfg in net.items()}
+    yield net, procs
+    for p in procs.values():
+        p.stop()
+
+
+class Kiosk:
+    """A kiosk browser session at the village that has looked its application up."""
+
+    def __init__(self, url, code):
+        self.url, self.s, self.after = url, requests.Session(), 0
+        self.token = csrf_from(self.s.get(url + "/kiosk/status", timeout=10).text)
+        r = self.s.post(url + "/kiosk/status", data={"code": code, "last4": GOOD["phone"][-4:],
+                                                     "csrf_token": self.token}, timeout=10)
+        assert r.status_code == 200 and "/kiosk/status/view" in r.url, r.text[:500]
+
+    def post(self, path, body):
+        return self.s.post(self.url + path, json=body, headers={"X-CSRF-Token": self.token}, timeout=10)
+
+    def has(self, state, kind="consult.update"):
+        """Whether a message of KIND and STATE is waiting now (consumes what it reads)."""
+        r = self.s.get(self.url + "/api/v1/live/poll", params={"after": self.after, "wait": 0}, timeout=10)
+        msgs = r.json()["messages"]
+        self.after = msgs[-1]["n"] if msgs else self.after
+        return any(m["kind"] == kind and m.get("state") == state for m in msgs)
+
+    def next(self, state=None, kind="consult.update", timeout=30):
+        """The next mailbox message of KIND (and STATE), waiting for it."""
+        found = []
+
+        def arrived():
+            r = self.s.get(self.url + "/api/v1/live/poll", params={"after": self.after, "wait": 2}, timeout=10)
+            for m in r.json()["messages"]:
+                self.after = m["n"]
+                if m["kind"] == kind and (state is None or m.get("state") == state):
+                    found.append(m)
+            return bool(found)
+        wait_for(arrived, timeout=timeout, what=f"{kind} {state or ''}")
+        return found[0]
+
+
+class Console(Kiosk):
+    def __init__(self, url, user):  # noqa: super not called: a staff session, not a kiosk lookup
+        self.url, self.after = url, 0
+        staff = Staff(url, user)
+        self.s, self.token = staff.s, staff.token
+
+    def here(self, status="available"):
+        r = self.post("/api/v1/live/presence", {"status": status})
+        assert r.status_code == 200 and r.json()["hub"] is True, r.text
+
+
+def applied(procs):
+    village = web(procs[V])
+    body = {"item": "RS-003", "applicant": GOOD, "form": {"delivery": "县政务服务中心领取"},
+            "materials": [{"sha256": upload(village, (40 * i, 90, 30)), "material": i} for i in range(2)]}
+    r = requests.post(village + "/api/v1/applications", json=body, timeout=30)
+    assert r.status_code == 201, r.text
+    return r.json()["id"], r.json()["tracking_code"]
+
+
+def test_a_kiosk_consults_a_county_approver_and_the_call_is_recorded(net):
+    net, procs = net
+    app_id, code = applied(procs)
+    county = web(procs["county"])
+    rs1, rs2 = Console(county, "rs1"), Console(county, "rs2")
+    rs1.here()
+    rs2.here()
+    kiosk = Kiosk(web(procs[V]), code)
+    r = kiosk.post("/api/v1/consults", {})
+    assert r.status_code == 200 and r.json()["state"] == "requested", r.text
+    sid = r.json()["sid"]
+    ringing = []
+    wait_for(lambda: ringing.extend(c for c in (rs1, rs2) if c.has("ringing")) or ringing, timeout=30, what="a ring")
+    assert len(ringing) == 1  # one at a time
+    staff = ringing[0]
+    assert kiosk.next("ringing")["sid"] == sid
+    assert staff.post(f"/api/v1/consults/{sid}/actions", {"action": "accept"}).json()["sent"]
+    connecting = kiosk.next("connecting")
+    assert connecting["peer"]["node"] == C and connecting["staff_name"]
+    assert kiosk.post(f"/api/v1/consults/{sid}/signal", {"type": "offer", "seq": 1, "data": "v=0 offer"}).json()["sent"]
+    offer = staff.next(kind="consult.signal")
+    assert (offer["type"], offer["seq"], offer["data"]) == ("offer", 1, "v=0 offer")
+    staff.post(f"/api/v1/consults/{sid}/signal", {"type": "answer", "seq": 1, "data": "v=0 answer"})
+    assert kiosk.next(kind="consult.signal")["data"] == "v=0 answer"
+    other = rs2 if staff is rs1 else rs1  # nobody else can butt in
+    assert other.post(f"/api/v1/consults/{sid}/signal", {"type": "ice", "seq": 2, "data": "x"}).status_code == 200
+    kiosk.post(f"/api/v1/consults/{sid}/actions", {"action": "connected"})
+    assert staff.next("in_call")
+    kiosk.post(f"/api/v1/consults/{sid}/actions", {"action": "hangup"})
+    assert staff.next("wrap_up") and kiosk.next("wrap_up")
+    staff.post(f"/api/v1/consults/{sid}/actions", {"action": "wrapped"})
+    assert kiosk.next("closed")["reason"] == "done"
+    wait_for(lambda: state_at(net["county"], app_id) is not None, timeout=60, what="the application at the county")
+    held = lambda: [e for e in staff.s.get(county + f"/api/v1/cases/{app_id}", timeout=10).json()["events"]  # noqa: E731
+                    if e["type"] == "consult_held"]
+    wait_for(held, timeout=60, what="consult_held on the timeline")
+    assert held()[0]["actor"] == "system:consult"
+    stray = [m for m in other.s.get(county + "/api/v1/live/poll", params={"after": other.after, "wait": 0},
+                                    timeout=10).json()["messages"] if m["kind"] == "consult.signal"]
+    assert stray == []
+
+
+def test_with_the_link_down_the_kiosk_books_a_callback_that_reaches_the_county_later(net):
+    net, procs = net
+    app_id, code = applied(procs)
+    procs[T].stop()
+    try:
+        kiosk = Kiosk(web(procs[V]), code)
+        wait_for(lambda: kiosk.post("/api/v1/consults", {}).json()["state"] == "unreachable", timeout=30,
+                 what="the village noticing its link is down")
+        r = kiosk.post("/api/v1/consults/booking", {"kind": "appointment", "note": "周三上午"})
+        assert r.status_code == 201 and r.json()["application"]["callbacks"] == 1
+        assert kiosk.post("/api/v1/consults/booking", {"kind": "teleport"}).status_code == 400
+    finally:
+        procs[T].start()
+    county = Staff(web(procs["county"]), "rs1")
+
+    def booked():
+        r = county.get(f"/api/v1/cases/{app_id}")
+        return r.status_code == 200 and any(e["type"] == "callback_booked" for e in r.json()["events"])
+    wait_for(booked, timeout=90, what="the booking at the county")
