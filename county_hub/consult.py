@@ -12,7 +12,7 @@ and carries out the effects they return:
 """
 from dataclasses import dataclass, field
 
-from common.domain.consults import STAFF_STATUSES, serves_of, target_of  # noqa: F401  (re-exported)
+from common.domain.consults import STAFF_STATUSES
 
 RING_SECONDS = 15
 QUEUE_SECONDS = 90

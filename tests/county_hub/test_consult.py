@@ -1,6 +1,7 @@
 """The hub's consult state machine on a test-driven clock: ringing in turn, timeouts, presence, cancel."""
 import pytest
 
+from common.domain.consults import serves_of, target_of
 from county_hub import consult as c
 
 T = "371399101"
@@ -157,11 +158,11 @@ def test_cancel_in_every_state(state, by):
 
 
 def test_what_a_console_serves_and_who_answers_an_item():
-    assert c.serves_of("371399", [("county_approver", "MZ"), ("county_approver", "RS")]) == {"dept:MZ", "dept:RS"}
-    assert c.serves_of("371399", [("county_reviewer", "")]) == {"dept:*"}
-    assert c.serves_of(T, [("township_staff", "")]) == {f"township:{T}"}
-    assert c.serves_of(T, [("admin", "")]) == frozenset()
-    assert c.target_of({"decide_tier": "county", "department": "RS"}, T) == "dept:RS"
-    assert c.target_of({"decide_tier": "township", "department": "MZ"}, T) == f"township:{T}"
+    assert serves_of("371399", [("county_approver", "MZ"), ("county_approver", "RS")]) == {"dept:MZ", "dept:RS"}
+    assert serves_of("371399", [("county_reviewer", "")]) == {"dept:*"}
+    assert serves_of(T, [("township_staff", "")]) == {f"township:{T}"}
+    assert serves_of(T, [("admin", "")]) == frozenset()
+    assert target_of({"decide_tier": "county", "department": "RS"}, T) == "dept:RS"
+    assert target_of({"decide_tier": "township", "department": "MZ"}, T) == f"township:{T}"
     with pytest.raises(ValueError):
         c.heartbeat({}, "x/y", "y", set(), "asleep", 0)
