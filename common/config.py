@@ -48,6 +48,8 @@ DEFAULTS = [
     Setting("approval_poll_seconds", 60, "county: how often a case handed to the external system is asked about"),
     Setting("clock_file", "", "drills and tests only: a file holding the business date (2026-12-03) or a shift "
             "in days (+5); empty: the real clock. See common/clock.py"),
+    Setting("ice_servers", "", "live consults: STUN/TURN servers for routed networks, comma-separated URLs "
+            "(turn:turn.example.gov.cn:3478) or a JSON list of RTCIceServer objects; empty: the LAN only (docs/consults.md)"),
     Setting("kiosk_idle_reset_seconds", 90, "kiosk: seconds without a touch before everything the person entered is wiped"),
 ]
 _BY_KEY = {s.key: s for s in DEFAULTS}
@@ -146,6 +148,11 @@ def validate(values):
         problems.append(f"approval_url must start with http:// or https://, not {values['approval_url']!r}")
     if not 1 <= int(values["approval_poll_seconds"]) <= 86400:
         problems.append("approval_poll_seconds must be between 1 and 86400")
+    if values["ice_servers"]:
+        try:
+            ice_servers(values)
+        except ValueError as exc:
+            problems.append(f"ice_servers: {exc}")
     if values["public_url"] and not str(values["public_url"]).startswith(("http://", "https://")):
         problems.append(f"public_url must start with http:// or https://, not {values['public_url']!r}")
     for key in ("web_port", "sync_port"):
@@ -154,6 +161,24 @@ def validate(values):
     if problems:
         raise ConfigError("节点配置有误 / the node configuration is wrong", details=problems,
                           fix="edit sanji.toml in the data folder, or the SANJI_* environment variables")
+
+
+def ice_servers(values):
+    """The RTCIceServer list the `ice_servers` setting describes; ValueError when malformed."""
+    import json
+    text = str(values.get("ice_servers") or "").strip()
+    if not text:
+        return []
+    if text.startswith("["):
+        servers = json.loads(text)
+        if not all(isinstance(x, dict) and x.get("urls") for x in servers):
+            raise ValueError("a JSON list of objects each with urls")
+        return servers
+    urls = [u.strip() for u in text.split(",") if u.strip()]
+    bad = [u for u in urls if not u.startswith(("stun:", "turn:", "turns:"))]
+    if bad:
+        raise ValueError(f"URLs start with stun:, turn: or turns:, not {bad[0]!r}")
+    return [{"urls": urls}]
 
 
 def write(data_dir, values):

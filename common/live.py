@@ -28,6 +28,7 @@ class Mailboxes:
         self._boxes = {}                     # pid -> {"seq": int, "msgs": deque, "polled": float}
         self._cond = threading.Condition()
         self._gate = threading.BoundedSemaphore(max(1, max_waiters))
+        self._generation = 0  # bumped by release(): polls waiting then return at once
 
     def open(self, pid):
         """Create PID's mailbox if missing (so messages sent before its first poll are kept)."""
@@ -57,10 +58,11 @@ class Mailboxes:
             return self._since(pid, after), False
         try:
             with self._cond:
+                generation = self._generation
                 while True:
                     found = self._since(pid, after)
                     left = deadline - time.monotonic()
-                    if found or left <= 0:
+                    if found or left <= 0 or generation != self._generation:
                         return found, True
                     self._cond.wait(left)
         finally:
@@ -71,6 +73,12 @@ class Mailboxes:
             box = self._box(pid)
             box["polled"] = time.monotonic()
             return [dict(m, n=n) for n, m in box["msgs"] if n > after]
+
+    def release(self):
+        """Answer every poll waiting now at once (its web server is stopping)."""
+        with self._cond:
+            self._generation += 1
+            self._cond.notify_all()
 
     def close(self, pid):
         """Drop PID's mailbox."""
@@ -131,6 +139,14 @@ class Live:
 
 _nodes = {}
 _lock = threading.Lock()
+
+
+def release_all():
+    """Wake every long-poll in this process, so a stopping web server is not held by them."""
+    with _lock:
+        nodes = list(_nodes.values())
+    for live in nodes:
+        live.mailboxes.release()
 
 
 def live_for(cfg):

@@ -38,8 +38,10 @@ class WebServer:
             self.server.task_dispatcher.shutdown()
 
     def stop(self):
-        """Ask the loop to end (safe from signal handlers and other threads)."""
+        """Ask the loop to end (safe from signal handlers and other threads); long-polls answer at once."""
         self._stop.set()
+        from .live import release_all
+        release_all()
 
 
 def address_file(cfg):

@@ -5,8 +5,11 @@ codes exist. The page form posts (nothing personal lands in the kiosk browser's 
 match is remembered in the session ('viewing'): that is what lets the person add the photos a
 supplement request (补正) asks for, or ask to withdraw (撤回). The idle reset forgets it.
 """
+import json
+
 from flask import Blueprint, current_app, redirect, render_template, request, send_file, session, url_for
 
+from common import config as config_mod
 from common import photos
 from common.domain import timeline
 from common.domain.application import label
@@ -134,6 +137,14 @@ def status_blueprint():
             return _view_page(doc, dict(getattr(exc, "fields", {}) or {"photo": exc.message}), exc.http_status)
         session.pop("draft", None)
         return redirect(url_for("kiosk_status.view", sent="supplement"), code=303)
+
+    @bp.get("/kiosk/status/consult")
+    @public
+    def consult():
+        """Talk face to face with the staff who decide this application (a live video consult)."""
+        doc = viewing()
+        return render_template("kiosk/consult.html", doc=doc,
+                               ice=json.dumps(config_mod.ice_servers(current_app.config["SANJI"])))
 
     @bp.route("/kiosk/status/withdraw", methods=["GET", "POST"])
     @public

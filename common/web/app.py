@@ -1,5 +1,6 @@
 """build_app: the Flask app every tier starts from — sessions, access rules, CSRF, errors, i18n."""
 import hmac
+import json
 import logging
 import secrets
 from datetime import timedelta
@@ -171,7 +172,8 @@ def build_app(cfg, tier, template_folder=None):
         return {"_": lambda key, **kw: i18n.translate(key, current, **kw), "lang": current,
                 "csrf_token": csrf_token, "node": {"name": node_name, "code": cfg["code"], "tier": tier.name},
                 "user": g.get("user"), "version": __version__, "link_summary": link_summary,
-                "business_clock": lambda: clock_mod.for_config(cfg)}
+                "business_clock": lambda: clock_mod.for_config(cfg),
+                "consult_ice": lambda: json.dumps(config_mod.ice_servers(cfg))}
 
     app.register_error_handler(Exception, _handle_error)
     from werkzeug.exceptions import HTTPException

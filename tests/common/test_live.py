@@ -62,3 +62,18 @@ def test_dispatch_calls_the_handler_for_its_kind_or_posts_to_the_named_mailbox()
     got, _ = live.mailboxes.wait("staff:371399/mz1", 0, 0)
     assert got[0]["kind"] == "signal"
     assert live.send("371399101", {"kind": "x"}) is False  # no link attached
+
+
+def test_release_answers_the_waiting_polls_at_once_and_later_ones_wait_again():
+    box = Mailboxes()
+    out = []
+    t = threading.Thread(target=lambda: out.append(box.wait("p", 0, 20)))
+    t.start()
+    time.sleep(0.1)
+    start = time.monotonic()
+    box.release()
+    t.join(5)
+    assert out == [([], True)] and time.monotonic() - start < 2
+    start = time.monotonic()
+    box.wait("p", 0, 0.3)
+    assert time.monotonic() - start >= 0.25

@@ -39,6 +39,8 @@
       document.addEventListener(name, touched, {passive: true, capture: true});
     });
     window.setInterval(function () {
+      // A live consult holds the kiosk: the person is talking, not touching (consult.js sets it).
+      if (body.dataset.idleHold === "yes") { last = Date.now(); return; }
       var idle = Date.now() - last;
       if (idle >= resetAfter) { reset(); return; }
       if (idle >= warnAfter && !warned && panel) {
