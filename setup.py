@@ -40,6 +40,7 @@ setup(
         "orjson>=3.9",  # events and projections are (de)serialised on every sync hop; ~5x stdlib json
         "segno>=1.6",  # the receipt's QR code (pure Python, SVG output); no hand-written encoder
         "pillow>=10.0",  # photos of materials: prove a file is an image, drop EXIF (GPS), shrink for slow links
+        "pyjwt>=2.6",  # HS256 tokens for the conference server (Jitsi token auth); no hand-rolled JWT
     ],
     extras_require={"test": TEST_REQUIRES},
     entry_points={

@@ -50,6 +50,11 @@ DEFAULTS = [
             "in days (+5); empty: the real clock. See common/clock.py"),
     Setting("ice_servers", "", "live consults: STUN/TURN servers for routed networks, comma-separated URLs "
             "(turn:turn.example.gov.cn:3478) or a JSON list of RTCIceServer objects; empty: the LAN only (docs/consults.md)"),
+    Setting("meeting_url", "", "county: the conference server (Jitsi) address, e.g. https://meet.example.gov.cn "
+            "(empty: no meetings)"),
+    Setting("meeting_app_id", "sanji", "county: the app id the conference server expects in its tokens (iss/aud)"),
+    Setting("meeting_secret", "", "county: the HS256 secret shared with the conference server's token auth"),
+    Setting("meeting_hours", 4, "county: how long a meeting link stays valid"),
     Setting("kiosk_idle_reset_seconds", 90, "kiosk: seconds without a touch before everything the person entered is wiped"),
 ]
 _BY_KEY = {s.key: s for s in DEFAULTS}
@@ -153,6 +158,12 @@ def validate(values):
             ice_servers(values)
         except ValueError as exc:
             problems.append(f"ice_servers: {exc}")
+    if values["meeting_url"] and not str(values["meeting_url"]).startswith(("http://", "https://")):
+        problems.append(f"meeting_url must start with http:// or https://, not {values['meeting_url']!r}")
+    if values["meeting_secret"] and len(str(values["meeting_secret"])) < 32:
+        problems.append("meeting_secret must be at least 32 characters (HS256 needs a long shared secret)")
+    if not 1 <= int(values["meeting_hours"]) <= 24:
+        problems.append("meeting_hours must be between 1 and 24")
     if values["public_url"] and not str(values["public_url"]).startswith(("http://", "https://")):
         problems.append(f"public_url must start with http:// or https://, not {values['public_url']!r}")
     for key in ("web_port", "sync_port"):

@@ -129,6 +129,14 @@ class CustodyError(Forbidden):
     code = "custody"
 
 
+class Unavailable(SanjiError):
+    """Something this needs (the county hub over the link, an outside server) cannot be reached now."""
+
+    code = "unavailable"
+    http_status = 503
+    exit_code = 7
+
+
 class StorageError(SanjiError):
     """The database could not be opened or used."""
 

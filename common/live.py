@@ -50,11 +50,12 @@ class Mailboxes:
             self._cond.notify_all()
             return box["seq"]
 
-    def wait(self, pid, after=0, timeout=MAX_WAIT):
+    def wait(self, pid, after=0, timeout=MAX_WAIT, gated=True):
         """(messages numbered after AFTER, each with its number `n`, waited) for PID, waiting up to TIMEOUT for one; `waited` is
-        False when too many polls were already waiting, and the caller should poll again shortly."""
+        False when too many polls were already waiting, and the caller should poll again shortly.
+        GATED=False (a view waiting a few seconds for the hub's answer) does not count against the cap."""
         deadline = time.monotonic() + max(0.0, min(timeout, MAX_WAIT))
-        if not self._gate.acquire(blocking=False):
+        if gated and not self._gate.acquire(blocking=False):
             return self._since(pid, after), False
         try:
             with self._cond:
@@ -66,7 +67,8 @@ class Mailboxes:
                         return found, True
                     self._cond.wait(left)
         finally:
-            self._gate.release()
+            if gated:
+                self._gate.release()
 
     def _since(self, pid, after):
         with self._cond:
@@ -139,6 +141,20 @@ class Live:
 
 _nodes = {}
 _lock = threading.Lock()
+
+
+def ask(live, to, body, timeout=5.0):
+    """Send BODY to node TO with a reply mailbox and wait up to TIMEOUT for the first answer (None: no answer)."""
+    import secrets
+    pid = "reply:" + secrets.token_hex(8)
+    live.mailboxes.open(pid)
+    try:
+        if not live.send(to, dict(body, pid=pid)):
+            return None
+        found, _ = live.mailboxes.wait(pid, 0, timeout, gated=False)
+        return found[0] if found else None
+    finally:
+        live.mailboxes.close(pid)
 
 
 def release_all():

@@ -20,4 +20,8 @@ def create_app(config):
     app.register_blueprint(nodes_blueprint)  # enrolment of child nodes, link status
     from .consult_hub import hub_for
     hub_for(app.config["SANJI"])  # the consult broker's live handlers (its ticker runs as a component)
+    from common.web.meeting_views import meetings_blueprint
+    from . import meetings
+    meetings.register(app.config["SANJI"])
+    app.register_blueprint(meetings_blueprint(create=meetings.creator(app.config["SANJI"])))
     return app

@@ -14,4 +14,6 @@ def create_app(config):
     app.register_blueprint(cases_blueprint(STAFF, ("township_staff", "township_head")))
     app.register_blueprint(api_blueprint())
     app.register_blueprint(nodes_blueprint)  # enrolment of child nodes, link status
+    from common.web.meeting_views import meetings_blueprint
+    app.register_blueprint(meetings_blueprint())  # meetings the county arranged, joined through the hub
     return app

@@ -173,7 +173,8 @@ def build_app(cfg, tier, template_folder=None):
                 "csrf_token": csrf_token, "node": {"name": node_name, "code": cfg["code"], "tier": tier.name},
                 "user": g.get("user"), "version": __version__, "link_summary": link_summary,
                 "business_clock": lambda: clock_mod.for_config(cfg),
-                "consult_ice": lambda: json.dumps(config_mod.ice_servers(cfg))}
+                "consult_ice": lambda: json.dumps(config_mod.ice_servers(cfg)),
+                "children": lambda: [ln["link"] for ln in sync_status.status(get_db())["links"] if ln["link"] != "up"]}
 
     app.register_error_handler(Exception, _handle_error)
     from werkzeug.exceptions import HTTPException
