@@ -189,7 +189,8 @@ def build_app(cfg, tier, template_folder=None):
     app.after_request(_security_headers)
     from .views import bp
     app.register_blueprint(bp)
-    from .consult_api import consult_blueprint, register_live_handlers
+    from .consult_api import consult_blueprint, consult_pages_blueprint, register_live_handlers
     app.register_blueprint(consult_blueprint())
+    app.register_blueprint(consult_pages_blueprint())
     register_live_handlers(cfg)
     return app

@@ -7,10 +7,12 @@ session; a staff console's mailbox is named by its user. When no link leads to t
 answers `unreachable` and the kiosk offers a callback or an appointment, which is an ordinary
 event (`callback_booked`) and syncs up like any other.
 """
+import json
 import secrets
 
-from flask import Blueprint, current_app, g, jsonify, request, session
+from flask import Blueprint, current_app, g, jsonify, render_template, request, session
 
+from .. import config as config_mod
 from ..domain.consults import STAFF_STATUSES, hub_of, serves_of, target_of
 from ..errors import Conflict, NotFound, ValidationError
 from ..live import live_for
@@ -40,11 +42,18 @@ def _staff_key():
     return f"{_cfg()['code']}/{g.user['username']}"
 
 
-def _me():
-    """(who, pid) of the caller: a signed-in console, or the kiosk session that asked for a consult."""
-    if g.get("user") and any(r in CONSOLE_ROLES for r, _ in g.user["roles"]):
+def _is_console():
+    return bool(g.get("user")) and any(r in CONSOLE_ROLES for r, _ in g.user["roles"])
+
+
+def _me(sid=None):
+    """(who, pid) of the caller: the asking side of its own consult SID ("kiosk" to the hub), else a
+    signed-in console (its staff key), else the kiosk session that asked for a consult."""
+    mine = session.get("consult") or {}
+    if sid and mine.get("sid") == sid:
+        return "kiosk", mine["pid"]
+    if _is_console():
         return _staff_key(), f"staff:{_staff_key()}"
-    mine = session.get("consult")
     if mine:
         return "kiosk", mine["pid"]
     raise NotFound("这里没有进行中的视频咨询 / no consult here", fix="ask for one from the application's page")
@@ -105,19 +114,28 @@ def consult_blueprint():
 
     @bp.post("/consults")
     @public
-    @api("Ask for a live consult about the application this kiosk is viewing", tag="consults")
+    @api("Ask for a live consult: a kiosk about the application it is viewing; a township window about "
+         "{app_id}, handed to the county", tag="consults",
+         request_body={"type": "object", "properties": {"app_id": {"type": "string"}}})
     def ask():
         """JSON {sid, state}: `requested`, or `unreachable` (no link to the hub: offer a booking instead)."""
         cfg = _cfg()
-        doc = viewed_application()
-        mine = session.get("consult") or {}
+        body = request.get_json(silent=True) or {}
+        if _is_console() and body.get("app_id"):
+            doc = applications.get(get_db(), str(body["app_id"]))
+            # A window hands a hard case up: the item's department for county items, else the reviewers.
+            target = target_of(doc["item"], "") if doc["item"].get("decide_tier") == "county" else "dept:*"
+            pid = f"staff:{_staff_key()}"
+        else:
+            doc = viewed_application()
+            target = target_of(doc["item"], cfg["code"][:9])
+            pid = (session.get("consult") or {}).get("pid") or "kiosk:" + secrets.token_urlsafe(16)
         sid = secrets.token_urlsafe(12)
-        pid = mine.get("pid") or "kiosk:" + secrets.token_urlsafe(16)
         session["consult"] = {"sid": sid, "pid": pid, "app_id": doc["id"]}
         _live().mailboxes.open(pid)
         ok = _live().send(hub_of(cfg["code"]), {
             "kind": "consult.request", "sid": sid, "pid": pid, "app_id": doc["id"], "item": doc["item"]["code"],
-            "target": target_of(doc["item"], cfg["code"][:9])})
+            "target": target})
         return jsonify({"sid": sid, "state": "requested" if ok else "unreachable",
                         "offers": [] if ok else list(BOOKINGS)})
 
@@ -131,7 +149,7 @@ def consult_blueprint():
         action = _body("action")["action"]
         if action not in ACTIONS:
             raise ValidationError(f"action 须是 {', '.join(ACTIONS)} 之一", fields={"action": "unknown action"})
-        who, _pid = _me()
+        who, _pid = _me(sid)
         _check_own(who, sid)
         ok = _live().send(hub_of(_cfg()["code"]), {"kind": "consult.action", "sid": sid, "action": action, "who": who})
         return jsonify({"sent": ok})
@@ -144,7 +162,7 @@ def consult_blueprint():
         body = _body("type", "seq")
         if body["type"] not in SIGNALS or not isinstance(body["seq"], int) or len(str(body.get("data", ""))) > MAX_SIGNAL:
             raise ValidationError("信令格式不对 / bad signalling message", fix=f"type one of {SIGNALS}, seq a number")
-        who, pid = _me()
+        who, pid = _me(sid)
         _check_own(who, sid)
         ok = _live().send(hub_of(_cfg()["code"]), {"kind": "signal", "sid": sid, "from_pid": pid, "type": body["type"],
                                                   "seq": body["seq"], "data": body.get("data")})
@@ -166,6 +184,21 @@ def consult_blueprint():
             doc = applications.append(conn, shared_clock(conn, cfg), cfg["code"], doc["id"], "callback_booked",
                                       "kiosk", {"kind": body["kind"], "note": str(body.get("note", ""))[:200]})
         return jsonify({"application": {"id": doc["id"], "callbacks": doc["callbacks"]}}), 201
+
+    return bp
+
+
+def consult_pages_blueprint():
+    """The `consult_pages` blueprint: a township window's call to the county about one case."""
+    bp = Blueprint("consult_pages", __name__)
+
+    @bp.get("/consults/call/<app_id>")
+    @roles("township_staff", "township_head")
+    def call(app_id):
+        """Hand a hard case to the county face to face: rings a county reviewer (or the item's department)."""
+        doc = applications.get(get_db(), app_id)
+        return render_template("consult_call.html", doc=doc,
+                               ice=json.dumps(config_mod.ice_servers(_cfg())))
 
     return bp
 

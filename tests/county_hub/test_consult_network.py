@@ -4,7 +4,7 @@ import pytest
 import requests
 
 from tests.helpers import csrf_from, wait_for
-from tests.sync.netutil import NodeProcess, make_network
+from tests.sync.netutil import NodeProcess, make_network, submit_many
 from tests.township_node.test_window_network import Staff, add_staff, state_at, web
 from tests.village_kiosk.test_api import GOOD, upload
 
@@ -14,7 +14,9 @@ C, T, V = "371399", "371399101", "371399101001"
 @pytest.fixture(scope="module")
 def net(tmp_path_factory):
     net = make_network(tmp_path_factory.mktemp("consult-net"), villages=1)
-    add_staff(net["county"], "county", [("rs1", ["county_approver:RS"]), ("rs2", ["county_approver:RS"])])
+    add_staff(net["county"], "county", [("rs1", ["county_approver:RS"]), ("rs2", ["county_approver:RS"]),
+                                        ("rev1", ["county_reviewer"])])
+    add_staff(net[T], "township", [("win1", ["township_staff"])])
     procs = {code: NodeProcess(cfg).start() for code, cfg in net.items()}
     yield net, procs
     for p in procs.values():
@@ -137,3 +139,35 @@ def test_with_the_link_down_the_kiosk_books_a_callback_that_reaches_the_county_l
         r = county.get(f"/api/v1/cases/{app_id}")
         return r.status_code == 200 and any(e["type"] == "callback_booked" for e in r.json()["events"])
     wait_for(booked, timeout=90, what="the booking at the county")
+
+
+def test_a_township_window_hands_a_hard_case_to_a_county_reviewer(net):
+    net, procs = net
+    [app_id] = submit_many(net[V], 1, item="MZ-002", form={"reason": "突发疾病", "amount": "3000"})
+    wait_for(lambda: state_at(net[T], app_id) is not None, timeout=60, what="the case at the township")
+    rev, win = Console(web(procs["county"]), "rev1"), Console(web(procs[T]), "win1")
+    case_page = win.s.get(win.url + f"/cases/{app_id}", timeout=10).text
+    assert f'href="/consults/call/{app_id}"' in case_page  # the button on the window's case page
+    call_page = win.s.get(win.url + f"/consults/call/{app_id}", timeout=10)
+    assert call_page.status_code == 200 and f'data-app="{app_id}"' in call_page.text
+    assert rev.s.get(rev.url + f"/consults/call/{app_id}", timeout=10).status_code == 403  # windows hand up, not down
+    rev.here()
+    r = win.post("/api/v1/consults", {"app_id": app_id})
+    assert r.status_code == 200 and r.json()["state"] == "requested", r.text
+    sid = r.json()["sid"]
+    ring = rev.next("ringing")
+    assert ring["app_id"] == app_id and ring["from"] == T
+    rev.post(f"/api/v1/consults/{sid}/actions", {"action": "accept"})
+    assert win.next("connecting")["peer"]["pid"] == f"staff:{C}/rev1"
+    win.post(f"/api/v1/consults/{sid}/signal", {"type": "offer", "seq": 1, "data": "v=0 from the window"})
+    assert rev.next(kind="consult.signal")["data"] == "v=0 from the window"
+    win.post(f"/api/v1/consults/{sid}/actions", {"action": "connected"})
+    win.post(f"/api/v1/consults/{sid}/actions", {"action": "hangup"})
+    assert rev.next("wrap_up")  # the hang-up travels up the link: wrap up once it has arrived
+    rev.post(f"/api/v1/consults/{sid}/actions", {"action": "wrapped"})
+    assert win.next("closed")["reason"] == "done"
+
+    def held_at_township():
+        r = win.s.get(win.url + f"/api/v1/cases/{app_id}", timeout=10)
+        return [e for e in r.json()["events"] if e["type"] == "consult_held"]
+    wait_for(held_at_township, timeout=60, what="the consult on the township's timeline")

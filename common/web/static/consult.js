@@ -6,7 +6,7 @@
   "use strict";
   var root = document.querySelector("[data-consult]");
   if (!root) { return; }
-  var mode = root.getAttribute("data-consult");            // "kiosk" or "console"
+  var mode = root.getAttribute("data-consult");            // "kiosk" or "caller" (they call), or "console"
   var csrf = root.getAttribute("data-csrf");
   var iceServers = JSON.parse(root.getAttribute("data-ice") || "[]");
   var s = { after: 0, sid: null, pc: null, seq: 0, seen: 0, early: [], stream: null, state: "idle",
@@ -89,7 +89,7 @@
       if (theirs && theirs.srcObject !== e.streams[0]) { theirs.srcObject = e.streams[0]; }
     };
     pc.onconnectionstatechange = function () {
-      if (pc.connectionState === "connected" && mode === "kiosk") {
+      if (pc.connectionState === "connected" && mode !== "console") {
         post("/api/v1/consults/" + s.sid + "/actions", { action: "connected" });
       }
     };
@@ -107,7 +107,7 @@
     media().then(function () {
       var pc = peer();
       flush();                                  // an offer may have come while the camera started
-      if (mode !== "kiosk") { return null; }   // the console waits for the kiosk's offer
+      if (mode === "console") { return null; }   // the console waits for the caller's offer
       return pc.createOffer().then(function (offer) {
         return pc.setLocalDescription(offer);
       }).then(function () { return send("offer", pc.localDescription.sdp); });
@@ -232,7 +232,8 @@
   function ask() {
     hangupMedia();
     show("requested");
-    post("/api/v1/consults", {}).then(function (r) {
+    var app = root.getAttribute("data-app");
+    post("/api/v1/consults", app ? { app_id: app } : {}).then(function (r) {
       if (r.status !== 200) { return show("failed", r.body.message); }
       s.sid = r.body.sid;
       if (r.body.state === "unreachable") { return show("unanswered"); }
