@@ -18,6 +18,7 @@ from common.store.outbox import UP
 from common.web import api, get_db, roles
 
 from . import charts as charts_mod
+from .consult_hub import hub_for
 from . import external_store, queues, stats
 
 VIEWERS = ("supervisor", "admin", "county_approver", "county_reviewer")
@@ -77,7 +78,9 @@ def dashboard_blueprint():
         status = sync_status.status(conn)
         links = [ln for ln in status["links"] if ln["link"] != UP]
         outside = external_store.health(conn) if current_app.config["SANJI"]["approval_url"] else None
+        consults = hub_for(current_app.config["SANJI"]).snapshot()
         return render_template("county/dashboard.html", rows=rows, total=total, start=start, end=end, group=group,
+                               consults=consults,
                                min_sample=min_sample, charts=charts, trend=trend, links=links, groups=stats.GROUPS, outside=outside,
                                subtree=status["subtree"])
 
@@ -93,6 +96,13 @@ def dashboard_blueprint():
         writer.writerows(rows)
         return Response(out.getvalue(), mimetype="text/csv", headers={
             "Content-Disposition": f"attachment; filename=sanji-{group}-{start}-{end}.csv"})
+
+    @bp.get("/api/v1/consults/status")
+    @roles("supervisor", "admin", "county_reviewer")
+    @api("Live consults now: staff consoles present (available, paused, busy) and open sessions", tag="consults")
+    def consults_status():
+        """JSON: the hub's presence and open consults."""
+        return hub_for(current_app.config["SANJI"]).snapshot()
 
     @bp.get("/api/v1/dashboard")
     @roles(*VIEWERS)

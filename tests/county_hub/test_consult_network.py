@@ -15,7 +15,7 @@ C, T, V = "371399", "371399101", "371399101001"
 def net(tmp_path_factory):
     net = make_network(tmp_path_factory.mktemp("consult-net"), villages=1)
     add_staff(net["county"], "county", [("rs1", ["county_approver:RS"]), ("rs2", ["county_approver:RS"]),
-                                        ("rev1", ["county_reviewer"])])
+                                        ("rev1", ["county_reviewer"]), ("sup1", ["supervisor"])])
     add_staff(net[T], "township", [("win1", ["township_staff"])])
     procs = {code: NodeProcess(cfg).start() for code, cfg in net.items()}
     yield net, procs
@@ -94,6 +94,9 @@ def test_a_kiosk_consults_a_county_approver_and_the_call_is_recorded(net):
     assert len(ringing) == 1  # one at a time
     staff = ringing[0]
     assert kiosk.next("ringing")["sid"] == sid
+    status = staff.s.get(county + "/api/v1/consults/status", timeout=10)
+    assert status.status_code == 403  # an approver answers calls; supervisors watch them
+    assert Staff(county, "sup1").get("/api/v1/consults/status").json()["sessions"][0]["state"] == "ringing"
     assert staff.post(f"/api/v1/consults/{sid}/actions", {"action": "accept"}).json()["sent"]
     connecting = kiosk.next("connecting")
     assert connecting["peer"]["node"] == C and connecting["staff_name"]
