@@ -34,7 +34,8 @@ class LiveServer:
 
     def __init__(self, app):
         self.app = app
-        self.server = WebServer(app, "127.0.0.1", 0, threads=4)
+        # As many worker threads as the node would have: the live long-poll cap is half of them.
+        self.server = WebServer(app, "127.0.0.1", 0, threads=app.config["SANJI"]["web_threads"])
         self.url = self.server.url.rstrip("/")
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
