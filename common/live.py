@@ -29,6 +29,7 @@ class Mailboxes:
         self._cond = threading.Condition()
         self._gate = threading.BoundedSemaphore(max(1, max_waiters))
         self._generation = 0  # bumped by release(): polls waiting then return at once
+        self.waiting = 0      # polls waiting now (for the node's status and the tests)
 
     def open(self, pid):
         """Create PID's mailbox if missing (so messages sent before its first poll are kept)."""
@@ -60,15 +61,23 @@ class Mailboxes:
         try:
             with self._cond:
                 generation = self._generation
-                while True:
-                    found = self._since(pid, after)
-                    left = deadline - time.monotonic()
-                    if found or left <= 0 or generation != self._generation:
-                        return found, True
-                    self._cond.wait(left)
+                self.waiting += gated
+                try:
+                    return self._wait_in(pid, after, deadline, generation)
+                finally:
+                    self.waiting -= gated
         finally:
             if gated:
                 self._gate.release()
+
+    def _wait_in(self, pid, after, deadline, generation):
+        """Wait (holding the condition) until a message after AFTER, the deadline or a release."""
+        while True:
+            found = self._since(pid, after)
+            left = deadline - time.monotonic()
+            if found or left <= 0 or generation != self._generation:
+                return found, True
+            self._cond.wait(left)
 
     def _since(self, pid, after):
         with self._cond:

@@ -3,6 +3,7 @@ import threading
 import time
 
 from common.live import Live, Mailboxes
+from tests.helpers import wait_for
 
 
 def test_messages_are_numbered_and_a_poll_gets_those_after_its_mark():
@@ -31,7 +32,7 @@ def test_polls_beyond_the_cap_return_at_once_so_other_requests_keep_their_thread
     waiting = [threading.Thread(target=box.wait, args=(f"p{i}", 0, 3)) for i in range(2)]
     for t in waiting:
         t.start()
-    time.sleep(0.1)  # let both take their places (the cap is what is measured here)
+    wait_for(lambda: box.waiting == 2, what="both polls waiting")
     start = time.monotonic()
     got, waited = box.wait("p9", 0, 3)
     assert not waited and got == [] and time.monotonic() - start < 0.5
@@ -69,7 +70,7 @@ def test_release_answers_the_waiting_polls_at_once_and_later_ones_wait_again():
     out = []
     t = threading.Thread(target=lambda: out.append(box.wait("p", 0, 20)))
     t.start()
-    time.sleep(0.1)
+    wait_for(lambda: box.waiting == 1, what="the poll waiting")
     start = time.monotonic()
     box.release()
     t.join(5)

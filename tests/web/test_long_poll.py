@@ -5,9 +5,10 @@ import time
 import requests
 
 from common import accounts
+from common.live import live_for
 from common.node import open_db
 from common.tiers import load_tier
-from tests.helpers import ADMIN_PASSWORD, LiveServer, login, make_node
+from tests.helpers import ADMIN_PASSWORD, LiveServer, login, make_node, wait_for
 
 
 def test_waiting_polls_leave_threads_for_other_requests(tmp_path):
@@ -30,7 +31,8 @@ def test_waiting_polls_leave_threads_for_other_requests(tmp_path):
         threads = [threading.Thread(target=hang, args=(s,)) for s in sessions]
         for t in threads:
             t.start()
-        time.sleep(0.5)  # the polls are in (what is measured is the server while they wait)
+        box = live_for(cfg).mailboxes
+        wait_for(lambda: box.waiting == 4 and len(answers) == 4, what="four polls waiting, four told to retry")
         start = time.monotonic()
         assert requests.get(srv.url + "/healthz", timeout=5).status_code == 200
         assert time.monotonic() - start < 1.0
