@@ -10,6 +10,7 @@ strict=False, following the authority even if they missed something (noted in `a
 from datetime import date, datetime, timedelta, timezone
 
 from ..errors import CustodyError, TransitionError, ValidationError
+from . import ratings
 from .nodes import parent_of, tier_of
 
 CHINA = timezone(timedelta(hours=8))
@@ -34,7 +35,7 @@ DECISIONS = {
                   "withdrawn"),
 }
 COMMUTATIVE = {"commented", "supplement_provided", "rated", "consult_held", "withdrawal_requested",
-               "warning_raised", "callback_booked"}
+               "warning_raised", "callback_booked", "rectification_done"}
 EVENT_TYPES = {"submitted"} | set(DECISIONS) | COMMUTATIVE
 # How the county answers an escalation: back to the township, decided by the reviewer, or by a department.
 RESOLUTIONS = ("returned", "taken", "routed")
@@ -236,7 +237,9 @@ def _commutative(doc, event):
     elif kind == "supplement_provided":
         doc["materials"] = doc["materials"] + list(p.get("materials", []))
     elif kind == "rated":
-        doc["rating"] = p.get("level")
+        ratings.rated(doc, p, day)
+    elif kind == "rectification_done":
+        ratings.rectification_done(doc, p, day)
     elif kind == "withdrawal_requested":
         doc["withdrawal_requested"] = True
     elif kind == "warning_raised":
@@ -288,6 +291,10 @@ def apply(doc, event, strict=True, custody=True):
             doc["anomalies"].append({"event": event["id"], "problem": exc.message})
         _effect(doc, event)
     else:
+        if strict and kind == "rated":
+            ratings.check(doc, event["payload"])
+        elif strict and kind == "rectification_done":
+            ratings.check_done(doc, event["payload"])
         _commutative(doc, event)
     doc["last_hlc"] = max(doc["last_hlc"], event["hlc"])
     return doc
@@ -326,7 +333,7 @@ LABELS = {
     "escalation_answered": "上报已答复", "in_review": "审查中", "step_passed": "环节通过",
     "step_returned": "环节退回", "returned": "已退回", "approved": "准予许可/办结", "denied": "不予许可",
     "delivered": "已送达", "withdrawn": "已撤回", "withdrawal_requested": "申请撤回", "commented": "备注",
-    "rated": "评价", "consult_held": "视频咨询", "warning_raised": "监察预警", "callback_booked": "预约回访",
+    "rated": "评价", "rectification_done": "差评整改完成", "consult_held": "视频咨询", "warning_raised": "监察预警", "callback_booked": "预约回访",
 }
 
 

@@ -248,7 +248,7 @@ def test_replay_in_any_order_gives_the_same_projection():
     case = Case(JOINT_ITEM)
     for kind, origin, extra in [("received", T, {}), ("forwarded", T, {}), ("commented", V, {"text": "hi"}),
                                 ("accepted", C, {}), ("step_passed", C, {"step": "intake"}),
-                                ("step_passed", C, {"step": "soil"}), ("rated", V, {"level": 5})]:
+                                ("step_passed", C, {"step": "soil"}), ("callback_booked", V, {"note": "请回电"})]:
         case.add(kind, origin, **extra)
     for seed in range(20):
         shuffled = case.events[:]

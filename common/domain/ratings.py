@@ -1,0 +1,65 @@
+"""Ratings of a service (好差评), pure: the five levels, when a rating may be given, and rectification.
+
+A person rates once the outcome is known (approved, denied, not accepted, delivered, withdrawn
+by them does not count), at the kiosk or at a township window; one rating per channel. 不满意 and
+非常不满意 open a rectification case (整改) that the responsible office closes with
+`rectification_done`; supervision watches its deadline (`rectify_days` working days).
+"""
+from ..errors import Conflict, TransitionError, ValidationError
+
+# value: (label, English) — the national 好差评 scale, best first
+LEVELS = {5: ("非常满意", "very satisfied"), 4: ("满意", "satisfied"), 3: ("基本满意", "fairly satisfied"),
+          2: ("不满意", "dissatisfied"), 1: ("非常不满意", "very dissatisfied")}
+BAD = 2                      # this level or lower opens a rectification case
+CHANNELS = ("kiosk", "window")
+RATABLE = {"approved", "denied", "not_accepted", "delivered"}
+MAX_COMMENT = 200
+
+
+def check(doc, payload):
+    """Raise unless PAYLOAD {level, channel, comment?, staff?} is a rating DOC may receive now."""
+    level, channel = payload.get("level"), payload.get("channel")
+    if not isinstance(level, int) or isinstance(level, bool) or level not in LEVELS:
+        raise ValidationError("请选择评价等级 / choose how satisfied you are", fields={"level": "1–5"})
+    if channel not in CHANNELS:
+        raise ValidationError(f"channel 须是 {' / '.join(CHANNELS)}")
+    comment = payload.get("comment", "")
+    if not isinstance(comment, str) or len(comment) > MAX_COMMENT or any(c in comment for c in "<>"):
+        raise ValidationError(f"评价说明最多 {MAX_COMMENT} 字，不含 < > / at most {MAX_COMMENT} characters",
+                              fields={"comment": "请缩短说明"})
+    if doc["state"] not in RATABLE:
+        raise TransitionError("办理结果出来后才能评价 / you can rate once there is an outcome",
+                              fix="come back when the status shows the result")
+    if channel in ((doc.get("rating") or {}).get("channels") or []):
+        raise Conflict("这件申请已经评价过了 / this application has already been rated here")
+
+
+def rated(doc, payload, day):
+    """DOC's `rating` (and `rectification` for a bad one) after a rating on DAY; mutates and returns DOC."""
+    rating = dict(doc.get("rating") or {})
+    channels = list(rating.get("channels") or [])
+    if payload.get("channel") not in channels:
+        channels.append(payload.get("channel"))
+    level = payload.get("level")
+    doc["rating"] = {"level": level, "channel": payload.get("channel"), "on": day, "channels": channels,
+                     "staff": payload.get("staff", "")}
+    if isinstance(level, int) and level <= BAD and not doc.get("rectification"):
+        doc["rectification"] = {"opened_on": day, "state": "open", "level": level,
+                                "comment": payload.get("comment", ""), "done_on": None, "note": ""}
+    return doc
+
+
+def rectification_done(doc, payload, day):
+    """DOC with its rectification closed on DAY (a no-op when none is open)."""
+    rect = doc.get("rectification")
+    if rect and rect["state"] == "open":
+        doc["rectification"] = dict(rect, state="done", done_on=day, note=str(payload.get("note", ""))[:500])
+    return doc
+
+
+def check_done(doc, payload):
+    """Raise unless a rectification is open on DOC and PAYLOAD says what was done."""
+    if not (doc.get("rectification") or {}).get("state") == "open":
+        raise TransitionError("没有待整改的差评 / no rectification is open")
+    if not str(payload.get("note", "")).strip():
+        raise ValidationError("请写明整改情况 / say what was done", fields={"note": "整改情况"})
