@@ -19,6 +19,8 @@ def create_app(config):
     app.register_blueprint(kiosk_blueprint())
     app.register_blueprint(apply_blueprint())
     app.register_blueprint(status_blueprint())
+    from .rating import rating_blueprint
+    app.register_blueprint(rating_blueprint())
     app.register_blueprint(api_blueprint())
 
     @app.get("/")

@@ -12,6 +12,7 @@ from flask import Blueprint, current_app, redirect, render_template, request, se
 from common import config as config_mod
 from common import photos
 from common.domain import timeline
+from common.domain.ratings import ratable
 from common.domain.application import label
 from common.errors import NotFound, SanjiError, ValidationError
 from common.ids import parse_tracking_code
@@ -176,4 +177,5 @@ def _view_page(doc, errors=None, status=200):
     return render_template("kiosk/status.html", doc=doc, steps=steps_of(get_db(), doc), state_label=label,
                            errors=errors or {}, supplement_photos=draft["photos"] if draft else [],
                            withdrawable=doc["state"] in actions.WITHDRAWABLE and not doc.get("withdrawal_requested"),
+                           ratable=ratable(doc, "kiosk"),
                            sent=request.args.get("sent", "")), status

@@ -16,6 +16,11 @@ RATABLE = {"approved", "denied", "not_accepted", "delivered"}
 MAX_COMMENT = 200
 
 
+def ratable(doc, channel):
+    """True when DOC has its outcome and has not been rated through CHANNEL yet."""
+    return doc["state"] in RATABLE and channel not in ((doc.get("rating") or {}).get("channels") or [])
+
+
 def check(doc, payload):
     """Raise unless PAYLOAD {level, channel, comment?, staff?} is a rating DOC may receive now."""
     level, channel = payload.get("level"), payload.get("channel")
