@@ -8,8 +8,9 @@ import hmac
 from flask import Blueprint, current_app, g, jsonify, render_template, request
 
 from common.domain.application import label
-from common.store import catalog
 from common.errors import AuthRequired, NotFound, ValidationError
+from common.store import calendar as cal_store
+from common.store import catalog
 from common.web import api, get_db, public, roles
 from common.web.access import csrf_exempt
 
@@ -58,7 +59,10 @@ def console_blueprint():
         """Warnings, filtered by level, department and township, with the rules in force."""
         conn = get_db()
         f = {k: request.args.get(k) or None for k in ("level", "department", "township")}
-        return render_template("county/supervision.html", rows=queues.warned(conn, **f), f=f,
+        cal, rule = cal_store.load_cached(conn), supervision.rules(conn)
+        rectifying = [dict(d, rect_due=supervision.rectification_due(d, cal, rule).isoformat())
+                      for d in queues.open_rectifications(conn)]
+        return render_template("county/supervision.html", rows=queues.warned(conn, **f), f=f, rectifying=rectifying,
                                rule=supervision.rules(conn), state_label=label,
                                departments={d["code"]: d["name"] for d in catalog.departments(conn)})
 

@@ -70,6 +70,13 @@ def open_with_deadline(conn):
                  list(WORKING))
 
 
+def open_rectifications(conn):
+    """Projections with a bad rating whose rectification (整改) is still open, oldest first."""
+    return [loads(r["doc"]) for r in conn.execute(
+        "SELECT doc FROM applications WHERE json_extract(doc, '$.rectification.state') = 'open'"
+        " ORDER BY json_extract(doc, '$.rectification.opened_on')")]
+
+
 def warned(conn, level=None, department=None, township=None):
     """Unfinished applications carrying a supervision warning (of LEVEL), filtered by department and township."""
     marks = ", ".join("?" * len(WORKING))

@@ -3,7 +3,8 @@
 `assess` is pure: an application, its deadline, the calendar, today and the rules give a warning
 (or none). `sweep` runs it over every open accepted application and records each new or
 stronger warning as a `warning_raised` event by the system actor; running it twice on the same
-day records nothing more. The rules are data in the node's meta table, changed by an
+day records nothing more. Open rectifications of bad ratings (差评整改) are watched the same way
+(`rectify_days` working days from the rating). The rules are data in the node's meta table, changed by an
 administrator through the API; deadlines come from the calendar as it is now, so a calendar
 change moves them at the next sweep.
 """
@@ -22,7 +23,7 @@ from . import queues
 
 ACTOR = "system:supervision"
 LEVELS = (None, "yellow", "red")
-DEFAULT_RULES = {"yellow_days_left": 2, "repeat_supplements": 2, "check_fee": True}
+DEFAULT_RULES = {"yellow_days_left": 2, "repeat_supplements": 2, "check_fee": True, "rectify_days": 5}
 
 
 def rules(conn):
@@ -77,6 +78,22 @@ def assess(doc, due_on, cal, today, rule, catalog_fee=None):
     return None, ""
 
 
+def rectification_due(doc, cal, rule):
+    """The day a bad rating's rectification must be done by: `rectify_days` working days after it was opened."""
+    return cal.add_working_days(date.fromisoformat(doc["rectification"]["opened_on"]), rule["rectify_days"])
+
+
+def assess_rectification(doc, cal, today, rule):
+    """(level, reason) for DOC's open rectification TODAY: red once overdue, yellow when few days are left."""
+    due = rectification_due(doc, cal, rule)
+    left = cal.remaining(today, due)
+    if left < 0:
+        return "red", f"差评整改已超期 {-left} 个工作日 / rectification overdue by {-left} working days", due
+    if left <= rule["yellow_days_left"]:
+        return "yellow", f"差评整改还剩 {left} 个工作日 / {left} working days left to rectify", due
+    return None, "", due
+
+
 def sweep(conn, cfg, today=None):
     """Record the warnings due TODAY (default: the node's business date); returns how many were raised."""
     today = today or business_clock.today(cfg)
@@ -89,6 +106,13 @@ def sweep(conn, cfg, today=None):
         if LEVELS.index(level) > LEVELS.index(doc.get("warning")):
             applications.append(conn, shared_clock(conn, cfg), cfg["code"], doc["id"], "warning_raised", ACTOR,
                                 {"level": level, "reason": reason, "due_on": due_on, "on": today.isoformat()})
+            raised += 1
+    for doc in queues.open_rectifications(conn):
+        level, reason, due = assess_rectification(doc, cal, today, rule)
+        if LEVELS.index(level) > LEVELS.index(doc["rectification"].get("warning")):
+            applications.append(conn, shared_clock(conn, cfg), cfg["code"], doc["id"], "warning_raised", ACTOR,
+                                {"level": level, "reason": reason, "due_on": due.isoformat(), "on": today.isoformat(),
+                                 "about": "rectification"})
             raised += 1
     return raised
 

@@ -243,7 +243,10 @@ def _commutative(doc, event):
     elif kind == "withdrawal_requested":
         doc["withdrawal_requested"] = True
     elif kind == "warning_raised":
-        doc["warning"] = p.get("level")
+        if p.get("about") == "rectification" and doc.get("rectification"):
+            doc["rectification"] = dict(doc["rectification"], warning=p.get("level"))
+        else:
+            doc["warning"] = p.get("level")
     elif kind == "commented":
         doc["comments"] += 1
     elif kind == "consult_held":

@@ -8,6 +8,7 @@ import requests
 
 from common.node import open_db
 from common.store import calendar as cal_store
+from tests.county_hub.test_consult_network import Kiosk
 from tests.helpers import wait_for
 from tests.sync.netutil import NodeProcess, make_network
 from tests.township_node.test_window_network import Staff, add_staff, state_at, web
@@ -123,3 +124,33 @@ def _warning_at(cfg, app_id):
         return row and json.loads(row[0]).get("warning")
     finally:
         conn.close()
+
+
+def test_a_bad_rating_at_the_kiosk_opens_a_rectification_that_turns_red_when_overdue(drill):
+    net, procs, clock_file = drill
+    start = date(2026, 12, 28)  # later than the tests before: business time only moves on
+    clock_file.write_text(start.isoformat())
+    cal = calendar(net["county"])
+    app_id, code, rs = accepted_at_county(net, procs, start)
+    for action in ("step_passed:review", "approved"):
+        assert rs.act(app_id, action).status_code == 200
+    wait_for(lambda: state_at(net[V], app_id) == "approved", timeout=60, what="the outcome at the village")
+    kiosk = Kiosk(web(procs[V]), code)
+    r = kiosk.s.post(kiosk.url + "/kiosk/status/rate", data={"level": "2", "csrf_token": kiosk.token}, timeout=10)
+    assert r.url.endswith("/rate/why"), r.url
+    r = kiosk.s.post(kiosk.url + "/kiosk/status/rate/why", data={"reason": "要的材料没讲清楚", "csrf_token": kiosk.token},
+                     timeout=10)
+    assert r.status_code == 200 and "会安排整改" in r.text
+    wait_for(lambda: (case(rs, app_id).get("rectification") or {}).get("state") == "open", timeout=60,
+             what="the rectification at the county")
+    sup = Staff(web(procs["county"]), "sup1")
+    due = cal.add_working_days(start, 5)
+    late = due + timedelta(days=1)
+    while not cal.is_workday(late):
+        late += timedelta(days=1)
+    clock_file.write_text(late.isoformat())
+    assert sup.s.post(sup.url + "/api/v1/supervision/sweep", headers={"X-CSRF-Token": sup.token},
+                      timeout=30).json()["raised"] >= 1
+    assert case(rs, app_id)["rectification"]["warning"] == "red"
+    page = sup.get("/supervision").text
+    assert code in page and due.isoformat() in page and "要的材料没讲清楚" in page

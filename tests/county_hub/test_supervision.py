@@ -7,7 +7,7 @@ from common.domain.application import CHINA, step_deadlines
 from common.errors import ValidationError
 from common.node import open_db
 from common.store import applications as apps, calendar as cal_store, catalog
-from county_hub import supervision
+from county_hub import queues, supervision
 from tests.helpers import make_node
 
 C = "371399"
@@ -139,3 +139,35 @@ def test_a_branch_past_its_own_limit_is_flagged_before_the_overall_deadline(coun
     assert supervision.sweep(conn, cfg, today=cal.add_working_days(mon, 6)) == 1
     [event] = [e for e in apps.events(conn, doc["id"]) if e["type"] == "warning_raised"]
     assert event["payload"]["level"] == "yellow" and "超过 5 个工作日" in event["payload"]["reason"]
+
+
+def test_a_bad_ratings_rectification_turns_yellow_then_red_until_it_is_done(county):
+    cfg, conn = county
+    cal = cal_store.load_cached(conn)
+    mon = date(2026, 3, 2)
+    doc = walk_in(conn, {"submitted": mon, "received": mon, "accepted": mon, "step_passed:review": mon,
+                         "approved": mon + timedelta(days=1)})
+    rated_on = mon + timedelta(days=2)  # Wednesday
+    apps.append(conn, _FixedClock(hlc_on(rated_on, 50)), C, doc["id"], "rated", "desk",
+                {"level": 1, "channel": "window", "comment": "态度不好"})
+    days = supervision.rules(conn)["rectify_days"]
+    due = cal.add_working_days(rated_on, days)
+
+    def rect_warnings():
+        return [e["payload"]["level"] for e in apps.events(conn, doc["id"])
+                if e["type"] == "warning_raised" and e["payload"].get("about") == "rectification"]
+
+    assert supervision.sweep(conn, cfg, today=rated_on) == 0 and rect_warnings() == []
+    two_left = cal.add_working_days(rated_on, days - 2)
+    assert supervision.sweep(conn, cfg, today=two_left) == 1 and rect_warnings() == ["yellow"]
+    assert supervision.sweep(conn, cfg, today=due) == 0
+    after = due + timedelta(days=1)
+    while not cal.is_workday(after):
+        after += timedelta(days=1)
+    assert supervision.sweep(conn, cfg, today=after) == 1 and rect_warnings() == ["yellow", "red"]
+    got = apps.get(conn, doc["id"])
+    assert got["rectification"]["warning"] == "red" and got["warning"] is None  # the case's own deadline was met
+    apps.append(conn, _FixedClock(hlc_on(after, 60)), C, doc["id"], "rectification_done", "mz1",
+                {"note": "已约谈，改进服务"})
+    assert supervision.sweep(conn, cfg, today=after + timedelta(days=10)) == 0
+    assert queues.open_rectifications(conn) == []
