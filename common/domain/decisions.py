@@ -128,6 +128,8 @@ def available(doc, me, roles):
         add("escalation_answered", resolution="routed", department=dept)
     elif state in ("approved", "denied") and intake:
         add("delivered")
+    if (doc.get("rectification") or {}).get("state") == "open" and (intake or decides):
+        add("rectification_done")  # a bad rating: the office that decided puts it right
     return out
 
 
@@ -161,6 +163,9 @@ def event_for(doc, me, roles, action, form, departments=None):
             raise ValidationError("请列出缺少的材料，每行一项 / list what is missing, one per line",
                                   fields={"missing": "请列出缺少的材料，每行一项"})
         payload["missing"] = missing[:20]
+    if action == "rectification_done" and not payload.get("note"):
+        raise ValidationError("请写明整改情况 / say what was done to put it right",
+                              fields={"note": "请在“备注”里写明整改情况"})
     if action in ("step_passed", "step_returned"):
         payload["step"] = chosen["step"]
     if action == "accepted" and taken_by_county(doc, tier_of(me)):

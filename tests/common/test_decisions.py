@@ -118,3 +118,17 @@ def test_an_escalation_routed_to_a_department_is_decided_by_its_approvers_alone(
     assert payload["on_behalf_of"] == "ZJ"
     step = doc(state="accepted", custody=C, escalation={"resolution": "routed", "department": "ZJ"})
     assert ("step_passed", "review") in acts(step, [("county_approver", "ZJ")], me=C)
+
+
+def test_the_deciding_office_records_that_a_bad_rating_was_put_right():
+    rated = doc(state="delivered", rating={"level": 1, "channels": ["kiosk"]},
+                rectification={"state": "open", "opened_on": "2026-03-04"})
+    assert ("rectification_done", None) in acts(rated, ["township_staff"])
+    assert acts(rated, ["township_staff"], me=C) == []  # not the county's case
+    with pytest.raises(ValidationError) as err:
+        decisions.event_for(rated, T, ["township_staff"], "rectification_done", {})
+    assert "note" in err.value.fields
+    kind, payload = decisions.event_for(rated, T, ["township_staff"], "rectification_done", {"note": "已整改"})
+    assert (kind, payload) == ("rectification_done", {"note": "已整改"})
+    done = dict(rated, rectification={"state": "done"})
+    assert ("rectification_done", None) not in acts(done, ["township_staff"])

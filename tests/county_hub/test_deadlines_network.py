@@ -154,3 +154,7 @@ def test_a_bad_rating_at_the_kiosk_opens_a_rectification_that_turns_red_when_ove
     assert case(rs, app_id)["rectification"]["warning"] == "red"
     page = sup.get("/supervision").text
     assert code in page and due.isoformat() in page and "要的材料没讲清楚" in page
+    assert rs.act(app_id, "rectification_done").status_code == 400  # say what was done
+    assert rs.act(app_id, "rectification_done", note="已约谈窗口，材料清单重新印发").status_code == 200
+    assert case(rs, app_id)["rectification"]["state"] == "done"
+    assert code not in sup.get("/supervision").text
