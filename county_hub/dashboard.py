@@ -23,7 +23,7 @@ from . import external_store, queues, stats
 
 VIEWERS = ("supervisor", "admin", "county_approver", "county_reviewer")
 CSV_COLUMNS = ("key", "name", "received", "accepted", "completed", "on_time", "early", "on_time_rate", "early_rate",
-               "avg_working_days", "ranked")
+               "avg_working_days", "rated", "bad", "satisfaction_rate", "ranked")
 
 
 def period(args):

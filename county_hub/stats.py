@@ -7,9 +7,13 @@ Pure over application projections, so a hand-computed fixture checks every figur
 - on time: completed on or before the deadline (the promised working days after acceptance,
   pushed by the working days paused for documents); early (提前办结): strictly before it;
 - working days: from acceptance to decision, less the days paused, averaged over completed ones.
+- ratings (好差评) given in the period: how many, satisfied (基本满意 or better), bad (不满意 or worse),
+  and the satisfaction rate once MIN_SAMPLE ratings are in.
 A group with fewer than MIN_SAMPLE completed applications gets no rates and is not ranked.
 """
 from datetime import date, timedelta
+
+from common.domain.ratings import BAD as BAD_RATING
 
 MIN_SAMPLE = 5
 GROUPS = ("department", "township", "village", "item")
@@ -48,7 +52,12 @@ def figures(docs, cal, start, end, group="department", min_sample=MIN_SAMPLE):
         if not key:
             continue
         r = rows.setdefault(key, {"key": key, "received": 0, "accepted": 0, "completed": 0, "on_time": 0, "early": 0,
-                                  "_days": 0})
+                                  "rated": 0, "satisfied": 0, "bad": 0, "_days": 0})
+        rating = doc.get("rating") or {}
+        if isinstance(rating, dict) and _between(rating.get("on"), start, end):
+            r["rated"] += 1
+            r["satisfied"] += rating.get("level", 0) > BAD_RATING
+            r["bad"] += rating.get("level", 0) <= BAD_RATING
         r["received"] += _between(doc["submitted_on"], start, end)
         r["accepted"] += _between(doc.get("accepted_on"), start, end)
         decided = _decided_on(doc)
@@ -68,6 +77,7 @@ def figures(docs, cal, start, end, group="department", min_sample=MIN_SAMPLE):
         days = r.pop("_days")
         ranked = r["completed"] >= min_sample
         r.update(ranked=ranked,
+                 satisfaction_rate=round(r["satisfied"] / r["rated"], 4) if r["rated"] >= min_sample else None,
                  on_time_rate=round(r["on_time"] / r["completed"], 4) if ranked else None,
                  early_rate=round(r["early"] / r["completed"], 4) if ranked else None,
                  avg_working_days=round(days / r["completed"], 2) if r["completed"] else None)
@@ -77,8 +87,9 @@ def figures(docs, cal, start, end, group="department", min_sample=MIN_SAMPLE):
 
 def totals(rows):
     """The whole county's counts summed over ROWS of one grouping."""
-    keys = ("received", "accepted", "completed", "on_time", "early")
+    keys = ("received", "accepted", "completed", "on_time", "early", "rated", "satisfied", "bad")
     out = {k: sum(r[k] for r in rows) for k in keys}
+    out["satisfaction_rate"] = round(out["satisfied"] / out["rated"], 4) if out["rated"] else None
     out["on_time_rate"] = round(out["on_time"] / out["completed"], 4) if out["completed"] else None
     out["early_rate"] = round(out["early"] / out["completed"], 4) if out["completed"] else None
     return out

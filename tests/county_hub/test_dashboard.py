@@ -17,10 +17,11 @@ MARCH = (date(2026, 3, 1), date(2026, 3, 31))
 CAL = WorkCalendar({}, published_years=[2026])  # weekdays only: the counts below are by hand
 
 
-def case(dept, origin, submitted, accepted=None, due=None, decided=None, paused=0, outcome="approved"):
+def case(dept, origin, submitted, accepted=None, due=None, decided=None, paused=0, outcome="approved", rated=None):
     return {"item": {"code": f"{dept}-001", "department": dept}, "origin": origin, "submitted_on": submitted,
             "accepted_on": accepted, "due_on": due, "paused_days": paused,
-            "decision": {"outcome": outcome, "on": decided} if decided else None}
+            "decision": {"outcome": outcome, "on": decided} if decided else None,
+            "rating": {"level": rated[0], "on": rated[1]} if rated else None}
 
 
 FIXTURE = [
@@ -47,7 +48,7 @@ def test_figures_match_the_hand_computed_fixture():
     assert rows["RS"]["on_time_rate"] is None and rows["RS"]["avg_working_days"] == 4.0
     total = stats.totals(list(rows.values()))
     assert total == {"received": 5, "accepted": 4, "completed": 5, "on_time": 5, "early": 3, "on_time_rate": 1.0,
-                     "early_rate": 0.6}
+                     "early_rate": 0.6, "rated": 0, "satisfied": 0, "bad": 0, "satisfaction_rate": None}
     towns = {r["key"]: r for r in stats.figures(FIXTURE, CAL, *MARCH, "township", min_sample=3)}
     assert towns["371399101"]["completed"] == 4 and towns["371399101"]["early_rate"] == 0.75
     assert towns["371399102"]["ranked"] is False
@@ -55,6 +56,21 @@ def test_figures_match_the_hand_computed_fixture():
     assert villages == {"371399101001", "371399102003", "371399101002"}  # the walk-in has no village
     late = case("MZ", "371399101001", "2026-03-02", "2026-03-02", "2026-03-05", "2026-03-06")
     assert stats.figures([late], CAL, *MARCH, min_sample=1)[0]["on_time_rate"] == 0.0
+
+
+def test_ratings_are_counted_by_the_day_they_were_given():
+    rated = [
+        case("MZ", "371399101001", "2026-03-02", "2026-03-02", "2026-03-16", "2026-03-10", rated=(5, "2026-03-11")),
+        case("MZ", "371399101001", "2026-03-02", "2026-03-03", "2026-03-17", "2026-03-17", rated=(2, "2026-03-18")),
+        case("MZ", "371399102003", "2026-03-04", "2026-03-04", "2026-03-20", "2026-03-20", rated=(3, "2026-03-23")),
+        case("MZ", "371399102003", "2026-02-02", "2026-02-02", "2026-02-16", "2026-02-27", rated=(1, "2026-02-27")),
+    ]
+    mz = stats.figures(rated, CAL, *MARCH, "department", min_sample=3)[0]
+    assert (mz["rated"], mz["satisfied"], mz["bad"]) == (3, 2, 1)  # February's rating is not March's
+    assert mz["satisfaction_rate"] == 0.6667
+    assert stats.figures(rated, CAL, *MARCH, "department", min_sample=4)[0]["satisfaction_rate"] is None
+    total = stats.totals([mz])
+    assert (total["rated"], total["bad"], total["satisfaction_rate"]) == (3, 1, 0.6667)
 
 
 def test_ranked_groups_come_first_and_the_chart_is_svg():

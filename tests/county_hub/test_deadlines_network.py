@@ -158,3 +158,5 @@ def test_a_bad_rating_at_the_kiosk_opens_a_rectification_that_turns_red_when_ove
     assert rs.act(app_id, "rectification_done", note="已约谈窗口，材料清单重新印发").status_code == 200
     assert case(rs, app_id)["rectification"]["state"] == "done"
     assert code not in sup.get("/supervision").text
+    figures = sup.get("/api/v1/dashboard", **{"from": start.isoformat(), "to": late.isoformat()}).json()
+    assert (figures["totals"]["rated"], figures["totals"]["bad"]) == (1, 1)
