@@ -9,7 +9,7 @@
   var mode = root.getAttribute("data-consult");            // "kiosk" or "caller" (they call), or "console"
   var csrf = root.getAttribute("data-csrf");
   var iceServers = JSON.parse(root.getAttribute("data-ice") || "[]");
-  var s = { after: 0, sid: null, pc: null, seq: 0, seen: 0, early: [], stream: null, state: "idle",
+  var s = { after: 0, sid: null, pc: null, seq: 0, expect: 1, ahead: {}, early: [], stream: null, state: "idle",
             status: "paused", appId: null };
   window.sanjiConsult = s;  // for diagnostics (and the browser tests' getStats)
 
@@ -97,9 +97,14 @@
     return pc;
   }
 
+  var sending = Promise.resolve();
   function send(type, data) {
+    // One at a time, in order: parallel POSTs could overtake each other on the way to the hub.
     s.seq += 1;
-    return post("/api/v1/consults/" + s.sid + "/signal", { type: type, seq: s.seq, data: data });
+    var body = { type: type, seq: s.seq, data: data }, sid = s.sid;
+    sending = sending.then(function () { return post("/api/v1/consults/" + sid + "/signal", body); })
+      .catch(function () { return null; });
+    return sending;
   }
 
   function connecting(m) {
@@ -115,9 +120,15 @@
   }
 
   function signal(m) {
-    if (m.sid !== s.sid || m.seq <= s.seen) { return; }   // another call's, or already seen
-    s.seen = m.seq;
-    use(m);
+    // Used strictly in the sender's order: an ICE candidate must never be taken before the offer.
+    if (m.sid !== s.sid || m.seq < s.expect) { return; }   // another call's, or already used
+    s.ahead[m.seq] = m;
+    while (s.ahead[s.expect]) {
+      var next = s.ahead[s.expect];
+      delete s.ahead[s.expect];
+      s.expect += 1;
+      use(next);
+    }
   }
 
   function use(m) {
@@ -144,7 +155,7 @@
   function hangupMedia() {
     if (s.pc) { s.pc.close(); s.pc = null; }
     if (s.stream) { s.stream.getTracks().forEach(function (t) { t.stop(); }); s.stream = null; }
-    s.seq = 0; s.seen = 0; s.early = [];
+    s.seq = 0; s.expect = 1; s.ahead = {}; s.early = [];
   }
 
   function act(action) {
