@@ -11,6 +11,7 @@ pages keep their threads. Nothing here is durable: callers fall back to events (
 booking) when a message cannot be delivered.
 """
 import logging
+import secrets
 import threading
 import time
 from collections import deque
@@ -154,7 +155,6 @@ _lock = threading.Lock()
 
 def ask(live, to, body, timeout=5.0):
     """Send BODY to node TO with a reply mailbox and wait up to TIMEOUT for the first answer (None: no answer)."""
-    import secrets
     pid = "reply:" + secrets.token_hex(8)
     live.mailboxes.open(pid)
     try:

@@ -6,17 +6,23 @@ other; a bad one opens a rectification case the county's supervision watches.
 """
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 
+from common import i18n
 from common.domain import ratings
 from common.errors import SanjiError
 from common.node import shared_clock
 from common.store import applications
 from common.store.db import transaction
 from common.web import get_db, public
+from common.web.app import lang
 
 from .apply import clerk
 from .status import viewing
 
 WHY = ("等的时间太长", "工作人员态度不好", "要的材料没讲清楚", "对办理结果不满意", "其他原因")
+
+
+def _(key):
+    return i18n.translate(key, lang())
 
 
 def _rate(doc, level, comment):
@@ -57,8 +63,11 @@ def rating_blueprint():
                 else:
                     session["rating_level"] = level
                     return redirect(url_for("kiosk_rating.why"), code=303)
-        return render_template("kiosk/rate.html", doc=doc, levels=ratings.LEVELS, errors=errors), \
-            400 if errors else 200
+        options = [(v, f"{_('rate.face.' + str(v))} {labels[0] if lang() == 'zh' else labels[1]}")
+                   for v, labels in ratings.LEVELS.items()]
+        return render_template("kiosk/question.html", doc=doc, name="level", title=_("rate.title"),
+                               hint=_("rate.hint"), options=options, errors=errors, action=url_for("kiosk_rating.rate"),
+                               back=url_for("kiosk_status.view")), 400 if errors else 200
 
     @bp.route("/kiosk/status/rate/why", methods=["GET", "POST"])
     @public
@@ -81,6 +90,9 @@ def rating_blueprint():
                 else:
                     session.pop("rating_level", None)
                     return redirect(url_for("kiosk_status.view", sent="rated_bad"), code=303)
-        return render_template("kiosk/rate_why.html", doc=doc, reasons=WHY, errors=errors), 400 if errors else 200
+        return render_template("kiosk/question.html", doc=doc, name="reason", title=_("rate.why_title"),
+                               hint=_("rate.why_hint"), options=[(r, r) for r in WHY], errors=errors,
+                               action=url_for("kiosk_rating.why"), back=url_for("kiosk_rating.rate")), \
+            400 if errors else 200
 
     return bp

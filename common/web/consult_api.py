@@ -16,7 +16,7 @@ from .. import config as config_mod
 from ..domain.consults import STAFF_STATUSES, hub_of, serves_of, target_of
 from ..errors import Conflict, NotFound, ValidationError
 from ..live import live_for
-from ..node import shared_clock
+from ..node import open_db, shared_clock
 from ..store import applications
 from ..store.db import transaction
 from .access import public, roles
@@ -213,7 +213,6 @@ def register_live_handlers(cfg):
     live = live_for(cfg)
 
     def on_record(m):
-        from ..node import open_db
         conn = open_db(cfg)
         try:
             with transaction(conn):

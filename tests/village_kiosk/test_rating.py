@@ -51,6 +51,8 @@ def test_rating_waits_for_the_outcome_then_a_good_one_is_one_tap(village):
     decided(conn, cfg, doc)
     page = s.get(url + "/kiosk/status/view", timeout=10)
     assert "评价这次办事" in page.text
+    question = s.get(url + "/kiosk/status/rate", timeout=10).text
+    assert "😄 非常满意" in question and "😠 非常不满意" in question and "<title>您对这次办事满意吗？" in question
     empty = s.post(url + "/kiosk/status/rate", data={"csrf_token": token}, timeout=10)
     assert empty.status_code == 400 and "<title>错误" in empty.text and "请选择一项" in empty.text
     r = s.post(url + "/kiosk/status/rate", data={"level": "4", "csrf_token": token}, timeout=10)
