@@ -44,7 +44,10 @@ def period(args):
 
 
 def compute(conn, args):
-    """The dashboard's figures for query ARGS: (rows, totals, start, end, group, min_sample, trend)."""
+    """The dashboard's figures for query ARGS: {rows, totals, start, end, group, min_sample, trend, ratings}.
+
+    `ratings` holds the ratings of the period by office (window or deciding node) and by staff member.
+    """
     start, end, group, min_sample = period(args)
     cal = cal_store.load_cached(conn)
     docs = queues.for_period(conn, start, end)
@@ -53,7 +56,9 @@ def compute(conn, args):
         {i["code"]: i["name"] for i in catalog.items(conn)} if group == "item" else {}
     for r in rows:
         r["name"] = names.get(r["key"], r["key"])
-    return rows, stats.totals(rows), start, end, group, min_sample, stats.trend(docs, start, end)
+    return {"rows": rows, "totals": stats.totals(rows), "start": start, "end": end, "group": group,
+            "min_sample": min_sample, "trend": stats.trend(docs, start, end),
+            "ratings": {by: stats.rating_figures(docs, start, end, by, min_sample) for by in stats.RATING_GROUPS}}
 
 
 def dashboard_blueprint():
@@ -65,7 +70,8 @@ def dashboard_blueprint():
     def page():
         """Figures, charts (on-time and early rates per group, volumes per period), and the network."""
         conn = get_db()
-        rows, total, start, end, group, min_sample, trend = compute(conn, request.args)
+        f = compute(conn, request.args)
+        rows, trend = f["rows"], f["trend"]
         ranked = [r for r in rows if r["ranked"]]
         charts = {
             "on_time": charts_mod.bar_chart(ranked, "on_time_rate", lambda r: r["name"][:10], "按期办结率 / on-time rate"),
@@ -79,16 +85,17 @@ def dashboard_blueprint():
         links = [ln for ln in status["links"] if ln["link"] != UP]
         outside = external_store.health(conn) if current_app.config["SANJI"]["approval_url"] else None
         consults = hub_for(current_app.config["SANJI"]).snapshot()
-        return render_template("county/dashboard.html", rows=rows, total=total, start=start, end=end, group=group,
-                               consults=consults,
-                               min_sample=min_sample, charts=charts, trend=trend, links=links, groups=stats.GROUPS, outside=outside,
-                               subtree=status["subtree"])
+        return render_template("county/dashboard.html", rows=rows, total=f["totals"], start=f["start"], end=f["end"],
+                               group=f["group"], consults=consults, min_sample=f["min_sample"], charts=charts,
+                               trend=trend, links=links, groups=stats.GROUPS, outside=outside,
+                               subtree=status["subtree"], ratings=f["ratings"])
 
     @bp.get("/dashboard.csv")
     @roles(*VIEWERS)
     def csv_export():
         """The same figures as CSV (UTF-8 with BOM, so spreadsheet programs read the Chinese names)."""
-        rows, _, start, end, group, _, _ = compute(get_db(), request.args)
+        f = compute(get_db(), request.args)
+        rows, start, end, group = f["rows"], f["start"], f["end"], f["group"]
         out = io.StringIO()
         out.write("\ufeff")
         writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, extrasaction="ignore")
@@ -111,8 +118,10 @@ def dashboard_blueprint():
                 "group": "department, township, village or item", "min_sample": "completed cases before ranking"})
     def api_figures():
         """JSON: rows and totals."""
-        rows, total, start, end, group, min_sample, trend = compute(get_db(), request.args)
-        return {"from": start.isoformat(), "to": end.isoformat(), "group": group, "min_sample": min_sample,
-                "rows": rows, "totals": total, "trend": {"bucket": stats.bucket_size(start, end), "periods": trend}}
+        f = compute(get_db(), request.args)
+        start, end = f["start"], f["end"]
+        return {"from": start.isoformat(), "to": end.isoformat(), "group": f["group"], "min_sample": f["min_sample"],
+                "rows": f["rows"], "totals": f["totals"], "ratings": f["ratings"],
+                "trend": {"bucket": stats.bucket_size(start, end), "periods": f["trend"]}}
 
     return bp

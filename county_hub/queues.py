@@ -88,7 +88,8 @@ def warned(conn, level=None, department=None, township=None):
 
 
 def for_period(conn, start, end):
-    """Projections that may count in [START, END]: submitted by END and not finished before START."""
+    """Projections that may count in [START, END]: submitted by END and not finished before START, or rated since."""
     return [loads(r["doc"]) for r in conn.execute(
         "SELECT doc FROM applications WHERE submitted_at <= ?"
-        " AND COALESCE(json_extract(doc, '$.decision.on'), '9999-12-31') >= ?", (end.isoformat(), start.isoformat()))]
+        " AND (COALESCE(json_extract(doc, '$.decision.on'), '9999-12-31') >= ?"
+        "      OR json_extract(doc, '$.rating.on') >= ?)", (end.isoformat(), start.isoformat(), start.isoformat()))]

@@ -14,9 +14,11 @@ A group with fewer than MIN_SAMPLE completed applications gets no rates and is n
 from datetime import date, timedelta
 
 from common.domain.ratings import BAD as BAD_RATING
+from common.domain.ratings import all_of as all_ratings
 
 MIN_SAMPLE = 5
 GROUPS = ("department", "township", "village", "item")
+RATING_GROUPS = ("office", "staff")   # who was rated: the window's (or deciding) node, the staff member
 
 
 def _key(doc, group):
@@ -53,11 +55,7 @@ def figures(docs, cal, start, end, group="department", min_sample=MIN_SAMPLE):
             continue
         r = rows.setdefault(key, {"key": key, "received": 0, "accepted": 0, "completed": 0, "on_time": 0, "early": 0,
                                   "rated": 0, "satisfied": 0, "bad": 0, "_days": 0})
-        rating = doc.get("rating") or {}
-        if isinstance(rating, dict) and _between(rating.get("on"), start, end):
-            r["rated"] += 1
-            r["satisfied"] += rating.get("level", 0) > BAD_RATING
-            r["bad"] += rating.get("level", 0) <= BAD_RATING
+        _count_ratings(r, [x for x in all_ratings(doc) if _between(x.get("on"), start, end)])
         r["received"] += _between(doc["submitted_on"], start, end)
         r["accepted"] += _between(doc.get("accepted_on"), start, end)
         decided = _decided_on(doc)
@@ -83,6 +81,33 @@ def figures(docs, cal, start, end, group="department", min_sample=MIN_SAMPLE):
                  avg_working_days=round(days / r["completed"], 2) if r["completed"] else None)
         out.append(r)
     return sorted(out, key=lambda r: (not r["ranked"], -(r["on_time_rate"] or 0), -(r["early_rate"] or 0), r["key"]))
+
+
+def _count_ratings(row, given):
+    for x in given:
+        level = x.get("level", 0) if isinstance(x.get("level"), int) else 0
+        row["rated"] += 1
+        row["satisfied"] += level > BAD_RATING
+        row["bad"] += level <= BAD_RATING
+
+
+def rating_figures(docs, start, end, by="office", min_sample=MIN_SAMPLE):
+    """[{key, rated, satisfied, bad, satisfaction_rate}] of the ratings given in [START, END] BY office or staff.
+
+    Worst satisfaction first among groups with MIN_SAMPLE ratings (the ones to look at), the rest after.
+    """
+    if by not in RATING_GROUPS:
+        raise ValueError(f"by must be one of {RATING_GROUPS}")
+    rows = {}
+    for doc in docs:
+        for x in all_ratings(doc):
+            if _between(x.get("on"), start, end) and x.get(by):
+                r = rows.setdefault(x[by], {"key": x[by], "rated": 0, "satisfied": 0, "bad": 0})
+                _count_ratings(r, [x])
+    for r in rows.values():
+        r["satisfaction_rate"] = round(r["satisfied"] / r["rated"], 4) if r["rated"] >= min_sample else None
+    return sorted(rows.values(), key=lambda r: (r["satisfaction_rate"] is None, r["satisfaction_rate"] or 0,
+                                                -r["bad"], r["key"]))
 
 
 def totals(rows):

@@ -200,7 +200,8 @@ def _effect(doc, event):
                            for b, s in doc["branches"].items()}
         doc["returned"] = {"step": p["step"], "reason": p.get("reason"), "on": day}
     elif kind in ("approved", "denied", "not_accepted"):
-        doc["decision"] = {"outcome": kind, "reason": p.get("reason", ""), "note": p.get("note", ""), "on": day}
+        doc["decision"] = {"outcome": kind, "reason": p.get("reason", ""), "note": p.get("note", ""), "on": day,
+                           "by": event["actor"], "at": event["origin"]}
     elif kind == "delivered":
         doc["delivered_on"] = day
     doc["state"] = target

@@ -21,8 +21,15 @@ def ratable(doc, channel):
     return doc["state"] in RATABLE and channel not in ((doc.get("rating") or {}).get("channels") or [])
 
 
+def all_of(doc):
+    """Every rating DOC received, oldest first (projections made before `ratings` hold only the latest)."""
+    if doc.get("ratings"):
+        return doc["ratings"]
+    return [doc["rating"]] if isinstance(doc.get("rating"), dict) else []
+
+
 def check(doc, payload):
-    """Raise unless PAYLOAD {level, channel, comment?, staff?} is a rating DOC may receive now."""
+    """Raise unless PAYLOAD {level, channel, comment?, staff?, office?} is a rating DOC may receive now."""
     level, channel = payload.get("level"), payload.get("channel")
     if not isinstance(level, int) or isinstance(level, bool) or level not in LEVELS:
         raise ValidationError("请选择评价等级 / choose how satisfied you are", fields={"level": "1–5"})
@@ -40,14 +47,23 @@ def check(doc, payload):
 
 
 def rated(doc, payload, day):
-    """DOC's `rating` (and `rectification` for a bad one) after a rating on DAY; mutates and returns DOC."""
+    """DOC's `rating` (the latest), `ratings` (all) and a `rectification` for a bad one after a rating on DAY.
+
+    Each rating is attributed to an office (`office`: the window's node, or the node that decided)
+    and a staff member (the one at the window, or the one who decided). Mutates and returns DOC.
+    """
     rating = dict(doc.get("rating") or {})
     channels = list(rating.get("channels") or [])
     if payload.get("channel") not in channels:
         channels.append(payload.get("channel"))
     level = payload.get("level")
+    decision = doc.get("decision") or {}
+    staff = str(payload.get("staff") or decision.get("by", ""))
+    office = str(payload.get("office") or decision.get("at") or doc.get("custody", ""))
     doc["rating"] = {"level": level, "channel": payload.get("channel"), "on": day, "channels": channels,
-                     "staff": payload.get("staff", "")}
+                     "staff": staff, "office": office}
+    doc["ratings"] = list(doc.get("ratings") or []) + [
+        {"level": level, "channel": payload.get("channel"), "on": day, "staff": staff, "office": office}]
     if isinstance(level, int) and level <= BAD and not doc.get("rectification"):
         doc["rectification"] = {"opened_on": day, "state": "open", "level": level,
                                 "comment": payload.get("comment", ""), "done_on": None, "note": ""}

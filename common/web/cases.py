@@ -9,9 +9,10 @@ from datetime import datetime
 
 from flask import Blueprint, current_app, g, jsonify, redirect, render_template, request, send_file, url_for
 
-from ..domain import decisions
+from ..domain import decisions, ratings
 from ..domain.application import CHINA, RESOLUTIONS, label, step_deadlines
-from ..errors import NotFound, SanjiError, ValidationError
+from ..domain.nodes import in_subtree, tier_of
+from ..errors import Forbidden, NotFound, SanjiError, ValidationError
 from ..node import shared_clock
 from ..store import applications, blobs, catalog
 from ..store import calendar as cal_store
@@ -56,6 +57,35 @@ def act(conn, cfg, app_id, user, action, form):
     return applications.append(conn, shared_clock(conn, cfg), me, app_id, kind, user["username"], payload)
 
 
+WINDOW_RATERS = ("township_staff", "township_head")
+
+
+def _window_of(doc, me, user):
+    return tier_of(me) == "township" and in_subtree(doc["origin"], me) \
+        and any(r in WINDOW_RATERS for r, _ in user["roles"])
+
+
+def window_may_rate(doc, me, user):
+    """True when USER, at township ME, may record the person's rating of DOC at the window now."""
+    return _window_of(doc, me, user) and ratings.ratable(doc, "window")
+
+
+def rate_at_window(conn, cfg, app_id, user, level, comment=""):
+    """Record the rating the person in front of USER gave at the window (channel window, this office and staff)."""
+    me = cfg["code"]
+    doc = applications.get(conn, app_id)
+    if not _window_of(doc, me, user):
+        raise Forbidden("这件申请不能在本窗口评价 / this application cannot be rated at this window",
+                        fix="the applicant's own township's window staff record ratings")
+    try:
+        level = int(level)
+    except (TypeError, ValueError):
+        raise ValidationError("请选择评价等级 / choose how satisfied the person is", fields={"level": "请选择一项"})
+    payload = {"level": level, "channel": "window", "comment": str(comment or "").strip(),
+               "staff": user["username"], "office": me}
+    return applications.append(conn, shared_clock(conn, cfg), me, app_id, "rated", user["username"], payload)
+
+
 def cases_blueprint(staff, deciders):
     """The `cases` blueprint: STAFF roles may look, DECIDERS may act (decisions narrows it further)."""
     bp = Blueprint("cases", __name__)
@@ -78,6 +108,18 @@ def cases_blueprint(staff, deciders):
             errors = dict(getattr(exc, "fields", {}) or {"action": exc.message})
             return _detail(app_id, errors=errors, status=exc.http_status, form=form)
         return redirect(url_for("cases.detail", app_id=app_id, done=action))
+
+    @bp.post("/cases/<app_id>/rate")
+    @roles(*WINDOW_RATERS)
+    def rate_page(app_id):
+        """Record the person's rating (好差评) given at the window."""
+        try:
+            rate_at_window(get_db(), current_app.config["SANJI"], app_id, g.user, request.form.get("level"),
+                           request.form.get("comment", ""))
+        except SanjiError as exc:
+            errors = dict(getattr(exc, "fields", {}) or {"level": exc.message})
+            return _detail(app_id, errors=errors, status=exc.http_status, form=dict(request.form))
+        return redirect(url_for("cases.detail", app_id=app_id, done="rated"))
 
     @bp.get("/cases/blob/<sha>")
     @roles(*staff)
@@ -116,6 +158,19 @@ def cases_blueprint(staff, deciders):
         action = parse_action(body.get("action", ""), form)
         return jsonify({"application": act(get_db(), current_app.config["SANJI"], app_id, g.user, action, form)})
 
+    @bp.post("/api/v1/cases/<app_id>/rating")
+    @roles(*WINDOW_RATERS)
+    @api("Record the rating the applicant gave at this township's window: {level 1–5, comment?}", tag="cases",
+         request_body={"type": "object", "required": ["level"], "properties": {
+             "level": {"type": "integer", "minimum": 1, "maximum": 5}, "comment": {"type": "string"}}})
+    def rate_api(app_id):
+        """JSON: the application after the rating."""
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict):
+            raise ValidationError("请求体须是 JSON 对象 / the request body must be a JSON object")
+        return jsonify({"application": rate_at_window(get_db(), current_app.config["SANJI"], app_id, g.user,
+                                                      body.get("level"), body.get("comment", ""))})
+
     return bp
 
 
@@ -130,4 +185,5 @@ def _detail(app_id, errors=None, status=200, form=None):
                            actions=decisions.available(doc, me, user_roles(g.user)),
                            labels=catalog.field_labels(conn, doc["item"]["code"]), errors=errors or {},
                            form=form or {}, done=request.args.get("done", ""), state_label=label, me=me,
-                           departments=catalog.departments(conn)), status
+                           departments=catalog.departments(conn), levels=ratings.LEVELS,
+                           may_rate=window_may_rate(doc, me, g.user)), status

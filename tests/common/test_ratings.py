@@ -27,8 +27,21 @@ def test_a_rating_waits_for_the_outcome_and_is_given_once_per_channel():
     assert doc["rating"]["level"] == 4 and doc["rating"]["channels"] == ["kiosk"] and "rectification" not in doc
     with pytest.raises(Conflict):
         case.add("rated", V, level=1, channel="kiosk")
-    doc = case.add("rated", T, level=5, channel="window", staff="win1")
+    doc = case.add("rated", T, level=5, channel="window", staff="win1", office=T)
     assert doc["rating"]["channels"] == ["kiosk", "window"] and doc["rating"]["staff"] == "win1"
+
+
+def test_each_rating_is_kept_and_attributed_to_an_office_and_a_person():
+    case = decided()
+    assert case.doc["decision"]["by"] == case.events[-1]["actor"] and case.doc["decision"]["at"] == T
+    case.add("rated", V, level=2, channel="kiosk")
+    doc = case.add("rated", T, level=5, channel="window", staff="win7", office=T)
+    kiosk, window = doc["ratings"]
+    # the village's rating is the deciding office's and person's; the window's is whoever recorded it
+    assert (kiosk["level"], kiosk["office"], kiosk["staff"]) == (2, T, case.doc["decision"]["by"])
+    assert (window["level"], window["office"], window["staff"]) == (5, T, "win7")
+    assert ratings.all_of(doc) == doc["ratings"] and doc["rectification"]["level"] == 2
+    assert ratings.all_of({"rating": {"level": 3, "on": "2026-03-01"}}) == [{"level": 3, "on": "2026-03-01"}]
 
 
 @pytest.mark.parametrize("payload", [{"level": 0, "channel": "kiosk"}, {"level": "5", "channel": "kiosk"},

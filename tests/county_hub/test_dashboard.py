@@ -73,6 +73,27 @@ def test_ratings_are_counted_by_the_day_they_were_given():
     assert (total["rated"], total["bad"], total["satisfaction_rate"]) == (3, 1, 0.6667)
 
 
+def test_ratings_by_office_and_staff_count_every_rating_of_the_period():
+    def rated(*given):
+        doc = case("MZ", "371399101001", "2026-02-02", "2026-02-02", "2026-02-16", "2026-02-27")
+        doc["ratings"] = [{"level": lv, "on": on, "office": office, "staff": staff, "channel": ch}
+                          for lv, on, office, staff, ch in given]
+        return doc
+    docs = [rated((5, "2026-03-02", "371399101", "win1", "window"), (1, "2026-03-03", "371399", "mz_a", "kiosk")),
+            rated((2, "2026-03-09", "371399101", "win1", "window")),
+            rated((4, "2026-03-10", "371399101", "win2", "window"), (3, "2026-02-27", "371399101", "win2", "kiosk")),
+            rated((4, "2026-03-31", "371399102", "win9", "window"))]
+    office = {r["key"]: r for r in stats.rating_figures(docs, *MARCH, "office", min_sample=2)}
+    assert {k: (r["rated"], r["satisfied"], r["bad"], r["satisfaction_rate"]) for k, r in office.items()} == {
+        "371399101": (3, 2, 1, 0.6667), "371399": (1, 0, 1, None), "371399102": (1, 1, 0, None)}
+    staff = stats.rating_figures(docs, *MARCH, "staff", min_sample=2)
+    assert [(r["key"], r["rated"], r["satisfaction_rate"]) for r in staff] == [
+        ("win1", 2, 0.5), ("mz_a", 1, None), ("win2", 1, None), ("win9", 1, None)]  # worst rated first
+    # the department's figures count both channels' ratings too (February's is not March's)
+    mz = stats.figures(docs, CAL, *MARCH, "department", min_sample=1)[0]
+    assert (mz["rated"], mz["bad"]) == (5, 2)
+
+
 def test_ranked_groups_come_first_and_the_chart_is_svg():
     rows = stats.figures(FIXTURE, CAL, *MARCH, "department", min_sample=3)
     assert [r["key"] for r in rows] == ["MZ", "RS"]
@@ -121,7 +142,44 @@ def test_the_dashboard_page_csv_and_api(tmp_path):
         body = s.get(srv.url + "/api/v1/dashboard", params={"from": "2026-03-01", "to": "2026-03-31"}, timeout=10).json()
         assert body["group"] == "department" and body["totals"]["completed"] == 0
         assert body["trend"]["bucket"] == "day" and len(body["trend"]["periods"]) == 31
+        assert body["ratings"] == {"office": [], "staff": []}
+        assert 'id="ratings-office"' in page.text and 'id="ratings-staff"' in page.text and "按窗口和工作人员" in page.text
         assert page.text.count("<svg") == 3 and "提前办结率" in page.text and "收件与办结" in page.text
         for bad in ({"from": "March"}, {"group": "planet"}, {"from": "2026-04-01", "to": "2026-03-01"}):
             assert s.get(srv.url + "/api/v1/dashboard", params=bad, timeout=10).status_code == 400
         assert requests.get(srv.url + "/api/v1/dashboard", timeout=10).status_code == 401
+
+
+def test_a_case_decided_before_the_period_counts_for_a_rating_given_in_it(tmp_path):
+    """The period's query keeps cases finished earlier when they were rated in the period."""
+    from datetime import datetime, timezone
+    from common.hlc import Clock
+    from common.store import applications as apps, catalog as cat_store
+    from common.store.db import transaction
+    from county_hub import queues
+    from tests.helpers import CODES
+    from tests.village_kiosk.test_status import APPLICANT
+
+    def at(day):
+        ms = int(datetime.fromisoformat(day + "T10:00:00+08:00").astimezone(timezone.utc).timestamp() * 1000)
+        return lambda: ms
+    cfg = make_node(tmp_path, "township")
+    conn = open_db(cfg)
+    t, v = CODES["township"], CODES["village"]
+    doc = apps.submit(conn, Clock(v, wall=at("2026-02-02")), v, "kiosk", cat_store.item(conn, "MZ-002"), APPLICANT,
+                      {"reason": "突发疾病", "amount": "800"})
+    with transaction(conn):
+        clock = Clock(t, last=doc["last_hlc"], wall=at("2026-02-03"))
+        for kind, payload in (("received", {}), ("accepted", {}), ("step_passed", {"step": "review"}),
+                              ("step_passed", {"step": "approve"}), ("approved", {})):
+            apps.append(conn, clock, t, doc["id"], kind, "head1", payload)
+    assert queues.for_period(conn, *MARCH) == []
+    apps.append(conn, Clock(v, last=clock.now(), wall=at("2026-03-05")), v, doc["id"], "rated", "kiosk",
+                {"level": 1, "channel": "kiosk"})
+    docs = queues.for_period(conn, *MARCH)
+    assert [d["id"] for d in docs] == [doc["id"]]
+    mz = stats.figures(docs, CAL, *MARCH, "department", min_sample=1)[0]
+    assert (mz["received"], mz["completed"], mz["rated"], mz["bad"]) == (0, 0, 1, 1)
+    assert stats.rating_figures(docs, *MARCH, "staff") == [
+        {"key": "head1", "rated": 1, "satisfied": 0, "bad": 1, "satisfaction_rate": None}]
+    conn.close()
