@@ -58,7 +58,8 @@ def compute(conn, args):
         r["name"] = names.get(r["key"], r["key"])
     return {"rows": rows, "totals": stats.totals(rows), "start": start, "end": end, "group": group,
             "min_sample": min_sample, "trend": stats.trend(docs, start, end),
-            "ratings": {by: stats.rating_figures(docs, start, end, by, min_sample) for by in stats.RATING_GROUPS}}
+            "ratings": {by: stats.rating_figures(docs, start, end, by, min_sample) for by in stats.RATING_GROUPS},
+            "voice": stats.voice_figures(docs, start, end, business_clock.today(current_app.config["SANJI"]))}
 
 
 def dashboard_blueprint():
@@ -88,7 +89,7 @@ def dashboard_blueprint():
         return render_template("county/dashboard.html", rows=rows, total=f["totals"], start=f["start"], end=f["end"],
                                group=f["group"], consults=consults, min_sample=f["min_sample"], charts=charts,
                                trend=trend, links=links, groups=stats.GROUPS, outside=outside,
-                               subtree=status["subtree"], ratings=f["ratings"])
+                               subtree=status["subtree"], ratings=f["ratings"], voice=f["voice"])
 
     @bp.get("/dashboard.csv")
     @roles(*VIEWERS)
@@ -121,7 +122,7 @@ def dashboard_blueprint():
         f = compute(get_db(), request.args)
         start, end = f["start"], f["end"]
         return {"from": start.isoformat(), "to": end.isoformat(), "group": f["group"], "min_sample": f["min_sample"],
-                "rows": f["rows"], "totals": f["totals"], "ratings": f["ratings"],
+                "rows": f["rows"], "totals": f["totals"], "ratings": f["ratings"], "voice": f["voice"],
                 "trend": {"bucket": stats.bucket_size(start, end), "periods": f["trend"]}}
 
     return bp

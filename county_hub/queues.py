@@ -4,7 +4,7 @@ An application is in a department's inbox when the county holds it, it is not fi
 step awaiting a decision belongs to that department (a joint approval's pending branches each
 belong to theirs; intake and single steps to the item's department).
 """
-from common.domain.application import current_steps, label
+from common.domain.application import current_steps, is_voice, label, step_department
 from common.domain.decisions import routed_to, taken_by_county
 from common.jsontext import loads
 
@@ -19,7 +19,7 @@ def departments_of(doc):
     if doc["state"] in ("accepted", "in_review"):
         steps = current_steps(doc)
         if steps:
-            return sorted({s.get("department") or dept for s in steps})
+            return sorted({step_department(doc, s) for s in steps})
     return [dept]
 
 
@@ -27,7 +27,7 @@ def _row(doc, due_on):
     return {"id": doc["id"], "tracking_code": doc["tracking_code"], "item_code": doc["item"]["code"],
             "item_name": doc["item"]["name"], "department": doc["item"].get("department", ""),
             "awaiting": departments_of(doc), "applicant_name": doc["applicant"]["name"], "origin": doc["origin"],
-            "township": doc["origin"][:9], "state": doc["state"], "state_label": label(doc["state"]),
+            "township": doc["origin"][:9], "state": doc["state"], "state_label": label(doc["state"], is_voice(doc)),
             "submitted_on": doc["submitted_on"], "accepted_on": doc.get("accepted_on"), "due_on": due_on,
             "warning": doc.get("warning"), "escalation": doc.get("escalation")}
 

@@ -110,6 +110,33 @@ def rating_figures(docs, start, end, by="office", min_sample=MIN_SAMPLE):
                                                 -r["bad"], r["key"]))
 
 
+def voice_figures(docs, start, end, today=None):
+    """Complaints, suggestions and consultations (诉求件) in [START, END]: how many came, how many were answered.
+
+    reply_rate: of those received in the period, the share answered (by now); on_time_reply_rate:
+    of those answered in the period, the share answered by their due date; open and overdue now.
+    """
+    out = {"received": 0, "replied_of_received": 0, "answered": 0, "answered_on_time": 0, "open": 0, "overdue": 0}
+    today = today or end
+    for doc in docs:
+        if doc["item"].get("case_type") != "voice":
+            continue
+        decision = doc.get("decision") or {}
+        answered = decision.get("outcome") == "approved"
+        if _between(doc["submitted_on"], start, end):
+            out["received"] += 1
+            out["replied_of_received"] += answered
+        if answered and _between(decision.get("on"), start, end):
+            out["answered"] += 1
+            out["answered_on_time"] += doc.get("due_on") is None or decision["on"] <= doc["due_on"]
+        if not decision.get("outcome") and doc.get("state") not in ("withdrawn",):
+            out["open"] += 1
+            out["overdue"] += bool(doc.get("due_on")) and date.fromisoformat(doc["due_on"]) < today
+    out["reply_rate"] = round(out["replied_of_received"] / out["received"], 4) if out["received"] else None
+    out["on_time_reply_rate"] = round(out["answered_on_time"] / out["answered"], 4) if out["answered"] else None
+    return out
+
+
 def totals(rows):
     """The whole county's counts summed over ROWS of one grouping."""
     keys = ("received", "accepted", "completed", "on_time", "early", "rated", "satisfied", "bad")

@@ -13,7 +13,7 @@ from common import config as config_mod
 from common import photos
 from common.domain import timeline
 from common.domain.ratings import ratable
-from common.domain.application import label
+from common.domain.application import is_voice, label
 from common.errors import NotFound, SanjiError, ValidationError
 from common.ids import parse_tracking_code
 from common.store import applications, outbox
@@ -23,6 +23,7 @@ from . import actions, drafts
 from .apply import clerk
 
 NOT_FOUND = "没有找到这件申请，请核对查询码和后 4 位 / no application matches that code and those 4 characters"
+VOICE_STEPS = {"submitted", "received", "accepted", "step_passed", "approved", "not_accepted"}  # said differently
 REASONS = ("不想办了", "信息填错了，要重新申请", "已经在别处办理", "其他原因")
 
 
@@ -174,7 +175,10 @@ def _actor():
 
 def _view_page(doc, errors=None, status=200):
     draft = supplement_draft_of(doc)
-    return render_template("kiosk/status.html", doc=doc, steps=steps_of(get_db(), doc), state_label=label,
+    voice = is_voice(doc)
+    steps = [dict(st, key=("timeline.voice." if voice and st["type"] in VOICE_STEPS else "timeline.") + st["type"])
+             for st in steps_of(get_db(), doc)]
+    return render_template("kiosk/status.html", doc=doc, steps=steps, state_label=label, voice=voice,
                            errors=errors or {}, supplement_photos=draft["photos"] if draft else [],
                            withdrawable=doc["state"] in actions.WITHDRAWABLE and not doc.get("withdrawal_requested"),
                            ratable=ratable(doc, "kiosk"),

@@ -84,6 +84,23 @@ def current_steps(doc):
     return [element]
 
 
+def is_voice(doc):
+    """True for a complaint, suggestion or consultation (诉求件): answered rather than approved."""
+    return doc["item"].get("case_type") == "voice"
+
+
+def step_department(doc, step):
+    """The department whose staff act on STEP of DOC: the step's own, the one 送阅 assigned, else the item's."""
+    dept = step.get("department") or doc["item"].get("department", "")
+    if dept == "@assigned":
+        return doc.get("assigned") or doc["item"].get("department", "")
+    return dept
+
+
+def _step_of(doc, step_id):
+    return next((s for s in current_steps(doc) if s["id"] == step_id), {})
+
+
 def step_deadlines(doc, cal):
     """[{id, name, days, due}] of the step(s) awaiting a decision that have their own limit (`days`).
 
@@ -140,6 +157,12 @@ def _check_payload(doc, event):
         if p.get("step") not in {s["id"] for s in current_steps(doc)}:
             raise TransitionError(f"步骤 {p.get('step')!r} 当前不在办理中 / that step is not awaiting a decision",
                                   fix=f"current: {', '.join(s['id'] for s in current_steps(doc)) or 'none'}")
+    if kind == "step_passed":
+        step = _step_of(doc, p.get("step"))
+        if step.get("assigns") and not str(p.get("assign") or "").strip():
+            raise ValidationError("送阅须指定承办部门 / say which department handles it", fields={"department": "请选择部门"})
+        if step.get("answers") and not str(p.get("answer") or "").strip():
+            raise ValidationError("请写出答复内容 / write the answer to the person", fields={"answer": "答复内容"})
     if kind == "approved" and not flow_done(doc):
         raise TransitionError("审批流程尚未走完，不能办结 / the flow has steps left",
                               fix=f"pending: {', '.join(s['id'] for s in current_steps(doc))}")
@@ -194,6 +217,11 @@ def _effect(doc, event):
             doc["custody"] = esc["from"]
         return
     elif kind == "step_passed":
+        if p.get("assign"):
+            doc["assigned"] = p["assign"]
+        if p.get("answer"):
+            doc["answer"] = {"text": p["answer"], "by": event["actor"], "on": day, "department": step_department(
+                doc, _step_of(doc, p["step"]) or {})}
         _pass_step(doc, p["step"], day)
     elif kind == "step_returned":
         doc["branches"] = {b: ("returned" if b == p["step"] else ("cancelled" if s == "pending" else s))
@@ -202,6 +230,8 @@ def _effect(doc, event):
     elif kind in ("approved", "denied", "not_accepted"):
         doc["decision"] = {"outcome": kind, "reason": p.get("reason", ""), "note": p.get("note", ""), "on": day,
                            "by": event["actor"], "at": event["origin"]}
+        if kind == "approved" and p.get("answer"):  # a voice case's answer as finally sent (督察 may edit it)
+            doc["answer"] = dict(doc.get("answer") or {}, text=p["answer"], on=day)
     elif kind == "delivered":
         doc["delivered_on"] = day
     doc["state"] = target
@@ -341,6 +371,11 @@ LABELS = {
 }
 
 
-def label(name):
-    """Chinese label of a state or event type."""
-    return LABELS.get(name, name)
+# How a complaint, suggestion or consultation (诉求件) reads where it differs from an application.
+VOICE_LABELS = {"accepted": "已登记", "in_review": "办理中", "approved": "已答复", "step_passed": "环节办结",
+                "not_accepted": "不予受理（不属于受理范围）"}
+
+
+def label(name, voice=False):
+    """Chinese label of a state or event type (VOICE: as a complaint or suggestion reads)."""
+    return (voice and VOICE_LABELS.get(name)) or LABELS.get(name, name)

@@ -14,7 +14,10 @@ from ..roles import ROLES
 
 TIERS = ("village", "township", "county")
 DECIDE_TIERS = ("township", "county")
-CASE_TYPES = {"instant": "即办件", "promised": "承诺件", "joint": "联办件", "reported": "上报件"}
+CASE_TYPES = {"instant": "即办件", "promised": "承诺件", "joint": "联办件", "reported": "上报件",
+              "voice": "诉求件"}   # voice: complaints, suggestions, consultations (投诉建议咨询), answered not approved
+# A voice item's step may belong to the department its `assigns` step (送阅) chose at run time.
+ASSIGNED = "@assigned"
 FORMS = ("original", "copy", "either")
 FIELD_TYPES = ("text", "textarea", "number", "money", "date", "select", "phone", "idcard")
 CODE_RE = re.compile(r"^[A-Z][A-Z0-9]{1,7}-[0-9]{3}$")
@@ -147,10 +150,19 @@ def _step(s, where, problems, item, departments, ids):
     elif allowed and role not in allowed:
         problems.add(where, f"role {role} cannot act on a {item.get('decide_tier')} item; use {' or '.join(allowed)}")
     dept = s.get("department") or item.get("department")
-    if dept not in departments:
+    voice = item.get("case_type") == "voice"
+    if dept == ASSIGNED and not voice:
+        problems.add(where, f"department {ASSIGNED} is only for voice items (诉求件)")
+    elif dept not in departments and dept != ASSIGNED:
         problems.add(where, f"department {dept!r} is not in the catalog's departments")
-    return {"id": sid, "name": _text(s.get("name"), where, problems, "name"), "role": role, "department": dept,
-            "days": _int(s.get("days", 0), where, problems, "days")}
+    out = {"id": sid, "name": _text(s.get("name"), where, problems, "name"), "role": role, "department": dept,
+           "days": _int(s.get("days", 0), where, problems, "days")}
+    for flag in ("assigns", "answers"):  # 送阅 picks the department; 承办 writes the answer
+        if _bool(s.get(flag), where, problems, flag, False):
+            if not voice:
+                problems.add(where, f"{flag} is only for voice items (诉求件)")
+            out[flag] = True
+    return out
 
 
 def _flow(raw, where, problems, item, departments):
@@ -234,7 +246,23 @@ def _item(raw, where, problems, departments):
         problems.add(where, "a joint item (联办件) needs a parallel group in its flow")
     if item["case_type"] == "instant" and item["promised_days"] != 0:
         problems.add(where, "an instant item (即办件) has promised_days 0")
+    if item["case_type"] == "voice":
+        _voice_flow(item, where, problems)
     return item
+
+
+def _voice_flow(item, where, problems):
+    """A voice item: one plain flow, one step that answers, and any @assigned step after the one that assigns."""
+    if item["decide_tier"] != "county" or any("parallel" in s for s in item["flow"]):
+        problems.add(where, "a voice item (诉求件) is decided at the county, with a flow of single steps")
+        return
+    assigns = [i for i, s in enumerate(item["flow"]) if s.get("assigns")]
+    answers = [s for s in item["flow"] if s.get("answers")]
+    if len(answers) != 1 or len(assigns) > 1:
+        problems.add(where, "a voice item needs exactly one step with answers: true and at most one with assigns: true")
+    for i, s in enumerate(item["flow"]):
+        if s["department"] == ASSIGNED and not (assigns and assigns[0] < i):
+            problems.add(where, f"step {s['id']}: department {ASSIGNED} needs an earlier step with assigns: true")
 
 
 def validate(doc):

@@ -6,7 +6,7 @@ again, so a forged form cannot do what the buttons would not have offered. Towns
 consoles share it.
 """
 from ..errors import Forbidden, ValidationError
-from .application import current_steps, flow_done
+from .application import current_steps, flow_done, is_voice, step_department
 from .nodes import tier_of
 
 HEADS = {"township": "township_head", "county": "county_approver"}
@@ -73,6 +73,7 @@ def available(doc, me, roles):
     if doc["custody"] != me or not set(held) & _staff_roles(tier):
         return []
     state, out, dept = doc["state"], [], doc["item"].get("department", "")
+    voice = is_voice(doc)
     taken = taken_by_county(doc, tier)
     deciders = _deciders(doc, tier) | (_deciders(doc, "township") if taken else set())
     routed = routed_to(doc) if taken else ""
@@ -105,12 +106,14 @@ def available(doc, me, roles):
             add("escalated")
     elif state in ("accepted", "in_review"):
         for step in current_steps(doc):
-            if _holds(held, step.get("role"), step.get("department") or dept):
-                add("step_passed", step=step["id"], name=step.get("name", step["id"]))
-                add("step_returned", step=step["id"], name=step.get("name", step["id"]))
+            if _holds(held, step.get("role"), step_department(doc, step)):
+                extra = {k: True for k in ("assigns", "answers") if step.get(k)}
+                add("step_passed", step=step["id"], name=step.get("name", step["id"]), **extra)
+                if not voice:  # a complaint is not sent back for documents; its steps pass or it is asked about
+                    add("step_returned", step=step["id"], name=step.get("name", step["id"]))
         if flow_done(doc) and decides:
             add("approved")
-        if decides:
+        if decides and not voice:
             add("denied")
         if intake:
             add("supplement_requested")
@@ -126,8 +129,8 @@ def available(doc, me, roles):
         add("escalation_answered", resolution="returned")
         add("escalation_answered", resolution="taken")
         add("escalation_answered", resolution="routed", department=dept)
-    elif state in ("approved", "denied") and intake:
-        add("delivered")
+    elif state in ("approved", "denied") and intake and not voice:
+        add("delivered")  # an answer needs no handing over
     if (doc.get("rectification") or {}).get("state") == "open" and (intake or decides):
         add("rectification_done")  # a bad rating: the office that decided puts it right
     return out
@@ -168,6 +171,20 @@ def event_for(doc, me, roles, action, form, departments=None):
                               fields={"note": "请在“备注”里写明整改情况"})
     if action in ("step_passed", "step_returned"):
         payload["step"] = chosen["step"]
+    if chosen.get("assigns"):
+        dept = form.get("department", "")
+        if not dept or (departments is not None and dept not in departments):
+            raise ValidationError("请选择承办部门 / choose the department that handles it",
+                                  fields={"department": "请选择承办部门"},
+                                  fix=f"one of: {', '.join(sorted(departments or []))}")
+        payload["assign"] = dept
+    if chosen.get("answers") or (action == "approved" and is_voice(doc) and form.get("answer")):
+        if not form.get("answer"):
+            raise ValidationError("请写出给群众的答复 / write the answer the person will read",
+                                  fields={"answer": "请用群众听得懂的话写出答复"})
+        if any(c in form["answer"] for c in "<>"):
+            raise ValidationError("答复里不能有 < 或 > / no < or > in the answer", fields={"answer": "请删去 < >"})
+        payload["answer"] = form["answer"][:1000]
     if action == "accepted" and taken_by_county(doc, tier_of(me)):
         payload["on_behalf_of"] = routed_to(doc) or doc["item"].get("department", "")  # a township item, decided here
     if action == "escalation_answered":

@@ -10,7 +10,7 @@ from datetime import datetime
 from flask import Blueprint, current_app, g, jsonify, redirect, render_template, request, send_file, url_for
 
 from ..domain import decisions, ratings
-from ..domain.application import CHINA, RESOLUTIONS, label, step_deadlines
+from ..domain.application import CHINA, RESOLUTIONS, is_voice, label, step_deadlines
 from ..domain.nodes import in_subtree, tier_of
 from ..errors import Forbidden, NotFound, SanjiError, ValidationError
 from ..node import shared_clock
@@ -185,5 +185,5 @@ def _detail(app_id, errors=None, status=200, form=None):
                            actions=decisions.available(doc, me, user_roles(g.user)),
                            labels=catalog.field_labels(conn, doc["item"]["code"]), errors=errors or {},
                            form=form or {}, done=request.args.get("done", ""), state_label=label, me=me,
-                           departments=catalog.departments(conn), levels=ratings.LEVELS,
+                           departments=catalog.departments(conn), levels=ratings.LEVELS, voice=is_voice(doc),
                            may_rate=window_may_rate(doc, me, g.user)), status

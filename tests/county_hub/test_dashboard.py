@@ -183,3 +183,21 @@ def test_a_case_decided_before_the_period_counts_for_a_rating_given_in_it(tmp_pa
     assert stats.rating_figures(docs, *MARCH, "staff") == [
         {"key": "head1", "rated": 1, "satisfied": 0, "bad": 1, "satisfaction_rate": None}]
     conn.close()
+
+
+def test_reply_rates_of_complaints_match_the_fixture_by_hand():
+    def voice(submitted, due, answered=None, outcome="approved"):
+        doc = case("RX", "371399101001", submitted, submitted, due, answered, outcome=outcome)
+        doc["item"]["case_type"], doc["state"] = "voice", "approved" if answered else "in_review"
+        return doc
+    docs = [voice("2026-03-02", "2026-03-16", "2026-03-10"),   # received and answered in March, on time
+            voice("2026-03-05", "2026-03-19", "2026-03-20"),   # answered a day late
+            voice("2026-03-20", "2026-04-03"),                  # open, not yet due on 03-31
+            voice("2026-03-02", "2026-03-16"),                  # open and overdue
+            voice("2026-02-20", "2026-03-06", "2026-03-04"),   # February's, answered in March on time
+            case("MZ", "371399101001", "2026-03-02", "2026-03-02", "2026-03-16", "2026-03-10")]  # not a complaint
+    v = stats.voice_figures(docs, *MARCH)
+    assert (v["received"], v["replied_of_received"], v["answered"], v["answered_on_time"], v["open"], v["overdue"]) == \
+        (4, 2, 3, 2, 2, 1)
+    assert v["reply_rate"] == 0.5 and v["on_time_reply_rate"] == 0.6667
+    assert stats.voice_figures([], *MARCH)["reply_rate"] is None
