@@ -9,7 +9,10 @@ import logging
 from .domain.nodes import in_subtree, parent_of, tier_of
 from .errors import ValidationError
 from .jsontext import loads
+from . import notices
+from .domain import notices as notice_model
 from .store import applications, audit, calendar as cal_store, catalog as catalog_store, outbox
+from .store import notices as notice_store
 from .store.db import savepoint, transaction
 
 log = logging.getLogger("sanji.replication")
@@ -47,6 +50,15 @@ class Replicator:
         if kind == "calendar":
             if cal_store.replace(conn, body):
                 outbox.route(conn, self.me, kind, msg_id, subject, body, source)
+            return []
+        if kind == "notice":
+            if source != outbox.UP:
+                raise ValidationError("notices come only from the parent")
+            notice_model.check_wire(body, self.me)
+            stored = notice_store.upsert(conn, body)
+            notice_store.note_parent_seq(conn, body["seq"])
+            if stored:  # relayed with our own numbering, so our children can ask for what they lack
+                notices.send_down(conn, self.me, stored, source)
             return []
         raise ValidationError(f"unknown message kind {kind!r}")
 
@@ -128,8 +140,9 @@ class Replicator:
         return f"{child} claimed origin {origin!r}, outside its subtree"
 
     def broadcast_versions(self, conn):
-        """{kind: version} of what this node would broadcast down."""
-        return {"catalog": catalog_store.current_version(conn), "calendar": cal_store.version(conn)}
+        """{kind: version} of what this node holds of the broadcasts (notices: the parent's seq received)."""
+        return {"catalog": catalog_store.current_version(conn), "calendar": cal_store.version(conn),
+                "notices": notice_store.parent_seq(conn)}
 
     def broadcasts_newer(self, conn, have):
         """Broadcast messages a child reporting HAVE ({kind: version}) is missing."""
@@ -140,6 +153,8 @@ class Replicator:
                         {"version": mine["catalog"], "doc": catalog_store.export(conn)}))
         if mine["calendar"] and int(have.get("calendar", 0) or 0) < mine["calendar"]:
             out.append(("calendar", f"calendar-{mine['calendar']}", "", cal_store.snapshot(conn)))
+        for n in notice_store.newer_than(conn, int(have.get("notices", 0) or 0)):
+            out.append(("notice", f"notice-{n['id']}-v{n['version']}", "", n))
         return out
 
     def export_events(self, conn, subtree=""):

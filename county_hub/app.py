@@ -24,4 +24,6 @@ def create_app(config):
     from . import meetings
     meetings.register(app.config["SANJI"])
     app.register_blueprint(meetings_blueprint(create=meetings.creator(app.config["SANJI"])))
+    from common.web.notice_views import notices_blueprint
+    app.register_blueprint(notices_blueprint())  # public notices published here, sent down to the kiosks
     return app

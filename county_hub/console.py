@@ -5,7 +5,7 @@ county approver acts on the steps of their own department(s).
 """
 import hmac
 
-from flask import Blueprint, current_app, g, jsonify, render_template, request
+from flask import Blueprint, current_app, g, jsonify, redirect, render_template, request, url_for
 
 from common.domain.application import label
 from common.errors import AuthRequired, NotFound, ValidationError
@@ -39,9 +39,11 @@ def console_blueprint():
     bp = Blueprint("tier", __name__, template_folder="templates")
 
     @bp.get("/")
-    @roles(*STAFF)
+    @roles(*STAFF, "publisher")
     def home():
         """The user's queues: their departments' inbox, escalations to review, warnings."""
+        if {r for r, _ in g.user["roles"]} <= {"publisher"}:
+            return redirect(url_for("notices.page"))  # a publisher's work is the notices
         conn = get_db()
         depts = my_departments(g.user)
         held = {r for r, _ in g.user["roles"]}

@@ -16,4 +16,6 @@ def create_app(config):
     app.register_blueprint(nodes_blueprint)  # enrolment of child nodes, link status
     from common.web.meeting_views import meetings_blueprint
     app.register_blueprint(meetings_blueprint())  # meetings the county arranged, joined through the hub
+    from common.web.notice_views import notices_blueprint
+    app.register_blueprint(notices_blueprint())  # public notices published here, sent down to the kiosks
     return app

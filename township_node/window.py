@@ -39,9 +39,11 @@ def window_blueprint():
     bp = Blueprint("tier", __name__, template_folder="templates")
 
     @bp.get("/")
-    @roles(*STAFF)
+    @roles(*STAFF, "publisher")
     def home():
         """The inbox, filtered by scope, item, village, state and due soon."""
+        if {r for r, _ in g.user["roles"]} <= {"publisher"}:
+            return redirect(url_for("notices.page"))  # a publisher's work is the notices
         conn = get_db()
         f = filters_from(request.args, conn)
         return render_template("window/inbox.html", rows=window_store.inbox(conn, me(), **f), f=f,

@@ -21,6 +21,8 @@ def create_app(config):
     app.register_blueprint(status_blueprint())
     from .rating import rating_blueprint
     app.register_blueprint(rating_blueprint())
+    from .notices import notices_blueprint
+    app.register_blueprint(notices_blueprint())
     app.register_blueprint(api_blueprint())
 
     @app.get("/")

@@ -203,3 +203,17 @@ COMMON.append(sql_migration("0009_sync_subtree", """
         reported_at TEXT NOT NULL
     );
 """))
+
+COMMON.append(sql_migration("0010_notices", """
+    CREATE TABLE notices (
+        id TEXT PRIMARY KEY,
+        publisher TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        seq INTEGER NOT NULL UNIQUE,
+        published_on TEXT NOT NULL,
+        expires_on TEXT,
+        withdrawn INTEGER NOT NULL DEFAULT 0,
+        doc TEXT NOT NULL
+    );
+    CREATE INDEX notices_shown ON notices(withdrawn, published_on);
+"""))

@@ -86,6 +86,21 @@
     });
   }
 
+  /* ---- a "read this aloud" button for one text (a notice): speaks whatever the visit's setting ---- */
+  var sayButton = document.getElementById("k-say");
+  if (sayButton && "speechSynthesis" in window) {
+    sayButton.hidden = false;
+    sayButton.addEventListener("click", function () {
+      var target = document.getElementById(sayButton.dataset.say);
+      if (!target) { return; }
+      window.speechSynthesis.cancel();
+      var u = new SpeechSynthesisUtterance(target.innerText);
+      u.lang = body.dataset.lang || "zh-CN";
+      u.rate = 0.85;
+      window.speechSynthesis.speak(u);
+    });
+  }
+
   /* ---- the ID number, checked as soon as 18 characters are typed (GB 11643 check digit) ---- */
   var idInput = document.getElementById("id_number");
   var idLive = document.getElementById("id_number-live");
