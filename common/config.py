@@ -55,6 +55,12 @@ DEFAULTS = [
     Setting("meeting_app_id", "sanji", "county: the app id the conference server expects in its tokens (iss/aud)"),
     Setting("meeting_secret", "", "county: the HS256 secret shared with the conference server's token auth"),
     Setting("meeting_hours", 4, "county: how long a meeting link stays valid"),
+    Setting("sms_gateway", "", "county: where SMS go: empty (none), file or file:/path (JSON lines, for the demo), or "
+            "an SMS gateway's http(s) address (docs/sms.md)"),
+    Setting("sms_token", "", "county: the bearer token for the SMS gateway"),
+    Setting("sms_sign", "【政务服务】", "county: the signature each SMS starts with, as registered with the carrier"),
+    Setting("sms_rate_invite_days", 3, "county: days after completion when an unrated applicant is invited to rate"),
+    Setting("sms_retry_seconds", 5, "county: the first wait before an SMS is tried again; it doubles each time"),
     Setting("kiosk_idle_reset_seconds", 90, "kiosk: seconds without a touch before everything the person entered is wiped"),
 ]
 _BY_KEY = {s.key: s for s in DEFAULTS}
@@ -149,6 +155,9 @@ def validate(values):
         problems.append("language must be zh or en")
     if not 2 <= int(values["kiosk_idle_warn_seconds"]) < int(values["kiosk_idle_reset_seconds"]) <= 3600:
         problems.append("kiosk_idle_warn_seconds must be at least 2 and below kiosk_idle_reset_seconds (at most 3600)")
+    sms_gw = str(values["sms_gateway"] or "")
+    if sms_gw and sms_gw != "file" and not sms_gw.startswith(("file:", "http://", "https://")):
+        problems.append(f"sms_gateway must be empty, file, file:/path or an http(s) address, not {sms_gw!r}")
     if values["approval_url"] and not str(values["approval_url"]).startswith(("http://", "https://")):
         problems.append(f"approval_url must start with http:// or https://, not {values['approval_url']!r}")
     if not 1 <= int(values["approval_poll_seconds"]) <= 86400:

@@ -26,4 +26,6 @@ def create_app(config):
     app.register_blueprint(meetings_blueprint(create=meetings.creator(app.config["SANJI"])))
     from common.web.notice_views import notices_blueprint
     app.register_blueprint(notices_blueprint())  # public notices published here, sent down to the kiosks
+    from .sms_views import sms_blueprint
+    app.register_blueprint(sms_blueprint())
     return app

@@ -19,7 +19,7 @@ from common.web import api, get_db, roles
 
 from . import charts as charts_mod
 from .consult_hub import hub_for
-from . import external_store, queues, stats
+from . import external_store, queues, sms_store, stats
 
 VIEWERS = ("supervisor", "admin", "county_approver", "county_reviewer")
 CSV_COLUMNS = ("key", "name", "received", "accepted", "completed", "on_time", "early", "on_time_rate", "early_rate",
@@ -85,11 +85,12 @@ def dashboard_blueprint():
         status = sync_status.status(conn)
         links = [ln for ln in status["links"] if ln["link"] != UP]
         outside = external_store.health(conn) if current_app.config["SANJI"]["approval_url"] else None
+        texts = sms_store.health(conn) if current_app.config["SANJI"]["sms_gateway"] else None
         consults = hub_for(current_app.config["SANJI"]).snapshot()
         return render_template("county/dashboard.html", rows=rows, total=f["totals"], start=f["start"], end=f["end"],
                                group=f["group"], consults=consults, min_sample=f["min_sample"], charts=charts,
                                trend=trend, links=links, groups=stats.GROUPS, outside=outside,
-                               subtree=status["subtree"], ratings=f["ratings"], voice=f["voice"])
+                               subtree=status["subtree"], ratings=f["ratings"], voice=f["voice"], texts=texts)
 
     @bp.get("/dashboard.csv")
     @roles(*VIEWERS)

@@ -4,7 +4,7 @@ from common.tiers import Tier
 
 from sync.service import components
 
-from . import external, external_store, meeting_store
+from . import external, external_store, meeting_store, sms_gateway, sms_store
 from .app import create_app
 from .supervision import sweep_job
 
@@ -14,5 +14,6 @@ def county_components(cfg):
     return components(cfg) + [ConsultTicker(hub_for(cfg))]
 
 
-TIER = Tier(name="county", create_app=create_app, components=county_components, migrations=external_store.MIGRATIONS + meeting_store.MIGRATIONS,
-            jobs=[Job("supervision-sweep", sweep_job, 300), Job("external-approval", external.job, 15)])
+TIER = Tier(name="county", create_app=create_app, components=county_components, migrations=external_store.MIGRATIONS + meeting_store.MIGRATIONS + sms_store.MIGRATIONS,
+            jobs=[Job("supervision-sweep", sweep_job, 300), Job("external-approval", external.job, 15),
+                  Job("sms", sms_gateway.job, 3)])

@@ -16,7 +16,9 @@ from common.domain.ratings import ratable
 from common.domain.application import is_voice, label
 from common.errors import NotFound, SanjiError, ValidationError
 from common.ids import parse_tracking_code
+from common.node import shared_clock
 from common.store import applications, outbox
+from common.store.db import transaction
 from common.web import get_db, public
 
 from . import actions, drafts
@@ -165,6 +167,17 @@ def status_blueprint():
             else:
                 return redirect(url_for("kiosk_status.view", sent="withdrawal"), code=303)
         return render_template("kiosk/withdraw.html", doc=doc, reasons=REASONS, errors=errors), 400 if errors else 200
+
+    @bp.post("/kiosk/status/sms-optout")
+    @public
+    def sms_optout():
+        """Ask for no more SMS to the applicant's phone (the county keeps the number on its opt-out list)."""
+        doc = viewing()
+        if not doc.get("sms_opted_out"):
+            conn, cfg = get_db(), current_app.config["SANJI"]
+            with transaction(conn):
+                applications.append(conn, shared_clock(conn, cfg), cfg["code"], doc["id"], "sms_opted_out", _actor(), {})
+        return redirect(url_for("kiosk_status.view", sent="sms_optout"), code=303)
 
     return bp
 

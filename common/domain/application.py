@@ -35,7 +35,7 @@ DECISIONS = {
                   "withdrawn"),
 }
 COMMUTATIVE = {"commented", "supplement_provided", "rated", "consult_held", "withdrawal_requested",
-               "warning_raised", "callback_booked", "rectification_done"}
+               "warning_raised", "callback_booked", "rectification_done", "sms_opted_out"}
 EVENT_TYPES = {"submitted"} | set(DECISIONS) | COMMUTATIVE
 # How the county answers an escalation: back to the township, decided by the reviewer, or by a department.
 RESOLUTIONS = ("returned", "taken", "routed")
@@ -284,6 +284,8 @@ def _commutative(doc, event):
         doc["consults"] += 1
     elif kind == "callback_booked":
         doc["callbacks"] += 1
+    elif kind == "sms_opted_out":
+        doc["sms_opted_out"] = True  # the county adds the applicant's number to its opt-out list
 
 
 def apply(doc, event, strict=True, custody=True):
@@ -368,6 +370,7 @@ LABELS = {
     "step_returned": "环节退回", "returned": "已退回", "approved": "准予许可/办结", "denied": "不予许可",
     "delivered": "已送达", "withdrawn": "已撤回", "withdrawal_requested": "申请撤回", "commented": "备注",
     "rated": "评价", "rectification_done": "差评整改完成", "consult_held": "视频咨询", "warning_raised": "监察预警", "callback_booked": "预约回访",
+    "sms_opted_out": "退订短信",
 }
 
 
