@@ -185,6 +185,45 @@ def county_screens(browser, cfg, url, out):
     save(page, out, "24-county-dashboard-charts", at="#charts")
 
 
+def voice_screens(browser, cfg, url, out, viewport):
+    """The kiosk's citizen-voice screens: notices, a complaint's answer, the rating question."""
+    from common.hlc import Clock
+    from common.node import open_db
+    from common.store import applications, catalog, notices
+    from common.store.db import transaction
+    conn = open_db(cfg)
+    county, township = "371399", "371399101"
+    with transaction(conn):
+        notices.upsert(conn, {"id": "demo-notice", "publisher": county, "version": 1, "category": "public",
+                              "title": "2027年度城乡居民医保开始缴费", "published_on": "2026-01-01", "expires_on": None,
+                              "withdrawn": False, "body": "各位村民：\n\n2027年度城乡居民医保个人缴费从即日起开始，"
+                              "标准为每人每年400元。\n\n可到村服务站由代办员帮助缴费，也可用手机缴费。"})
+    doc = applications.submit(conn, Clock(cfg["code"]), cfg["code"], "kiosk", catalog.item(conn, "RX-001"), APPLICANT,
+                              {"topic": "道路水电", "content": "村东头的路灯坏了三个月，晚上老人走路看不见。"})
+    answer = "您反映的村东头路灯问题，县住建局已派人检查，更换了3盏路灯，12月10日前全部修好。感谢您的监督。"
+    clock = Clock(county, last=doc["last_hlc"])
+    steps = [(township, "forwarded", {}), (county, "accepted", {}),
+             (county, "step_passed", {"step": "songyue", "assign": "ZJ"}), (county, "step_passed", {"step": "pibang"}),
+             (county, "step_passed", {"step": "chengban", "answer": answer}), (county, "step_passed", {"step": "ducha"}),
+             (county, "approved", {"answer": answer})]
+    with transaction(conn):
+        for n, (origin, kind, payload) in enumerate(steps):
+            applications.ingest(conn, {"id": f"voice-{n}", "app_id": doc["id"], "origin": origin, "hlc": clock.now(),
+                                       "actor": "zj", "type": kind, "payload": payload}, trusted=True)
+    conn.close()
+    page = browser.new_page(viewport=viewport, locale="zh-CN")
+    page.goto(url + "/kiosk/notices")
+    save(page, out, "25-kiosk-notices")
+    page.get_by_role("link", name="2027年度城乡居民医保开始缴费").click()
+    save(page, out, "26-kiosk-notice")
+    page.goto(url + f"/kiosk/status/{doc['tracking_code']}")
+    page.get_by_label("身份证号或手机号的最后 4 位").fill(APPLICANT["phone"][-4:])
+    page.get_by_role("button", name="查询").click()
+    save(page, out, "27-kiosk-complaint-answered")
+    page.goto(url + "/kiosk/status/rate")
+    save(page, out, "28-kiosk-rate")
+
+
 def main(argv=None):
     """Write the screenshots; exit status 0 when every screen was saved."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -210,6 +249,7 @@ def main(argv=None):
                 browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--lang=zh-CN"])
                 walk(browser.new_page(viewport=viewport, locale="zh-CN"), url, out, tmp, cfg)
                 save(sign_in(browser, url + "", "clerk", {"width": 1280, "height": 900}), out, "16-clerk-console")
+                voice_screens(browser, cfg, url, out, viewport)
                 township_screens(browser, t_cfg, t_url, out)
                 county_screens(browser, c_cfg, c_url, out)
                 browser.close()

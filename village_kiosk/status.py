@@ -189,7 +189,9 @@ def _actor():
 def _view_page(doc, errors=None, status=200):
     draft = supplement_draft_of(doc)
     voice = is_voice(doc)
-    steps = [dict(st, key=("timeline.voice." if voice and st["type"] in VOICE_STEPS else "timeline.") + st["type"])
+    names = {s["id"]: s.get("name", "") for s in doc["item"].get("flow", []) if "id" in s} if voice else {}
+    steps = [dict(st, key=("timeline.voice." if voice and st["type"] in VOICE_STEPS else "timeline.") + st["type"],
+                  detail=names.get(st["step"], "") if st["type"] == "step_passed" else "")
              for st in steps_of(get_db(), doc)]
     return render_template("kiosk/status.html", doc=doc, steps=steps, state_label=label, voice=voice,
                            errors=errors or {}, supplement_photos=draft["photos"] if draft else [],

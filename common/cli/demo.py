@@ -35,7 +35,8 @@ STAFF = {  # the people each demo node has besides admin: (username, display nam
     "village": [("clerk", "村代办员", "village_clerk")],
     "township": [("window", "窗口工作人员", "township_staff"), ("head", "分管领导", "township_head")],
     "county": [("rs", "人社局审批人员", "county_approver:RS"), ("mz", "民政局审批人员", "county_approver:MZ"),
-               ("reviewer", "上报件审核", "county_reviewer"), ("supervisor", "电子监察", "supervisor")],
+               ("reviewer", "上报件审核", "county_reviewer"), ("supervisor", "电子监察", "supervisor"),
+               ("rx", "12345热线办", "county_approver:RX"), ("publisher", "政务公开信息员", "publisher")],
 }
 
 
@@ -82,8 +83,10 @@ def demo(data_dir, fresh, base_port):
         if not (folder / "sanji.toml").exists():
             sync_port = base_port + 10 + i if tier != "village" else 0
             parent = f"tcp://127.0.0.1:{base_port + 10 + i - 1}" if tier != "county" else ""
-            cfg, _ = init_node(folder, tier, name, code, parent, {"web_port": base_port + i, "sync_port": sync_port},
-                               admin_password=DEMO_PASSWORD)
+            settings = {"web_port": base_port + i, "sync_port": sync_port}
+            if tier == "county":  # the demo's "phone": texts are appended to county/sms-sent.jsonl
+                settings.update(sms_gateway="file", sms_sign="【示范县政务服务】")
+            cfg, _ = init_node(folder, tier, name, code, parent, settings, admin_password=DEMO_PASSWORD)
             _add_staff(cfg, tier)
             if tier != "county":
                 _enrol(root / NODES[i - 1][0], folder, code)
@@ -107,7 +110,8 @@ def demo(data_dir, fresh, base_port):
         for tier, code, name, url, _ in procs:
             click.echo(f"  {tier:<9} {code:<13} {url:<28} {name}")
         click.echo(f"\n  登录 / sign in: admin / {DEMO_PASSWORD} (every node); clerk (village), window and head"
-                   f" (township), rs, mz, reviewer and supervisor (county), same password")
+                   f" (township), rs, mz, rx (12345), reviewer, supervisor and publisher (county), same password")
+        click.echo(f"  短信 / text messages: {root / 'county' / 'sms-sent.jsonl'}")
         click.echo("  按 Ctrl-C 停止 / press Ctrl-C to stop\n")
         while not stopping and all(p.poll() is None for *_, p in procs):
             time.sleep(0.5)

@@ -13,7 +13,7 @@ STEP_KEYS = {
 
 
 def steps(events, waiting=()):
-    """[{type, date, waiting, missing, reason}] for the events a villager should see, oldest first.
+    """[{type, date, waiting, missing, reason, step}] for the events a villager should see, oldest first.
 
     WAITING holds ids of events not yet acknowledged upstream. Internal events (comments,
     warnings, ratings) are left out.
@@ -25,7 +25,7 @@ def steps(events, waiting=()):
         p = e.get("payload") or {}
         out.append({"type": e["type"], "date": event_date(e["hlc"]).isoformat(), "waiting": e["id"] in waiting,
                     "missing": list(p.get("missing") or []) if e["type"] == "supplement_requested" else [],
-                    "reason": p.get("reason") or ""})
+                    "reason": p.get("reason") or "", "step": p.get("step") or ""})
     return out
 
 
