@@ -50,6 +50,8 @@ def test_a_complaint_is_handled_step_by_step_and_its_answer_reaches_the_village(
     assert rx.act(app_id, "accepted").status_code == 200
     assert offered(rx, app_id)[0] == ("step_passed", "songyue")
     assert ("denied", None) not in offered(rx, app_id) and ("step_returned", "songyue") not in offered(rx, app_id)
+    page = rx.get(f"/cases/{app_id}")
+    assert page.status_code == 200 and "送阅：分送哪个部门承办" in page.text and "尚未分送" in page.text
     missing = rx.act(app_id, "step_passed", step="songyue")
     assert missing.status_code == 400 and "承办部门" in missing.text
     assert rx.act(app_id, "step_passed", step="songyue", department="MZ").status_code == 200
@@ -58,6 +60,8 @@ def test_a_complaint_is_handled_step_by_step_and_its_answer_reaches_the_village(
     assert offered(rx, app_id) == [("supplement_requested", None)] and offered(rs, app_id) == []
     assert app_id in [row["id"] for row in mz.get("/api/v1/county/inbox").json()["applications"]]
     assert mz.act(app_id, "step_passed", step="pibang", note="请低保股核实并答复").status_code == 200
+    page = mz.get(f"/cases/{app_id}")
+    assert "给群众的答复" in page.text and "本环节办结" in page.text and "县民政局" in page.text
     no_answer = mz.act(app_id, "step_passed", step="chengban")
     assert no_answer.status_code == 400 and "答复" in no_answer.text
     answer = "去年低保名单已于3月在村务公开栏公示7天；评议按户籍、收入、财产三项进行。您可到村委会查阅评议记录。"

@@ -4,25 +4,11 @@ import pytest
 from common.hlc import Clock
 from common.node import open_db
 from common.store import applications as apps, catalog
-from common.tiers import load_tier
-from tests.browser import LANDSCAPE, MEASURE_JS, PORTRAIT, axe_violations, chromium_path, focus_is_on_error_summary
-from tests.helpers import LiveServer, make_node
+from tests.browser import LANDSCAPE, MEASURE_JS, PORTRAIT, axe_violations, focus_is_on_error_summary
 
 SCREENS = ["/kiosk/", "/kiosk/browse", "/kiosk/browse/event/养老", "/kiosk/browse/department/RS",
            "/kiosk/search?q=shbzk", "/kiosk/search?q=", "/kiosk/item/MZ-001", "/kiosk/item/ZJ-003",
            "/kiosk/status", "/kiosk/status/ABCDE-23456"]
-
-
-@pytest.fixture(scope="module")
-def browser_and_url(tmp_path_factory):
-    from playwright.sync_api import sync_playwright
-    cfg = make_node(tmp_path_factory.mktemp("kiosk-browser"), "village")
-    with LiveServer(load_tier("village").create_app(cfg)) as srv, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path(), args=["--no-sandbox"])
-        try:
-            yield browser, srv.url, cfg
-        finally:
-            browser.close()
 
 
 @pytest.mark.parametrize("viewport", [PORTRAIT, LANDSCAPE], ids=["portrait", "landscape"])

@@ -10,26 +10,13 @@ from common.node import open_db
 from common.store import applications as apps
 from common.store import notices as notice_store
 from common.store.db import transaction
-from common.tiers import load_tier
-from tests.browser import LANDSCAPE, PORTRAIT, chromium_path, focus_is_on_error_summary
-from tests.helpers import CODES, LiveServer, make_node
+from tests.browser import LANDSCAPE, PORTRAIT, focus_is_on_error_summary
+from tests.helpers import CODES
 from tests.village_kiosk.test_kiosk_browser import check_screen
 
 C, T = CODES["county"], CODES["township"]
 NAME, ID_OK, PHONE = "孙八", "11010519491231002X", "13700008765"
 ANSWER = "您反映的村道路灯问题，县住建局已安排维修，12月10日前修好。"
-
-
-@pytest.fixture(scope="module")
-def kiosk(tmp_path_factory):
-    from playwright.sync_api import sync_playwright
-    cfg = make_node(tmp_path_factory.mktemp("voice-browser"), "village")
-    with LiveServer(load_tier("village").create_app(cfg)) as srv, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path(), args=["--no-sandbox"])
-        try:
-            yield browser, srv.url, cfg
-        finally:
-            browser.close()
 
 
 def answered(cfg, code):
@@ -47,8 +34,8 @@ def answered(cfg, code):
     conn.close()
 
 
-def test_a_villager_complains_reads_the_answer_and_rates_it(kiosk):
-    browser, url, cfg = kiosk
+def test_a_villager_complains_reads_the_answer_and_rates_it(browser_and_url):
+    browser, url, cfg = browser_and_url
     page = browser.new_page(viewport=PORTRAIT)
     page.goto(url + "/kiosk/")
     page.get_by_role("link", name="投诉建议 · 咨询").click()
@@ -102,8 +89,8 @@ def test_a_villager_complains_reads_the_answer_and_rates_it(kiosk):
 
 
 @pytest.mark.parametrize("viewport", [PORTRAIT, LANDSCAPE], ids=["portrait", "landscape"])
-def test_a_villager_reads_a_notice_and_can_have_it_read_aloud(kiosk, viewport):
-    browser, url, cfg = kiosk
+def test_a_villager_reads_a_notice_and_can_have_it_read_aloud(browser_and_url, viewport):
+    browser, url, cfg = browser_and_url
     conn = open_db(cfg)
     with transaction(conn):
         notice_store.upsert(conn, {"id": "n-guide", "publisher": T, "version": 1, "title": "冬季用电安全提醒",
