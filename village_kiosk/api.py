@@ -8,6 +8,7 @@ from flask import Blueprint, current_app, jsonify, request
 
 from common import clock as business_clock
 from common import photos
+from common.domain import ratings
 from common.domain.application import label
 from common.errors import ValidationError
 from common.store import applications
@@ -17,6 +18,7 @@ from common.web.access import csrf_exempt, csrf_exempt_anonymous
 from . import actions, clerk_store
 from .apply import CLERK_ROLES, clerk
 from .receipt import build as build_receipt
+from .rating import WHY, record_rating
 from .status import REASONS, find, steps_of
 
 CODE_BODY = {"type": "object", "required": ["code", "last4"],
@@ -106,6 +108,26 @@ def api_blueprint():
         if body["reason"] not in REASONS:
             raise ValidationError("reason 须是所列原因之一 / reason must be one of the listed ones", details=list(REASONS))
         doc = actions.request_withdrawal(get_db(), current_app.config["SANJI"], doc, body["reason"], clerk() or "kiosk")
+        return jsonify(_status(applications.get(get_db(), doc["id"])))
+
+    @bp.post("/status/rating")
+    @public
+    @csrf_exempt_anonymous
+    @api("Rate the service once the outcome is known (好差评): level 1–5 (5 非常满意), and for 1–2 what went wrong",
+         tag="kiosk", request_body={"type": "object", "required": ["code", "last4", "level"],
+                                    "properties": {"code": {"type": "string"}, "last4": {"type": "string"},
+                                                   "level": {"type": "integer", "minimum": 1, "maximum": 5},
+                                                   "reason": {"type": "string", "enum": list(WHY)}}})
+    def rating():
+        """Append `rated` (channel kiosk); JSON status."""
+        body = _body("code", "last4", "level")
+        doc = _looked_up(body)
+        level, reason = body["level"], body.get("reason", "")
+        if not isinstance(level, int) or isinstance(level, bool) or level not in ratings.LEVELS:
+            raise ValidationError("level 须是 1–5 的整数 / level must be an integer 1–5", fields={"level": "1–5"})
+        if level <= ratings.BAD and reason not in WHY:
+            raise ValidationError("差评请说明原因 / say what went wrong", fields={"reason": "、".join(WHY)})
+        record_rating(doc, level, reason if level <= ratings.BAD else "")
         return jsonify(_status(applications.get(get_db(), doc["id"])))
 
     @bp.post("/materials")

@@ -25,7 +25,8 @@ def _(key):
     return i18n.translate(key, lang())
 
 
-def _rate(doc, level, comment):
+def record_rating(doc, level, comment):
+    """Record the person's rating LEVEL of DOC at this kiosk (a `rated` event, checked strictly)."""
     conn, cfg = get_db(), current_app.config["SANJI"]
     with transaction(conn):
         applications.append(conn, shared_clock(conn, cfg), cfg["code"], doc["id"], "rated", clerk() or "kiosk",
@@ -55,7 +56,7 @@ def rating_blueprint():
             else:
                 if level > ratings.BAD:
                     try:
-                        _rate(doc, level, "")
+                        record_rating(doc, level, "")
                     except SanjiError as exc:
                         errors["level"] = exc.message
                     else:
@@ -84,7 +85,7 @@ def rating_blueprint():
                 errors["reason"] = "请选择一项 / choose one"
             else:
                 try:
-                    _rate(doc, level, reason)
+                    record_rating(doc, level, reason)
                 except SanjiError as exc:
                     errors["reason"] = exc.message
                 else:

@@ -1,19 +1,27 @@
-"""sanji demo: a small county network on 127.0.0.1, one process per node, kept between runs."""
-import os
-import shutil
+"""sanji demo: the demo county (a hub, 3 townships, 6 villages) on 127.0.0.1, one process per node.
+
+The data folder is kept between runs (`--fresh` starts over); a new one is seeded with a few weeks
+of history. `--traffic N` then plays villagers and staff; `--smoke` runs one application through
+every tier in a temporary folder and exits. The network itself is `common/demo/network.py`.
+"""
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import click
 
-DEMO_PASSWORD = "demo-admin-2026"
-NODES = [  # (tier, code, name)
-    ("county", "371399", "示范县政务服务中心"),
-    ("township", "371399101", "城关镇为民服务中心"),
-    ("village", "371399101001", "东岭村为民服务室"),
+from ..demo import network
+
+ROLES = [  # (who, username, where) as printed for a newcomer
+    ("村代办员 village clerk", "clerk", "每个村 / each village"),
+    ("乡镇窗口 township window", "window", "每个乡镇 / each township"),
+    ("乡镇分管领导 township head", "head", "每个乡镇 / each township"),
+    ("县部门审批 county approvers", "rs, mz, yb, zj", "县 / county (人社, 民政, 医保, 住建)"),
+    ("12345 热线办 hotline office", "rx", "县 / county"),
+    ("上报件审核 escalation reviewer", "reviewer", "县 / county"),
+    ("电子监察 supervisor", "supervisor", "县 / county"),
+    ("政务公开 publisher", "publisher", "县 / county"),
+    ("系统管理员 administrator", "admin", "每个节点 / every node"),
 ]
 
 
@@ -22,77 +30,44 @@ def register(cli):
     cli.add_command(demo)
 
 
-def _enrol(parent_dir, child_dir, child_code):
-    """Exchange keys as an administrator would: the parent accepts the child, the child pins the parent."""
-    for args in (["nodes", "add", child_code, "--key", str(child_dir / "keys" / "node.key"), "--data", str(parent_dir)],
-                 ["keys", "trust-parent", str(parent_dir / "keys" / "node.key"), "--data", str(child_dir)]):
-        done = subprocess.run([sys.executable, "-m", "common", *args], capture_output=True, text=True)
-        if done.returncode != 0:
-            raise click.ClickException(f"enrolling {child_code} failed: {done.stderr.strip()}")
-
-
-STAFF = {  # the people each demo node has besides admin: (username, display name, role)
-    "village": [("clerk", "村代办员", "village_clerk")],
-    "township": [("window", "窗口工作人员", "township_staff"), ("head", "分管领导", "township_head")],
-    "county": [("rs", "人社局审批人员", "county_approver:RS"), ("mz", "民政局审批人员", "county_approver:MZ"),
-               ("reviewer", "上报件审核", "county_reviewer"), ("supervisor", "电子监察", "supervisor"),
-               ("rx", "12345热线办", "county_approver:RX"), ("publisher", "政务公开信息员", "publisher")],
-}
-
-
-def _add_staff(cfg, tier):
-    """The demo node's staff (the village clerk; the township window and its head), password DEMO_PASSWORD."""
-    from .. import accounts
-    from ..node import open_db
-    conn = open_db(cfg)
-    try:
-        for username, name, role in STAFF.get(tier, []):
-            accounts.add_user(conn, tier, username, name, DEMO_PASSWORD, [role], actor="demo")
-    finally:
-        conn.close()
-
-
-def _wait_healthy(url, proc, deadline):
-    import requests
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            return False
-        try:
-            if requests.get(url + "healthz", timeout=1).status_code == 200:
-                return True
-        except requests.RequestException:
-            pass
-        time.sleep(0.1)
-    return False
+def _table(net, root):
+    click.echo("\n示范县网络已启动 / the demo county is up:\n")
+    click.echo(f"  {'tier':<9} {'code':<13} {'address':<24} name")
+    for node in network.NODES:
+        click.echo(f"  {node.tier:<9} {node.code:<13} {net.url(node.code):<24} {node.name}")
+    click.echo(f"\n  登录 / sign in (password {network.PASSWORD} for everyone):")
+    for who, username, where in ROLES:
+        click.echo(f"    {who:<34} {username:<16} {where}")
+    click.echo("  村民 / villagers: open a village's address (the kiosk); no sign-in")
+    click.echo(f"  短信 / text messages: {network.folder(root, network.NODES[0]) / 'sms-sent.jsonl'}")
+    click.echo(f"  日志 / logs: {root}/*/node.log")
 
 
 @click.command()
 @click.option("--data", "data_dir", default="demo-data", show_default=True, type=click.Path(file_okay=False),
               help="where the demo nodes keep their data between runs")
 @click.option("--fresh", is_flag=True, help="delete the demo data and start over")
-@click.option("--base-port", type=click.IntRange(1024, 65000), default=8100, show_default=True)
-def demo(data_dir, fresh, base_port):
-    """Start a county, a township and a village node and print their addresses; Ctrl-C stops all."""
-    from ..node import init_node
+@click.option("--base-port", type=click.IntRange(1024, 65000), default=8100, show_default=True,
+              help="web ports are this and the next 9; sync ports start 20 above it")
+@click.option("--traffic", type=click.IntRange(1, 10000), default=None, metavar="N",
+              help="once up, play N villagers applying and staff deciding (one township goes down meanwhile)")
+@click.option("--smoke", is_flag=True, help="in a temporary folder: one application through every tier and back, "
+                                             "then exit (0 when every step passed)")
+def demo(data_dir, fresh, base_port, traffic, smoke):
+    """Start the demo county and print every node's address and the logins; Ctrl-C stops everything."""
+    if smoke:
+        from ..demo import smoke as smoke_mod
+        click.echo("冒烟测试 / smoke test:")
+        smoke_mod.run(click.echo, None if base_port == 8100 else base_port)
+        return
+    import shutil
     root = Path(data_dir)
     if fresh and root.exists():
         shutil.rmtree(root)
-    procs = []
-    for i, (tier, code, name) in enumerate(NODES):
-        folder = root / tier
-        if not (folder / "sanji.toml").exists():
-            sync_port = base_port + 10 + i if tier != "village" else 0
-            parent = f"tcp://127.0.0.1:{base_port + 10 + i - 1}" if tier != "county" else ""
-            settings = {"web_port": base_port + i, "sync_port": sync_port}
-            if tier == "county":  # the demo's "phone": texts are appended to county/sms-sent.jsonl
-                settings.update(sms_gateway="file", sms_sign="【示范县政务服务】")
-            cfg, _ = init_node(folder, tier, name, code, parent, settings, admin_password=DEMO_PASSWORD)
-            _add_staff(cfg, tier)
-            if tier != "county":
-                _enrol(root / NODES[i - 1][0], folder, code)
-        env = dict(os.environ, SANJI_WEB_PORT=str(base_port + i))
-        procs.append((tier, code, name, f"http://127.0.0.1:{base_port + i}/", subprocess.Popen(
-            [sys.executable, "-m", "common", "serve", "--data", str(folder)], env=env)))
+    if not (network.folder(root, network.NODES[0]) / "sanji.toml").exists():
+        click.echo("正在建立示范县（10 个节点和几周的历史数据）/ building the demo county (10 nodes, a few weeks of history)…")
+    network.build(root, base_port)
+    net = network.Network(root, base_port)
     stopping = False
 
     def stop(*_):
@@ -101,29 +76,19 @@ def demo(data_dir, fresh, base_port):
 
     signal.signal(signal.SIGTERM, stop)
     try:
-        deadline = time.monotonic() + 30
-        for tier, code, name, url, proc in procs:
-            if not _wait_healthy(url, proc, deadline):
-                raise click.ClickException(f"{tier} node did not start; see its messages above")
-        click.echo("\n示范网络已启动 / the demo network is up:\n")
-        click.echo(f"  {'tier':<9} {'code':<13} {'address':<28} name")
-        for tier, code, name, url, _ in procs:
-            click.echo(f"  {tier:<9} {code:<13} {url:<28} {name}")
-        click.echo(f"\n  登录 / sign in: admin / {DEMO_PASSWORD} (every node); clerk (village), window and head"
-                   f" (township), rs, mz, rx (12345), reviewer, supervisor and publisher (county), same password")
-        click.echo(f"  短信 / text messages: {root / 'county' / 'sms-sent.jsonl'}")
-        click.echo("  按 Ctrl-C 停止 / press Ctrl-C to stop\n")
-        while not stopping and all(p.poll() is None for *_, p in procs):
+        net.start_all()
+        _table(net, root)
+        if traffic:
+            from ..demo import traffic as traffic_mod
+            click.echo(f"\n模拟办事 / playing {traffic} villagers and the staff (乡镇 {traffic_mod.CUT_TOWNSHIP} 暂时断网):")
+            with click.progressbar(length=2 * traffic, label="  申请与办理 / applying and deciding") as bar:
+                result = traffic_mod.play(net, traffic, bar.update)
+            click.echo("  " + ", ".join(f"{k} {v}" for k, v in result.items()))
+        click.echo("\n  按 Ctrl-C 停止 / press Ctrl-C to stop\n")
+        while not stopping and net.running():
             time.sleep(0.5)
     except KeyboardInterrupt:
         pass
     finally:
-        for *_, p in procs:
-            if p.poll() is None:
-                p.send_signal(signal.SIGTERM)
-        for *_, p in procs:
-            try:
-                p.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                p.kill()
+        net.stop_all()
         click.echo("已停止 / stopped")

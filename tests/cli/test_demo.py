@@ -1,62 +1,108 @@
-"""`sanji demo` starts three real node processes, prints their addresses, and stops on SIGINT."""
+"""`sanji demo`: ten real node processes with seeded history, a table for newcomers, traffic, a smoke run."""
+import json
 import signal
-import socket
 import subprocess
 import sys
 import threading
 
+import pytest
 import requests
 
+from common import config
+from common.demo import network
+from common.demo.smoke import free_base
 from tests.helpers import wait_for
+from tests.sync.netutil import count
+
+C, T3, V1 = "371399", "371399103", "371399101001"
 
 
-def _free_block(n=3):
-    for _ in range(50):
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            base = s.getsockname()[1]
-        if base + n < 65000 and all(_free(base + i) for i in range(n)):
-            return base
-    raise RuntimeError("no free port block")
-
-
-def _free(port):
-    with socket.socket() as s:
-        try:
-            s.bind(("127.0.0.1", port))
-            return True
-        except OSError:
-            return False
-
-
-def test_demo_starts_three_linked_nodes_and_stops_cleanly(tmp_path):
-    base = _free_block(13)
-    proc = subprocess.Popen([sys.executable, "-m", "common", "demo", "--data", str(tmp_path / "demo"),
-                             "--base-port", str(base)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+def _demo(*args):
+    proc = subprocess.Popen([sys.executable, "-m", "common", "demo", *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
     lines = []
     reader = threading.Thread(target=lambda: lines.extend(proc.stdout), daemon=True)
     reader.start()
+    return proc, lines, reader
+
+
+@pytest.fixture(scope="module")
+def running(tmp_path_factory):
+    base = free_base()
+    root = tmp_path_factory.mktemp("demo") / "demo"
+    proc, lines, reader = _demo("--data", str(root), "--base-port", str(base), "--traffic", "12")
     try:
-        wait_for(lambda: any("Ctrl-C" in line for line in lines), timeout=60, what="demo table")
-        text = "".join(lines)
-        for i, tier in enumerate(["county", "township", "village"]):
-            assert f"http://127.0.0.1:{base + i}/" in text and tier in text
-            assert requests.get(f"http://127.0.0.1:{base + i}/healthz", timeout=2).json()["tier"] == tier
-        assert "demo-admin-2026" in text
-        # The network is linked: an application made at the village reaches the county.
-        from tests.sync.netutil import count, submit_many
-        from common import config
-        village = config.load(tmp_path / "demo" / "village")
-        county = config.load(tmp_path / "demo" / "county")
-        submit_many(village, 3)
-        wait_for(lambda: count(county, "SELECT COUNT(*) FROM applications WHERE custody = '371399'") == 3,
-                 timeout=60, what="village application at the county")
-        proc.send_signal(signal.SIGINT)
-        assert proc.wait(timeout=20) == 0
+        wait_for(lambda: any("Ctrl-C" in line for line in lines) or proc.poll() is not None, timeout=240,
+                 what="the demo's table and its traffic")
+        assert proc.poll() is None, "".join(lines)[-3000:]
+        yield proc, lines, base, root
     finally:
         if proc.poll() is None:
-            proc.kill()
-    reader.join(timeout=5)
-    assert "stopped" in "".join(lines)
-    for i in range(3):
-        assert _free(base + i), "a node process outlived the demo"
+            proc.send_signal(signal.SIGINT)
+            proc.wait(timeout=30)
+        reader.join(timeout=5)
+
+
+def test_the_demo_prints_every_node_and_login_and_its_history_is_alive(running):
+    proc, lines, base, root = running
+    text = "".join(lines)
+    for node in network.NODES:
+        url = f"http://127.0.0.1:{base + node.index}/"
+        assert url in text and node.name in text
+        assert requests.get(url + "healthz", timeout=5).json()["tier"] == node.tier
+    for username in ("clerk", "window", "head", "rs, mz, yb, zj", "rx", "reviewer", "supervisor", "publisher", "admin"):
+        assert username in text
+    assert network.PASSWORD in text
+    county = config.load(network.folder(root, network.NODES[0]))
+    # a few weeks of seeded history, decided and rated, at the county as in the villages below it
+    assert count(county, "SELECT COUNT(*) FROM applications") > 100
+    assert count(county, "SELECT COUNT(DISTINCT substr(submitted_at, 1, 10)) FROM applications") >= 15
+    assert count(county, "SELECT COUNT(*) FROM applications WHERE json_extract(doc, '$.rating') IS NOT NULL") > 20
+    s = requests.Session()
+    page = s.get(f"http://127.0.0.1:{base}/login", timeout=5).text
+    token = page.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+    s.post(f"http://127.0.0.1:{base}/login", timeout=5,
+           data={"username": "supervisor", "password": network.PASSWORD, "csrf_token": token})
+    figures = s.get(f"http://127.0.0.1:{base}/api/v1/dashboard", timeout=10,
+                    params={"from": "2020-01-01", "group": "township"}).json()
+    assert {r["key"] for r in figures["rows"]} == {"371399101", "371399102", "371399103"}
+    assert figures["totals"]["completed"] > 50 and figures["voice"]["received"] > 0
+
+
+def test_the_traffic_ran_through_a_township_outage(running):
+    proc, lines, base, root = running
+    text = "".join(lines)
+    summary = [line for line in lines if "sent 12" in line]
+    assert summary, text[-2000:]
+    county = config.load(network.folder(root, network.NODES[0]))
+    # the applications made while township 3 was down reached the county with everything else
+    village_dbs = [config.load(network.folder(root, n)) for n in network.NODES if n.tier == "village"]
+    made = sum(count(v, "SELECT COUNT(*) FROM applications WHERE submitted_at >= date('now', '-1 day')") for v in village_dbs)
+    assert made >= 12
+    wait_for(lambda: count(county, "SELECT COUNT(*) FROM applications WHERE submitted_at >= date('now', '-1 day')") >= 12,
+             timeout=30, what="today's applications at the county")
+    texts = network.folder(root, network.NODES[0]) / "sms-sent.jsonl"
+    wait_for(texts.exists, timeout=30, what="the demo's text messages")
+    assert all(json.loads(line)["to"].startswith("1") for line in texts.read_text().splitlines())
+
+
+def test_ctrl_c_stops_every_node(running):
+    proc, lines, base, root = running
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(timeout=30) == 0
+    wait_for(lambda: any("stopped" in line for line in lines), timeout=5, what="the goodbye")
+    for node in network.NODES:
+        with pytest.raises(requests.ConnectionError):
+            requests.get(f"http://127.0.0.1:{base + node.index}/healthz", timeout=2)
+
+
+def test_smoke_takes_one_application_through_every_tier_and_back():
+    import time
+    started = time.monotonic()
+    done = subprocess.run([sys.executable, "-m", "common", "demo", "--smoke"], capture_output=True, text=True,
+                          timeout=120)
+    seconds = time.monotonic() - started
+    assert done.returncode == 0, done.stdout + done.stderr
+    for step in ("村里提交申请", "乡镇转报", "县部门受理并批准", "结果回到村里", "全部通过"):
+        assert step in done.stdout
+    print(f"\nsmoke: {seconds:.1f} s")  # the target (under 60 s) is measured, not asserted: see the closing note

@@ -80,3 +80,17 @@ def test_a_bad_rating_asks_why_and_opens_a_rectification(village):
     assert last["type"] == "rated"
     assert conn.execute("SELECT COUNT(*) FROM sync_outbox WHERE link = 'up' AND msg_id = ?",
                         (last["id"],)).fetchone()[0] == 1  # the rating goes up like any event
+
+
+def test_the_json_api_rates_like_the_kiosk_and_asks_why_for_a_bad_one(village):
+    url, conn, cfg, (_, _, doc) = village
+    body = {"code": doc["tracking_code"], "last4": "1234"}
+    assert requests.post(url + "/api/v1/status/rating", json=dict(body, level=4), timeout=10).status_code == 409
+    decided(conn, cfg, doc)
+    for bad in ({"level": 9}, {"level": "5"}, {"level": 1}, {"level": 2, "reason": "太贵"}):
+        assert requests.post(url + "/api/v1/status/rating", json=dict(body, **bad), timeout=10).status_code == 400
+    r = requests.post(url + "/api/v1/status/rating", json=dict(body, level=1, reason="工作人员态度不好"), timeout=10)
+    assert r.status_code == 200 and r.json()["state"] == "approved"
+    got = apps.get(conn, doc["id"])
+    assert got["rating"]["level"] == 1 and got["rectification"]["comment"] == "工作人员态度不好"
+    assert requests.post(url + "/api/v1/status/rating", json=dict(body, level=5), timeout=10).status_code == 409
