@@ -106,3 +106,16 @@ def test_smoke_takes_one_application_through_every_tier_and_back():
     for step in ("村里提交申请", "乡镇转报", "县部门受理并批准", "结果回到村里", "全部通过"):
         assert step in done.stdout
     print(f"\nsmoke: {seconds:.1f} s")  # the target (under 60 s) is measured, not asserted: see the closing note
+
+
+def test_a_failing_smoke_step_is_named_and_the_exit_is_not_zero():
+    import socket
+    base = free_base()
+    with socket.socket() as taken:  # something else already listens on the county's web port
+        taken.bind(("127.0.0.1", base))
+        taken.listen()
+        done = subprocess.run([sys.executable, "-m", "common", "demo", "--smoke", "--base-port", str(base)],
+                              capture_output=True, text=True, timeout=120)
+    assert done.returncode == 3, done.stdout + done.stderr
+    assert "启动全部节点" in done.stdout + done.stderr and "✔ 建立示范网络" in done.stdout
+    assert "全部通过" not in done.stdout
