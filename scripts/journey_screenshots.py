@@ -9,14 +9,12 @@ kiosk shows the outcome and the villager rates it, the dashboard counts it — a
 step. Needs the test extras and chromium (`bash scripts/test.sh` installs both).
 """
 import argparse
-import io
-import shutil
 import sys
 import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path[:0] = [str(ROOT), str(ROOT / "scripts")]
 
 
 def main(argv=None):
@@ -24,24 +22,16 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=str(ROOT / "docs" / "screenshots"), help="folder for the PNG files")
     args = parser.parse_args(argv)
-    from PIL import Image
     from playwright.sync_api import sync_playwright
 
     from common.demo import network
     from common.demo.smoke import free_base
+    from screenshots import prepare, save as save_png
     from tests.e2e import journey
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if not chromium:
-        parser.error("chromium is not installed: run `bash scripts/test.sh` once (it installs Debian's chromium)")
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    chromium, out = prepare(parser, args)
 
     def save(page, name, kiosk):
-        page.wait_for_load_state("load")
-        page.evaluate("window.scrollTo(0, 0)")
-        shot = Image.open(io.BytesIO(page.screenshot(full_page=False)))
-        shot.convert("RGB").quantize(256).save(out / f"{name}.png", optimize=True)
-        print(f"  {name}.png")
+        save_png(page, out, name)
 
     with tempfile.TemporaryDirectory() as tmp:
         base = free_base()

@@ -224,6 +224,16 @@ def voice_screens(browser, cfg, url, out, viewport):
     save(page, out, "28-kiosk-rate")
 
 
+def prepare(parser, args):
+    """Debian's chromium (or a parser error saying how to get it) and the output folder, made."""
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not chromium:
+        parser.error("chromium is not installed: run `bash scripts/test.sh` once (it installs Debian's chromium)")
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    return chromium, out
+
+
 def main(argv=None):
     """Write the screenshots; exit status 0 when every screen was saved."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -231,11 +241,7 @@ def main(argv=None):
     parser.add_argument("--landscape", action="store_true", help="1920×1080 instead of 1080×1920")
     args = parser.parse_args(argv)
     from playwright.sync_api import sync_playwright
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if not chromium:
-        parser.error("chromium is not installed: run `bash scripts/test.sh` once (it installs Debian's chromium)")
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    chromium, out = prepare(parser, args)
     viewport = {"width": 1920, "height": 1080} if args.landscape else {"width": 1080, "height": 1920}
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
