@@ -13,6 +13,7 @@ from common.store import calendar as cal_store
 from common.store import catalog
 from common.web import api, get_db, public, roles
 from common.web.access import csrf_exempt
+from common.web.notice_views import only_publishes
 
 from . import external, external_store, queues, supervision
 
@@ -42,8 +43,8 @@ def console_blueprint():
     @roles(*STAFF, "publisher")
     def home():
         """The user's queues: their departments' inbox, escalations to review, warnings."""
-        if {r for r, _ in g.user["roles"]} <= {"publisher"}:
-            return redirect(url_for("notices.page"))  # a publisher's work is the notices
+        if only_publishes(g.user):
+            return redirect(url_for("notices.page"))
         conn = get_db()
         depts = my_departments(g.user)
         held = {r for r, _ in g.user["roles"]}

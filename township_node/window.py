@@ -10,6 +10,7 @@ from common.errors import SanjiError
 from common.store import catalog
 from common.store import calendar as cal_store
 from common.web import get_db, roles
+from common.web.notice_views import only_publishes
 
 from . import intake, window_store
 
@@ -42,8 +43,8 @@ def window_blueprint():
     @roles(*STAFF, "publisher")
     def home():
         """The inbox, filtered by scope, item, village, state and due soon."""
-        if {r for r, _ in g.user["roles"]} <= {"publisher"}:
-            return redirect(url_for("notices.page"))  # a publisher's work is the notices
+        if only_publishes(g.user):
+            return redirect(url_for("notices.page"))
         conn = get_db()
         f = filters_from(request.args, conn)
         return render_template("window/inbox.html", rows=window_store.inbox(conn, me(), **f), f=f,

@@ -82,9 +82,7 @@ def run(echo, base_port=None):
         app_id = _until("find the application", lambda: villager.status(code)["id"])
         county = StaffMember(net.url(COUNTY), "rs", network.PASSWORD)
         step("乡镇转报，县里收到 / forwarded by the township, held at the county",
-             lambda: _until("the application at the county",
-                            lambda: county.case(app_id)["application"]["custody"] == COUNTY if _known(county, app_id)
-                            else False))
+             lambda: _until("the application at the county", lambda: _custody(county, app_id) == COUNTY))
         step("县部门受理并批准 / accepted and approved by the county department",
              lambda: (county.act(app_id, "accepted"), county.decide(app_id)))
         step("结果回到村里 / the outcome back at the village",
@@ -97,9 +95,8 @@ def run(echo, base_port=None):
         shutil.rmtree(root, ignore_errors=True)
 
 
-def _known(staff, app_id):
+def _custody(staff, app_id):
     try:
-        staff.case(app_id)
-        return True
-    except SanjiError:
-        return False
+        return staff.case(app_id)["application"]["custody"]
+    except SanjiError:  # not there yet
+        return None

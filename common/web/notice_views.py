@@ -17,6 +17,11 @@ READERS = ("township_staff", "township_head", "county_approver", "county_reviewe
 PUBLISHERS = ("admin", "publisher", "township_head")
 
 
+def only_publishes(user):
+    """True when USER's one job here is notices (so the console's home sends them to /notices)."""
+    return {r for r, _ in user["roles"]} <= {"publisher"}
+
+
 def _page(form=None, errors=None, editing=None, status=200):
     conn, me = get_db(), current_app.config["SANJI"]["code"]
     may = any(r in PUBLISHERS for r, _ in g.user["roles"])
