@@ -45,8 +45,10 @@ def move_cursor(conn, rowid):
 
 
 def skip_to_end(conn):
-    """Move the cursor past every event held (SMS is off: nothing is owed for that time)."""
-    meta.put(conn, CURSOR, conn.execute("SELECT COALESCE(MAX(rowid), 0) FROM events").fetchone()[0])
+    """Move the cursor past every event held (SMS is off: nothing is owed for that time); no write when there."""
+    last = conn.execute("SELECT COALESCE(MAX(rowid), 0) FROM events").fetchone()[0]
+    if last != int(meta.get(conn, CURSOR, 0)):
+        meta.put(conn, CURSOR, last)
 
 
 def enqueue(conn, key, app_id, phone, template, params, text):
