@@ -3,6 +3,7 @@
 Used by `sanji demo --smoke` and `--traffic`; nothing here touches a database.
 """
 import io
+import time
 
 import requests
 
@@ -19,6 +20,23 @@ def _check(r, what):
     if r.status_code >= 300:
         raise ClientError(f"{what}: HTTP {r.status_code} {r.text[:300]}")
     return r.json()
+
+
+def wait_until(what, check, timeout=60):
+    """CHECK()'s first truthy value, polled until TIMEOUT seconds; a node not answering yet counts as no.
+
+    ClientError naming WHAT when it does not happen in time.
+    """
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            got = check()
+        except (SanjiError, requests.RequestException):
+            got = None
+        if got:
+            return got
+        time.sleep(0.2)
+    raise ClientError(f"{what}：{timeout} 秒内没有发生 / did not happen within {timeout} s")
 
 
 def photo(colour=(120, 140, 90)):
@@ -92,6 +110,13 @@ class StaffMember:
     def case(self, app_id):
         """{application, events, actions} of APP_ID here."""
         return self.get(f"/api/v1/cases/{app_id}")
+
+    def find(self, app_id):
+        """APP_ID's application as this node holds it, or None when it has not arrived."""
+        try:
+            return self.case(app_id)["application"]
+        except ClientError:
+            return None
 
     def act(self, app_id, action, **form):
         """Take ACTION on APP_ID; the application after it."""

@@ -11,7 +11,7 @@ import time
 
 from ..errors import SanjiError
 from . import network
-from .client import StaffMember, Villager
+from .client import StaffMember, Villager, wait_until
 
 VILLAGE, COUNTY = "371399101001", "371399"
 APPLICANT = {"name": "测试员", "id_number": "11010519491231002X", "phone": "13700009999"}
@@ -43,16 +43,6 @@ def _free(port):
             return False
 
 
-def _until(what, check, timeout=30):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        got = check()
-        if got:
-            return got
-        time.sleep(0.2)
-    raise SmokeFailed(f"{what}：{timeout} 秒内没有发生 / did not happen within {timeout} s")
-
-
 def run(echo, base_port=None):
     """Run the smoke test, telling ECHO each step; returns the steps [(name, seconds)]. SmokeFailed on failure."""
     root = tempfile.mkdtemp(prefix="sanji-smoke-")
@@ -79,24 +69,19 @@ def run(echo, base_port=None):
         receipt = step("村里提交申请 / apply at the village kiosk",
                        lambda: villager.apply("RS-003", {"delivery": "乡镇便民服务中心领取"}, materials=[0, 1]))
         code = receipt["tracking_code"]
-        app_id = _until("find the application", lambda: villager.status(code)["id"])
+        app_id = wait_until("find the application", lambda: villager.status(code)["id"])
         county = StaffMember(net.url(COUNTY), "rs", network.PASSWORD)
         step("乡镇转报，县里收到 / forwarded by the township, held at the county",
-             lambda: _until("the application at the county", lambda: _custody(county, app_id) == COUNTY))
+             lambda: wait_until("the application at the county",
+                                lambda: (county.find(app_id) or {}).get("custody") == COUNTY, timeout=30))
         step("县部门受理并批准 / accepted and approved by the county department",
              lambda: (county.act(app_id, "accepted"), county.decide(app_id)))
         step("结果回到村里 / the outcome back at the village",
-             lambda: _until("the outcome at the village", lambda: villager.status(code)["state"] == "approved"))
+             lambda: wait_until("the outcome at the village", lambda: villager.status(code)["state"] == "approved",
+                                timeout=30))
         step("村民评价 / the villager rates it", lambda: villager.rate(code, 5))
         echo(f"  全部通过 / all passed in {round(time.monotonic() - started, 1)} s (tracking code {code})")
         return steps
     finally:
         net.stop_all()
         shutil.rmtree(root, ignore_errors=True)
-
-
-def _custody(staff, app_id):
-    try:
-        return staff.case(app_id)["application"]["custody"]
-    except SanjiError:  # not there yet
-        return None

@@ -10,25 +10,12 @@ import random
 import time
 from datetime import date
 
-from ..errors import SanjiError
 from . import network
-from .client import StaffMember, Villager
+from .client import StaffMember, Villager, wait_until
 from .history import fill_form, person
 
 CUT_TOWNSHIP = "371399103"          # its server is down while the villagers apply
 COUNTY_DEPTS = {"RS", "MZ", "YB", "ZJ", "RX"}  # the county departments the demo has staff for
-
-
-def _wait(what, check, timeout=60):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if check():
-                return
-        except SanjiError:
-            pass
-        time.sleep(0.2)
-    raise SanjiError(f"{what}：{timeout} 秒内没有发生 / did not happen within {timeout} s")
 
 
 class Office:
@@ -78,14 +65,14 @@ def handle(office, village, villager, receipt, item, rng):
     where = village[:6] if county_item else village[:9]
     first = office(where, "rx" if item["case_type"] == "voice" else item["department"].lower() if county_item
                    else "window")
-    _wait(f"{code} at {where}", lambda: first.case(app_id)["application"]["custody"] == where
-          and first.case(app_id)["application"]["state"] in ("received", "forwarded"))
+    wait_until(f"{code} at {where}", lambda: (first.find(app_id) or {}).get("custody") == where
+               and first.find(app_id)["state"] in ("received", "forwarded"))
     first.act(app_id, "accepted")
     if item["case_type"] != "voice" and rng.random() < 0.15:
         first.act(app_id, "supplement_requested", reason="照片看不清，请重新拍", missing=["身份证（正反面）"])
-        _wait(f"{code}: the request at the village", lambda: villager.status(code)["state"] == "supplement")
+        wait_until(f"{code}: the request at the village", lambda: villager.status(code)["state"] == "supplement")
         villager.supplement(code)
-        _wait(f"{code}: the documents at {where}", lambda: first.case(app_id)["application"]["state"] != "supplement")
+        wait_until(f"{code}: the documents at {where}", lambda: first.find(app_id)["state"] != "supplement")
     outcome = "denied" if rng.random() < 0.05 and item["case_type"] != "voice" else "approved"
     reason = {"reason": "不符合申请条件"} if outcome == "denied" else {}
     deciders = [first]
@@ -98,7 +85,7 @@ def handle(office, village, villager, receipt, item, rng):
     doc = None
     for staff in deciders:
         doc = staff.decide(app_id, outcome, **reason) or doc
-    _wait(f"{code}: the outcome at the village", lambda: villager.status(code)["state"] in ("approved", "denied"))
+    wait_until(f"{code}: the outcome at the village", lambda: villager.status(code)["state"] in ("approved", "denied"))
     if rng.random() < 0.6:
         level = rng.choices([5, 4, 3, 2, 1], weights=[55, 28, 9, 5, 3])[0]
         villager.rate(code, level, "等的时间太长" if level <= 2 else "")

@@ -3,26 +3,15 @@ county and back, told step by step. `run(browser, net, shot)` calls SHOT(page, n
 the test checks every screen there (axe, and the 适老化 numbers on kiosk screens), the screenshot script
 (scripts/journey_screenshots.py) saves it into docs/screenshots/."""
 import re
-import time
 from pathlib import Path
 
 from common.demo import network
-from common.demo.client import StaffMember, Villager, photo
+from common.demo.client import StaffMember, Villager, photo, wait_until
 
 VILLAGE, TOWNSHIP, COUNTY = "371399101001", "371399101", "371399"
 APPLICANT = {"name": "王秀英", "id_number": "11010519491231002X", "phone": "13700004321"}
 KIOSK = {"width": 1080, "height": 1920}
 DESK = {"width": 1280, "height": 900}
-
-
-def until(what, check, timeout=60):
-    """Wait for CHECK() to be true (polling, with a deadline)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"{what}: not within {timeout} s")
 
 
 def sign_in(browser, url, username):
@@ -85,7 +74,7 @@ def run(browser, net, shot, tmp):
 
     net.start(TOWNSHIP)  # the line is back: it goes up, the township forwards it to the county
     rs = StaffMember(county_url, "rs", network.PASSWORD)
-    until("the application at the county", lambda: _state(rs, app_id) == "forwarded")
+    wait_until("the application at the county", lambda: (rs.find(app_id) or {}).get("state") == "forwarded")
     window = sign_in(browser, net.url(TOWNSHIP), "window")
     window.goto(net.url(TOWNSHIP) + f"cases/{app_id}")
     assert "已转报县级" in window.inner_text("main")
@@ -97,7 +86,7 @@ def run(browser, net, shot, tmp):
     act(county, "一次性告知补正", **{"理由": "身份证照片反光看不清，请重新拍一张。", "缺少的材料": "居民身份证（清晰）"})
     shot(county, "e2e-05-county-asks-for-documents", False)
 
-    until("the request at the village", lambda: villager.status(code)["state"] == "supplement")
+    wait_until("the request at the village", lambda: villager.status(code)["state"] == "supplement")
     kiosk_lookup(kiosk, kiosk_url, code)
     path = Path(tmp) / "again.jpg"
     path.write_bytes(photo((30, 160, 90)))
@@ -106,7 +95,7 @@ def run(browser, net, shot, tmp):
     kiosk.wait_for_selector("#supplement img")
     shot(kiosk, "e2e-06-kiosk-adds-the-document", True)
     kiosk.get_by_role("button", name=re.compile("提交补充材料")).click()
-    until("the document at the county", lambda: _state(rs, app_id) == "forwarded"
+    wait_until("the document at the county", lambda: (rs.find(app_id) or {}).get("state") == "forwarded"
           and rs.case(app_id)["application"]["supplement"]["provided"])
 
     county.reload()
@@ -116,7 +105,7 @@ def run(browser, net, shot, tmp):
     act(county, "准予（办结）")
     shot(county, "e2e-07-county-approves", False)
 
-    until("the outcome at the village", lambda: villager.status(code)["state"] == "approved")
+    wait_until("the outcome at the village", lambda: villager.status(code)["state"] == "approved")
     kiosk_lookup(kiosk, kiosk_url, code)
     assert "已办结：同意" in kiosk.inner_text("main")
     shot(kiosk, "e2e-08-kiosk-outcome", True)
@@ -126,7 +115,7 @@ def run(browser, net, shot, tmp):
     assert "谢谢您的评价" in kiosk.inner_text("main")
     shot(kiosk, "e2e-09-kiosk-rated", True)
 
-    until("the rating at the county", lambda: (rs.case(app_id)["application"].get("rating") or {}).get("level") == 5)
+    wait_until("the rating at the county", lambda: (rs.case(app_id)["application"].get("rating") or {}).get("level") == 5)
     sup = sign_in(browser, county_url, "supervisor")
     sup.goto(county_url + "dashboard?group=township&min_sample=1")
     shot(sup, "e2e-10-dashboard-counts-it", False)
@@ -135,10 +124,3 @@ def run(browser, net, shot, tmp):
     for page in (kiosk, window, county, sup):
         page.close()
     return {"tracking_code": code, "app_id": app_id, "totals": figures["totals"]}
-
-
-def _state(staff, app_id):
-    try:
-        return staff.case(app_id)["application"]["state"]
-    except Exception:  # not there yet
-        return None
