@@ -16,6 +16,8 @@ import threading
 import time
 from collections import deque
 
+from .domain.nodes import in_subtree, tier_of
+
 log = logging.getLogger("sanji.live")
 KEEP = 200               # messages kept per mailbox (a browser that fell behind reloads its state)
 IDLE_SECONDS = 120       # a mailbox nobody polled for this long is dropped
@@ -105,6 +107,37 @@ class Mailboxes:
             for p in stale:
                 del self._boxes[p]
             return len(stale)
+
+
+# Which way each live kind travels (docs/protocol.md §9). Consults and meetings are brokered by the
+# county hub: nodes below it address it with TO_HUB kinds, and only the hub answers with FROM_HUB
+# kinds. A kind in neither set, or one going the wrong way, is dropped where it arrives.
+TO_HUB = frozenset({"presence", "consult.request", "consult.action", "signal", "meeting.list", "meeting.join"})
+FROM_HUB = frozenset({"consult.update", "consult.signal", "consult.record", "meeting.reply"})
+
+
+def live_problem(me, link, to, body):
+    """Why a live frame that reached node ME on LINK ("up" = from the parent), addressed to TO, is dropped.
+
+    None when it may pass. A child speaks only for its subtree (the body's origin lies below it);
+    TO_HUB kinds travel up to the county only; FROM_HUB kinds come down from the county only.
+    """
+    if not isinstance(body, dict):
+        return "body is not a map"
+    kind, origin = body.get("kind"), body.get("origin")
+    if not isinstance(origin, str) or not isinstance(kind, str):
+        return "body lacks kind or origin"
+    if link != "up" and not in_subtree(origin, link):
+        return f"origin {origin!r} is outside the sending child's subtree"
+    if kind in TO_HUB:
+        if link == "up" or tier_of(to) != "county":
+            return f"{kind} goes only up to the county hub"
+        return None
+    if kind in FROM_HUB:
+        if link != "up" or tier_of(origin) != "county":
+            return f"{kind} comes only from the county hub"
+        return None
+    return f"unknown live kind {kind!r}"
 
 
 class Live:

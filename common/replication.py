@@ -157,11 +157,18 @@ class Replicator:
             out.append(("notice", f"notice-{n['id']}-v{n['version']}", "", n))
         return out
 
-    def export_events(self, conn, subtree=""):
-        """Every event this node holds about applications born in SUBTREE, in HLC order, as messages."""
-        rows = conn.execute(
-            "SELECT e.*, a.origin AS app_origin FROM events e JOIN applications a ON a.id = e.app_id"
-            " WHERE a.origin LIKE ? ORDER BY e.hlc, e.id", (subtree + "%",))
+    def export_events(self, conn, subtree="", missing_on=None):
+        """Every event this node holds about applications born in SUBTREE, in HLC order, as messages.
+
+        MISSING_ON (a link name): only the events that link's outbox does not hold already.
+        """
+        sql = ("SELECT e.*, a.origin AS app_origin FROM events e JOIN applications a ON a.id = e.app_id"
+               " WHERE a.origin LIKE ?")
+        args = [subtree + "%"]
+        if missing_on is not None:
+            sql += " AND NOT EXISTS (SELECT 1 FROM sync_outbox o WHERE o.link = ? AND o.msg_id = e.id)"
+            args.append(missing_on)
+        rows = conn.execute(sql + " ORDER BY e.hlc, e.id", args)
         for r in rows:
             event = {"id": r["id"], "app_id": r["app_id"], "origin": r["origin"], "hlc": r["hlc"],
                      "actor": r["actor"], "type": r["type"], "payload": loads(r["payload"])}

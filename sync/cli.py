@@ -81,7 +81,14 @@ def nodes_reject(ref, data_dir):
 @click.argument("ref")
 @data_option
 def nodes_revoke(ref, data_dir):
-    """Revoke a key at once (no restart needed)."""
+    """Revoke a key (by fingerprint), or every key of a node (by its code), at once (no restart needed)."""
+    cfg, conn = open_for_cli(data_dir)
+    if is_child(ref, cfg["code"]):
+        with transaction(conn):
+            n = store.revoke_code(conn, ref)
+            audit.record(conn, "cli", "node.revoked", ref, {"keys": n})
+        click.echo(f"{ref}: {n} key(s) → revoked")
+        return
     _decide(data_dir, ref, "revoked")
 
 

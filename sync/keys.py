@@ -25,6 +25,15 @@ def next_public(keys_dir):
     return public_of(path) if path.exists() else None
 
 
+def own_publics(keys_dir):
+    """Every public key this node holds or trusts as its parent's (none of them may be a child's)."""
+    keys_dir = Path(keys_dir)
+    out = {public_of(keys_dir / name) for name in ("node.key", "node.key.next", "node.key.old")
+           if (keys_dir / name).exists()}
+    path = keys_dir / "parent.keys"
+    return out | set(path.read_text().split() if path.exists() else ())
+
+
 def prepare_next(keys_dir):
     """Make the next key pair (kept aside until `activate`); returns its public key."""
     keys_dir = Path(keys_dir)

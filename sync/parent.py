@@ -7,7 +7,6 @@ import logging
 import time
 from datetime import datetime, timezone
 
-from common.node import start_new_epoch
 from common.store import meta, outbox
 from common.store.db import now_iso, transaction
 
@@ -26,14 +25,15 @@ class OriginRefused(Exception):
 class ParentProtocol:
     """Handles frames from children; `outgoing()` yields what to send to each established child."""
 
-    def __init__(self, conn, me, replicator, data_dir, heartbeat=2.0, limits=None, on_live=None, next_key=None):
+    def __init__(self, conn, me, replicator, data_dir, heartbeat=2.0, limits=None, on_live=None, next_key=None, own_keys=()):
         self.conn, self.me, self.replicator, self.data_dir = conn, me, replicator, data_dir
         self.next_key = next_key  # our announced next public key, sent in every welcome
         self.heartbeat, self.limits, self.on_live = heartbeat, limits or Limits(), on_live
         self.endpoints = {}   # child code -> Endpoint
         self.sessions = {}    # routing id -> child code
         self.last_heard = {}  # child code -> monotonic time
-        self.renewed_epoch = False
+        self.own_keys = set(own_keys or ())  # our own public keys: never a child's
+        self._warned = set()
 
     @property
     def epoch(self):
@@ -94,26 +94,26 @@ class ParentProtocol:
     def _hello(self, rid, child, msg, key=""):
         ep = self.endpoint(child)
         with transaction(self.conn):
-            announced = msg.get("next_key")
-            if isinstance(announced, str) and len(announced) == 40 and announced != key:
-                store.pre_accept(self.conn, announced, child)
+            if "next_key" in msg:
+                problem = store.announce_next_key(self.conn, msg["next_key"], child, key, self.own_keys)
+                if problem:
+                    self._claim_refused(child, "next_key", problem)
             if store.retire_older(self.conn, key, child):
                 log.info("child %s now uses its new key; older keys revoked", child)
             state = store.link(self.conn, child)
             down_last = outbox.last_seq(self.conn, child)
             if msg["down_recv"] > down_last or msg["up_acked"] > state["recv_upto"]:
-                # The child holds more from us, or thinks we hold more, than we do: we were restored.
-                if not self.renewed_epoch:  # once per process: a restore always restarts it
-                    log.warning("a child holds more than we do: we were restored; starting a new epoch")
-                    start_new_epoch(self.conn)
-                    self._window_read_at = -10
-                    self.renewed_epoch = True
+                # A child's word never starts our epoch or opens a restore window (only `sanji
+                # restore` does): noted for the administrator, and the child is served from what we hold.
+                self._claim_refused(child, "claim", f"hello claims down_recv {msg['down_recv']} (we queued"
+                                    f" {down_last}) / up_acked {msg['up_acked']} (we hold {state['recv_upto']})")
             if state["peer_epoch"] and state["peer_epoch"] != msg["epoch"]:
-                # The child was restored: take its messages again from what it knows we acked,
-                # and send down everything about its subtree.
+                # The child was restored: take its messages again from what it knows we acked, and
+                # send down what its backup may lack about its subtree. Only what the link does not
+                # already hold is queued, so a child that presents a new epoch every time costs nothing.
                 log.warning("child %s restored (epoch %s): resending its subtree", child, msg["epoch"])
                 store.set_link(self.conn, child, recv_upto=min(state["recv_upto"], msg["up_acked"]))
-                for kind, msg_id, subject, body in self.replicator.export_events(self.conn, child):
+                for kind, msg_id, subject, body in self.replicator.export_events(self.conn, child, missing_on=child):
                     outbox.enqueue(self.conn, child, kind, msg_id, subject, body)
             for kind, msg_id, subject, body in self.replicator.broadcasts_newer(self.conn, msg["have"]):
                 outbox.enqueue(self.conn, child, kind, msg_id, subject, body)
@@ -130,6 +130,13 @@ class ParentProtocol:
         extra = {"next_key": self.next_key} if self.next_key else {}
         return [wire.encode("welcome", node=self.me, child=child, epoch=self.epoch, up_recv=recv,
                             down_last=down_last, hb=float(self.heartbeat), **extra)]
+
+    def _claim_refused(self, child, code, detail):
+        # Logged once per child and kind per run; every refusal is kept in sync_refusals for /admin/nodes.
+        store.refuse(self.conn, child, code, detail)
+        if (child, code) not in self._warned:
+            self._warned.add((child, code))
+            log.warning("child %s: refused %s: %s", child, code, detail)
 
     def outgoing(self):
         """(routing id, frame) pairs to send now to established children."""

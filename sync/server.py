@@ -57,7 +57,8 @@ class SyncServer:
             conn = db.connect(self.cfg.db_path)
             self.protocol = ParentProtocol(conn, self.cfg["code"], self.replicator, self.cfg.data_dir,
                                            self.heartbeat, self.limits, self.on_live,
-                                           next_key=keys.next_public(self.cfg.keys_dir))
+                                           next_key=keys.next_public(self.cfg.keys_dir),
+                                           own_keys=keys.own_publics(self.cfg.keys_dir))
             self._ready.set()
             log.info("sync server listening on %s", self.endpoint)
             self._loop(sock, conn)

@@ -1,9 +1,11 @@
 """The sync component a node runs beside its web server: a server for children, a client to the parent."""
 import logging
 import queue
+import time
+from collections import Counter
 
-from common.domain.nodes import child_toward, in_subtree
-from common.live import live_for
+from common.domain.nodes import child_toward
+from common.live import live_for, live_problem
 from common.node import open_db, shared_clock
 from common.replication import Replicator
 
@@ -23,6 +25,8 @@ class SyncService:
         clock = shared_clock(conn, cfg)
         conn.close()
         self.replicator = Replicator(cfg["code"], clock)
+        self.live_dropped = Counter()  # link -> live frames dropped (wrong direction, sender or kind)
+        self._drop_logged = {}
         self.inbox = queue.Queue()  # live messages addressed to this node: (link, body)
         self.server = SyncServer(cfg, self.replicator, heartbeat, limits, self._on_live) if cfg["sync_port"] else None
         self.client = SyncClient(cfg, self.replicator, limits, self._on_live) if cfg["parent"] else None
@@ -33,10 +37,15 @@ class SyncService:
 
     def _on_live(self, link, msg):
         body = msg["body"]
-        if link != "up" and not (isinstance(body, dict) and in_subtree(str(body.get("origin", "")), link)):
-            # A child speaks only for its own subtree: a village cannot pose as another node.
-            log.warning("live message from link %s with origin %r dropped", link,
-                        body.get("origin") if isinstance(body, dict) else None)
+        problem = live_problem(self.cfg["code"], link, msg["to"], body)
+        if problem:
+            # Counted, and logged once a minute per link: a flood must not flood the log too.
+            self.live_dropped[link] += 1
+            now = time.monotonic()
+            if now - self._drop_logged.get(link, -60) >= 60:
+                self._drop_logged[link] = now
+                log.warning("live message from link %s dropped (%d so far): %s", link, self.live_dropped[link],
+                            problem)
             return
         if msg["to"] == self.cfg["code"]:
             if self.on_message:

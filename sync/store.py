@@ -93,8 +93,17 @@ def find(conn, ref):
 
 
 def decide(conn, public_key, status, code=""):
-    """Set a key's status; accepting a key for CODE revokes any other accepted key of CODE (rotation)."""
+    """Set a key's status; accepting a key for CODE revokes any other accepted key of CODE (rotation).
+
+    Revoking a key also revokes the next key it announced and that was never used, so a stolen
+    kiosk cannot carry on with it.
+    """
     now = now_iso()
+    if status == "revoked":
+        row = node_by_key(conn, public_key)
+        if row and row["code"]:
+            conn.execute("UPDATE sync_nodes SET status = 'revoked', decided_at = ? WHERE code = ?"
+                         " AND status = 'accepted' AND address = 'announced'", (now, row["code"]))
     if status == "accepted":
         conn.execute("UPDATE sync_nodes SET status = 'revoked', decided_at = ? WHERE code = ? AND status = 'accepted'"
                      " AND public_key != ?", (now, code, public_key))
@@ -104,11 +113,29 @@ def decide(conn, public_key, status, code=""):
         conn.execute("UPDATE sync_nodes SET status = ?, decided_at = ? WHERE public_key = ?", (status, now, public_key))
 
 
-def pre_accept(conn, public_key, code):
-    """Accept a child's announced next key beside its current one (rotation without an administrator)."""
-    seen_key(conn, public_key, code, "announced")
-    conn.execute("UPDATE sync_nodes SET status = 'accepted', code = ?, decided_at = ? WHERE public_key = ?"
-                 " AND status IN ('pending', 'accepted')", (code, now_iso(), public_key))
+def announce_next_key(conn, public_key, code, current_key, own_keys=()):
+    """Accept CODE's announced next key beside its current one; returns why not (None when accepted).
+
+    Only a key nobody holds yet: not another node's (that would hand its identity to the announcer),
+    not this node's own, not one seen or decided before. One announced key per node: a newer
+    announcement replaces an older one that was never used.
+    """
+    if public_key == current_key:
+        return None
+    if public_key in own_keys:
+        return "next_key is one of this node's own keys"
+    row = node_by_key(conn, public_key)
+    if row is not None:
+        if row["code"] == code and row["status"] == "accepted" and row["address"] == "announced":
+            return None  # announced before: nothing changes
+        return f"next_key {row['fingerprint']} is already known here ({row['status']}, {row['code'] or 'no code'})"
+    now = now_iso()
+    conn.execute("UPDATE sync_nodes SET status = 'revoked', decided_at = ? WHERE code = ? AND status = 'accepted'"
+                 " AND address = 'announced' AND public_key != ?", (now, code, current_key))
+    conn.execute("INSERT INTO sync_nodes (public_key, fingerprint, code, claimed, status, address, first_seen,"
+                 " last_seen, decided_at) VALUES (?, ?, ?, ?, 'accepted', 'announced', ?, ?, ?)",
+                 (public_key, fingerprint(public_key), code, code, now, now, now))
+    return None
 
 
 def retire_older(conn, public_key, code):
@@ -118,6 +145,12 @@ def retire_older(conn, public_key, code):
         return 0
     return conn.execute("UPDATE sync_nodes SET status = 'revoked', decided_at = ? WHERE code = ? AND status = 'accepted'"
                         " AND public_key != ? AND decided_at < ?", (now_iso(), code, public_key, row["decided_at"])).rowcount
+
+
+def revoke_code(conn, code):
+    """Revoke every key of node CODE; returns how many."""
+    return conn.execute("UPDATE sync_nodes SET status = 'revoked', decided_at = ? WHERE code = ?"
+                        " AND status IN ('accepted', 'pending')", (now_iso(), code)).rowcount
 
 
 def add_accepted(conn, public_key, code, address=""):

@@ -25,19 +25,38 @@ ERROR_CODES = {
     "internal": "the peer failed to process the frame; it will be retried",
 }
 
-_INT, _STR, _BIN, _MAP, _NUM, _BOOL, _LIST = int, str, bytes, dict, (int, float), bool, list
+MAX_SEQ = 2 ** 53 - 1            # sequence numbers, acks, queue depths: exact in every language's numbers
+MAX_BLOB = 32 * 1024 * 1024      # a blob's total size (a photo or scan; uploads are capped below this)
+MAX_CHUNK = 256 * 1024           # bytes of data in one blob_chunk
+MAX_SUB = 1000                   # rows of a ping's subtree report
+KEY_LEN = 40                     # a z85 CurveZMQ public key
+Z85 = frozenset("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#")
+
+# A field is (type, bound): for ints the largest value, for str/bin the longest length, for
+# floats the (low, high) range, for maps and lists the most entries. Every value a frame carries
+# is bounded here, so nothing past `decode` can overflow a column or a buffer.
+_INT, _STR, _BIN, _MAP, _NUM, _LIST = int, str, bytes, dict, (int, float), list
+SEQ, CODE, EPOCH = (_INT, MAX_SEQ), (_STR, 32), (_STR, 64)
 SCHEMAS = {
-    "hello": {"node": _STR, "epoch": _STR, "parent_epoch": _STR, "up_acked": _INT, "up_last": _INT,
-              "down_recv": _INT, "have": _MAP},
-    "welcome": {"node": _STR, "child": _STR, "epoch": _STR, "up_recv": _INT, "down_last": _INT, "hb": _NUM},
-    "batch": {"first": _INT, "last": _INT, "n": _INT, "z": _BIN},
-    "ack": {"upto": _INT},
-    "ping": {"ts": _NUM},
-    "blob_get": {"sha": _STR, "offset": _INT},
-    "blob_chunk": {"sha": _STR, "offset": _INT, "total": _INT, "data": _BIN},
-    "blob_missing": {"sha": _STR, "reason": _STR},
-    "live": {"to": _STR, "body": _MAP},
-    "error": {"code": _STR, "message": _STR},
+    "hello": {"node": CODE, "epoch": EPOCH, "parent_epoch": EPOCH, "up_acked": SEQ, "up_last": SEQ,
+              "down_recv": SEQ, "have": (_MAP, 16)},
+    "welcome": {"node": CODE, "child": CODE, "epoch": EPOCH, "up_recv": SEQ, "down_last": SEQ,
+                "hb": (_NUM, (0.05, 60.0))},
+    "batch": {"first": SEQ, "last": SEQ, "n": (_INT, MAX_ENTRIES), "z": (_BIN, MAX_FRAME)},
+    "ack": {"upto": SEQ},
+    "ping": {"ts": (_NUM, (0.0, 1e11))},
+    "blob_get": {"sha": (_STR, SHA_LEN), "offset": (_INT, MAX_BLOB)},
+    "blob_chunk": {"sha": (_STR, SHA_LEN), "offset": (_INT, MAX_BLOB), "total": (_INT, MAX_BLOB),
+                   "data": (_BIN, MAX_CHUNK)},
+    "blob_missing": {"sha": (_STR, SHA_LEN), "reason": (_STR, 200)},
+    "live": {"to": CODE, "body": (_MAP, 64)},
+    "error": {"code": (_STR, 32), "message": (_STR, 1000)},
+}
+# Optional fields, checked the same way when present.
+OPTIONAL = {
+    "hello": {"next_key": (_STR, KEY_LEN), "sign_key": (_STR, 64)},
+    "welcome": {"next_key": (_STR, KEY_LEN), "sign_key": (_STR, 64)},
+    "ping": {"q": SEQ, "sub": (_LIST, MAX_SUB)},
 }
 _local = threading.local()  # zstd contexts are not thread-safe; a township uses two link threads
 
@@ -80,17 +99,49 @@ def decode(data):
     schema = SCHEMAS.get(kind)
     if schema is None:
         raise FrameError("bad_frame", f"unknown frame type {kind!r}")
-    for field, typ in schema.items():
-        value = msg.get(field)
-        if not isinstance(value, typ) or (typ is _INT and isinstance(value, bool)):
-            raise FrameError("bad_frame", f"{kind}.{field} missing or not {getattr(typ, '__name__', typ)}")
-        if typ is _INT and value < 0:
-            raise FrameError("bad_frame", f"{kind}.{field} is negative")
+    for field, spec in schema.items():
+        _check_field(kind, field, msg.get(field), spec)
+    for field, spec in OPTIONAL.get(kind, {}).items():
+        if field in msg:
+            _check_field(kind, field, msg[field], spec)
+    if kind == "hello":
+        _check_have(msg["have"])
+    if "next_key" in msg and not is_public_key(msg["next_key"]):
+        raise FrameError("bad_frame", f"{kind}.next_key is not a z85 public key")
+    if kind == "blob_chunk" and (msg["total"] == 0 or msg["offset"] + len(msg["data"]) > msg["total"]):
+        raise FrameError("bad_frame", "blob_chunk runs past its total")
     if kind in ("blob_get", "blob_chunk", "blob_missing") and not _is_sha(msg["sha"]):
         raise FrameError("bad_frame", f"{kind}.sha is not a sha256 hex digest")
     if kind == "batch" and not (1 <= msg["first"] <= msg["last"] and msg["n"] == msg["last"] - msg["first"] + 1):
         raise FrameError("bad_frame", "batch first/last/n disagree")
     return msg
+
+
+def _check_field(kind, field, value, spec):
+    typ, bound = spec
+    if not isinstance(value, typ) or isinstance(value, bool):
+        raise FrameError("bad_frame", f"{kind}.{field} missing or not {getattr(typ, '__name__', 'a number')}")
+    if typ is _INT:
+        if not 0 <= value <= bound:
+            raise FrameError("bad_frame", f"{kind}.{field} is outside 0..{bound}")
+    elif typ is _NUM:
+        low, high = bound
+        if not low <= value <= high:  # also refuses NaN and infinities
+            raise FrameError("bad_frame", f"{kind}.{field} is outside {low}..{high}")
+    elif len(value) > bound:
+        raise FrameError("bad_frame", f"{kind}.{field} is longer than {bound}")
+
+
+def _check_have(have):
+    for key, value in have.items():
+        if not (isinstance(key, str) and len(key) <= 32 and isinstance(value, int) and not isinstance(value, bool)
+                and 0 <= value <= MAX_SEQ):
+            raise FrameError("bad_frame", "hello.have maps names to versions 0..MAX_SEQ")
+
+
+def is_public_key(text):
+    """True when TEXT has the form of a z85 CurveZMQ public key (40 characters of the z85 alphabet)."""
+    return isinstance(text, str) and len(text) == KEY_LEN and all(c in Z85 for c in text)
 
 
 def _is_sha(text):
@@ -120,7 +171,8 @@ def unpack_batch(msg):
     out = []
     for i, e in enumerate(entries):
         ok = (isinstance(e, list) and len(e) == 5 and isinstance(e[0], int) and e[0] == msg["first"] + i
-              and isinstance(e[1], str) and isinstance(e[2], str) and isinstance(e[3], str) and isinstance(e[4], bytes))
+              and isinstance(e[1], str) and len(e[1]) <= 16 and isinstance(e[2], str) and len(e[2]) <= 128
+              and isinstance(e[3], str) and len(e[3]) <= 32 and isinstance(e[4], bytes))
         if not ok:
             raise FrameError("bad_frame", f"batch entry {i} malformed or out of sequence")
         out.append(tuple(e))

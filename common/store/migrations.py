@@ -217,3 +217,10 @@ COMMON.append(sql_migration("0010_notices", """
     );
     CREATE INDEX notices_shown ON notices(withdrawn, published_on);
 """))
+
+# Trust (issue 16): a child's re-export after its restore skips what its link already holds, found by
+# this index; signing keys are enrolled like CurveZMQ keys (one per registry row, set once).
+COMMON.append(sql_migration("0011_trust", """
+    CREATE INDEX sync_outbox_msg ON sync_outbox(link, msg_id);
+    ALTER TABLE sync_nodes ADD COLUMN sign_key TEXT NOT NULL DEFAULT '';
+"""))

@@ -25,18 +25,20 @@ def test_live_message_overtakes_a_draining_backlog_and_is_relayed(tmp_path):
     try:
         wait_for(lambda: count(town, "SELECT COUNT(*) FROM applications") > 0, timeout=30, what="bulk flowing")
         sent = time.monotonic()
-        assert services[2].send_live(COUNTY, {"kind": "spoof", "origin": "371399102001"})  # another village's code
-        assert services[2].send_live(COUNTY, {"kind": "offer", "seq": 1, "origin": V})
+        assert services[2].send_live(COUNTY, {"kind": "signal", "origin": "371399102001"})  # another village's code
+        assert services[2].send_live(COUNTY, {"kind": "consult.update", "origin": COUNTY})  # not the hub's voice
+        assert services[2].send_live(COUNTY, {"kind": "signal", "seq": 1, "origin": V})
         link, body = services[0].inbox.get(timeout=20)
         latency = time.monotonic() - sent
         waiting = 3000 - count(town, "SELECT COUNT(*) FROM applications")
-        assert body == {"kind": "offer", "seq": 1, "origin": V} and link == T  # the spoof was dropped on the way
+        assert body == {"kind": "signal", "seq": 1, "origin": V} and link == T  # the spoofs were dropped on the way
         assert waiting > 500, f"the backlog had drained ({waiting} left): the test proved nothing"
         assert latency < 5, latency
         # And back down: county -> township -> village.
-        assert services[0].send_live(V, {"kind": "answer", "seq": 1})
+        assert services[0].send_live(V, {"kind": "consult.signal", "seq": 1, "origin": COUNTY})
         link, body = services[2].inbox.get(timeout=20)
-        assert link == "up" and body["kind"] == "answer"
+        assert link == "up" and body["kind"] == "consult.signal"
+        assert services[1].live_dropped[V] == 2 and services[2].inbox.empty()
     finally:
         for s in reversed(services):
             s.stop()
