@@ -6,6 +6,7 @@ from pathlib import Path
 from . import config as config_mod
 from .errors import ConfigError
 from . import clock as business_clock
+from . import signing
 from .hlc import Clock
 from .store import db, meta
 from .store.migrations import COMMON
@@ -51,6 +52,7 @@ def init_identity(conn, cfg):
             meta.put(conn, "epoch", secrets.token_hex(8))
         if not meta.get(conn, "secret_key"):
             meta.put(conn, "secret_key", secrets.token_hex(32))
+        signing.ensure(conn, cfg["code"])
 
 
 def make_keys(keys_dir):

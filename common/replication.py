@@ -7,11 +7,11 @@ taking custody, relaying onwards — commits before the batch is acknowledged.
 import logging
 
 from .domain.nodes import in_subtree, parent_of, tier_of
-from .errors import ValidationError
+from .errors import NotFound, ValidationError
 from .jsontext import loads
-from . import notices
-from .domain import notices as notice_model
-from .store import applications, audit, calendar as cal_store, catalog as catalog_store, outbox
+from . import notices, signing
+from .domain import application as model, notices as notice_model, submission
+from .store import applications, audit, calendar as cal_store, catalog as catalog_store, node_keys, outbox
 from .store import notices as notice_store
 from .store.db import savepoint, transaction
 
@@ -51,6 +51,9 @@ class Replicator:
             if cal_store.replace(conn, body):
                 outbox.route(conn, self.me, kind, msg_id, subject, body, source)
             return []
+        if kind == "node_key":
+            self._node_key(conn, body, source)
+            return []
         if kind == "notice":
             if source != outbox.UP:
                 raise ValidationError("notices come only from the parent")
@@ -69,6 +72,18 @@ class Replicator:
     def _event(self, conn, event, source, batch, packed=None):
         _check_event_shape(event)
         trusted = source == outbox.UP
+        cache = batch.setdefault("signers", {})
+        if trusted:
+            signing.check(conn, event, cache, required=False)
+        else:
+            # Unsigned is taken only for the child's own subtree and from before we signed (an upgrade).
+            legacy = in_subtree(event["origin"], source) and event["hlc"] < self._signing_since(conn, batch)
+            signing.check(conn, event, cache, required=not legacy)
+        if event["type"] == "submitted" and not trusted:
+            # Every tier above the one that made it verifies a submission against its own catalog
+            # before it stores it or follows its flow: a child cannot rewrite an item.
+            submission.check_submitted(event["payload"], self._catalog_item(conn, event["payload"], batch),
+                                       model.event_date(event["hlc"]))
         handed_up = event["type"] in ("submitted", "escalated") and not trusted
         # What a child hands up is routed on in finish_batch, each application's events followed
         # by our custody event, so the next hop gets them together in one batch.
@@ -80,6 +95,41 @@ class Replicator:
             batch.setdefault("handed_up", {}).setdefault(event["app_id"], []).append((event, packed))
             batch["source"] = source
         return [m["sha256"] for m in event["payload"].get("materials", []) if isinstance(m, dict) and m.get("sha256")]
+
+    def _signing_since(self, conn, batch):
+        if "signing_since" not in batch:
+            batch["signing_since"] = signing.signing_since(conn)
+        return batch["signing_since"]
+
+    def _node_key(self, conn, body, source):
+        # A child vouches for the keys of its own subtree, the parent for those of our ancestors.
+        code, key = body.get("code"), body.get("sign_key")
+        if not (isinstance(code, str) and signing.is_key(key)):
+            raise ValidationError("node_key needs code and sign_key (64 hex digits)")
+        allowed = self.me.startswith(code) and tier_of(code) if source == outbox.UP else in_subtree(code, source)
+        if not allowed:
+            raise ValidationError(f"{source} cannot vouch for the key of {code[:20]}")
+        if node_keys.add(conn, code, key, source) and source != outbox.UP and tier_of(self.me) != "county":
+            outbox.enqueue(conn, outbox.UP, "node_key", node_key_id(code, key), code, body)
+
+    def export_keys(self, conn, subtree=""):
+        """`node_key` messages for the signing keys of SUBTREE (re-offered to a restored parent first)."""
+        return [("node_key", node_key_id(code, key), code, {"code": code, "sign_key": key})
+                for code, key in node_keys.in_subtree(conn, subtree)]
+
+    def _catalog_item(self, conn, payload, batch):
+        snap = payload.get("item")
+        if not isinstance(snap, dict) or not isinstance(snap.get("code"), str) \
+                or not isinstance(snap.get("version"), int) or isinstance(snap.get("version"), bool):
+            return None
+        key = (snap["code"], snap["version"])
+        items = batch.setdefault("catalog_items", {})
+        if key not in items:
+            try:
+                items[key] = catalog_store.item(conn, *key)
+            except NotFound:
+                items[key] = None
+        return items[key]
 
     def finish_batch(self, conn, batch, safe=True):
         """End of an incoming batch (same transaction, before the ack): route on and take custody of what was handed up.
@@ -127,6 +177,8 @@ class Replicator:
         lie below it. While a restore window is open it may also re-offer events that came from
         this node or above (they were ours before the restore).
         """
+        if kind == "node_key":
+            return None  # checked where it is applied: only keys of the child's own subtree
         if kind != "event":
             return f"{child} cannot send {kind} upward"
         origin = body.get("origin", "") if isinstance(body, dict) else ""
@@ -172,6 +224,8 @@ class Replicator:
         for r in rows:
             event = {"id": r["id"], "app_id": r["app_id"], "origin": r["origin"], "hlc": r["hlc"],
                      "actor": r["actor"], "type": r["type"], "payload": loads(r["payload"])}
+            if r["sig"]:
+                event["sig"] = r["sig"]
             yield "event", r["id"], r["app_origin"], event
 
 
@@ -191,10 +245,17 @@ def publish(conn, me, kinds=BROADCAST_KINDS):
     return queued
 
 
+def node_key_id(code, key):
+    """The message id of the `node_key` message for KEY of CODE."""
+    return f"key-{code}-{key[:16]}"
+
+
 def _check_event_shape(event):
     required = {"id": str, "app_id": str, "origin": str, "hlc": str, "actor": str, "type": str, "payload": dict}
     if not isinstance(event, dict):
         raise ValidationError("event body must be a map")
     bad = [k for k, t in required.items() if not isinstance(event.get(k), t)]
+    if "sig" in event and not isinstance(event["sig"], str):
+        bad.append("sig")
     if bad:
         raise ValidationError(f"event lacks or mistypes: {', '.join(bad)}")

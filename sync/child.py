@@ -1,7 +1,8 @@
 """The child side of the link to the parent (a township or village DEALER), without sockets."""
 import logging
 
-from common.store import meta, outbox
+from common import signing
+from common.store import meta, node_keys, outbox
 from common.store.db import now_iso, transaction
 
 from . import keys, store, wire
@@ -22,6 +23,7 @@ class ChildProtocol:
         self.refused = None
         self.heartbeat = 2.0
         self.parent_code = None
+        self.sign_key = signing.ensure(conn, me)
 
     def hello(self):
         """The hello frame that opens (or re-opens) the session."""
@@ -31,7 +33,7 @@ class ChildProtocol:
         return wire.encode("hello", node=self.me, epoch=meta.get(self.conn, "epoch", ""),
                            parent_epoch=state["peer_epoch"], up_acked=state["acked_upto"],
                            up_last=outbox.last_seq(self.conn, UP), down_recv=state["recv_upto"],
-                           have=self.replicator.broadcast_versions(self.conn),
+                           have=self.replicator.broadcast_versions(self.conn), sign_key=self.sign_key,
                            **({"next_key": announced} if announced else {}))
 
     def handle(self, data):
@@ -54,15 +56,29 @@ class ChildProtocol:
             return []
         return self.ep.handle(msg)
 
+    def _learn_keys(self, msg):
+        # The parent vouches for its own signing key and its ancestors' (none other is taken).
+        found = dict(msg.get("keys") or {})
+        if signing.is_key(msg.get("sign_key")):
+            found.setdefault(msg["node"], []).append(msg["sign_key"])
+        for code, keys in found.items():
+            if isinstance(code, str) and self.me.startswith(code) and code != self.me and isinstance(keys, list):
+                for key in keys[:node_keys.MAX_PER_CODE]:
+                    if signing.is_key(key):
+                        node_keys.add(self.conn, code, key, UP)
+
     def _welcome(self, msg):
         with transaction(self.conn):
             state = store.link(self.conn, UP)
             restored = (state["peer_epoch"] and state["peer_epoch"] != msg["epoch"]) or \
                 msg["up_recv"] < state["acked_upto"]
+            self._learn_keys(msg)
             if restored:
-                # The parent lost what it had acknowledged: offer it everything we hold again.
+                # The parent lost what it had acknowledged: offer it everything we hold again, the
+                # signing keys of our subtree first so it can check the events that follow.
                 log.warning("parent %s restored (epoch %s): re-offering everything", msg["node"], msg["epoch"])
-                for kind, msg_id, subject, body in self.replicator.export_events(self.conn, ""):
+                offer = self.replicator.export_keys(self.conn, self.me)
+                for kind, msg_id, subject, body in offer + list(self.replicator.export_events(self.conn, "")):
                     outbox.enqueue(self.conn, UP, kind, msg_id, subject, body)
             recv = min(state["recv_upto"], msg["down_last"])
             store.set_link(self.conn, UP, peer_epoch=msg["epoch"], recv_upto=recv, last_contact=now_iso())

@@ -52,6 +52,7 @@ class Endpoint:
         self.bytes_out = 0
         self.bytes_in = 0
         self.peer_backlog = 0
+        self.blobs_refused = 0    # blob requests from a child for blobs outside its subtree
         self.peer_subtree = None  # the child's report of its own children's links, saved with the stats
         self._stats_at = time.monotonic()
         self._stats_bytes = (0, 0)
@@ -219,7 +220,10 @@ class Endpoint:
         return frames
 
     def on_blob_get(self, msg):
-        """Answer a peer's request for a chunk of one of our blobs."""
+        """Answer a peer's request for a chunk of one of our blobs (a child: only of its own subtree's)."""
+        if self.link != outbox.UP and not blobs.serves(self.conn, msg["sha"], self.link):
+            self.blobs_refused += 1  # the same answer as a blob we lack: nothing to probe
+            return wire.encode("blob_missing", sha=msg["sha"], reason="not held here (yet)")
         chunk = blobs.read_chunk(self.data_dir, msg["sha"], msg["offset"])
         if chunk is None:
             return wire.encode("blob_missing", sha=msg["sha"], reason="not held here (yet)")
@@ -231,11 +235,13 @@ class Endpoint:
     def on_blob_chunk(self, msg):
         """Store a chunk we asked for; ask for the next one at once."""
         sha = msg["sha"]
-        self.blob_inflight.pop(sha, None)
         self.bytes_in += len(msg["data"])
+        if self.blob_inflight.pop(sha, None) is None:
+            return []  # not asked for on this link (or asked before a reconnect): asked again in turn
         try:
             with transaction(self.conn):
-                have = blobs.write_chunk(self.conn, self.data_dir, sha, msg["offset"], msg["total"], msg["data"])
+                have = blobs.write_chunk(self.conn, self.data_dir, sha, msg["offset"], msg["total"], msg["data"],
+                                         source=self.link)
         except Exception as exc:  # verification failure: start over later
             log.warning("link %s: blob %s: %s", self.link, sha[:12], exc)
             return []

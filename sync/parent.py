@@ -7,7 +7,10 @@ import logging
 import time
 from datetime import datetime, timezone
 
-from common.store import meta, outbox
+from common import signing
+from common.domain.nodes import ancestors, tier_of
+from common.replication import node_key_id
+from common.store import meta, node_keys, outbox
 from common.store.db import now_iso, transaction
 
 from . import store, wire
@@ -33,6 +36,7 @@ class ParentProtocol:
         self.sessions = {}    # routing id -> child code
         self.last_heard = {}  # child code -> monotonic time
         self.own_keys = set(own_keys or ())  # our own public keys: never a child's
+        self.sign_key = signing.ensure(conn, me)
         self._warned = set()
 
     @property
@@ -98,6 +102,8 @@ class ParentProtocol:
                 problem = store.announce_next_key(self.conn, msg["next_key"], child, key, self.own_keys)
                 if problem:
                     self._claim_refused(child, "next_key", problem)
+            if signing.is_key(msg.get("sign_key")):
+                self._learn_key(child, msg["sign_key"])
             if store.retire_older(self.conn, key, child):
                 log.info("child %s now uses its new key; older keys revoked", child)
             state = store.link(self.conn, child)
@@ -129,7 +135,15 @@ class ParentProtocol:
         log.info("child %s connected (up_recv %d, down_last %d)", child, recv, down_last)
         extra = {"next_key": self.next_key} if self.next_key else {}
         return [wire.encode("welcome", node=self.me, child=child, epoch=self.epoch, up_recv=recv,
-                            down_last=down_last, hb=float(self.heartbeat), **extra)]
+                            down_last=down_last, hb=float(self.heartbeat), sign_key=self.sign_key,
+                            keys=node_keys.of_codes(self.conn, ancestors(self.me)), **extra)]
+
+    def _learn_key(self, child, key):
+        # The child's signing key, vouched for by its enrolled CurveZMQ key; passed up so every
+        # tier above can check the child's events too.
+        if node_keys.add(self.conn, child, key, child) and tier_of(self.me) != "county":
+            outbox.enqueue(self.conn, outbox.UP, "node_key", node_key_id(child, key), child,
+                           {"code": child, "sign_key": key})
 
     def _claim_refused(self, child, code, detail):
         # Logged once per child and kind per run; every refusal is kept in sync_refusals for /admin/nodes.

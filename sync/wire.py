@@ -55,7 +55,7 @@ SCHEMAS = {
 # Optional fields, checked the same way when present.
 OPTIONAL = {
     "hello": {"next_key": (_STR, KEY_LEN), "sign_key": (_STR, 64)},
-    "welcome": {"next_key": (_STR, KEY_LEN), "sign_key": (_STR, 64)},
+    "welcome": {"next_key": (_STR, KEY_LEN), "sign_key": (_STR, 64), "keys": (_MAP, 4)},
     "ping": {"q": SEQ, "sub": (_LIST, MAX_SUB)},
 }
 _local = threading.local()  # zstd contexts are not thread-safe; a township uses two link threads

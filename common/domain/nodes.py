@@ -13,13 +13,22 @@ CHILD_LENGTH = {6: 9, 9: 12}
 def tier_of(code):
     """county, township or village for a well-formed node code, else None."""
     code = str(code or "")
-    return TIER_BY_LENGTH.get(len(code)) if code.isdigit() else None
+    return TIER_BY_LENGTH.get(len(code)) if code.isascii() and code.isdigit() else None
 
 
 @lru_cache(maxsize=4096)
 def parent_of(code):
     """The parent node's code (None at the county)."""
     return {12: code[:9], 9: code[:6]}.get(len(code)) if tier_of(code) else None
+
+
+def ancestors(code):
+    """CODE and every node above it, itself first."""
+    out = []
+    while code:
+        out.append(code)
+        code = parent_of(code)
+    return out
 
 
 def in_subtree(code, root):

@@ -7,6 +7,7 @@ from datetime import date
 
 from .. import idcard
 from ..errors import ValidationError
+from ..ids import is_valid_tracking_code
 
 PHONE_RE = re.compile(r"^(1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8})$")
 NAME_MAX = 50
@@ -113,3 +114,65 @@ def check(item, applicant, form, today=None):
         raise ValidationError("申请信息有误，请修改后再提交 / please correct the highlighted answers",
                               details=[f"{k}: {v}" for k, v in errors.items()], fields=errors)
     return app, fields
+
+
+# What of a catalog item a `submitted` event carries (its snapshot), so every tier follows the rules
+# the application was made under even after the catalog changes.
+SNAPSHOT_KEYS = ("code", "name", "department", "accept_tier", "decide_tier", "case_type", "fee", "legal_days",
+                 "promised_days", "flow", "materials")
+MAX_MATERIALS = 50
+
+
+def snapshot(item, version):
+    """The item snapshot a `submitted` event carries for ITEM of catalog VERSION."""
+    return dict({k: item[k] for k in SNAPSHOT_KEYS}, version=version)
+
+
+def check_submitted(payload, item, day):
+    """Raise ValidationError unless PAYLOAD of a child's `submitted` event is one this node would have made.
+
+    ITEM is this node's own catalog item at the snapshot's version (None: unknown here): the
+    snapshot must equal it field for field, and the applicant, form and materials must pass the
+    same checks a kiosk applies (DAY: the submission's date, for the ID card's birth date).
+    """
+    snap = payload.get("item")
+    if not isinstance(snap, dict) or not isinstance(snap.get("code"), str):
+        raise ValidationError("submitted 缺少事项快照 / the submission carries no item snapshot")
+    if item is None:
+        raise ValidationError(f"事项 {snap['code'][:20]!r} 不在本节点目录第 {snap.get('version')!r} 版中 / "
+                              f"item not in this node's catalog at that version",
+                              fix="the child must use a catalog its parent published")
+    mine = snapshot(item, snap.get("version"))
+    changed = sorted(k for k in mine if snap.get(k) != mine[k]) + sorted(k for k in snap if k not in mine)
+    if changed:
+        raise ValidationError(f"事项 {item['code']} 的快照与目录不符（{', '.join(changed)}）/ "
+                              f"the item snapshot differs from the catalog in: {', '.join(changed)}",
+                              fix="the child's catalog was altered: re-install it and let it receive the catalog")
+    if not is_valid_tracking_code(payload.get("tracking_code", "")):
+        raise ValidationError("查询码格式不对 / the tracking code is malformed")
+    proxy = payload.get("proxy_by", "")
+    if not isinstance(proxy, str) or len(proxy) > 64:
+        raise ValidationError("proxy_by must be a username of at most 64 characters")
+    form = payload.get("form", {})
+    if not isinstance(form, dict) or not isinstance(payload.get("applicant"), dict):
+        raise ValidationError("applicant and form must be maps")
+    known = {f["key"] for f in item.get("fields", [])}
+    if set(form) - known:
+        raise ValidationError(f"表单含有事项没有的字段 / unknown form fields: {', '.join(sorted(set(form) - known))[:200]}")
+    check(item, payload["applicant"], {k: str(v) for k, v in form.items()}, today=day)
+    _check_materials(payload.get("materials", []), item)
+
+
+def _check_materials(materials, item):
+    if not isinstance(materials, list) or len(materials) > MAX_MATERIALS:
+        raise ValidationError(f"materials must be a list of at most {MAX_MATERIALS}")
+    count = len(item.get("materials", []))
+    for m in materials:
+        ok = (isinstance(m, dict) and isinstance(m.get("sha256"), str) and len(m["sha256"]) == 64
+              and all(c in "0123456789abcdef" for c in m["sha256"])
+              and isinstance(m.get("material", -1), int) and -1 <= m.get("material", -1) < count
+              and isinstance(m.get("size", 0), int) and 0 <= m.get("size", 0) <= 32 * 1024 * 1024
+              and isinstance(m.get("name", ""), str) and len(m.get("name", "")) <= 100
+              and isinstance(m.get("type", ""), str) and len(m.get("type", "")) <= 50)
+        if not ok:
+            raise ValidationError("a material entry is malformed (sha256, material index, size, name, type)")

@@ -11,6 +11,7 @@ import json
 import sqlite3
 from datetime import date
 
+from .. import signing
 from ..domain import application as model
 from ..domain import submission
 from ..errors import Conflict, NotFound
@@ -18,6 +19,7 @@ from ..jsontext import dumps, loads
 from ..ids import new_tracking_code, parse_tracking_code, uuid7
 from . import audit, outbox
 from . import calendar as cal_store
+from . import catalog as cal_catalog
 from .db import before_commit, transaction, tx_cache, tx_now
 
 COLUMNS = ("id", "tracking_code", "item_code", "origin", "custody", "state", "applicant_name",
@@ -25,9 +27,12 @@ COLUMNS = ("id", "tracking_code", "item_code", "origin", "custody", "state", "ap
            "due_provisional", "last_hlc", "doc")
 
 
-def _event_row(row):
-    return {"id": row["id"], "app_id": row["app_id"], "origin": row["origin"], "hlc": row["hlc"],
-            "actor": row["actor"], "type": row["type"], "payload": loads(row["payload"])}
+def _event_row(row, with_sig=False):
+    event = {"id": row["id"], "app_id": row["app_id"], "origin": row["origin"], "hlc": row["hlc"],
+             "actor": row["actor"], "type": row["type"], "payload": loads(row["payload"])}
+    if with_sig and row["sig"]:
+        event["sig"] = row["sig"]
+    return event
 
 
 def events(conn, app_id):
@@ -113,18 +118,31 @@ def prefetch(conn, app_ids):
             docs[app_id] = loads(found[app_id]) if app_id in found else None
 
 
-INSERT_EVENT = ("INSERT INTO events (id, app_id, origin, hlc, actor, type, payload, stored_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+INSERT_EVENT = ("INSERT INTO events (id, app_id, origin, hlc, actor, type, payload, stored_at, sig)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
 
 
 def _insert_event(conn, event, defer=False):
     row = (event["id"], event["app_id"], event["origin"], event["hlc"], event["actor"], event["type"],
-           dumps(event["payload"]), tx_now(conn))
+           dumps(event["payload"]), tx_now(conn), event.get("sig"))
+    shas = material_shas(event)
+    if shas:
+        conn.executemany("INSERT OR IGNORE INTO blob_refs (sha256, app_id) VALUES (?, ?)",
+                         [(sha, event["app_id"]) for sha in shas])
     if defer and conn.in_transaction:
         tx_cache(conn).setdefault("event_rows", []).append(row)
         before_commit(conn, "events", flush_events)
         return
     conn.execute(INSERT_EVENT, row)
+
+
+def material_shas(event):
+    """The sha256s of the materials EVENT attaches (a submission or a supplement)."""
+    if event["type"] not in ("submitted", "supplement_provided"):
+        return []
+    found = event["payload"].get("materials")
+    return [m["sha256"] for m in found if isinstance(m, dict) and isinstance(m.get("sha256"), str)
+            and len(m["sha256"]) == 64] if isinstance(found, list) else []
 
 
 def flush_events(conn):
@@ -140,21 +158,22 @@ def flush_events(conn):
         conn.executemany(INSERT_EVENT, rows)
 
 
-def _item_snapshot(item):
-    keep = ("code", "name", "department", "accept_tier", "decide_tier", "case_type", "fee", "legal_days",
-            "promised_days", "flow", "materials")
-    return {k: item[k] for k in keep}
+def submit(conn, clock, node, actor, item, applicant, form, materials=(), proxy_by="", catalog_version=None):
+    """Create an application at NODE: validate, then store its `submitted` event. Returns the doc.
 
-
-def submit(conn, clock, node, actor, item, applicant, form, materials=(), proxy_by="", catalog_version=0):
-    """Create an application at NODE: validate, then store its `submitted` event. Returns the doc."""
+    ITEM is of CATALOG_VERSION (default: the node's current catalog), named in the snapshot so that
+    the parent can check it against its own copy of that version.
+    """
+    if catalog_version is None:
+        catalog_version = cal_catalog.current_version(conn)
     clean_applicant, clean_form = submission.check(item, applicant, form)
-    snapshot = dict(_item_snapshot(item), version=catalog_version)
+    snapshot = submission.snapshot(item, catalog_version)
     payload = {"tracking_code": new_tracking_code(), "item": snapshot, "applicant": clean_applicant,
                "form": clean_form, "materials": list(materials), "proxy_by": proxy_by}
     event = {"id": uuid7(), "app_id": uuid7(), "origin": node, "hlc": clock.now(), "actor": actor,
              "type": "submitted", "payload": payload}
     with transaction(conn):
+        event = signing.sign(conn, event)
         _insert_event(conn, event, defer=True)
         doc = _save(conn, model.apply(None, event))
         outbox.route(conn, node, "event", event["id"], doc["origin"], event)
@@ -174,6 +193,7 @@ def append(conn, clock, node, app_id, kind, actor, payload=None, audited=True):
         event = {"id": uuid7(), "app_id": app_id, "origin": node, "hlc": clock.now(), "actor": actor,
                  "type": kind, "payload": dict(payload or {})}
         doc = model.apply(doc, event, strict=True)
+        event = signing.sign(conn, event)
         _insert_event(conn, event, defer=True)
         doc = _save(conn, doc)
         outbox.route(conn, node, "event", event["id"], doc["origin"], event)

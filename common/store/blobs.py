@@ -67,6 +67,13 @@ def wanted(conn, source, limit=4):
                                           " ORDER BY created_at LIMIT ?", (source, limit))]
 
 
+def serves(conn, sha, subtree):
+    """True when blob SHA belongs to an application born in SUBTREE (what a child may be sent)."""
+    return conn.execute("SELECT 1 FROM blob_refs r JOIN applications a ON a.id = r.app_id"
+                        " WHERE r.sha256 = ? AND substr(a.origin, 1, ?) = ? LIMIT 1",
+                        (sha, len(subtree), subtree)).fetchone() is not None
+
+
 def read_chunk(data_dir, sha, offset, size=CHUNK):
     """(chunk bytes, total size) of complete blob SHA from OFFSET, or None when not held."""
     path = path_of(data_dir, sha)
@@ -78,14 +85,15 @@ def read_chunk(data_dir, sha, offset, size=CHUNK):
         return f.read(size), total
 
 
-def write_chunk(conn, data_dir, sha, offset, total, data):
+def write_chunk(conn, data_dir, sha, offset, total, data, source=None):
     """Append a received chunk at OFFSET; verify and complete at the end. Returns bytes now held.
 
-    A chunk that does not start where we stand is ignored (the sender is asked again from `have`).
-    A completed file whose sha256 differs is discarded and pulled again from the start.
+    Only a blob wanted from link SOURCE takes its chunks (another link's are ignored). A chunk that
+    does not start where we stand is ignored (the sender is asked again from `have`). A completed
+    file whose sha256 differs is discarded and pulled again from the start.
     """
     current = row(conn, sha)
-    if current is None or current["complete"]:
+    if current is None or current["complete"] or (source is not None and current["source"] != source):
         return current["have"] if current else 0
     if offset != current["have"]:
         return current["have"]

@@ -219,8 +219,26 @@ COMMON.append(sql_migration("0010_notices", """
 """))
 
 # Trust (issue 16): a child's re-export after its restore skips what its link already holds, found by
-# this index; signing keys are enrolled like CurveZMQ keys (one per registry row, set once).
+# this index; the signing keys of the nodes whose events this node stores, and each event's signature; which
+# applications refer to a blob, so a child is served only the blobs of its own subtree.
 COMMON.append(sql_migration("0011_trust", """
     CREATE INDEX sync_outbox_msg ON sync_outbox(link, msg_id);
-    ALTER TABLE sync_nodes ADD COLUMN sign_key TEXT NOT NULL DEFAULT '';
+    ALTER TABLE events ADD COLUMN sig TEXT;
+    CREATE TABLE node_keys (
+        code TEXT NOT NULL,
+        sign_key TEXT NOT NULL,
+        source TEXT NOT NULL,
+        added_at TEXT NOT NULL,
+        PRIMARY KEY (code, sign_key)
+    ) WITHOUT ROWID;
+    CREATE TABLE blob_refs (
+        sha256 TEXT NOT NULL,
+        app_id TEXT NOT NULL,
+        PRIMARY KEY (sha256, app_id)
+    ) WITHOUT ROWID;
+    INSERT OR IGNORE INTO blob_refs (sha256, app_id)
+        SELECT json_extract(m.value, '$.sha256'), e.app_id
+        FROM events e, json_each(e.payload, '$.materials') m
+        WHERE e.type IN ('submitted', 'supplement_provided') AND m.type = 'object'
+          AND json_type(m.value, '$.sha256') = 'text';
 """))

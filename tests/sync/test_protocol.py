@@ -68,7 +68,10 @@ def test_handshake_then_apps_flow_and_custody_is_taken(net):
     # The township's `received` events came back down: the village sees custody moved.
     assert apps.get(vc, docs[0]["id"])["state"] == "received"
     # And they are queued upward to the county too, exactly once each.
-    assert outbox.last_seq(tc, "up") == 60
+    assert tc.execute("SELECT COUNT(*) FROM sync_outbox WHERE link = 'up' AND kind = 'event'").fetchone()[0] == 60
+    # Before them, the village's signing key, vouched for by the township, so the county can check them.
+    first = tc.execute("SELECT kind, subject FROM sync_outbox WHERE link = 'up' ORDER BY seq LIMIT 1").fetchone()
+    assert tuple(first) == ("node_key", V1)
 
 
 def test_each_application_goes_up_with_its_custody_event_and_one_audit_record_per_batch(net):
