@@ -41,6 +41,7 @@ setup(
         "segno>=1.6",  # the receipt's QR code (pure Python, SVG output); no hand-written encoder
         "pillow>=10.0",  # photos of materials: prove a file is an image, drop EXIF (GPS), shrink for slow links
         "pyjwt>=2.6",  # HS256 tokens for the conference server (Jitsi token auth); no hand-rolled JWT
+        "pynacl>=1.5",  # Ed25519 origin signatures on events (libsodium); no hand-written crypto
     ],
     extras_require={"test": TEST_REQUIRES},
     entry_points={
