@@ -87,3 +87,41 @@ def test_a_subtree_report_keeps_only_well_formed_rows_below_the_sender():
             ["371399101002", "sideways", "", "", 0, 0], ["371399101003", "up", "", "", "3", 0],
             ["371399101004", "down", "", ""], "garbage", None]
     assert _valid_subtree(rows, "371399101") == [good]
+
+
+def _valid(kind):
+    """A frame of KIND that decodes, every required field at a plain value."""
+    sample = {wire._INT: 1, wire._STR: "", wire._BIN: b"", wire._MAP: {}, wire._NUM: 1.0, wire._LIST: []}
+    fields = {f: sample[typ] for f, (typ, _) in wire.SCHEMAS[kind].items()}
+    if kind in ("blob_get", "blob_chunk", "blob_missing"):
+        fields["sha"] = "a" * 64
+    if kind == "blob_chunk":
+        fields.update(offset=0, total=1, data=b"x")
+    return {"v": 1, "t": kind, **fields}
+
+
+def _extremes(typ, bound):
+    if typ is wire._INT:
+        return [-1, bound + 1, 2 ** 63, 2 ** 64 - 1, -(2 ** 63), True, 1.5, "7", None]
+    if typ is wire._NUM:
+        return [float("nan"), float("inf"), float("-inf"), bound[0] - 1, bound[1] * 2, "1", None]
+    if typ is wire._STR:
+        return ["x" * (bound + 1), b"bytes", 7, None]
+    if typ is wire._BIN:
+        return [b"x" * (bound + 1), "text", None] if bound < wire.MAX_FRAME else ["text", None]
+    return [{str(i): i for i in range(bound + 1)} if typ is wire._MAP else list(range(bound + 1)), "x", None]
+
+
+@pytest.mark.parametrize("kind", sorted(wire.SCHEMAS))
+def test_every_field_of_every_frame_at_its_extremes_is_a_frame_error(kind):
+    assert wire.decode(msgpack.packb(_valid(kind), use_bin_type=True))["t"] == kind
+    specs = dict(wire.SCHEMAS[kind], **wire.OPTIONAL.get(kind, {}))
+    tried = 0
+    for field, (typ, bound) in specs.items():
+        for value in _extremes(typ, bound):
+            frame = dict(_valid(kind), **{field: value})
+            with pytest.raises(wire.FrameError) as exc:
+                wire.decode(msgpack.packb(frame, use_bin_type=True))
+            assert exc.value.code == "bad_frame", (field, value)
+            tried += 1
+    assert tried >= 3 * len(specs)
