@@ -4,6 +4,7 @@ import json
 import msgpack
 import pytest
 
+from common import signing
 from common.hlc import Clock
 from common.node import open_db, shared_clock
 from common.replication import Replicator
@@ -80,7 +81,7 @@ def test_each_application_goes_up_with_its_custody_event_and_one_audit_record_pe
     docs = [apps.submit(vc, Clock(V1), V1, "kiosk", it, APPLICANT, {"delivery": "乡镇便民服务中心领取"})
             for _ in range(4)]
     link.pump()
-    up = [(r["kind"], msgpack.unpackb(r["body"])) for r in outbox.pending(tc, "up", 0, 100)]
+    up = [(r["kind"], msgpack.unpackb(r["body"])) for r in outbox.pending(tc, "up", 0, 100) if r["kind"] == "event"]
     # submitted then forwarded for each application in turn, so the county gets both in one batch
     assert [(e["app_id"], e["type"]) for _, e in up] == [(d["id"], t) for d in docs for t in ("submitted", "forwarded")]
     rows = tc.execute("SELECT actor, action, target, detail FROM audit_log WHERE action = 'application.custody_taken'")
@@ -127,7 +128,8 @@ def test_reused_event_id_with_other_content_is_quarantined_and_never_overwrites(
     first, second = submit(vc, V1, 2)
     link.pump()
     original = apps.events(tc, first["id"])[0]
-    forged = dict(original, payload=dict(original["payload"], proxy_by="someone-else"))
+    # Signed by the village itself, so it passes the signature check and meets the stored one.
+    forged = signing.sign(vc, dict(original, payload=dict(original["payload"], proxy_by="someone-else")))
     later = submit(vc, V1, 1)[0]
     rows = outbox.pending(vc, "up", 2, 10)
     entries = [(3, "event", forged["id"], V1, msgpack.packb(forged)),
