@@ -11,7 +11,7 @@ change moves them at the next sweep.
 from datetime import date
 
 from common import clock as business_clock
-from common.domain.application import step_deadlines
+from common.domain.application import WARNING_LEVELS, step_deadlines
 from common.errors import ValidationError
 from common.jsontext import dumps, loads
 from common.node import shared_clock
@@ -22,7 +22,7 @@ from common.store.db import transaction
 from . import queues
 
 ACTOR = "system:supervision"
-LEVELS = (None, "yellow", "red")
+LEVELS = (None, *WARNING_LEVELS)
 DEFAULT_RULES = {"yellow_days_left": 2, "repeat_supplements": 2, "check_fee": True, "rectify_days": 5}
 
 

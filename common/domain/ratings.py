@@ -30,6 +30,16 @@ def all_of(doc):
 
 def check(doc, payload):
     """Raise unless PAYLOAD {level, channel, comment?, staff?, office?} is a rating DOC may receive now."""
+    check_shape(payload)
+    if doc["state"] not in RATABLE:
+        raise TransitionError("办理结果出来后才能评价 / you can rate once there is an outcome",
+                              fix="come back when the status shows the result")
+    if payload["channel"] in ((doc.get("rating") or {}).get("channels") or []):
+        raise Conflict("这件申请已经评价过了 / this application has already been rated here")
+
+
+def check_shape(payload):
+    """Raise unless PAYLOAD is a well-formed rating (level 1–5, a channel, a short comment, short names)."""
     level, channel = payload.get("level"), payload.get("channel")
     if not isinstance(level, int) or isinstance(level, bool) or level not in LEVELS:
         raise ValidationError("请选择评价等级 / choose how satisfied you are", fields={"level": "1–5"})
@@ -39,11 +49,9 @@ def check(doc, payload):
     if not isinstance(comment, str) or len(comment) > MAX_COMMENT or any(c in comment for c in "<>"):
         raise ValidationError(f"评价说明最多 {MAX_COMMENT} 字，不含 < > / at most {MAX_COMMENT} characters",
                               fields={"comment": "请缩短说明"})
-    if doc["state"] not in RATABLE:
-        raise TransitionError("办理结果出来后才能评价 / you can rate once there is an outcome",
-                              fix="come back when the status shows the result")
-    if channel in ((doc.get("rating") or {}).get("channels") or []):
-        raise Conflict("这件申请已经评价过了 / this application has already been rated here")
+    for key in ("staff", "office"):
+        if not isinstance(payload.get(key, ""), str) or len(payload.get(key, "")) > 64:
+            raise ValidationError(f"rating {key} must be text of at most 64 characters")
 
 
 def rated(doc, payload, day):

@@ -160,19 +160,20 @@ def check_submitted(payload, item, day):
     if set(form) - known:
         raise ValidationError(f"表单含有事项没有的字段 / unknown form fields: {', '.join(sorted(set(form) - known))[:200]}")
     check(item, payload["applicant"], {k: str(v) for k, v in form.items()}, today=day)
-    _check_materials(payload.get("materials", []), item)
+    check_materials(payload.get("materials", []), item)
 
 
-def _check_materials(materials, item):
+def check_materials(materials, item):
+    """Raise ValidationError unless MATERIALS are well-formed entries (indexes into ITEM's materials; None: only -1)."""
     if not isinstance(materials, list) or len(materials) > MAX_MATERIALS:
         raise ValidationError(f"materials must be a list of at most {MAX_MATERIALS}")
-    count = len(item.get("materials", []))
+    count = len(item.get("materials", [])) if item else 0
     for m in materials:
         ok = (isinstance(m, dict) and isinstance(m.get("sha256"), str) and len(m["sha256"]) == 64
               and all(c in "0123456789abcdef" for c in m["sha256"])
               and isinstance(m.get("material", -1), int) and -1 <= m.get("material", -1) < count
               and isinstance(m.get("size", 0), int) and 0 <= m.get("size", 0) <= 32 * 1024 * 1024
-              and isinstance(m.get("name", ""), str) and len(m.get("name", "")) <= 100
+              and isinstance(m.get("name", ""), str) and len(m.get("name", "")) <= 1000
               and isinstance(m.get("type", ""), str) and len(m.get("type", "")) <= 50)
         if not ok:
             raise ValidationError("a material entry is malformed (sha256, material index, size, name, type)")

@@ -212,6 +212,8 @@ def ingest(conn, event, clock=None, me=None, source=None, trusted=False, route=T
     instead of refusing the event. DEFER writes the event row at commit (see `flush_events`):
     a duplicate then fails the transaction instead of returning 'duplicate'.
     """
+    if not trusted and event["type"] in model.COMMUTATIVE:
+        model.check_from_child(event)
     if clock is not None:
         clock.observe(event["hlc"])
     with transaction(conn):

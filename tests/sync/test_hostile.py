@@ -276,3 +276,24 @@ def test_8_live_frames_of_the_hub_from_a_village_are_dropped(net):
     rounds = len(honest.latencies)
     wait_for(lambda: len(honest.latencies) >= rounds + 5, timeout=15, what="the honest child's next rounds")
     assert [m for m in honest.peer.seen if m["t"] == "live"] == []
+
+
+# ---- and its own subtree's events carry only values the parent's code would make ----------------
+
+@pytest.mark.parametrize("kind,payload", [
+    ("warning_raised", {"level": "purple"}),      # the county's sweep knows yellow and red only
+    ("warning_raised", {"level": "red"}),         # and only the county's supervision raises one
+    ("rated", {"level": 9, "channel": "kiosk"}),
+    ("rated", {"level": 5, "channel": "kiosk", "staff": "x" * 10_000}),
+    ("supplement_provided", {"materials": [{"sha256": "not-a-sha"}]}),
+    ("callback_booked", {"kind": "anything"}),
+])
+def test_9_its_own_commutative_events_are_checked_too(net, kind, payload):
+    cfgs, proc, honest, hostile = net
+    welcomed(hostile)
+    mine = hostile.submitted(cfgs[T])
+    hostile.batch(mine)
+    bad = hostile.event(mine["app_id"], kind, payload)
+    hostile.batch(bad)
+    assert township(cfgs, "SELECT COUNT(*) FROM events WHERE id = ?", bad["id"]) == 0
+    assert township(cfgs, "SELECT COUNT(*) FROM sync_quarantine WHERE msg_id = ?", bad["id"]) == 1
