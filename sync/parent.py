@@ -121,13 +121,21 @@ class ParentProtocol:
                 store.set_link(self.conn, child, recv_upto=min(state["recv_upto"], msg["up_acked"]))
                 for kind, msg_id, subject, body in self.replicator.export_events(self.conn, child, missing_on=child):
                     outbox.enqueue(self.conn, child, kind, msg_id, subject, body)
+            # What the child says it lacks is sent once: a broadcast the link already carried is
+            # sent again from where it stands in the outbox, never copied, so a child that reports
+            # an empty `have` in every hello grows nothing.
+            resend_from = msg["down_recv"]
             for kind, msg_id, subject, body in self.replicator.broadcasts_newer(self.conn, msg["have"]):
-                outbox.enqueue(self.conn, child, kind, msg_id, subject, body)
+                seq = outbox.seq_of(self.conn, child, msg_id)
+                if seq is None:
+                    outbox.enqueue(self.conn, child, kind, msg_id, subject, body)
+                else:
+                    resend_from = min(resend_from, seq - 1)
             store.set_link(self.conn, child, peer_epoch=msg["epoch"], last_contact=now_iso())
             store.set_state(self.conn, child, "up")
             recv = store.link(self.conn, child)["recv_upto"]
             down_last = outbox.last_seq(self.conn, child)
-        ep.rewind(acked=min(msg["down_recv"], down_last))
+        ep.rewind(acked=min(resend_from, down_last))
         for old_rid, code in list(self.sessions.items()):
             if code == child:
                 del self.sessions[old_rid]

@@ -90,6 +90,13 @@ def pending(conn, link, after, limit):
         (link, after, limit))]
 
 
+def seq_of(conn, link, msg_id):
+    """The newest sequence number of message MSG_ID on LINK, or None when the link never carried it."""
+    flush(conn)
+    row = conn.execute("SELECT MAX(seq) FROM sync_outbox WHERE link = ? AND msg_id = ?", (link, msg_id)).fetchone()
+    return row[0]
+
+
 def last_seq(conn, link):
     """The highest sequence number queued on LINK (0 when none)."""
     flush(conn)

@@ -297,3 +297,26 @@ def test_9_its_own_commutative_events_are_checked_too(net, kind, payload):
     hostile.batch(bad)
     assert township(cfgs, "SELECT COUNT(*) FROM events WHERE id = ?", bad["id"]) == 0
     assert township(cfgs, "SELECT COUNT(*) FROM sync_quarantine WHERE msg_id = ?", bad["id"]) == 1
+
+
+# ---- 4. crashing the parent process --------------------------------------------------------------
+
+def test_4_a_child_that_floods_and_dies_without_reading_does_not_take_the_parent_down(net):
+    """libzmq 4.3.4/4.3.5 abort (issue 4841) when a ZMTP heartbeat fires on a reset connection."""
+    import subprocess
+    import sys
+    cfgs, proc, honest, hostile = net
+    endpoint = f"tcp://127.0.0.1:{cfgs[T]['sync_port']}"
+    for _ in range(3):
+        flood = subprocess.run([sys.executable, "-m", "tests.sync.flood_child", str(cfgs[V2].keys_dir),
+                                str(cfgs[T].keys_dir / "node.key"), endpoint, "4"], timeout=60)
+        assert flood.returncode == 0
+        rounds = len(honest.latencies)
+        # Past the 5 s heartbeat interval after the reset: where the old options aborted the process.
+        # Served for longer than the old 5 s ZMTP heartbeat after the reset, when the process aborted.
+        until = time.monotonic() + 7
+        wait_for(lambda: (len(honest.latencies) >= rounds + 5 and time.monotonic() > until) or not proc.alive(),
+                 timeout=30, what="the honest child served after the flood")
+        assert proc.alive(), proc.log.read_text()[-1000:]
+    # And the flood of hellos with an empty `have` queued the catalog and calendar once, not per hello.
+    assert township(cfgs, "SELECT COUNT(*) FROM sync_outbox WHERE link = ? AND kind = 'catalog'", V2) == 1
