@@ -154,10 +154,11 @@ class ParentProtocol:
                            {"code": child, "sign_key": key})
 
     def _claim_refused(self, child, code, detail):
-        # Logged once per child and kind per run; every refusal is kept in sync_refusals for /admin/nodes.
-        store.refuse(self.conn, child, code, detail)
+        # Recorded (sync_refusals, shown on /admin/nodes) and logged once per child and kind per run:
+        # a child repeating its hello must not grow the table or the log.
         if (child, code) not in self._warned:
             self._warned.add((child, code))
+            store.refuse(self.conn, child, code, detail)
             log.warning("child %s: refused %s: %s", child, code, detail)
 
     def outgoing(self):

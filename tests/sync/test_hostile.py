@@ -134,7 +134,7 @@ def test_2_next_key_cannot_be_a_siblings_the_parents_or_garbage_and_only_one_is_
     conn = open_db(cfgs[T])
     assert store.node_by_key(conn, victim_key)["code"] == V1
     assert store.node_by_key(conn, parent_key) is None
-    assert [r["code"] for r in store.refusals(conn)[:2]] == ["next_key", "next_key"]
+    assert [r["code"] for r in store.refusals(conn)].count("next_key") == 1  # recorded once, not per hello
     conn.close()
     assert hostile.hello(next_key="not a key")["code"] == "bad_frame"
     spares = [zmq.curve_keypair()[0].decode() for _ in range(3)]
