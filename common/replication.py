@@ -9,7 +9,7 @@ import logging
 from .domain.nodes import in_subtree, parent_of, tier_of
 from .errors import NotFound, ValidationError
 from .jsontext import loads
-from . import notices, signing
+from . import hlc, notices, signing
 from .domain import application as model, notices as notice_model, submission
 from .store import applications, audit, calendar as cal_store, catalog as catalog_store, node_keys, outbox
 from .store import notices as notice_store
@@ -259,3 +259,7 @@ def _check_event_shape(event):
         bad.append("sig")
     if bad:
         raise ValidationError(f"event lacks or mistypes: {', '.join(bad)}")
+    if max(len(event["id"]), len(event["app_id"]), len(event["actor"])) > 64:
+        raise ValidationError("event id, app_id and actor are at most 64 characters")
+    if hlc.parse(event["hlc"]).node != event["origin"] or not tier_of(event["origin"]):
+        raise ValidationError("an event's HLC names its origin, a node code")
