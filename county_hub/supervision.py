@@ -11,7 +11,8 @@ change moves them at the next sweep.
 from datetime import date
 
 from common import clock as business_clock
-from common.domain.application import WARNING_LEVELS, step_deadlines
+from common.domain.application import step_deadlines
+from common.domain.payloads import WARNING_LEVELS
 from common.errors import ValidationError
 from common.jsontext import dumps, loads
 from common.node import shared_clock

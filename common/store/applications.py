@@ -12,7 +12,7 @@ import sqlite3
 from datetime import date
 
 from .. import signing
-from ..domain import application as model
+from ..domain import application as model, payloads
 from ..domain import submission
 from ..errors import Conflict, NotFound
 from ..jsontext import dumps, loads
@@ -213,7 +213,7 @@ def ingest(conn, event, clock=None, me=None, source=None, trusted=False, route=T
     a duplicate then fails the transaction instead of returning 'duplicate'.
     """
     if not trusted and event["type"] in model.COMMUTATIVE:
-        model.check_from_child(event)
+        payloads.check_from_child(event)
     if clock is not None:
         clock.observe(event["hlc"])
     with transaction(conn):
