@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from .errors import ValidationError
 
 MAX_DRIFT_MS = 24 * 3600 * 1000  # a remote clock more than a day ahead is refused, not followed
+MAX_COUNTER = 9999               # the counter has four digits; past it the clock moves on a millisecond
 
 
 @dataclass(frozen=True, order=True)
@@ -52,9 +53,15 @@ class Clock:
             wall = self._wall()
             if wall > self._ms:
                 self._ms, self._counter = wall, 0
+            elif self._counter >= MAX_COUNTER:  # four digits: carry into the next millisecond
+                self._ms, self._counter = self._ms + 1, 0
             else:
                 self._counter += 1
             return str(Timestamp(self._ms, self._counter, self.node))
+
+    def wall_ms(self):
+        """This node's (business) wall clock, Unix ms."""
+        return self._wall()
 
     def observe(self, remote):
         """Merge a timestamp received from elsewhere so later local ones sort after it."""

@@ -16,7 +16,7 @@ import threading
 import time
 from collections import deque
 
-from .domain.nodes import in_subtree, tier_of
+from .domain.nodes import ancestors, in_subtree, tier_of
 
 log = logging.getLogger("sanji.live")
 KEEP = 200               # messages kept per mailbox (a browser that fell behind reloads its state)
@@ -130,8 +130,8 @@ def live_problem(me, link, to, body):
     if link != "up" and not in_subtree(origin, link):
         return f"origin {origin!r} is outside the sending child's subtree"
     if kind in TO_HUB:
-        if link == "up" or tier_of(to) != "county":
-            return f"{kind} goes only up to the county hub"
+        if link == "up" or to != ancestors(me)[-1]:
+            return f"{kind} goes only up to this network's county hub"
         return None
     if kind in FROM_HUB:
         if link != "up" or tier_of(origin) != "county":

@@ -18,6 +18,7 @@ from .store.db import savepoint, transaction
 log = logging.getLogger("sanji.replication")
 SYSTEM = "system"
 BROADCAST_KINDS = ("catalog", "calendar")
+CHILD_AHEAD_MS = 10 * 60 * 1000  # a child's event dated further ahead than this is refused, its clock not followed
 
 
 class Replicator:
@@ -72,6 +73,10 @@ class Replicator:
     def _event(self, conn, event, source, batch, packed=None):
         _check_event_shape(event)
         trusted = source == outbox.UP
+        if not trusted and hlc.parse(event["hlc"]).ms > self.clock.wall_ms() + CHILD_AHEAD_MS:
+            # A child's clock never moves ours (and with it the dates of our decisions).
+            raise ValidationError(f"事件时间比本节点时钟超前 {CHILD_AHEAD_MS // 60000} 分钟以上 / the child's clock is "
+                                  f"ahead of this node's", fix="set the sending node's clock (NTP), then it is resent")
         cache = batch.setdefault("signers", {})
         if trusted:
             signing.check(conn, event, cache, required=False)
@@ -184,7 +189,7 @@ class Replicator:
         origin = body.get("origin", "") if isinstance(body, dict) else ""
         if in_subtree(origin, child):
             app_origin = applications.origin_of(conn, body.get("app_id"))
-            if app_origin is None or in_subtree(app_origin, child) or restoring:
+            if app_origin is None or in_subtree(app_origin, child):
                 return None
             return f"{child} commented on an application of {app_origin}, outside its subtree"
         if restoring and self.me.startswith(origin):

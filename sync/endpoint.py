@@ -10,6 +10,7 @@ import sqlite3
 import time
 from collections import deque
 
+from common.domain.nodes import child_toward, in_subtree
 from common.store import blobs, outbox
 from common.store.db import savepoint, transaction
 
@@ -152,7 +153,27 @@ class Endpoint:
         except sqlite3.OperationalError:
             raise  # locked or I/O: not acked, the batch comes again
         except Exception:
+            pass
+        try:
             return self._apply_batch(entries, safe=True)
+        except sqlite3.OperationalError:
+            raise
+        except Exception as exc:  # fails even message by message (at commit): never wedge the link on it
+            log.exception("link %s: batch %d-%d cannot be committed; quarantining it", self.link, entries[0][0],
+                          entries[-1][0])
+            return self._quarantine_batch(entries, f"batch could not be committed: {type(exc).__name__}")
+
+    def _quarantine_batch(self, entries, reason):
+        with transaction(self.conn):
+            recv = store.link(self.conn, self.link)["recv_upto"]
+            if entries[0][0] > recv + 1:
+                return wire.encode("ack", upto=recv)
+            for seq, kind, msg_id, subject, body in entries:
+                if seq > recv:
+                    store.quarantine(self.conn, self.link, seq, kind, msg_id, body, reason)
+            recv = max(recv, entries[-1][0])
+            store.set_link(self.conn, self.link, recv_upto=recv)
+        return wire.encode("ack", upto=recv)
 
     def _apply_batch(self, entries, safe):
         with transaction(self.conn):
@@ -242,8 +263,9 @@ class Endpoint:
             with transaction(self.conn):
                 have = blobs.write_chunk(self.conn, self.data_dir, sha, msg["offset"], msg["total"], msg["data"],
                                          source=self.link)
-        except Exception as exc:  # verification failure: start over later
+        except Exception as exc:  # verification failure: start over later, from another holder if there is one
             log.warning("link %s: blob %s: %s", self.link, sha[:12], exc)
+            self._try_another_source(sha)
             return []
         if have < msg["total"]:
             self.blob_inflight[sha] = time.monotonic()
@@ -251,9 +273,19 @@ class Endpoint:
         return []
 
     def on_blob_missing(self, msg):
-        """The peer lacks the blob for now: ask again later."""
-        self.blob_inflight.pop(msg["sha"], None)
+        """The peer lacks the blob for now: ask again later (another holder first, if there is one)."""
+        if self.blob_inflight.pop(msg["sha"], None) is not None:
+            self._try_another_source(msg["sha"])
         self.blob_backoff[msg["sha"]] = time.monotonic() + self.limits.blob_retry
+
+    def _try_another_source(self, sha):
+        # The first link to name a blob is not its only holder: one that sends garbage or never has
+        # it must not keep another's photo from arriving.
+        with transaction(self.conn):
+            links = [child_toward(o, self.me) or outbox.UP for o in blobs.referring_origins(self.conn, sha)]
+            others = [link for link in dict.fromkeys(links) if link != self.link]
+            if others:
+                blobs.move_source(self.conn, self.data_dir, sha, others[0])
 
     # ---- dispatch ---------------------------------------------------------------------------
 
@@ -323,7 +355,6 @@ class Endpoint:
 
 def _valid_subtree(rows, child):
     """The rows of a child's `sub` report that are well formed and about nodes below that child."""
-    from common.domain.nodes import in_subtree
     ok = []
     for r in rows[:1000]:
         if (isinstance(r, list) and len(r) == 6 and isinstance(r[0], str) and in_subtree(r[0], child)

@@ -161,8 +161,15 @@ def add_accepted(conn, public_key, code, address=""):
 
 # ---- quarantine and refusals ----------------------------------------------------------------
 
+QUARANTINE_KEEP = 1024  # bytes of a quarantined body kept (with its size and sha256): a refusal stores little
+
+
 def quarantine(conn, link_name, seq, kind, msg_id, body, reason):
-    """Keep a message that could not be applied, with why."""
+    """Keep a message that could not be applied, with why: its first bytes, its size and its sha256."""
+    body = bytes(body)
+    if len(body) > QUARANTINE_KEEP:
+        reason = f"{reason} [{len(body)} bytes, sha256 {hashlib.sha256(body).hexdigest()}; first {QUARANTINE_KEEP} kept]"
+        body = body[:QUARANTINE_KEEP]
     conn.execute("INSERT INTO sync_quarantine (link, seq, kind, msg_id, body, reason, at) VALUES (?, ?, ?, ?, ?, ?, ?)",
                  (link_name, seq, kind, msg_id, body, reason, now_iso()))
 

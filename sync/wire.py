@@ -12,7 +12,8 @@ PROTOCOL_VERSION = 1
 SUPPORTED = (1,)
 MAX_FRAME = 8 * 1024 * 1024          # ZMQ_MAXMSGSIZE: larger frames drop the connection
 MAX_BATCH_RAW = 32 * 1024 * 1024     # decompressed batch limit (no zstd bombs)
-MAX_ENTRIES = 5000
+MAX_ENTRIES = 500                    # entries in one batch (senders send at most this)
+MAX_BATCH_BODIES = 1024 * 1024       # bytes of bodies in a batch of more than one entry
 SHA_LEN = 64
 
 ERROR_CODES = {
@@ -29,6 +30,7 @@ MAX_SEQ = 2 ** 53 - 1            # sequence numbers, acks, queue depths: exact i
 MAX_BLOB = 32 * 1024 * 1024      # a blob's total size (a photo or scan; uploads are capped below this)
 MAX_CHUNK = 256 * 1024           # bytes of data in one blob_chunk
 MAX_SUB = 1000                   # rows of a ping's subtree report
+MAX_LIVE = 64 * 1024             # a whole live frame (signalling: an SDP offer is a few kB)
 KEY_LEN = 40                     # a z85 CurveZMQ public key
 Z85 = frozenset("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#")
 
@@ -96,6 +98,8 @@ def decode(data):
     if msg.get("v") not in SUPPORTED:
         raise FrameError("version", f"protocol version {msg.get('v')!r} not supported; this node speaks {SUPPORTED}")
     kind = msg.get("t")
+    if kind == "live" and len(data) > MAX_LIVE:
+        raise FrameError("too_big", f"a live frame is at most {MAX_LIVE} bytes")
     schema = SCHEMAS.get(kind)
     if schema is None:
         raise FrameError("bad_frame", f"unknown frame type {kind!r}")
@@ -176,6 +180,8 @@ def unpack_batch(msg):
         if not ok:
             raise FrameError("bad_frame", f"batch entry {i} malformed or out of sequence")
         out.append(tuple(e))
+    if len(out) > 1 and sum(len(e[4]) for e in out) > MAX_BATCH_BODIES:
+        raise FrameError("too_big", f"a batch of several entries carries more than {MAX_BATCH_BODIES} bytes of bodies")
     return out
 
 

@@ -37,6 +37,9 @@ DECISIONS = {
 COMMUTATIVE = {"commented", "supplement_provided", "rated", "consult_held", "withdrawal_requested",
                "warning_raised", "callback_booked", "rectification_done", "sms_opted_out"}
 EVENT_TYPES = {"submitted"} | set(DECISIONS) | COMMUTATIVE
+# Commutative events whose effect does not depend on the state or on the events around them
+# (counters and flags): one that arrives late is applied as it is, without replaying the history.
+ORDER_FREE = {"commented", "consult_held", "callback_booked", "sms_opted_out", "withdrawal_requested"}
 # How the county answers an escalation: back to the township, decided by the reviewer, or by a department.
 RESOLUTIONS = ("returned", "taken", "routed")
 REASON_REQUIRED = {"not_accepted", "supplement_requested", "escalated", "step_returned", "denied", "withdrawn"}

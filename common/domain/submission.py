@@ -3,6 +3,7 @@
 Returns every problem at once (GOV.UK's error summary lists them all), keyed by field.
 """
 import re
+import unicodedata
 from datetime import date
 
 from .. import idcard
@@ -16,6 +17,9 @@ TEXTAREA_MAX = 2000
 # Pages escape everything they show; refusing markup as well tells someone who pasted it at once,
 # and keeps it out of the events that travel to every tier and outside systems.
 MARKUP_RE = re.compile(r"<\s*[a-zA-Z/!?]|javascript\s*:|on[a-z]+\s*=", re.IGNORECASE)
+# Format, control, private-use, surrogate and unassigned characters: right-to-left overrides and
+# zero-width marks make a name read differently on every screen it reaches.
+INVISIBLE = {"Cc", "Cf", "Co", "Cs", "Cn"}
 MARKUP_MESSAGE = "不能包含网页代码（如 <script>）/ must not contain markup such as <script>"
 
 
@@ -35,6 +39,8 @@ def check_applicant(raw, today=None):
         errors["name"] = f"姓名不能超过 {NAME_MAX} 个字 / name too long"
     elif MARKUP_RE.search(name):
         errors["name"] = f"姓名{MARKUP_MESSAGE}"
+    elif any(unicodedata.category(c) in INVISIBLE for c in name):
+        errors["name"] = "姓名含有看不见的控制字符，请重新输入 / the name contains invisible control characters; type it again"
     out["name"] = name
     try:
         out["id_number"] = idcard.parse(raw.get("id_number", ""), today)
@@ -153,13 +159,21 @@ def check_submitted(payload, item, day):
     proxy = payload.get("proxy_by", "")
     if not isinstance(proxy, str) or len(proxy) > 64:
         raise ValidationError("proxy_by must be a username of at most 64 characters")
-    form = payload.get("form", {})
-    if not isinstance(form, dict) or not isinstance(payload.get("applicant"), dict):
+    form, applicant = payload.get("form", {}), payload.get("applicant")
+    if not isinstance(form, dict) or not isinstance(applicant, dict):
         raise ValidationError("applicant and form must be maps")
+    if set(applicant) - {"name", "id_number", "phone"} or not all(isinstance(v, str) for v in applicant.values()):
+        raise ValidationError("applicant has name, id_number and phone, each text")
     known = {f["key"] for f in item.get("fields", [])}
     if set(form) - known:
         raise ValidationError(f"表单含有事项没有的字段 / unknown form fields: {', '.join(sorted(set(form) - known))[:200]}")
-    check(item, payload["applicant"], {k: str(v) for k, v in form.items()}, today=day)
+    if not all(isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in form.values()):
+        raise ValidationError("form answers are text or numbers")
+    clean_applicant, clean_form = check(item, applicant, {k: str(v) for k, v in form.items()}, today=day)
+    # What the kiosk stores is what `check` returns; anything else was not made by a kiosk.
+    if clean_applicant != applicant or clean_form != form:
+        raise ValidationError("申请人或表单不是规范形式 / applicant or form answers are not in canonical form",
+                              fix="a kiosk stores answers as it checked them; this one was altered")
     check_materials(payload.get("materials", []), item)
 
 

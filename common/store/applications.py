@@ -214,8 +214,6 @@ def ingest(conn, event, clock=None, me=None, source=None, trusted=False, route=T
     """
     if not trusted and event["type"] in model.COMMUTATIVE:
         payloads.check_from_child(event)
-    if clock is not None:
-        clock.observe(event["hlc"])
     with transaction(conn):
         try:
             _insert_event(conn, event, defer)
@@ -225,17 +223,40 @@ def ingest(conn, event, clock=None, me=None, source=None, trusted=False, route=T
                 return "duplicate"
             raise Conflict(f"事件 {event['id']} 已存在但内容不同 / event id reused with different content",
                            fix="quarantine and report; never overwrite") from None
+        if not trusted:
+            _count_from_child(conn, event["app_id"])
         doc = _load(conn, event["app_id"])
-        if doc is None or event["hlc"] >= doc["last_hlc"]:
+        if doc is None or event["hlc"] >= doc["last_hlc"] or event["type"] in model.ORDER_FREE:
             doc = model.apply(doc, event, strict=False, custody=not trusted)
         else:
+            replays = tx_cache(conn).setdefault("replays", {})
+            replays[event["app_id"]] = replays.get(event["app_id"], 0) + 1
+            if not trusted and replays[event["app_id"]] > MAX_REPLAYS:
+                raise Conflict(f"一批中同一办件的迟到事件超过 {MAX_REPLAYS} 条 / too many late events for one application "
+                               f"in one batch", fix="send them in later batches")
             doc = model.project(events(conn, event["app_id"]), check_id=None if trusted else event["id"])
         if doc is not None:
             _save(conn, doc)
         if me and route:
             outbox.route(conn, me, "event", event["id"], doc["origin"] if doc else event["origin"], event, source,
                          packed)
+        if clock is not None:  # only what was stored moves the clock (a refused event must not)
+            clock.observe(event["hlc"])
     return "stored"
+
+
+MAX_APP_EVENTS = 2000  # events an application may gather from children (an honest one has well under 100)
+MAX_REPLAYS = 50       # late events of one application in one batch, each replaying its history
+
+
+def _count_from_child(conn, app_id):
+    counts = tx_cache(conn).setdefault("app_events", {})
+    if app_id not in counts:
+        counts[app_id] = conn.execute("SELECT COUNT(*) FROM events WHERE app_id = ?", (app_id,)).fetchone()[0]
+    counts[app_id] += 1
+    if counts[app_id] > MAX_APP_EVENTS:
+        raise Conflict(f"办件事件已达上限 {MAX_APP_EVENTS} 条 / this application has too many events",
+                       fix="nothing more is taken for it from a child")
 
 
 def _canonical(event):

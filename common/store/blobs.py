@@ -74,6 +74,18 @@ def serves(conn, sha, subtree):
                         (sha, len(subtree), subtree)).fetchone() is not None
 
 
+def referring_origins(conn, sha):
+    """Origins of the applications whose materials refer to blob SHA (where it may be pulled from)."""
+    return [r[0] for r in conn.execute("SELECT DISTINCT a.origin FROM blob_refs r JOIN applications a"
+                                       " ON a.id = r.app_id WHERE r.sha256 = ? ORDER BY a.origin", (sha,))]
+
+
+def move_source(conn, data_dir, sha, source):
+    """Pull the incomplete blob SHA from link SOURCE instead, from the start."""
+    partial_of(data_dir, sha).unlink(missing_ok=True)
+    conn.execute("UPDATE blobs SET source = ?, have = 0 WHERE sha256 = ? AND complete = 0", (source, sha))
+
+
 def read_chunk(data_dir, sha, offset, size=CHUNK):
     """(chunk bytes, total size) of complete blob SHA from OFFSET, or None when not held."""
     path = path_of(data_dir, sha)

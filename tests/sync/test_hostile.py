@@ -7,18 +7,19 @@ import hashlib
 import os
 import time
 
+import msgpack
 import pytest
 import zmq
 
 from common.node import open_db, start_new_epoch
 from common.store import blobs, meta
 from common.store.db import transaction
-from sync import store
+from sync import store, wire
 from tests.helpers import wait_for
 from tests.sync.netutil import COUNTY, NodeProcess, count, make_node, public_key
 from tests.sync.peer import HonestChild, RawPeer
 
-T, V1, V2 = "371399101", "371399101001", "371399101002"
+T, V1, V2, V3 = "371399101", "371399101001", "371399101002", "371399101003"
 HONEST_MAX_ACK = 2.0  # seconds: one slow turn of a 2-core CI machine, far below a dead link (6 s)
 
 
@@ -27,7 +28,7 @@ def net(tmp_path):
     """A township node process, its honest village V1 and hostile village V2 (both enrolled)."""
     cfgs = {"county": make_node(tmp_path, "county", COUNTY)}
     cfgs[T] = make_node(tmp_path, "township", T, cfgs["county"])
-    for v in (V1, V2):
+    for v in (V1, V2, V3):  # V3: a second honest village, driven by hand where a test needs one
         cfgs[v] = make_node(tmp_path, "village", v, cfgs[T])
     proc = NodeProcess(cfgs[T]).start()
     honest = HonestChild(cfgs[V1], cfgs[T])
@@ -320,3 +321,124 @@ def test_4_a_child_that_floods_and_dies_without_reading_does_not_take_the_parent
         assert proc.alive(), proc.log.read_text()[-1000:]
     # And the flood of hellos with an empty `have` queued the catalog and calendar once, not per hello.
     assert township(cfgs, "SELECT COUNT(*) FROM sync_outbox WHERE link = ? AND kind = 'catalog'", V2) == 1
+
+
+# ---- found by attacking the above ----------------------------------------------------------------
+
+def test_10_a_child_dated_in_the_future_moves_neither_the_parents_clock_nor_its_dates(net):
+    cfgs, proc, honest, hostile = net
+    welcomed(hostile)
+    mine = hostile.submitted(cfgs[T])
+    hostile.batch(mine)
+    ahead = hostile.event(mine["app_id"], "commented", {"text": "x"}, hlc_ms=int(time.time() * 1000) + 23 * 3600_000)
+    ahead = hostile.sign(dict(ahead, hlc=ahead["hlc"].replace("-0000-", "-9999-")))
+    hostile.batch(ahead)
+    assert township(cfgs, "SELECT COUNT(*) FROM events WHERE id = ?", ahead["id"]) == 0
+    rounds = len(honest.latencies)
+    wait_for(lambda: len(honest.latencies) >= rounds + 2, timeout=15, what="more honest rounds")
+    newest = township(cfgs, "SELECT MAX(hlc) FROM events WHERE origin = ?", T)
+    assert int(newest[:13]) < time.time() * 1000 + 60_000 and newest.split("-")[1] != "9999", newest
+
+
+def test_11_in_a_restore_window_a_child_still_cannot_touch_a_siblings_application(net):
+    cfgs, proc, honest, hostile = net
+    victim = an_honest_app(cfgs, honest)
+    honest.allowed_losses = 2
+    conn = open_db(cfgs[T])
+    start_new_epoch(conn)
+    conn.close()
+    proc.stop()
+    proc.start()
+    welcomed(hostile)
+    sneaky = [hostile.event(victim, kind, payload) for kind, payload in (
+        ("withdrawal_requested", {"reason": "不办了"}), ("sms_opted_out", {}), ("callback_booked", {"kind": "callback"}))]
+    hostile.batch(*sneaky)
+    assert township(cfgs, "SELECT COUNT(*) FROM events WHERE app_id = ? AND origin = ?", victim, V2) == 0
+
+
+def test_12_refused_bodies_are_kept_small_and_oversized_batches_refused_whole(net):
+    cfgs, proc, honest, hostile = net
+    welcomed(hostile)
+    db_size = lambda: sum(f.stat().st_size for f in cfgs[T].data_dir.glob("*.db*"))
+    before = db_size()
+    junk = [(hostile.seq + 1 + i, "catalog", f"catalog-{i}", "", msgpack.packb({"version": 1, "pad": "A" * 6000}))
+            for i in range(500)]
+    hostile.sock.send(wire.pack_batch(junk))      # 3 MB of bodies in one 40 KB frame
+    reply = hostile.expect(("error", "ack"))
+    assert reply["t"] == "error" and reply["code"] == "too_big"
+    for k in range(3):                            # within the limits: each refused body is kept short
+        first = hostile.seq + 1
+        entries = [(first + i, "catalog", f"catalog-{k}-{i}", "", msgpack.packb({"version": 1, "pad": "A" * 6000}))
+                   for i in range(150)]
+        hostile.sock.send(wire.pack_batch(entries))
+        assert hostile.expect(("ack",))["upto"] == first + 149
+        hostile.seq = first + 149
+    assert township(cfgs, "SELECT MAX(length(body)) FROM sync_quarantine") <= 1024
+    assert db_size() - before < 3 * 1024 * 1024, db_size() - before
+
+
+def test_13_late_events_cost_one_replay_each_at_most_and_never_stall_the_link(net):
+    cfgs, proc, honest, hostile = net
+    welcomed(hostile)
+    mine = hostile.submitted(cfgs[T])
+    hostile.batch(mine)
+    old_ms = int(mine["hlc"][:13]) - 60_000   # older than the application itself: late
+    started = time.monotonic()
+    for _ in range(4):
+        late = [hostile.event(mine["app_id"], "commented", {"text": "迟到"}, hlc_ms=old_ms) for _ in range(450)]
+        assert hostile.batch(*late, timeout=10) == hostile.seq
+    assert time.monotonic() - started < 10
+    rated = [hostile.event(mine["app_id"], "rated", {"level": 5, "channel": "kiosk"}, hlc_ms=old_ms) for _ in range(80)]
+    assert hostile.batch(*rated, timeout=10) == hostile.seq
+    assert township(cfgs, "SELECT COUNT(*) FROM events WHERE app_id = ? AND type = 'rated'", mine["app_id"]) == 50
+
+
+def test_14_a_submission_that_cannot_be_stored_is_quarantined_not_wedging_the_link(net):
+    cfgs, proc, honest, hostile = net
+    welcomed(hostile)
+    for name in (["赵六"], {"a": "b"}, 12345, "赵\u202e六"):
+        event = hostile.submitted(cfgs[T])
+        event = hostile.sign(dict(event, payload=dict(event["payload"], applicant=dict(event["payload"]["applicant"],
+                                                                                          name=name))))
+        assert hostile.batch(event) == hostile.seq
+        assert township(cfgs, "SELECT COUNT(*) FROM applications WHERE id = ?", event["app_id"]) == 0
+    ok = hostile.submitted(cfgs[T])
+    assert hostile.batch(ok) == hostile.seq
+    assert township(cfgs, "SELECT COUNT(*) FROM applications WHERE id = ?", ok["app_id"]) == 1
+
+
+def test_15_live_frames_only_to_this_networks_hub_and_small(net):
+    cfgs, proc, honest, hostile = net
+    welcomed(hostile)
+    hostile.send("live", to="999999", body={"kind": "presence", "origin": V2})
+    hostile.send("live", to=COUNTY, body={"kind": "signal", "origin": V2, "data": "x" * 100_000})
+    reply = hostile.expect(("error",))
+    assert reply["code"] == "too_big"
+    assert township(cfgs, "SELECT COUNT(*) FROM sync_outbox WHERE link = 'up' AND kind = 'live'") == 0
+
+
+def test_16_a_child_that_names_anothers_photo_first_cannot_keep_it_from_arriving(net):
+    cfgs, proc, honest, hostile = net
+    photo = os.urandom(2000)
+    sha = hashlib.sha256(photo).hexdigest()
+    material = [{"sha256": sha, "material": 0, "name": "身份证", "size": len(photo)}]
+    welcomed(hostile)
+    hostile.batch(hostile.submitted(cfgs[T], materials=material))   # V2 names it first and never has it
+    holder = RawPeer(cfgs[V3], cfgs[T])
+    try:
+        assert holder.hello()["t"] == "welcome"
+        holder.batch(holder.submitted(cfgs[T], materials=material))
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not township(cfgs, "SELECT complete FROM blobs WHERE sha256 = ?", sha):
+            for peer, data in ((hostile, None), (holder, photo)):
+                msg = peer.recv(0.2)
+                gets = [m for m in [msg, *peer.seen] if m and m.get("t") == "blob_get"]
+                peer.seen.clear()
+                for get in gets:
+                    if data is None:
+                        peer.send("blob_missing", sha=get["sha"], reason="lost it")
+                    else:
+                        peer.send("blob_chunk", sha=get["sha"], offset=0, total=len(data), data=data)
+        assert township(cfgs, "SELECT complete FROM blobs WHERE sha256 = ?", sha) == 1
+    finally:
+        holder.close()
