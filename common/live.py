@@ -16,12 +16,15 @@ import threading
 import time
 from collections import deque
 
+import orjson
+
 from .domain.nodes import ancestors, in_subtree, tier_of
 
 log = logging.getLogger("sanji.live")
 KEEP = 200               # messages kept per mailbox (a browser that fell behind reloads its state)
 IDLE_SECONDS = 120       # a mailbox nobody polled for this long is dropped
 MAX_WAIT = 25.0          # longest long-poll, below the usual 30 s proxy timeouts
+MAX_BOXES = 2000         # mailboxes a node keeps (browsers in a call, pending replies)
 
 
 class Mailboxes:
@@ -42,6 +45,8 @@ class Mailboxes:
     def _box(self, pid):
         box = self._boxes.get(pid)
         if box is None:
+            if len(self._boxes) >= MAX_BOXES:  # the one polled longest ago makes room: memory stays bounded
+                del self._boxes[min(self._boxes, key=lambda p: self._boxes[p]["polled"])]
             box = self._boxes[pid] = {"seq": 0, "msgs": deque(maxlen=KEEP), "polled": time.monotonic()}
         return box
 
@@ -124,6 +129,10 @@ def live_problem(me, link, to, body):
     """
     if not isinstance(body, dict):
         return "body is not a map"
+    try:
+        orjson.dumps(body)  # handlers answer browsers in JSON: bytes or odd keys go no further
+    except (TypeError, orjson.JSONEncodeError):
+        return "body is not JSON"
     kind, origin = body.get("kind"), body.get("origin")
     if not isinstance(origin, str) or not isinstance(kind, str):
         return "body lacks kind or origin"

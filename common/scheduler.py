@@ -10,6 +10,7 @@ from typing import Callable
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from .live import live_for
 from .store import db, sessions
 
 log = logging.getLogger("sanji.scheduler")
@@ -31,7 +32,12 @@ def purge_sessions(conn, cfg):
         return sessions.purge_older_than(conn, cutoff.isoformat(timespec="milliseconds"))
 
 
-COMMON_JOBS = [Job("purge-sessions", purge_sessions, 600)]
+def sweep_mailboxes(conn, cfg):
+    """Drop live mailboxes nobody polled lately (every tier has them: kiosks, windows, the hub)."""
+    return live_for(cfg).mailboxes.sweep()
+
+
+COMMON_JOBS = [Job("purge-sessions", purge_sessions, 600), Job("sweep-mailboxes", sweep_mailboxes, 60)]
 
 
 class Scheduler:

@@ -53,6 +53,8 @@ class RegistryAuthenticator(ThreadAuthenticator):
                 if row["status"] == "accepted":
                     return True
                 now = time.monotonic()
+                if len(self._last_logged) > 1000:  # thousands of strangers must not grow it
+                    self._last_logged.clear()
                 if now - self._last_logged.get(public_key, 0) > REFUSAL_LOG_EVERY:
                     self._last_logged[public_key] = now
                     code = "revoked" if row["status"] == "revoked" else "not_enrolled"

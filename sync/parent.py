@@ -69,13 +69,13 @@ class ParentProtocol:
 
     def handle(self, rid, key, data):
         """Frames to send back to routing id RID for DATA from the peer with public KEY."""
+        node = store.node_by_key(self.conn, key)
         try:
             msg = wire.decode(data)
         except wire.FrameError as exc:
-            with transaction(self.conn):
-                store.refuse(self.conn, key[:12], exc.code, exc.message)
+            with transaction(self.conn):  # counted under the node's code when it is known
+                store.refuse(self.conn, (node or {}).get("code") or key[:12], exc.code, exc.message)
             return [wire.error(exc.code, exc.message)]
-        node = store.node_by_key(self.conn, key)
         if node is None or node["status"] != "accepted":
             code = "revoked" if node and node["status"] == "revoked" else "not_enrolled"
             with transaction(self.conn):

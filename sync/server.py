@@ -6,7 +6,7 @@ import time
 import zmq
 
 from common.store import db
-from . import keys
+from . import keys, store
 from .auth import RegistryAuthenticator
 from .parent import ParentProtocol
 from .sockets import common_options, load_keys
@@ -14,6 +14,7 @@ from .sockets import common_options, load_keys
 log = logging.getLogger("sanji.sync.server")
 POLL_MS = 20
 MAX_RECV_PER_TURN = 200
+PRUNE_EVERY = 60.0  # seconds between bounding the refusal and pending tables
 
 
 class SyncServer:
@@ -27,6 +28,7 @@ class SyncServer:
         self.thread = threading.Thread(target=self._run, name="sync-server", daemon=True)
         self.endpoint = None
         self.protocol = None
+        self._pruned_at = 0.0
 
     def start(self):
         """Start the thread; returns once the socket is bound (or raises what stopped it)."""
@@ -112,6 +114,10 @@ class SyncServer:
             if now - last_sent.get(rid, 0) > self.heartbeat:
                 self._send(sock, rid, parent.endpoint(child).ping(), last_sent)
         parent.expire(now, 3 * self.heartbeat)
+        if now - self._pruned_at > PRUNE_EVERY:
+            self._pruned_at = now
+            with db.transaction(parent.conn):
+                store.prune(parent.conn)
         for ep in parent.endpoints.values():
             ep.flush_stats(now)
 

@@ -57,8 +57,11 @@ class SyncService:
 
     def _forward(self, to, body, source):
         child = child_toward(to, self.cfg["code"])
-        if child and child != source and self.server and self.server.protocol:
-            self.server.protocol.endpoint(child).send_live(to, body)
+        protocol = self.server.protocol if self.server else None
+        if child and child != source and protocol and child in list(protocol.sessions.values()):
+            # Only to a child connected now: a frame for a node that is not there makes no link,
+            # no outbox and no endpoint (live frames are never stored).
+            protocol.endpoints[child].send_live(to, body)
             return True
         if not child and source != "up" and self.client and self.client.protocol and self.client.connected_since:
             self.client.protocol.ep.send_live(to, body)

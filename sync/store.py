@@ -185,12 +185,28 @@ def quarantine_count(conn):
     return conn.execute("SELECT COUNT(*) FROM sync_quarantine").fetchone()[0]
 
 
+MAX_REFUSAL_ROWS = 1000  # (peer, reason) pairs kept; the least recent go first
+MAX_PENDING = 200        # strangers' keys kept as pending; the least recently seen go first
+
+
 def refuse(conn, peer, code, detail):
-    """Log a refused peer or frame (bad key, revoked key, forged origin, malformed frame)."""
-    conn.execute("INSERT INTO sync_refusals (at, peer, code, detail) VALUES (?, ?, ?, ?)",
-                 (now_iso(), peer, code, detail[:500]))
+    """Count a refused peer or frame (bad key, revoked key, forged origin, malformed frame): one row per peer and reason."""
+    now = now_iso()
+    conn.execute("INSERT INTO sync_refusals (at, last_at, peer, code, detail) VALUES (?, ?, ?, ?, ?)"
+                 " ON CONFLICT(peer, code) DO UPDATE SET count = count + 1, last_at = excluded.last_at,"
+                 " detail = excluded.detail", (now, now, str(peer)[:64], code[:32], detail[:500]))
+
+
+def prune(conn):
+    """Bound the refusal and pending tables (a flood of strangers or garbage must not grow them); returns rows dropped."""
+    dropped = conn.execute("DELETE FROM sync_refusals WHERE id IN (SELECT id FROM sync_refusals ORDER BY last_at DESC"
+                           " LIMIT -1 OFFSET ?)", (MAX_REFUSAL_ROWS,)).rowcount
+    return dropped + conn.execute(
+        "DELETE FROM sync_nodes WHERE public_key IN (SELECT public_key FROM sync_nodes WHERE status = 'pending'"
+        " ORDER BY last_seen DESC LIMIT -1 OFFSET ?)", (MAX_PENDING,)).rowcount
 
 
 def refusals(conn, limit=100):
-    """The newest refusals."""
-    return [dict(r) for r in conn.execute("SELECT * FROM sync_refusals ORDER BY id DESC LIMIT ?", (limit,))]
+    """The most recent refusals, each with how often it happened."""
+    return [dict(r) for r in conn.execute("SELECT * FROM sync_refusals ORDER BY last_at DESC, id DESC LIMIT ?",
+                                          (limit,))]

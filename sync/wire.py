@@ -3,6 +3,7 @@
 `decode` never raises anything but `FrameError`, whatever bytes it is given, so a server can
 answer garbage with an error code and carry on.
 """
+import io
 import threading
 
 import msgpack
@@ -161,7 +162,14 @@ def pack_batch(entries):
 def unpack_batch(msg):
     """The entries of a decoded batch frame, validated; FrameError when inconsistent."""
     try:
-        raw = _zstd()[1].decompress(msg["z"], max_output_size=MAX_BATCH_RAW)
+        # The size a frame declares is what zstd allocates: refuse it before, never after.
+        declared = zstandard.frame_content_size(msg["z"])
+        if declared > MAX_BATCH_RAW:
+            raise FrameError("too_big", f"batch declares {declared} bytes once decompressed (at most {MAX_BATCH_RAW})")
+        if declared >= 0:
+            raw = _zstd()[1].decompress(msg["z"])
+        else:  # no size declared: read at most the limit, a piece at a time
+            raw = _zstd()[1].stream_reader(io.BytesIO(msg["z"])).read(MAX_BATCH_RAW + 1)
     except zstandard.ZstdError as exc:
         raise FrameError("bad_frame", f"batch does not decompress: {exc}") from None
     if len(raw) > MAX_BATCH_RAW:

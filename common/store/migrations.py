@@ -242,3 +242,23 @@ COMMON.append(sql_migration("0011_trust", """
         WHERE e.type IN ('submitted', 'supplement_provided') AND m.type = 'object'
           AND json_type(m.value, '$.sha256') = 'text';
 """))
+
+# Limits (issue 17): refusals are one row per peer and reason with a count, so a flood of bad frames
+# or strangers costs a counter, not a row each.
+COMMON.append(sql_migration("0012_refusals_aggregated", """
+    CREATE TABLE sync_refusals_new (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        at TEXT NOT NULL,
+        last_at TEXT NOT NULL,
+        peer TEXT NOT NULL,
+        code TEXT NOT NULL,
+        detail TEXT NOT NULL,
+        count INTEGER NOT NULL DEFAULT 1,
+        UNIQUE (peer, code)
+    );
+    INSERT INTO sync_refusals_new (at, last_at, peer, code, detail, count)
+        SELECT MIN(at), MAX(at), peer, code, MAX(detail), COUNT(*) FROM sync_refusals GROUP BY peer, code;
+    DROP TABLE sync_refusals;
+    ALTER TABLE sync_refusals_new RENAME TO sync_refusals;
+    CREATE INDEX sync_refusals_last ON sync_refusals(last_at);
+"""))

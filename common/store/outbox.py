@@ -62,9 +62,8 @@ def targets(me, kind, subject, source=None, children=()):
 
 
 def known_children(conn):
-    """Codes of the children this node has links or enrolments for."""
-    rows = conn.execute("SELECT code FROM sync_nodes WHERE status = 'accepted' AND code != ''"
-                        " UNION SELECT link FROM sync_links WHERE link != ?", (UP,))
+    """Codes of the children enrolled here (an accepted key): broadcasts go to them, and to no link row alone."""
+    rows = conn.execute("SELECT DISTINCT code FROM sync_nodes WHERE status = 'accepted' AND code != ''")
     return {r[0] for r in rows}
 
 

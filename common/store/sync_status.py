@@ -3,7 +3,7 @@
 Read from the tables the sync threads keep (they write link state and byte rates every few
 seconds), so the web UI, the JSON API and the CLI need no access to the running threads.
 """
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from . import outbox
 
@@ -12,6 +12,10 @@ def _age_seconds(iso):
     if not iso:
         return None
     return round((datetime.now(timezone.utc) - datetime.fromisoformat(iso)).total_seconds(), 1)
+
+
+def _day_ago():
+    return (datetime.now(timezone.utc) - timedelta(days=1)).isoformat(timespec="milliseconds")
 
 
 def link_status(conn, row):
@@ -34,8 +38,8 @@ def status(conn):
     return {
         "links": [link_status(conn, r) for r in rows],
         "quarantined": conn.execute("SELECT COUNT(*) FROM sync_quarantine").fetchone()[0],
-        "refusals_24h": conn.execute("SELECT COUNT(*) FROM sync_refusals WHERE at > datetime('now', '-1 day')")
-        .fetchone()[0],
+        "refusals_24h": conn.execute("SELECT COALESCE(SUM(count), 0) FROM sync_refusals WHERE last_at > ?",
+                                     (_day_ago(),)).fetchone()[0],
         "pending_enrolments": conn.execute("SELECT COUNT(*) FROM sync_nodes WHERE status = 'pending'").fetchone()[0],
         "subtree": subtree(conn),
     }

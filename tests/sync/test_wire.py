@@ -1,6 +1,7 @@
 import os
 
 import msgpack
+import zstandard
 import pytest
 from hypothesis import given, settings, strategies as st
 
@@ -125,3 +126,28 @@ def test_every_field_of_every_frame_at_its_extremes_is_a_frame_error(kind):
             assert exc.value.code == "bad_frame", (field, value)
             tried += 1
     assert tried >= 3 * len(specs)
+
+
+def test_a_declared_size_past_the_limit_is_refused_before_anything_is_allocated():
+    import resource
+    # A zstd frame header that declares 4 GiB of content, with a few bytes of data behind it.
+    header = zstandard.ZstdCompressor(write_content_size=True).compress(b"x" * 10)
+    bomb = bytearray(header)
+    import struct
+    # Rewrite the frame header: magic, descriptor with an 8-byte content size, then the size.
+    bomb = b"\x28\xb5\x2f\xfd" + bytes([0xE0]) + struct.pack("<Q", 4 * 1024 ** 3) + bytes(header[4 + 2:])
+    assert zstandard.frame_content_size(bomb) == 4 * 1024 ** 3
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    msg = wire.decode(wire.encode("batch", first=1, last=1, n=1, z=bomb))
+    with pytest.raises(wire.FrameError) as exc:
+        wire.unpack_batch(msg)
+    assert exc.value.code == "too_big"
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 100 * 1024  # KiB: nothing like 4 GiB
+
+
+def test_a_frame_without_a_declared_size_is_read_only_up_to_the_limit():
+    c = zstandard.ZstdCompressor(write_content_size=False)
+    bomb = c.compress(b"\x00" * (wire.MAX_BATCH_RAW + 10))
+    assert zstandard.frame_content_size(bomb) == -1
+    with pytest.raises(wire.FrameError):
+        wire.unpack_batch(wire.decode(wire.encode("batch", first=1, last=1, n=1, z=bomb)))
