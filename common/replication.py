@@ -21,6 +21,16 @@ BROADCAST_KINDS = ("catalog", "calendar")
 CHILD_AHEAD_MS = 10 * 60 * 1000  # a child's event dated further ahead than this is refused, its clock not followed
 
 
+class NotYet(Exception):
+    """An event that cannot apply yet (its application has not arrived): held, and applied when it does."""
+
+    refusal = None
+
+    def __init__(self, app_id):
+        super().__init__(f"办件 {app_id[:40]} 尚未到达，事件暂存 / the application has not arrived yet; held")
+        self.app_id = app_id
+
+
 class Replicator:
     """Applies messages arriving on this node's links; exports what to re-offer after a restore."""
 
@@ -89,14 +99,21 @@ class Replicator:
             # before it stores it or follows its flow: a child cannot rewrite an item.
             submission.check_submitted(event["payload"], self._catalog_item(conn, event["payload"], batch),
                                        model.event_date(event["hlc"]))
+        if event["type"] != "submitted" and applications.origin_of(conn, event["app_id"]) is None:
+            raise NotYet(event["app_id"])  # e.g. a callback booked offline overtaking its application
         handed_up = event["type"] in ("submitted", "escalated") and not trusted
+        # An event about an application handed up earlier in this batch goes on with it, after it.
+        follows = not trusted and event["app_id"] in batch.get("handed_up", {})
         # What a child hands up is routed on in finish_batch, each application's events followed
         # by our custody event, so the next hop gets them together in one batch.
         outcome = applications.ingest(conn, event, self.clock, self.me, source, trusted=trusted,
-                                      route=not handed_up, packed=packed, defer=batch.get("optimistic", False))
+                                      route=not (handed_up or follows), packed=packed,
+                                      defer=batch.get("optimistic", False))
         if outcome == "duplicate":
             return []
-        if handed_up:
+        if event["type"] == "submitted":
+            batch.setdefault("arrived", []).append(event["app_id"])
+        if handed_up or follows:
             batch.setdefault("handed_up", {}).setdefault(event["app_id"], []).append((event, packed))
             batch["source"] = source
         return [m["sha256"] for m in event["payload"].get("materials", []) if isinstance(m, dict) and m.get("sha256")]

@@ -192,4 +192,7 @@ def sync_status_cmd(data_dir, as_json):
                    f"  in {ln['queue_in']:>6}  oldest {ln['oldest_pending_age_s'] or 0:>7}s"
                    f"  {ln['bytes_per_s_out']:.0f} B/s out {ln['bytes_per_s_in']:.0f} B/s in")
     click.echo(f"quarantined {st['quarantined']}  refusals (24h) {st['refusals_24h']}  "
-               f"pending enrolments {st['pending_enrolments']}")
+               f"pending enrolments {st['pending_enrolments']}  refused by the parent {st['refused_by_parent']}")
+    for h in st["held"]:
+        click.echo(f"held from {h['link']}: {h['count']} event(s) waiting for their application,"
+                   f" oldest {h['oldest_age_s'] or 0:.0f}s")

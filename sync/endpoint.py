@@ -14,6 +14,8 @@ from common.domain.nodes import child_toward, in_subtree
 from common.store import blobs, outbox
 from common.store.db import savepoint, transaction
 
+from common.replication import NotYet
+
 from . import store, wire
 
 log = logging.getLogger("sanji.sync")
@@ -54,6 +56,7 @@ class Endpoint:
         self.bytes_in = 0
         self.peer_backlog = 0
         self.blobs_refused = 0    # blob requests from a child for blobs outside its subtree
+        self._quarantine_logged = 0.0
         self.peer_subtree = None  # the child's report of its own children's links, saved with the stats
         self._stats_at = time.monotonic()
         self._stats_bytes = (0, 0)
@@ -168,12 +171,13 @@ class Endpoint:
             recv = store.link(self.conn, self.link)["recv_upto"]
             if entries[0][0] > recv + 1:
                 return wire.encode("ack", upto=recv)
+            batch = {}
             for seq, kind, msg_id, subject, body in entries:
                 if seq > recv:
-                    store.quarantine(self.conn, self.link, seq, kind, msg_id, body, reason)
+                    self._quarantine(seq, kind, msg_id, body, batch, reason)
             recv = max(recv, entries[-1][0])
             store.set_link(self.conn, self.link, recv_upto=recv)
-        return wire.encode("ack", upto=recv)
+        return self._ack(recv, batch)
 
     def _apply_batch(self, entries, safe):
         with transaction(self.conn):
@@ -192,31 +196,66 @@ class Endpoint:
                     self._apply_one(kind, msg_id, subject, body, batch, value)
             if entries:
                 recv = entries[-1][0]
+            self._release_held(batch, safe)
             self.replicator.finish_batch(self.conn, batch, safe)
             store.set_link(self.conn, self.link, recv_upto=recv)
-        return wire.encode("ack", upto=recv)
+        return self._ack(recv, batch)
 
-    def _apply_one(self, kind, msg_id, subject, body, batch, value=None):
+    def _ack(self, recv, batch):
+        # Per entry, the sender learns what was held or refused (an ack alone means "taken off the link").
+        extra = {}
+        if batch.get("held"):
+            extra["held"] = batch["held"]
+        if batch.get("refused"):
+            extra["refused"] = batch["refused"][:wire.MAX_ENTRIES]
+        return wire.encode("ack", upto=recv, **extra)
+
+    def _release_held(self, batch, safe):
+        """Apply the held events of applications that arrived in this batch (same transaction)."""
+        for app_id in batch.pop("arrived", ()):
+            for r in store.take_held(self.conn, app_id):
+                if safe:
+                    self._apply_safely(r["seq"], r["kind"], r["msg_id"], r["subject"], bytes(r["body"]), batch,
+                                       source=r["link"])
+                else:
+                    self._apply_one(r["kind"], r["msg_id"], r["subject"], bytes(r["body"]), batch, source=r["link"])
+
+    def _apply_one(self, kind, msg_id, subject, body, batch, value=None, source=None):
+        # SOURCE: the link a held event came on (its origin was checked when it arrived).
         value = wire.unpack_body(body) if value is None else value
-        if self.origin_check:
+        if self.origin_check and source is None:
             self.origin_check(kind, value)
-        wanted = self.replicator.apply(self.conn, kind, msg_id, subject, value, self.link, batch, packed=body)
+        link = source or self.link
+        wanted = self.replicator.apply(self.conn, kind, msg_id, subject, value, link, batch, packed=body)
         for sha in wanted or ():
             if isinstance(sha, str) and len(sha) == wire.SHA_LEN:
-                blobs.want(self.conn, sha, self.link)
+                blobs.want(self.conn, sha, link)
 
-    def _apply_safely(self, seq, kind, msg_id, subject, body, batch):
+    def _apply_safely(self, seq, kind, msg_id, subject, body, batch, source=None):
         try:
             with savepoint(self.conn, "msg"):
-                self._apply_one(kind, msg_id, subject, body, batch)
+                self._apply_one(kind, msg_id, subject, body, batch, source=source)
         except sqlite3.OperationalError:
             raise
+        except NotYet as exc:
+            if store.hold(self.conn, source or self.link, seq, kind, msg_id, subject, exc.app_id, body, str(exc)):
+                batch["held"] = batch.get("held", 0) + 1
+                return
+            self._quarantine(seq, kind, msg_id, body, batch, "held backlog full: " + str(exc), source)
         except Exception as exc:
             reason = f"{type(exc).__name__}: {getattr(exc, 'message', exc)}"
-            log.warning("link %s: quarantined %s %s (seq %d): %s", self.link, kind, msg_id, seq, reason)
-            store.quarantine(self.conn, self.link, seq, kind, msg_id, body, reason[:1000])
+            self._quarantine(seq, kind, msg_id, body, batch, reason, source)
             if getattr(exc, "refusal", None):
                 store.refuse(self.conn, self.link, exc.refusal, reason)
+
+    def _quarantine(self, seq, kind, msg_id, body, batch, reason, source=None):
+        link = source or self.link
+        if time.monotonic() - self._quarantine_logged > 10:  # a flood of refusals must not flood the log
+            self._quarantine_logged = time.monotonic()
+            log.warning("link %s: quarantined %s %s (seq %d): %s", link, kind, msg_id, seq, reason)
+        store.quarantine(self.conn, link, seq, kind, msg_id, body, reason[:1000])
+        if link == self.link:  # the sender of this batch is told, per entry
+            batch.setdefault("refused", []).append([seq, reason[:200]])
 
     # ---- blobs ------------------------------------------------------------------------------
 
@@ -295,6 +334,9 @@ class Endpoint:
         if kind == "batch":
             return [self.on_batch(msg)]
         if kind == "ack":
+            if msg.get("refused"):
+                with transaction(self.conn):
+                    store.note_refused(self.conn, self.link, _valid_refusals(msg["refused"]))
             self.on_ack(msg["upto"])
             return []
         if kind == "blob_get":
@@ -351,6 +393,13 @@ class Endpoint:
     def send_live(self, to, body):
         """Queue a live message to go before any bulk traffic (safe from any thread)."""
         self.live.append(wire.encode("live", to=to, body=body))
+
+
+def _valid_refusals(rows):
+    """The [seq, reason] pairs of an ack's `refused` that are well formed."""
+    return [(r[0], r[1]) for r in rows[:wire.MAX_ENTRIES] if isinstance(r, list) and len(r) == 2
+            and isinstance(r[0], int) and not isinstance(r[0], bool) and 0 < r[0] <= wire.MAX_SEQ
+            and isinstance(r[1], str)]
 
 
 def _valid_subtree(rows, child):

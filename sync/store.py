@@ -210,3 +210,36 @@ def refusals(conn, limit=100):
     """The most recent refusals, each with how often it happened."""
     return [dict(r) for r in conn.execute("SELECT * FROM sync_refusals ORDER BY last_at DESC, id DESC LIMIT ?",
                                           (limit,))]
+
+
+# ---- the backlog of events that cannot apply yet, and what the parent refused ------------------
+
+MAX_HELD = 10_000  # events held per link; past it they are quarantined (an alarm, not a backlog)
+
+
+def hold(conn, link_name, seq, kind, msg_id, subject, app_id, body, reason):
+    """Keep an event whose application has not arrived; False when the link's backlog is full."""
+    if conn.execute("SELECT COUNT(*) FROM sync_held WHERE link = ?", (link_name,)).fetchone()[0] >= MAX_HELD:
+        return False
+    conn.execute("INSERT INTO sync_held (link, seq, kind, msg_id, subject, app_id, body, reason, held_at)"
+                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                 (link_name, seq, kind, msg_id, subject, app_id, bytes(body), reason[:500], now_iso()))
+    return True
+
+
+def take_held(conn, app_id):
+    """The held events of APP_ID in arrival order, removed from the backlog (inside the caller's transaction)."""
+    rows = [dict(r) for r in conn.execute("SELECT * FROM sync_held WHERE app_id = ? ORDER BY id", (app_id,))]
+    conn.execute("DELETE FROM sync_held WHERE app_id = ?", (app_id,))
+    return rows
+
+
+def note_refused(conn, link_name, refused):
+    """Record what the peer on LINK_NAME refused ([[seq, reason]], from its ack), against our outbox rows."""
+    now = now_iso()
+    for seq, reason in refused:
+        row = conn.execute("SELECT msg_id FROM sync_outbox WHERE link = ? AND seq = ?", (link_name, seq)).fetchone()
+        if row:
+            conn.execute("INSERT OR REPLACE INTO sync_refused (link, seq, msg_id, reason, at) VALUES (?, ?, ?, ?, ?)",
+                         (link_name, seq, row[0], str(reason)[:300], now))
+

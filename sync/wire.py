@@ -60,6 +60,7 @@ OPTIONAL = {
     "hello": {"next_key": (_STR, KEY_LEN), "sign_key": (_STR, 64)},
     "welcome": {"next_key": (_STR, KEY_LEN), "sign_key": (_STR, 64), "keys": (_MAP, 4)},
     "ping": {"q": SEQ, "sub": (_LIST, MAX_SUB)},
+    "ack": {"held": (_INT, MAX_ENTRIES), "refused": (_LIST, MAX_ENTRIES)},
 }
 _local = threading.local()  # zstd contexts are not thread-safe; a township uses two link threads
 

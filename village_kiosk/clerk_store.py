@@ -13,6 +13,7 @@ def rows(conn, state=None, limit=200):
     if state:
         sql, args = sql + " WHERE state = ?", [state]
     waiting = outbox.waiting_by_application(conn)
+    refused = sync_status.refused_by_application(conn)
     out = []
     for r in conn.execute(sql + " ORDER BY submitted_at DESC, last_hlc DESC LIMIT ?", args + [limit]):
         doc = loads(r["doc"])
@@ -23,6 +24,7 @@ def rows(conn, state=None, limit=200):
                     "state_label": label(doc["state"]), "submitted_on": doc["submitted_on"],
                     "due_on": r["due_on"], "due_provisional": bool(r["due_provisional"]),
                     "proxy_by": doc.get("proxy_by", ""), "waiting": waiting.get(doc["id"], 0),
+                    "refused": refused.get(doc["id"]),
                     "supplement": doc.get("supplement"), "withdrawal_requested": doc.get("withdrawal_requested", False)})
     return out
 

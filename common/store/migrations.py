@@ -262,3 +262,31 @@ COMMON.append(sql_migration("0012_refusals_aggregated", """
     ALTER TABLE sync_refusals_new RENAME TO sync_refusals;
     CREATE INDEX sync_refusals_last ON sync_refusals(last_at);
 """))
+
+# Limits (issue 17): events that cannot apply yet wait in a backlog per link instead of quarantine;
+# a child keeps what its parent refused, with why, so its screens never call it delivered.
+COMMON.append(sql_migration("0013_held_and_refused", """
+    CREATE TABLE sync_held (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        link TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        msg_id TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        app_id TEXT NOT NULL,
+        body BLOB NOT NULL,
+        reason TEXT NOT NULL,
+        held_at TEXT NOT NULL
+    );
+    CREATE INDEX sync_held_app ON sync_held(app_id);
+    CREATE INDEX sync_held_link ON sync_held(link, held_at);
+    CREATE TABLE sync_refused (
+        link TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        msg_id TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        at TEXT NOT NULL,
+        PRIMARY KEY (link, seq)
+    );
+    CREATE INDEX sync_refused_msg ON sync_refused(msg_id);
+"""))

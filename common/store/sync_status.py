@@ -41,6 +41,11 @@ def status(conn):
         "refusals_24h": conn.execute("SELECT COALESCE(SUM(count), 0) FROM sync_refusals WHERE last_at > ?",
                                      (_day_ago(),)).fetchone()[0],
         "pending_enrolments": conn.execute("SELECT COUNT(*) FROM sync_nodes WHERE status = 'pending'").fetchone()[0],
+        # Events waiting for their application (they apply when it arrives), and what our parent refused.
+        "held": [{"link": r[0], "count": r[1], "oldest_age_s": _age_seconds(r[2])} for r in conn.execute(
+            "SELECT link, COUNT(*), MIN(held_at) FROM sync_held GROUP BY link ORDER BY link")],
+        "refused_by_parent": conn.execute("SELECT COUNT(*) FROM sync_refused WHERE link = ?",
+                                          (outbox.UP,)).fetchone()[0],
         "subtree": subtree(conn),
     }
 
@@ -49,3 +54,20 @@ def subtree(conn):
     """The links below our children, as they last reported them on their heartbeats (with when)."""
     return [dict(r, reported_age_s=_age_seconds(r["reported_at"]))
             for r in conn.execute("SELECT * FROM sync_subtree ORDER BY node")]
+
+
+def refused_ids(conn, msg_ids):
+    """{msg_id: reason} of those of MSG_IDS this node's parent refused (told per entry in its acks)."""
+    msg_ids = list(msg_ids)
+    out = {}
+    for k in range(0, len(msg_ids), 500):
+        chunk = msg_ids[k:k + 500]
+        out.update(conn.execute(f"SELECT msg_id, reason FROM sync_refused WHERE msg_id IN ({', '.join('?' * len(chunk))})",
+                                chunk).fetchall())
+    return out
+
+
+def refused_by_application(conn):
+    """{app_id: reason} of applications one of whose events this node's parent refused."""
+    return dict(conn.execute("SELECT e.app_id, r.reason FROM sync_refused r JOIN events e ON e.id = r.msg_id"
+                             " WHERE r.link = ?", (outbox.UP,)).fetchall())
