@@ -10,7 +10,7 @@ from common import photos
 from common.domain import submission
 from common.errors import Conflict, ValidationError
 from common.node import shared_clock
-from common.store import applications, blobs, catalog
+from common.store import applications, blobs, catalog, idempotency
 from common.store.db import transaction
 
 from . import drafts, journey
@@ -75,8 +75,20 @@ def submit_draft(conn, cfg, draft, actor):
     return doc
 
 
-def submit_direct(conn, cfg, item_code, applicant, form, materials, actor, proxy_by=""):
-    """Submit in one call (the JSON API): MATERIALS are [{sha256, material}] of photos already uploaded."""
+def submit_direct(conn, cfg, item_code, applicant, form, materials, actor, proxy_by="", key=None):
+    """Submit in one call (the JSON API): MATERIALS are [{sha256, material}] of photos already uploaded.
+
+    KEY (an Idempotency-Key): a retry with the same key returns the application the first made.
+    """
+    if key is not None:
+        digest = idempotency.request_hash([item_code, applicant, form, materials, proxy_by])
+        with transaction(conn):
+            first = idempotency.earlier(conn, idempotency.check_key(key), digest)
+            if first:
+                return applications.get(conn, first)
+            doc = submit_direct(conn, cfg, item_code, applicant, form, materials, actor, proxy_by)
+            idempotency.remember(conn, key, digest, doc["id"])
+        return doc
     item = catalog.item(conn, item_code)
     check_can_apply_here(item, proxy_by)
     clean = []

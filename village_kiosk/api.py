@@ -142,7 +142,8 @@ def api_blueprint():
     @bp.post("/applications")
     @public
     @csrf_exempt_anonymous
-    @api("Apply: item, applicant {name, id_number, phone}, form answers, materials [{sha256, material}]",
+    @api("Apply: item, applicant {name, id_number, phone}, form answers, materials [{sha256, material}];"
+         " send an Idempotency-Key header (one per submission) and a retry returns the first answer",
          tag="kiosk", request_body={
              "type": "object", "required": ["item", "applicant"],
              "properties": {"item": {"type": "string"}, "applicant": {"type": "object"}, "form": {"type": "object"},
@@ -155,7 +156,8 @@ def api_blueprint():
             raise ValidationError("item 须是字符串，applicant 和 form 须是对象，materials 须是数组 / wrong types")
         who = clerk()
         doc = actions.submit_direct(get_db(), current_app.config["SANJI"], body["item"], body["applicant"],
-                                    body.get("form", {}), body.get("materials", []), who or "kiosk", proxy_by=who)
+                                    body.get("form", {}), body.get("materials", []), who or "kiosk", proxy_by=who,
+                                    key=request.headers.get("Idempotency-Key"))
         return jsonify(_receipt(doc)), 201
 
     @bp.get("/applications")

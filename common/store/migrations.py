@@ -290,3 +290,14 @@ COMMON.append(sql_migration("0013_held_and_refused", """
     );
     CREATE INDEX sync_refused_msg ON sync_refused(msg_id);
 """))
+
+# Limits (issue 17): a client that retries a submission gets the first answer, never a second application.
+COMMON.append(sql_migration("0014_idempotency", """
+    CREATE TABLE idempotency_keys (
+        key TEXT PRIMARY KEY,
+        request_hash TEXT NOT NULL,
+        app_id TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX idempotency_keys_age ON idempotency_keys(created_at);
+"""))

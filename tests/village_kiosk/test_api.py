@@ -131,3 +131,24 @@ def test_clerk_calls_need_sign_in_and_record_the_proxy(node):
     for path in ("/api/v1/applications", "/api/v1/materials", "/api/v1/status/supplement", "/api/v1/status/withdraw",
                  "/api/v1/status/receipt", "/api/v1/clerk/summary", "/api/v1/applications/{app_id}"):
         assert path in spec, path
+
+
+def test_a_retried_submission_with_its_idempotency_key_is_one_application(node):
+    url, cfg, conn = node
+    shas = [upload(url, (i * 60, 90, 30)) for i in range(3)]
+    body = {"item": ITEM, "applicant": GOOD, "form": {"bank_account": "6222020200112233445"},
+            "materials": [{"sha256": s, "material": i} for i, s in enumerate(shas)]}
+    key = {"Idempotency-Key": "0b9d6c1e-retry-me"}
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(4) as pool:  # the first try, and retries racing it (a client that timed out)
+        answers = list(pool.map(lambda _: requests.post(url + "/api/v1/applications", json=body, headers=key,
+                                                        timeout=30), range(4)))
+    assert {r.status_code for r in answers} == {201}
+    assert len({r.json()["tracking_code"] for r in answers}) == 1
+    assert conn.execute("SELECT COUNT(*) FROM applications").fetchone()[0] == 1
+    other = dict(body, form={"bank_account": "6222020200112233446"})
+    r = requests.post(url + "/api/v1/applications", json=other, headers=key, timeout=30)
+    assert r.status_code == 409 and "Idempotency-Key" in r.json()["message"]
+    r = requests.post(url + "/api/v1/applications", json=body, headers={"Idempotency-Key": "bad key\x01"}, timeout=30)
+    assert r.status_code == 400
+    assert conn.execute("SELECT COUNT(*) FROM applications").fetchone()[0] == 1
