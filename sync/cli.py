@@ -8,9 +8,10 @@ from common.cli.options import data_option, open_for_cli
 from common.domain.nodes import is_child
 from common.errors import NotFound, ValidationError
 from common.store import audit, sync_status
+from common.node import shared_clock
 from common.store.db import transaction
 
-from . import store
+from . import quarantine, store
 from .sockets import load_keys
 
 
@@ -196,3 +197,54 @@ def sync_status_cmd(data_dir, as_json):
     for h in st["held"]:
         click.echo(f"held from {h['link']}: {h['count']} event(s) waiting for their application,"
                    f" oldest {h['oldest_age_s'] or 0:.0f}s")
+
+
+@sync_group.group("quarantine")
+def quarantine_group():
+    """Messages that could not be applied: list, show, retry, drop (audited)."""
+
+
+@quarantine_group.command("list")
+@data_option
+@click.option("--json", "as_json", is_flag=True)
+def quarantine_list(data_dir, as_json):
+    """The newest quarantined messages with why."""
+    _, conn = open_for_cli(data_dir)
+    rows = quarantine.listing(conn)
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for r in rows:
+        click.echo(f"{r['id']:>6}  {r['at'][:19]}  from {r['link']:<13} {r['kind']:<8} {r['msg_id'][:40]:<40}"
+                   f"  {r['reason'][:120]}")
+    if not rows:
+        click.echo("nothing is quarantined")
+
+
+@quarantine_group.command("show")
+@click.argument("qid", type=int)
+@data_option
+def quarantine_show(qid, data_dir):
+    """One quarantined message, its body decoded."""
+    _, conn = open_for_cli(data_dir)
+    click.echo(json.dumps(quarantine.show(conn, qid), ensure_ascii=False, indent=2, default=repr))
+
+
+@quarantine_group.command("retry")
+@click.argument("qid", type=int)
+@data_option
+def quarantine_retry(qid, data_dir):
+    """Apply a quarantined message again (with every check it met the first time)."""
+    cfg, conn = open_for_cli(data_dir)
+    quarantine.retry(conn, cfg["code"], shared_clock(conn, cfg), qid, "cli")
+    click.echo(f"{qid}: applied")
+
+
+@quarantine_group.command("drop")
+@click.argument("qid", type=int)
+@data_option
+def quarantine_drop(qid, data_dir):
+    """Remove a quarantined message for good."""
+    _, conn = open_for_cli(data_dir)
+    quarantine.drop(conn, qid, "cli")
+    click.echo(f"{qid}: dropped")

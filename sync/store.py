@@ -161,15 +161,22 @@ def add_accepted(conn, public_key, code, address=""):
 
 # ---- quarantine and refusals ----------------------------------------------------------------
 
-QUARANTINE_KEEP = 1024  # bytes of a quarantined body kept (with its size and sha256): a refusal stores little
+QUARANTINE_KEEP = 64 * 1024  # bytes of a quarantined body kept whole (an event is a few kB: it can be retried)
+QUARANTINE_LINK_BYTES = 16 * 1024 * 1024  # past this many bytes of bodies from one link, only a prefix is kept
+QUARANTINE_PREFIX = 256
 
 
 def quarantine(conn, link_name, seq, kind, msg_id, body, reason):
     """Keep a message that could not be applied, with why: its first bytes, its size and its sha256."""
     body = bytes(body)
-    if len(body) > QUARANTINE_KEEP:
-        reason = f"{reason} [{len(body)} bytes, sha256 {hashlib.sha256(body).hexdigest()}; first {QUARANTINE_KEEP} kept]"
-        body = body[:QUARANTINE_KEEP]
+    keep = QUARANTINE_KEEP
+    if len(body) > QUARANTINE_PREFIX and conn.execute(
+            "SELECT COALESCE(SUM(length(body)), 0) FROM sync_quarantine WHERE link = ?", (link_name,)
+    ).fetchone()[0] > QUARANTINE_LINK_BYTES:
+        keep = QUARANTINE_PREFIX  # a link that floods refusals keeps only their start
+    if len(body) > keep:
+        reason = f"{reason} [{len(body)} bytes, sha256 {hashlib.sha256(body).hexdigest()}; first {keep} kept]"
+        body = body[:keep]
     conn.execute("INSERT INTO sync_quarantine (link, seq, kind, msg_id, body, reason, at) VALUES (?, ?, ?, ?, ?, ?, ?)",
                  (link_name, seq, kind, msg_id, body, reason, now_iso()))
 
@@ -178,6 +185,17 @@ def quarantined(conn, limit=100):
     """The newest quarantined messages (without bodies)."""
     return [dict(r) for r in conn.execute(
         "SELECT id, link, seq, kind, msg_id, reason, at FROM sync_quarantine ORDER BY id DESC LIMIT ?", (limit,))]
+
+
+def quarantined_row(conn, qid):
+    """Quarantined message QID with its body, or None."""
+    row = conn.execute("SELECT * FROM sync_quarantine WHERE id = ?", (qid,)).fetchone()
+    return dict(row) if row else None
+
+
+def unquarantine(conn, qid):
+    """Remove quarantined message QID."""
+    conn.execute("DELETE FROM sync_quarantine WHERE id = ?", (qid,))
 
 
 def quarantine_count(conn):
