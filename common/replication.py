@@ -116,7 +116,9 @@ class Replicator:
         if handed_up or follows:
             batch.setdefault("handed_up", {}).setdefault(event["app_id"], []).append((event, packed))
             batch["source"] = source
-        return [m["sha256"] for m in event["payload"].get("materials", []) if isinstance(m, dict) and m.get("sha256")]
+        # (sha256, size) of each material: the blob is pulled, and a sender claiming another size is refused.
+        return [(m["sha256"], m.get("size") if isinstance(m.get("size"), int) else 0)
+                for m in event["payload"].get("materials", []) if isinstance(m, dict) and m.get("sha256")]
 
     def _signing_since(self, conn, batch):
         if "signing_since" not in batch:

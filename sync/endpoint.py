@@ -227,9 +227,9 @@ class Endpoint:
             self.origin_check(kind, value)
         link = source or self.link
         wanted = self.replicator.apply(self.conn, kind, msg_id, subject, value, link, batch, packed=body)
-        for sha in wanted or ():
+        for sha, size in wanted or ():
             if isinstance(sha, str) and len(sha) == wire.SHA_LEN:
-                blobs.want(self.conn, sha, link)
+                blobs.want(self.conn, sha, link, size)
 
     def _apply_safely(self, seq, kind, msg_id, subject, body, batch, source=None):
         try:

@@ -9,6 +9,8 @@ import threading
 import msgpack
 import zstandard
 
+from common.store.blobs import CHUNK, MAX_BLOB
+
 PROTOCOL_VERSION = 1
 SUPPORTED = (1,)
 MAX_FRAME = 8 * 1024 * 1024          # ZMQ_MAXMSGSIZE: larger frames drop the connection
@@ -28,8 +30,7 @@ ERROR_CODES = {
 }
 
 MAX_SEQ = 2 ** 53 - 1            # sequence numbers, acks, queue depths: exact in every language's numbers
-MAX_BLOB = 32 * 1024 * 1024      # a blob's total size (a photo or scan; uploads are capped below this)
-MAX_CHUNK = 256 * 1024           # bytes of data in one blob_chunk
+MAX_CHUNK = CHUNK                # bytes of data in one blob_chunk (MAX_BLOB: a blob's total size)
 MAX_SUB = 1000                   # rows of a ping's subtree report
 MAX_LIVE = 64 * 1024             # a whole live frame (signalling: an SDP offer is a few kB)
 KEY_LEN = 40                     # a z85 CurveZMQ public key

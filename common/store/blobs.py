@@ -11,6 +11,7 @@ from ..errors import ValidationError
 from .db import now_iso
 
 CHUNK = 256 * 1024
+MAX_BLOB = 32 * 1024 * 1024  # a photo or scan (uploads are capped below this; the wire refuses larger totals)
 
 
 def path_of(data_dir, sha):
@@ -49,10 +50,11 @@ def put(conn, data_dir, data):
     return sha
 
 
-def want(conn, sha, source):
-    """Note that blob SHA is to be pulled from link SOURCE (no-op when held or already wanted)."""
+def want(conn, sha, source, size=0):
+    """Note that blob SHA (of SIZE bytes, 0: not said) is to be pulled from link SOURCE (no-op when held or wanted)."""
+    size = size if isinstance(size, int) and 0 < size <= MAX_BLOB else 0
     conn.execute("INSERT OR IGNORE INTO blobs (sha256, size, have, complete, source, created_at)"
-                 " VALUES (?, 0, 0, 0, ?, ?)", (sha, source, now_iso()))
+                 " VALUES (?, ?, 0, 0, ?, ?)", (sha, size, source, now_iso()))
 
 
 def row(conn, sha):
@@ -109,21 +111,25 @@ def write_chunk(conn, data_dir, sha, offset, total, data, source=None):
         return current["have"] if current else 0
     if offset != current["have"]:
         return current["have"]
+    if current["size"] and total != current["size"]:  # the material entry said how big it is
+        raise ValidationError(f"blob {sha[:12]}… is {current['size']} bytes by its application, not {total}")
     partial = partial_of(data_dir, sha)
     _fsync_write(partial, data, offset)
     have = offset + len(data)
     if have >= total:
-        digest = hashlib.sha256(partial.read_bytes()).hexdigest()
+        with open(partial, "rb") as f:  # read a piece at a time: a blob may be tens of MB
+            digest = hashlib.file_digest(f, "sha256").hexdigest()
         if digest != sha:
             partial.unlink()
-            conn.execute("UPDATE blobs SET have = 0, size = ? WHERE sha256 = ?", (total, sha))
+            conn.execute("UPDATE blobs SET have = 0 WHERE sha256 = ?", (sha,))
             raise ValidationError(f"blob {sha[:12]}… failed verification; pulling it again")
         target = path_of(data_dir, sha)
         target.parent.mkdir(parents=True, exist_ok=True)
         os.replace(partial, target)
         conn.execute("UPDATE blobs SET have = ?, size = ?, complete = 1 WHERE sha256 = ?", (total, total, sha))
         return total
-    conn.execute("UPDATE blobs SET have = ?, size = ? WHERE sha256 = ?", (have, total, sha))
+    conn.execute("UPDATE blobs SET have = ?, size = CASE WHEN size = 0 THEN ? ELSE size END WHERE sha256 = ?",
+                 (have, total, sha))
     return have
 
 

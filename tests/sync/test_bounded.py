@@ -51,3 +51,22 @@ def test_pending_strangers_and_refusals_are_pruned(tmp_path):
     assert count(cfg, "SELECT COUNT(*) FROM sync_refusals") == store.MAX_REFUSAL_ROWS
     conn.close()
     _ = pytest, time
+
+
+def test_a_blob_is_taken_only_at_the_size_its_application_gave(net):
+    import hashlib
+    cfgs, proc, honest, hostile = net
+    welcomed(hostile)
+    photo = os.urandom(5000)
+    sha = hashlib.sha256(photo).hexdigest()
+    hostile.batch(hostile.submitted(cfgs[T], materials=[{"sha256": sha, "material": 0, "name": "身份证",
+                                                         "size": len(photo)}]))
+    get = next((m for m in hostile.seen if m["t"] == "blob_get"), None) or hostile.expect(("blob_get",))
+    hostile.send("blob_chunk", sha=sha, offset=0, total=30 * 1024 * 1024, data=photo[:4000])  # claims 30 MB
+    time.sleep(0)
+    again = hostile.expect(("blob_get",), timeout=15)  # asked again from the start, nothing kept
+    assert get and again and again["offset"] == 0
+    assert count(cfgs[T], "SELECT have FROM blobs WHERE sha256 = ?", sha) == 0
+    hostile.send("blob_chunk", sha=sha, offset=0, total=len(photo), data=photo)
+    wait_for(lambda: count(cfgs[T], "SELECT complete FROM blobs WHERE sha256 = ?", sha) == 1, timeout=10,
+             what="the blob at its true size")
