@@ -1,5 +1,7 @@
 """Staff accounts: Argon2id passwords, roles per tier, lockout after repeated failures (kept in SQLite)."""
 import os
+import threading
+import time
 from datetime import datetime, timedelta, timezone
 
 from argon2 import PasswordHasher
@@ -71,27 +73,78 @@ def _now():
     return datetime.now(timezone.utc)
 
 
-def authenticate(conn, username, password, attempts=5, lock_minutes=5, ip="", now=None):
+MAX_USERNAME, MAX_PASSWORD = 64, 1024
+
+
+class AddressGuard:
+    """Failed logins per client address in the last WINDOW seconds; an address past LIMIT is refused.
+
+    Set at the account lockout, so a stranger trying passwords from one address can lock one
+    colleague's account at most, then only their own address.
+    """
+
+    def __init__(self, limit, window=900.0, max_addresses=10_000):
+        self.limit, self.window, self.max_addresses = limit, window, max_addresses
+        self._fails = {}
+        self._lock = threading.Lock()
+
+    def blocked(self, ip, now=None):
+        """True while IP has LIMIT failures in the window."""
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            recent = [t for t in self._fails.get(ip, ()) if now - t < self.window]
+            self._fails[ip] = recent
+            return len(recent) >= self.limit
+
+    def failed(self, ip, now=None):
+        """Count one failure from IP."""
+        with self._lock:
+            if len(self._fails) > self.max_addresses:
+                self._fails.clear()
+            self._fails.setdefault(ip, []).append(time.monotonic() if now is None else now)
+
+
+def authenticate(conn, username, password, attempts=5, lock_minutes=5, ip="", now=None, guard=None):
     """The user dict for good credentials; AuthRequired or LockedOut otherwise. Every try is audited.
 
-    The failure count and the audit row are committed before the refusal is raised.
+    The password is checked (Argon2id, tens of ms) before the write transaction, so logins never
+    hold up the node's other writers; the failure count and the audit row are then committed
+    before the refusal is raised. The username is trimmed, cut to its first MAX_USERNAME
+    characters and stripped of control characters before it is looked up or audited. GUARD (an
+    AddressGuard) refuses an address that failed too often, before anything else.
     """
     now = now or _now()
+    username = "".join(c for c in str(username or "").strip()[:MAX_USERNAME] if c >= " ")
+    password = str(password or "")[:MAX_PASSWORD]
+    if guard is not None and guard.blocked(ip):
+        with transaction(conn):
+            audit.record(conn, username or "?", "login.refused", username, {"why": "address"}, ip)
+        raise LockedOut("这台电脑登录失败次数过多，请 15 分钟后再试 / too many failed sign-ins from this computer",
+                        fix="wait 15 minutes; if you forgot the password, ask an administrator to reset it")
+    user = users.by_username(conn, username)
+    verified = _verify(user, password)
     with transaction(conn):
-        user, refusal = _check_login(conn, (username or "").strip(), password or "", attempts, lock_minutes, ip, now)
+        user, refusal = _check_login(conn, username, user, verified, attempts, lock_minutes, ip, now)
     if refusal:
+        if guard is not None and isinstance(refusal, AuthRequired):
+            guard.failed(ip)
         raise refusal
     return user
 
 
-def _check_login(conn, username, password, attempts, lock_minutes, ip, now):
+def _verify(user, password):
+    try:
+        _hasher().verify(user["password_hash"] if user else _state["dummy"], password)
+        return user is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _check_login(conn, username, user, verified, attempts, lock_minutes, ip, now):
     wrong = AuthRequired("用户名或密码不正确 / wrong username or password", fix="check both and try again")
-    user = users.by_username(conn, username)
+    if user is not None:  # read again inside the transaction: counts may have moved meanwhile
+        user = users.by_username(conn, username)
     if user is None:
-        try:
-            _hasher().verify(_state["dummy"], password)
-        except VerificationError:
-            pass
         audit.record(conn, username or "?", "login.failed", username, {"why": "unknown user"}, ip)
         return None, wrong
     if user["locked_until"] and datetime.fromisoformat(user["locked_until"]) > now:
@@ -104,9 +157,7 @@ def _check_login(conn, username, password, attempts, lock_minutes, ip, now):
     if user["disabled"]:
         audit.record(conn, username, "login.refused", username, {"why": "disabled"}, ip)
         return None, AuthRequired("此账号已停用 / this account is disabled", fix="ask an administrator")
-    try:
-        _hasher().verify(user["password_hash"], password)
-    except (VerificationError, InvalidHashError):
+    if not verified:
         locks = user["failed_logins"] + 1 >= attempts
         until = (now + timedelta(minutes=lock_minutes)).isoformat() if locks else None
         users.record_failure(conn, user["id"], until)

@@ -38,6 +38,8 @@ DEFAULTS = [
     Setting("session_absolute_hours", 12, "a staff session ends this long after login, whatever happens"),
     Setting("lockout_attempts", 5, "failed logins in a row that lock an account"),
     Setting("lockout_minutes", 5, "how long a locked account stays locked"),
+    Setting("lookup_per_minute", 30, "progress checks (tracking code + last 4) one client address may make a "
+            "minute; five wrong last-4s lock a code for 15 minutes whatever this is"),
     Setting("log_level", "INFO", "DEBUG, INFO, WARNING or ERROR"),
     Setting("public_url", "", "address printed in receipts' QR codes, e.g. https://zwfw.example.gov.cn/ "
             "(empty: this node's own address as the kiosk sees it)"),

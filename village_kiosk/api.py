@@ -39,7 +39,7 @@ def _body(*required):
 def _looked_up(body):
     if not isinstance(body.get("code"), str) or not isinstance(body.get("last4"), str):
         raise ValidationError("请求需要 code 和 last4 两个字符串 / code and last4 (strings) are required")
-    return find(get_db(), body["code"], body["last4"])
+    return find(get_db(), body["code"], body["last4"], request.remote_addr or "")
 
 
 def _status(doc):

@@ -21,21 +21,41 @@ from common.store import applications, outbox
 from common.store.db import transaction
 from common.web import get_db, public
 
-from . import actions, drafts
+from . import actions, drafts, lookups
 from .apply import clerk
 
 NOT_FOUND = "没有找到这件申请，请核对查询码和后 4 位 / no application matches that code and those 4 characters"
+LOOKUP_FIX = "查询码在回执上；后 4 位是身份证号或手机号的最后 4 位。多次输错后请 15 分钟后再试，或请代办员帮忙"
 VOICE_STEPS = {"submitted", "received", "accepted", "step_passed", "approved", "not_accepted"}  # said differently
 REASONS = ("不想办了", "信息填错了，要重新申请", "已经在别处办理", "其他原因")
 
 
-def find(conn, code, last4):
-    """The doc of tracking CODE when LAST4 matches its applicant; NotFound or ValidationError otherwise."""
+def find(conn, code, last4, ip=""):
+    """The doc of tracking CODE when LAST4 matches its applicant; NotFound or ValidationError otherwise.
+
+    Guarded (lookups.py): five wrong last-4s lock the code for 15 minutes, a client address makes at
+    most `lookup_per_minute` lookups a minute, and every failure reads the same.
+    """
     code = parse_tracking_code(code)
-    for doc in applications.by_tracking_code(conn, code):
-        if timeline.matches_secret(doc, last4):
-            return applications.get(conn, doc["id"])
-    raise NotFound(NOT_FOUND, fix="查询码在回执上；后 4 位是身份证号或手机号的最后 4 位")
+    if not _throttle().allow(ip):
+        raise NotFound(NOT_FOUND, fix=LOOKUP_FIX)
+
+    def match():
+        for doc in applications.by_tracking_code(conn, code):
+            if timeline.matches_secret(doc, last4):
+                return doc
+        return None
+    doc = lookups.guarded(conn, code, ip, match)
+    if doc is None:
+        raise NotFound(NOT_FOUND, fix=LOOKUP_FIX)
+    return applications.get(conn, doc["id"])
+
+
+def _throttle():
+    ext = current_app.extensions
+    if "sanji_lookup_throttle" not in ext:
+        ext["sanji_lookup_throttle"] = lookups.Throttle(int(current_app.config["SANJI"]["lookup_per_minute"]))
+    return ext["sanji_lookup_throttle"]
 
 
 def steps_of(conn, doc):
@@ -87,7 +107,7 @@ def status_blueprint():
             errors["last4"] = "请输入身份证号或手机号的最后 4 位"
         if not errors:
             try:
-                doc = find(get_db(), code, last4)
+                doc = find(get_db(), code, last4, request.remote_addr or "")
             except NotFound:
                 errors["code"] = NOT_FOUND.split(" / ")[0]
             else:

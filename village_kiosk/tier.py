@@ -4,7 +4,7 @@ from common.tiers import Tier
 
 from sync.service import components
 
-from . import drafts
+from . import drafts, lookups
 from .app import create_app
 
 
@@ -13,5 +13,5 @@ def purge_drafts(conn, cfg):
     return drafts.purge_idle(conn, cfg.data_dir, cfg["kiosk_idle_reset_seconds"] + 30)
 
 
-TIER = Tier(name="village", create_app=create_app, components=components, migrations=drafts.MIGRATIONS,
+TIER = Tier(name="village", create_app=create_app, components=components, migrations=drafts.MIGRATIONS + lookups.MIGRATIONS,
             jobs=[Job("purge-kiosk-drafts", purge_drafts, 30)])

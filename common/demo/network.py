@@ -90,6 +90,8 @@ def build(root, base_port, history=True):
             continue
         parent = BY_CODE.get(node.parent)
         settings = {"web_port": web_port(base_port, node), "sync_port": sync_port(base_port, node)}
+        if node.tier == "village":  # --traffic plays every villager from this one machine's address
+            settings.update(lookup_per_minute=600)
         if node.tier == "county":  # the demo's "phone": texts are appended to sms-sent.jsonl in its folder
             settings.update(sms_gateway="file", sms_sign="【示范县政务服务】")
         cfg, _ = init_node(where, node.tier, node.name, node.code,

@@ -102,6 +102,15 @@ def _safe_next(target):
     return url_for("tier.home")
 
 
+def _address_guard(cfg):
+    # One per app: an address that failed as often as locks an account is refused for 15 minutes,
+    # so a stranger can lock at most one colleague's account per address, not every account in turn.
+    ext = current_app.extensions
+    if "sanji_login_guard" not in ext:
+        ext["sanji_login_guard"] = accounts.AddressGuard(max(1, int(cfg["lockout_attempts"])))
+    return ext["sanji_login_guard"]
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @public
 def login():
@@ -111,7 +120,8 @@ def login():
         cfg = current_app.config["SANJI"]
         try:
             user = accounts.authenticate(get_db(), request.form.get("username", ""), request.form.get("password", ""),
-                                         cfg["lockout_attempts"], cfg["lockout_minutes"], request.remote_addr or "")
+                                         cfg["lockout_attempts"], cfg["lockout_minutes"], request.remote_addr or "",
+                                         guard=_address_guard(cfg))
         except SanjiError as exc:
             error = exc
         else:

@@ -152,3 +152,20 @@ def test_a_retried_submission_with_its_idempotency_key_is_one_application(node):
     r = requests.post(url + "/api/v1/applications", json=body, headers={"Idempotency-Key": "bad key\x01"}, timeout=30)
     assert r.status_code == 400
     assert conn.execute("SELECT COUNT(*) FROM applications").fetchone()[0] == 1
+
+
+def test_the_progress_check_locks_a_code_after_five_wrong_guesses_and_throttles_a_client(node):
+    url, cfg, conn = node
+    r = apply(url)
+    code, right = r.json()["tracking_code"], GOOD["id_number"][-4:]
+    look = lambda last4: requests.post(url + "/api/v1/status", json={"code": code, "last4": last4}, timeout=10)
+    wrong = [look(f"{n:04d}") for n in range(5)]
+    assert {w.status_code for w in wrong} == {404}
+    locked = look(right)                                  # the right digits, but the code is locked now
+    assert locked.status_code == 404 and locked.json()["message"] == wrong[0].json()["message"]  # same answer
+    assert conn.execute("SELECT COUNT(*) FROM audit_log WHERE action = 'status.locked'").fetchone()[0] == 1
+    conn.execute("UPDATE lookup_failures SET locked_until = '2000-01-01T00:00:00'")  # fifteen minutes later
+    conn.commit()
+    assert look(right).status_code == 200
+    answers = [look(right).status_code for _ in range(40)]  # one client, past its lookups a minute
+    assert answers.count(200) < 40 and answers[-1] == 404

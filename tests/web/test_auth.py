@@ -178,3 +178,21 @@ def test_changing_ones_own_password_ends_the_other_sessions(county):
         assert r.status_code == 200 and "密码已修改" in r.text
         assert laptop.get(srv.url + "/api/v1/me").status_code == 200
         assert phone.get(srv.url + "/api/v1/me").status_code == 401
+
+
+def test_a_stranger_locks_at_most_one_account_per_address_and_long_usernames_are_cut(county):
+    conn = open_db(county)
+    for name in ("clerk_a", "clerk_b"):
+        accounts.add_user(conn, "county", name, name, ADMIN_PASSWORD, ["supervisor"])
+    with LiveServer(load_tier("county").create_app(county)) as srv:
+        s = requests.Session()
+        for _ in range(5):
+            assert login(s, srv.url, username="clerk_a", password="guess-guess").status_code == 401
+        r = login(s, srv.url, username="clerk_b", password="guess-guess")
+        assert r.status_code == 423                          # the address is refused now
+        assert login(s, srv.url, username="x" * 100_000, password="p").status_code == 423
+    later = datetime.now(timezone.utc)
+    assert accounts.authenticate(conn, "clerk_b", ADMIN_PASSWORD, now=later)["username"] == "clerk_b"  # not locked
+    longest = conn.execute("SELECT MAX(length(actor)), MAX(length(target)) FROM audit_log").fetchone()
+    assert max(longest) <= accounts.MAX_USERNAME
+    conn.close()
