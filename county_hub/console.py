@@ -127,12 +127,14 @@ def console_blueprint():
     def external_callback():
         """JSON: the events appended."""
         cfg = current_app.config["SANJI"]
-        sent = request.headers.get("Authorization", "")
-        if not cfg["approval_token"] or not hmac.compare_digest(sent, f"Bearer {cfg['approval_token']}"):
+        # Compared as bytes: compare_digest refuses non-ASCII text, and a header is whatever a caller sends.
+        sent = request.headers.get("Authorization", "").encode("utf-8", "surrogateescape")
+        if not cfg["approval_token"] or not hmac.compare_digest(sent, f"Bearer {cfg['approval_token']}".encode()):
             raise AuthRequired("令牌不对 / wrong or missing token", fix="send Authorization: Bearer <approval_token>")
         body = request.get_json(silent=True)
-        if not isinstance(body, dict) or not isinstance(body.get("id"), str):
-            raise ValidationError("需要 id 和 status / id and status are required")
+        if not isinstance(body, dict) or not isinstance(body.get("id"), str) or not body["id"].strip():
+            raise ValidationError("需要 id 和 status / id and status are required",
+                                  fix="id is the external system's non-empty case id")
         row = external_store.by_external_id(get_db(), body["id"])
         if row is None:
             raise NotFound(f"没有外部编号为 {body['id']} 的办件 / no case with that id")

@@ -162,6 +162,11 @@ def test_the_callback_needs_the_token_and_applies_the_status(hub):
         assert bad.status_code == 400
         assert requests.post(url, json={"id": "EXT-99", "status": "approved"}, headers={"Authorization": "Bearer s3cret"},
                              timeout=10).status_code == 404
+        # A case not handed over yet has external id "": an empty id matches nothing.
+        assert requests.post(url, json={"id": "", "status": "approved"}, headers={"Authorization": "Bearer s3cret"},
+                             timeout=10).status_code == 400
+        odd = requests.post(url, json=body, headers={"Authorization": "Bearer s3crét".encode("utf-8")}, timeout=10)
+        assert odd.status_code == 401  # a non-ASCII header is a wrong token, not a server error
 
 
 def test_events_for_follow_the_flow():
