@@ -5,6 +5,7 @@ from .errors import ValidationError
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK = "10X98765432"
+FULL_WIDTH = str.maketrans("０１２３４５６７８９Ｘｘ", "0123456789XX")
 # Province-level codes (GB/T 2260); finer region codes change too often to hard-code.
 PROVINCES = {
     "11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37",
@@ -20,9 +21,12 @@ def check_digit(first17):
 
 def parse(text, today=None):
     """Validate an ID number; return it normalised (upper-case X) or raise ValidationError."""
-    value = str(text or "").strip().upper()
+    # A Chinese input method may type full-width digits (１２３); they are the same digits. Any other
+    # script's digits, superscripts and the like are not ASCII, and are refused.
+    value = str(text or "").strip().translate(FULL_WIDTH).upper()
     fix = "请核对身份证上的 18 位号码 / check the 18 characters on the ID card"
-    if len(value) != 18 or not value[:17].isdigit() or not (value[17].isdigit() or value[17] == "X"):
+    if len(value) != 18 or not value.isascii() or not value[:17].isdigit() \
+            or not (value[17].isdigit() or value[17] == "X"):
         raise ValidationError("身份证号码应为 18 位：17 位数字加 1 位数字或 X / must be 18 characters", fix=fix)
     if value[:2] not in PROVINCES:
         raise ValidationError("身份证号码的地区代码不存在 / unknown region code", fix=fix)

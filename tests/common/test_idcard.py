@@ -53,3 +53,14 @@ def test_malformed(text):
 def test_masking():
     assert idcard.mask(VALID) == "1101**********002X"
     assert idcard.mask_phone("13812345678") == "138****5678"
+
+
+def test_digits_are_ascii_full_width_become_ascii_and_others_are_refused():
+    import pytest
+    from common import idcard
+    from common.errors import ValidationError
+    good = "11010519491231002X"
+    assert idcard.parse("１１０１０５１９４９１２３１００２Ｘ") == good
+    for bad in ("371399195001011²3X", "١١٠١٠٥١٩٤٩١٢٣١٠٠٢X", "11010519491231002X\u200b"[:-1] + "\u0662"):
+        with pytest.raises(ValidationError):
+            idcard.parse(bad)
