@@ -2,6 +2,7 @@
 
 Returns every problem at once (GOV.UK's error summary lists them all), keyed by field.
 """
+import math
 import re
 import unicodedata
 from datetime import date
@@ -62,6 +63,8 @@ def _check_field(f, value):
         try:
             num = float(value)
         except ValueError:
+            return None, f"“{label}”须填写数字 / must be a number"
+        if not math.isfinite(num):  # "NaN" and "inf" parse as floats, and compare false with every bound
             return None, f"“{label}”须填写数字 / must be a number"
         if kind == "number" and not num.is_integer():
             return None, f"“{label}”须填写整数 / must be a whole number"
