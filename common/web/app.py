@@ -7,6 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask, g, jsonify, render_template, request, session
+from flask.json.provider import DefaultJSONProvider
 
 from .. import __version__, clock as clock_mod, config as config_mod, i18n
 from ..errors import CsrfFailed, SanjiError, describe, http_status
@@ -81,6 +82,46 @@ def link_summary():
             "queue_out": sum(ln["queue_out"] for ln in st["links"])}
 
 
+MAX_JSON_DEPTH = 32       # no request body of ours nests deeper; deeper ones made every JSON view a 500
+MAX_JSON_BODY = 1024 * 1024  # bytes of a JSON request body (photos come as multipart, not JSON)
+
+
+class BoundedJSON(DefaultJSONProvider):
+    """Flask's JSON, refusing request bodies that are too large or nest too deep before parsing them."""
+
+    def loads(self, s, **kwargs):
+        """Parse S, or ValueError (so get_json(silent=True) is None and a view says what it needs)."""
+        text = s.decode("utf-8", "replace") if isinstance(s, (bytes, bytearray)) else s
+        if len(text) > MAX_JSON_BODY or _depth(text) > MAX_JSON_DEPTH:
+            raise ValueError("JSON body too large or nested too deep")
+        return super().loads(s, **kwargs)
+
+
+def _depth(text):
+    # Brackets outside strings, counted without recursion.
+    depth = deepest = 0
+    in_string = escaped = False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if deepest > MAX_JSON_DEPTH:
+                    return deepest
+        elif ch in "]}":
+            depth -= 1
+    return deepest
+
+
 def _wants_json():
     return request.path.startswith("/api/") or request.path == "/healthz" or \
         request.accept_mimetypes.best == "application/json"
@@ -141,6 +182,7 @@ def build_app(cfg, tier, template_folder=None):
     node_name = meta.get(conn, "name", cfg["name"])
     conn.close()
     app = Flask(tier.name, template_folder=str(HERE / "templates"), static_folder=str(HERE / "static"))
+    app.json = BoundedJSON(app)
     if template_folder:
         from jinja2 import ChoiceLoader, FileSystemLoader
         app.jinja_loader = ChoiceLoader([FileSystemLoader(str(template_folder)), app.jinja_loader])
