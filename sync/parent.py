@@ -38,6 +38,8 @@ class ParentProtocol:
         self.own_keys = set(own_keys or ())  # our own public keys: never a child's
         self.sign_key = signing.ensure(conn, me)
         self._warned = set()
+        self._restore_logged = {}
+        self._connect_logged = {}  # a child reconnecting in a loop logs at INFO once a minute
 
     @property
     def epoch(self):
@@ -117,7 +119,9 @@ class ParentProtocol:
                 # The child was restored: take its messages again from what it knows we acked, and
                 # send down what its backup may lack about its subtree. Only what the link does not
                 # already hold is queued, so a child that presents a new epoch every time costs nothing.
-                log.warning("child %s restored (epoch %s): resending its subtree", child, msg["epoch"])
+                if time.monotonic() - self._restore_logged.get(child, -60) >= 60:  # a hello storm: one line a minute
+                    self._restore_logged[child] = time.monotonic()
+                    log.warning("child %s restored (epoch %s): resending its subtree", child, msg["epoch"])
                 store.set_link(self.conn, child, recv_upto=min(state["recv_upto"], msg["up_acked"]))
                 for kind, msg_id, subject, body in self.replicator.export_events(self.conn, child, missing_on=child):
                     outbox.enqueue(self.conn, child, kind, msg_id, subject, body)
@@ -140,7 +144,10 @@ class ParentProtocol:
             if code == child:
                 del self.sessions[old_rid]
         self.sessions[rid] = child
-        log.info("child %s connected (up_recv %d, down_last %d)", child, recv, down_last)
+        now = time.monotonic()
+        level = logging.INFO if now - self._connect_logged.get(child, -60) >= 60 else logging.DEBUG
+        self._connect_logged[child] = now
+        log.log(level, "child %s connected (up_recv %d, down_last %d)", child, recv, down_last)
         extra = {"next_key": self.next_key} if self.next_key else {}
         return [wire.encode("welcome", node=self.me, child=child, epoch=self.epoch, up_recv=recv,
                             down_last=down_last, hb=float(self.heartbeat), sign_key=self.sign_key,

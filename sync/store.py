@@ -162,7 +162,7 @@ def add_accepted(conn, public_key, code, address=""):
 # ---- quarantine and refusals ----------------------------------------------------------------
 
 QUARANTINE_KEEP = 64 * 1024  # bytes of a quarantined body kept whole (an event is a few kB: it can be retried)
-QUARANTINE_LINK_BYTES = 16 * 1024 * 1024  # past this many bytes of bodies from one link, only a prefix is kept
+QUARANTINE_LINK_BYTES = 4 * 1024 * 1024  # past this many bytes of bodies from one link, only a prefix is kept
 QUARANTINE_PREFIX = 256
 
 
