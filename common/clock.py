@@ -22,6 +22,7 @@ from datetime import date, datetime, timedelta, timezone
 from .errors import ConfigError
 
 CHINA = timezone(timedelta(hours=8))
+PLAUSIBLE_YEARS = (1900, 2100)  # a date a person types outside these is a slip (births, deaths, notices)
 DAY_MS = 86_400_000
 log = logging.getLogger("sanji.clock")
 
@@ -38,6 +39,19 @@ def parse(text):
     except (ValueError, IndexError):
         raise ConfigError(f"时钟文件内容无效: {text[:40]!r} / bad clock file",
                           fix="write a date such as 2026-12-03, or a shift in days such as +5 or -2") from None
+
+
+def china_text(iso, seconds=False):
+    """An ISO timestamp (UTC or with an offset) as China time, 'YYYY-MM-DD HH:MM' — what every screen shows."""
+    if not iso:
+        return ""
+    try:
+        moment = datetime.fromisoformat(str(iso))
+    except ValueError:
+        return str(iso)[:19]
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)  # stored timestamps are UTC
+    return moment.astimezone(CHINA).strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
 
 
 class BusinessClock:

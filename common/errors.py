@@ -109,6 +109,14 @@ class LockedOut(SanjiError):
     exit_code = 4
 
 
+class TooMany(SanjiError):
+    """Too many requests of a kind from one client, or too much held for it: wait, or finish what is pending."""
+
+    code = "too_many"
+    http_status = 429
+    exit_code = 4
+
+
 class Conflict(SanjiError):
     """The request contradicts what is stored (e.g. an event id reused with other content)."""
 

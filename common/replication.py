@@ -18,7 +18,8 @@ from .store.db import savepoint, transaction
 log = logging.getLogger("sanji.replication")
 SYSTEM = "system"
 BROADCAST_KINDS = ("catalog", "calendar")
-CHILD_AHEAD_MS = 10 * 60 * 1000  # a child's event dated further ahead than this is refused, its clock not followed
+CHILD_AHEAD_MS = 10 * 60 * 1000  # a child's event dated further ahead than this is held until then, its clock not followed
+CHILD_HOLD_MS = 2 * 24 * 3600 * 1000  # and one dated further ahead than this is refused (that clock is simply wrong)
 
 
 class NotYet(Exception):
@@ -26,9 +27,12 @@ class NotYet(Exception):
 
     refusal = None
 
-    def __init__(self, app_id):
-        super().__init__(f"办件 {app_id[:40]} 尚未到达，事件暂存 / the application has not arrived yet; held")
-        self.app_id = app_id
+    def __init__(self, app_id, not_before=0):
+        if not_before:
+            super().__init__("事件时间超前本节点时钟，暂存至其时间 / dated ahead of this node's clock; held until then")
+        else:
+            super().__init__(f"办件 {app_id[:40]} 尚未到达，事件暂存 / the application has not arrived yet; held")
+        self.app_id, self.not_before = app_id, not_before
 
 
 class Replicator:
@@ -83,10 +87,10 @@ class Replicator:
     def _event(self, conn, event, source, batch, packed=None):
         _check_event_shape(event)
         trusted = source == outbox.UP
-        if not trusted and hlc.parse(event["hlc"]).ms > self.clock.wall_ms() + CHILD_AHEAD_MS:
-            # A child's clock never moves ours (and with it the dates of our decisions).
-            raise ValidationError(f"事件时间比本节点时钟超前 {CHILD_AHEAD_MS // 60000} 分钟以上 / the child's clock is "
-                                  f"ahead of this node's", fix="set the sending node's clock (NTP), then it is resent")
+        ahead = hlc.parse(event["hlc"]).ms - self.clock.wall_ms()
+        if not trusted and ahead > CHILD_HOLD_MS:
+            raise ValidationError(f"事件时间比本节点时钟超前 {CHILD_HOLD_MS // 3600000} 小时以上 / the child's clock is "
+                                  f"far ahead of this node's", fix="set the sending node's clock (NTP), then submit again")
         cache = batch.setdefault("signers", {})
         if trusted:
             signing.check(conn, event, cache, required=False)
@@ -99,6 +103,9 @@ class Replicator:
             # before it stores it or follows its flow: a child cannot rewrite an item.
             submission.check_submitted(event["payload"], self._catalog_item(conn, event["payload"], batch),
                                        model.event_date(event["hlc"]))
+        if not trusted and ahead > CHILD_AHEAD_MS:
+            # A child's clock never moves ours (and with it the dates of our decisions): held until its time.
+            raise NotYet(event["app_id"], not_before=hlc.parse(event["hlc"]).ms - CHILD_AHEAD_MS)
         if event["type"] != "submitted" and applications.origin_of(conn, event["app_id"]) is None:
             raise NotYet(event["app_id"])  # e.g. a callback booked offline overtaking its application
         handed_up = event["type"] in ("submitted", "escalated") and not trusted
@@ -287,3 +294,6 @@ def _check_event_shape(event):
         raise ValidationError("event id, app_id and actor are at most 64 characters")
     if hlc.parse(event["hlc"]).node != event["origin"] or not tier_of(event["origin"]):
         raise ValidationError("an event's HLC names its origin, a node code")
+    problem = model.on_problem(event)
+    if problem:
+        raise ValidationError(problem)

@@ -11,7 +11,7 @@ from typing import Callable
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from .live import live_for
-from .store import db, sessions
+from .store import blobs, db, sessions
 
 log = logging.getLogger("sanji.scheduler")
 
@@ -37,7 +37,14 @@ def sweep_mailboxes(conn, cfg):
     return live_for(cfg).mailboxes.sweep()
 
 
-COMMON_JOBS = [Job("purge-sessions", purge_sessions, 600), Job("sweep-mailboxes", sweep_mailboxes, 60)]
+def collect_uploads(conn, cfg):
+    """Remove photos uploaded through the API that no application claimed within their time."""
+    with db.transaction(conn):
+        return blobs.collect_uploads(conn, cfg.data_dir)
+
+
+COMMON_JOBS = [Job("purge-sessions", purge_sessions, 600), Job("sweep-mailboxes", sweep_mailboxes, 60),
+               Job("collect-uploads", collect_uploads, 3600)]
 
 
 class Scheduler:

@@ -1,6 +1,7 @@
 """The county node's Flask app factory: department queues, supervision, casework, node enrolment."""
 from common.web import build_app
 from common.web.cases import cases_blueprint
+from sync.quarantine_web import quarantine_blueprint
 from sync.web import bp as nodes_blueprint
 
 
@@ -18,6 +19,7 @@ def create_app(config):
     app.register_blueprint(admin_blueprint())
     app.register_blueprint(catalog_items_blueprint())
     app.register_blueprint(nodes_blueprint)  # enrolment of child nodes, link status
+    app.register_blueprint(quarantine_blueprint())  # what could not be applied: retry or drop
     from .consult_hub import hub_for
     hub_for(app.config["SANJI"])  # the consult broker's live handlers (its ticker runs as a component)
     from common.web.meeting_views import meetings_blueprint

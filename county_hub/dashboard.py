@@ -6,7 +6,7 @@ its heartbeats (with how old that report is).
 """
 import csv
 import io
-from datetime import date
+from datetime import date, timedelta
 
 from flask import Blueprint, Response, current_app, render_template, request
 
@@ -26,6 +26,9 @@ CSV_COLUMNS = ("key", "name", "received", "accepted", "completed", "on_time", "e
                "avg_working_days", "rated", "bad", "satisfaction_rate", "ranked")
 
 
+FIRST_YEAR = 2000  # no county's records of this system start earlier
+
+
 def period(args):
     """(start, end, group, min_sample) from query ARGS; the current month by default."""
     today = business_clock.today(current_app.config["SANJI"])
@@ -37,6 +40,9 @@ def period(args):
         raise ValidationError("日期须为 YYYY-MM-DD，最小样本须为整数 / dates as YYYY-MM-DD, min_sample a whole number",
                               fix="e.g. ?from=2026-01-01&to=2026-03-31&group=department") from None
     group = args.get("group") or "department"
+    if start.year < FIRST_YEAR or end > today + timedelta(days=366):
+        raise ValidationError(f"时间段须在 {FIRST_YEAR} 年至明年之间 / the period must lie between {FIRST_YEAR} and next year",
+                              fix="e.g. ?from=2026-01-01&to=2026-12-31")
     if group not in stats.GROUPS or end < start or not 1 <= min_sample <= 10000:
         raise ValidationError("分组或时间段无效 / bad group or period",
                               fix=f"group: {', '.join(stats.GROUPS)}; from ≤ to; min_sample 1–10000")

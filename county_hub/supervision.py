@@ -25,6 +25,8 @@ from . import queues
 ACTOR = "system:supervision"
 LEVELS = (None, *WARNING_LEVELS)
 DEFAULT_RULES = {"yellow_days_left": 2, "repeat_supplements": 2, "check_fee": True, "rectify_days": 5}
+# Each whole-number rule's sensible range (working days, or supplement rounds; 0 rounds: no such flag).
+RULE_BOUNDS = {"yellow_days_left": (0, 30), "repeat_supplements": (0, 20), "rectify_days": (1, 60)}
 
 
 def rules(conn):
@@ -36,13 +38,17 @@ def rules(conn):
 def set_rules(conn, new, actor):
     """Replace the rules with NEW (validated: only known keys, whole numbers ≥ 0 or true/false)."""
     if not isinstance(new, dict):
-        raise ValidationError("规则须是对象 / the rules must be an object", details=list(DEFAULT_RULES))
+        raise ValidationError("规则须是对象 / the rules must be an object", details=list(DEFAULT_RULES),
+                              fix='send e.g. {"yellow_days_left": 3}')
     bad = [k for k in new if k not in DEFAULT_RULES]
-    bad += [k for k, v in new.items() if k in DEFAULT_RULES and not isinstance(v, type(DEFAULT_RULES[k]))]
-    bad += [k for k, v in new.items() if isinstance(v, int) and not isinstance(v, bool) and v < 0]
+    # bool is an int in Python: `true` is no number of days, and 1 is no yes/no.
+    bad += [k for k, v in new.items() if k in DEFAULT_RULES and type(v) is not type(DEFAULT_RULES[k])]
+    bad += [k for k, v in new.items() if k in RULE_BOUNDS and type(v) is int
+            and not RULE_BOUNDS[k][0] <= v <= RULE_BOUNDS[k][1]]
     if bad:
-        raise ValidationError(f"无效的规则 / invalid rules: {', '.join(sorted(set(bad)))}",
-                              fix=f"known rules and their kinds: {DEFAULT_RULES}")
+        ranges = "; ".join(f"{k} {lo}–{hi}" for k, (lo, hi) in RULE_BOUNDS.items())
+        raise ValidationError(f"无效的规则 / invalid rules: {', '.join(sorted(set(map(str, bad))))}",
+                              fix=f"whole numbers {ranges}; check_fee true or false")
     merged = dict(rules(conn), **new)
     with transaction(conn):
         meta.put(conn, "supervision_rules", dumps(merged))

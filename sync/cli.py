@@ -194,6 +194,8 @@ def sync_status_cmd(data_dir, as_json):
                    f"  {ln['bytes_per_s_out']:.0f} B/s out {ln['bytes_per_s_in']:.0f} B/s in")
     click.echo(f"quarantined {st['quarantined']}  refusals (24h) {st['refusals_24h']}  "
                f"pending enrolments {st['pending_enrolments']}  refused by the parent {st['refused_by_parent']}")
+    for a in st["alarms"]:
+        click.echo(f"ALARM {a['link']}: {a['alarm']} since {a['since']}: {a['detail']}")
     for h in st["held"]:
         click.echo(f"held from {h['link']}: {h['count']} event(s) waiting for their application,"
                    f" oldest {h['oldest_age_s'] or 0:.0f}s")

@@ -14,11 +14,12 @@ from common.domain.nodes import child_toward, in_subtree
 from common.store import blobs, outbox
 from common.store.db import savepoint, transaction
 
-from common.replication import NotYet
+from common.replication import CHILD_AHEAD_MS, NotYet
 
 from . import store, wire
 
 log = logging.getLogger("sanji.sync")
+CLOCK_ALARM_MS = CHILD_AHEAD_MS  # a peer's heartbeat this far off our clock raises the 'clock' alarm
 
 
 class Limits:
@@ -60,6 +61,7 @@ class Endpoint:
         self.peer_subtree = None  # the child's report of its own children's links, saved with the stats
         self._stats_at = time.monotonic()
         self._stats_bytes = (0, 0)
+        self.alarm = state["alarm"]  # mirrors sync_links.alarm, so a heartbeat writes only when it changes
 
     # ---- outbound ---------------------------------------------------------------------------
 
@@ -81,6 +83,8 @@ class Endpoint:
             return
         self.acked = upto
         self.sent = max(self.sent, upto)
+        if self.alarm == "peer_quarantine_full":  # taken again
+            self._raise_alarm("")
         while self.batch_ends and self.batch_ends[0] <= upto:
             self.batch_ends.popleft()
         self.last_progress = time.monotonic()
@@ -151,6 +155,14 @@ class Endpoint:
         """
         entries = wire.unpack_batch(msg)
         self.bytes_in += len(msg["z"])
+        if store.quarantine_full(self.conn, self.link):
+            # Past the bound nothing more is taken from this link: the sender keeps it, an administrator decides.
+            self._raise_alarm("quarantine_full", f"隔离消息已达 {store.MAX_QUARANTINED} 条，暂停接收 / "
+                              f"{store.MAX_QUARANTINED} messages quarantined: this link is no longer taken; review "
+                              "them (sanji sync quarantine list, or /admin/quarantine)")
+            return wire.error("quarantine_full")
+        if self.alarm == "quarantine_full":
+            self._raise_alarm("")
         try:
             return self._apply_batch(entries, safe=False)
         except sqlite3.OperationalError:
@@ -213,7 +225,7 @@ class Endpoint:
     def _release_held(self, batch, safe):
         """Apply the held events of applications that arrived in this batch (same transaction)."""
         for app_id in batch.pop("arrived", ()):
-            for r in store.take_held(self.conn, app_id):
+            for r in store.take_held(self.conn, app_id, self.replicator.clock.wall_ms()):
                 if safe:
                     self._apply_safely(r["seq"], r["kind"], r["msg_id"], r["subject"], bytes(r["body"]), batch,
                                        source=r["link"])
@@ -238,7 +250,8 @@ class Endpoint:
         except sqlite3.OperationalError:
             raise
         except NotYet as exc:
-            if store.hold(self.conn, source or self.link, seq, kind, msg_id, subject, exc.app_id, body, str(exc)):
+            if store.hold(self.conn, source or self.link, seq, kind, msg_id, subject, exc.app_id, body, str(exc),
+                          exc.not_before):
                 batch["held"] = batch.get("held", 0) + 1
                 return
             self._quarantine(seq, kind, msg_id, body, batch, "held backlog full: " + str(exc), source)
@@ -256,6 +269,48 @@ class Endpoint:
         store.quarantine(self.conn, link, seq, kind, msg_id, body, reason[:1000])
         if link == self.link:  # the sender of this batch is told, per entry
             batch.setdefault("refused", []).append([seq, reason[:200]])
+
+    def release_due(self):
+        """Apply the events held on this link for the clock whose time has come; returns how many were taken."""
+        with transaction(self.conn):
+            rows = store.take_due(self.conn, self.link, self.replicator.clock.wall_ms())
+            batch = {}
+            for r in rows:
+                self._apply_safely(r["seq"], r["kind"], r["msg_id"], r["subject"], bytes(r["body"]), batch,
+                                   source=r["link"])
+            self._release_held(batch, True)
+            self.replicator.finish_batch(self.conn, batch, True)
+        return len(rows)
+
+    def _raise_alarm(self, alarm, detail=""):
+        # ALARM '' clears it. Logged once per change; both sides show it on their sync status.
+        if alarm == self.alarm and not alarm:
+            return
+        with transaction(self.conn):
+            changed = store.set_alarm(self.conn, self.link, alarm, detail)
+        if changed:
+            (log.warning if alarm else log.info)("link %s: %s", self.link, f"alarm {alarm}: {detail}" if alarm
+                                                 else f"alarm {self.alarm} cleared")
+        self.alarm = alarm
+
+    def _check_clock(self, peer_ts):
+        # Both sides compare the other's heartbeat with their own clock; an offset past the bound is an alarm.
+        offset = peer_ts - self.replicator.clock.wall_ms() / 1000  # business clocks (a drill moves both)
+        if abs(offset) * 1000 <= CLOCK_ALARM_MS:
+            if self.alarm == "clock":
+                self._raise_alarm("")
+            return
+        minutes = round(abs(offset) / 60)
+        if self.link == outbox.UP:
+            way = "慢" if offset > 0 else "快"
+            detail = (f"本机时钟比上级{way} {minutes} 分钟，请校准时间 / this node's clock is {minutes} min "
+                      f"{'behind' if offset > 0 else 'ahead of'} its parent's: set it (NTP)")
+        else:
+            way = "快" if offset > 0 else "慢"
+            detail = (f"下级时钟比本机{way} {minutes} 分钟 / the child's clock is {minutes} min "
+                      f"{'ahead of' if offset > 0 else 'behind'} this node's: set the child's clock (NTP)")
+        if self.alarm in ("", "clock"):  # a full quarantine stays the louder alarm
+            self._raise_alarm("clock", detail)
 
     # ---- blobs ------------------------------------------------------------------------------
 
@@ -351,8 +406,15 @@ class Endpoint:
                 self.on_live(self.link, msg)
             return []
         if kind == "error":
-            log.warning("link %s: peer error %s: %s", self.link, msg["code"], msg["message"])
+            if msg["code"] == "quarantine_full":  # the peer stopped taking our messages: shown here too
+                self._raise_alarm("peer_quarantine_full", "对端隔离区已满，暂停接收本节点消息；请对端管理员处理 / the peer "
+                                  "stopped taking this node's messages (its quarantine is full): its administrator "
+                                  "must review them")
+            else:
+                log.warning("link %s: peer error %s: %s", self.link, msg["code"], msg["message"])
             return []
+        if kind == "ping":
+            self._check_clock(msg["ts"])
         if kind == "ping" and isinstance(msg.get("q"), int):
             self.peer_backlog = msg["q"]
         if kind == "ping" and self.link != outbox.UP and isinstance(msg.get("sub"), list):
@@ -368,8 +430,8 @@ class Endpoint:
         if self.link == outbox.UP:
             sub = store.child_links(self.conn)
             if sub:
-                return wire.encode("ping", ts=time.time(), q=max(0, self.backlog()), sub=sub)
-        return wire.encode("ping", ts=time.time(), q=max(0, self.backlog()))
+                return wire.encode("ping", ts=self.replicator.clock.wall_ms() / 1000, q=max(0, self.backlog()), sub=sub)
+        return wire.encode("ping", ts=self.replicator.clock.wall_ms() / 1000, q=max(0, self.backlog()))
 
     def flush_stats(self, now=None, every=2.0):
         """Every EVERY seconds, write byte totals, rates and the peer's backlog to the link row."""
@@ -378,6 +440,8 @@ class Endpoint:
         elapsed = now - self._stats_at
         if elapsed < every:
             return
+        if store.due_held(self.conn, self.link, self.replicator.clock.wall_ms()):
+            self.release_due()
         bin_, bout = self._stats_bytes
         rate_in, rate_out = (self.bytes_in - bin_) / elapsed, (self.bytes_out - bout) / elapsed
         with transaction(self.conn):

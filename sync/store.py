@@ -2,7 +2,7 @@
 import hashlib
 
 from common.store import sync_status
-from common.store.db import now_iso
+from common.store.db import now_iso, tx_cache
 
 STATUSES = ("pending", "accepted", "rejected", "revoked")
 
@@ -162,29 +162,55 @@ def add_accepted(conn, public_key, code, address=""):
 # ---- quarantine and refusals ----------------------------------------------------------------
 
 QUARANTINE_KEEP = 64 * 1024  # bytes of a quarantined body kept whole (an event is a few kB: it can be retried)
-QUARANTINE_LINK_BYTES = 4 * 1024 * 1024  # past this many bytes of bodies from one link, only a prefix is kept
+QUARANTINE_LINK_BYTES = 1024 * 1024  # past this many bytes of bodies from one link, only a prefix is kept
 QUARANTINE_PREFIX = 256
+MAX_QUARANTINED = 1000  # messages quarantined per link; past it the link stops acknowledging (an alarm)
+
+
+def _quarantine_use(conn, link_name):
+    # [messages, body bytes] quarantined from LINK_NAME, read once per transaction and counted on
+    # (a flood of refusals must not rescan the table for every message).
+    cache = tx_cache(conn).setdefault("quarantine_use", {})
+    if link_name not in cache:
+        cache[link_name] = list(conn.execute("SELECT COUNT(*), COALESCE(SUM(length(body)), 0) FROM sync_quarantine"
+                                             " WHERE link = ?", (link_name,)).fetchone())
+    return cache[link_name]
+
+
+def quarantine_full(conn, link_name):
+    """True when LINK_NAME has MAX_QUARANTINED messages in quarantine: its batches are no longer taken."""
+    return _quarantine_use(conn, link_name)[0] >= MAX_QUARANTINED
 
 
 def quarantine(conn, link_name, seq, kind, msg_id, body, reason):
     """Keep a message that could not be applied, with why: its first bytes, its size and its sha256."""
     body = bytes(body)
-    keep = QUARANTINE_KEEP
-    if len(body) > QUARANTINE_PREFIX and conn.execute(
-            "SELECT COALESCE(SUM(length(body)), 0) FROM sync_quarantine WHERE link = ?", (link_name,)
-    ).fetchone()[0] > QUARANTINE_LINK_BYTES:
-        keep = QUARANTINE_PREFIX  # a link that floods refusals keeps only their start
+    use = _quarantine_use(conn, link_name)
+    keep = QUARANTINE_KEEP if use[1] <= QUARANTINE_LINK_BYTES else QUARANTINE_PREFIX  # a flood keeps only starts
     if len(body) > keep:
-        reason = f"{reason} [{len(body)} bytes, sha256 {hashlib.sha256(body).hexdigest()}; first {keep} kept]"
+        reason = f"{reason[:300]} [{len(body)} bytes, sha256 {hashlib.sha256(body).hexdigest()}; first {keep} kept]"
         body = body[:keep]
     conn.execute("INSERT INTO sync_quarantine (link, seq, kind, msg_id, body, reason, at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                 (link_name, seq, kind, msg_id, body, reason, now_iso()))
+                 (link_name, seq, kind, msg_id, body, reason[:500], now_iso()))
+    use[0], use[1] = use[0] + 1, use[1] + len(body)
 
 
-def quarantined(conn, limit=100):
-    """The newest quarantined messages (without bodies)."""
+def quarantined(conn, limit=100, link_name=None, before=None):
+    """The newest quarantined messages (without bodies), of LINK_NAME if given, with ids below BEFORE if given."""
+    sql, args = "SELECT id, link, seq, kind, msg_id, reason, at, length(body) AS body_bytes FROM sync_quarantine" \
+        " WHERE 1 = 1", []
+    if link_name:
+        sql, args = sql + " AND link = ?", args + [link_name]
+    if before:
+        sql, args = sql + " AND id < ?", args + [before]
+    return [dict(r) for r in conn.execute(sql + " ORDER BY id DESC LIMIT ?", args + [limit])]
+
+
+def quarantine_by_link(conn):
+    """[{link, count, bytes, newest}] of every link with quarantined messages."""
     return [dict(r) for r in conn.execute(
-        "SELECT id, link, seq, kind, msg_id, reason, at FROM sync_quarantine ORDER BY id DESC LIMIT ?", (limit,))]
+        "SELECT link, COUNT(*) AS count, SUM(length(body)) AS bytes, MAX(at) AS newest FROM sync_quarantine"
+        " GROUP BY link ORDER BY link")]
 
 
 def quarantined_row(conn, qid):
@@ -232,24 +258,55 @@ def refusals(conn, limit=100):
 
 # ---- the backlog of events that cannot apply yet, and what the parent refused ------------------
 
-MAX_HELD = 10_000  # events held per link; past it they are quarantined (an alarm, not a backlog)
+MAX_HELD = 10_000             # events held per link; past it they are quarantined (an alarm, not a backlog)
+MAX_HELD_BYTES = 8 * 1024 * 1024  # and bytes of their bodies
 
 
-def hold(conn, link_name, seq, kind, msg_id, subject, app_id, body, reason):
-    """Keep an event whose application has not arrived; False when the link's backlog is full."""
-    if conn.execute("SELECT COUNT(*) FROM sync_held WHERE link = ?", (link_name,)).fetchone()[0] >= MAX_HELD:
+def hold(conn, link_name, seq, kind, msg_id, subject, app_id, body, reason, not_before=0):
+    """Keep an event that cannot apply yet; False when the link's backlog is full.
+
+    It waits for its application (APP_ID) to arrive, or, with NOT_BEFORE (epoch ms), for this
+    node's clock to reach it (an event dated ahead of us).
+    """
+    count, size = conn.execute("SELECT COUNT(*), COALESCE(SUM(length(body)), 0) FROM sync_held WHERE link = ?",
+                               (link_name,)).fetchone()
+    if count >= MAX_HELD or size + len(body) > MAX_HELD_BYTES:
         return False
-    conn.execute("INSERT INTO sync_held (link, seq, kind, msg_id, subject, app_id, body, reason, held_at)"
-                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                 (link_name, seq, kind, msg_id, subject, app_id, bytes(body), reason[:500], now_iso()))
+    conn.execute("INSERT INTO sync_held (link, seq, kind, msg_id, subject, app_id, body, reason, held_at, not_before)"
+                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                 (link_name, seq, kind, msg_id, subject, app_id, bytes(body), reason[:500], now_iso(), int(not_before)))
     return True
 
 
-def take_held(conn, app_id):
-    """The held events of APP_ID in arrival order, removed from the backlog (inside the caller's transaction)."""
-    rows = [dict(r) for r in conn.execute("SELECT * FROM sync_held WHERE app_id = ? ORDER BY id", (app_id,))]
-    conn.execute("DELETE FROM sync_held WHERE app_id = ?", (app_id,))
+def take_held(conn, app_id, now_ms):
+    """The held events of APP_ID whose time has come (NOW_MS), in arrival order, removed from the backlog."""
+    rows = [dict(r) for r in conn.execute("SELECT * FROM sync_held WHERE app_id = ? AND not_before <= ? ORDER BY id",
+                                          (app_id, now_ms))]
+    conn.executemany("DELETE FROM sync_held WHERE id = ?", [(r["id"],) for r in rows])
     return rows
+
+
+def take_due(conn, link_name, now_ms, limit=500):
+    """Up to LIMIT events held on LINK_NAME for the clock whose time (NOW_MS) has come, removed from the backlog."""
+    rows = [dict(r) for r in conn.execute("SELECT * FROM sync_held WHERE link = ? AND not_before > 0"
+                                          " AND not_before <= ? ORDER BY id LIMIT ?", (link_name, now_ms, limit))]
+    conn.executemany("DELETE FROM sync_held WHERE id = ?", [(r["id"],) for r in rows])
+    return rows
+
+
+def due_held(conn, link_name, now_ms):
+    """True when LINK_NAME has an event held for the clock whose time (NOW_MS) has come (a read, no lock)."""
+    return conn.execute("SELECT 1 FROM sync_held WHERE link = ? AND not_before > 0 AND not_before <= ? LIMIT 1",
+                        (link_name, now_ms)).fetchone() is not None
+
+
+def set_alarm(conn, link_name, alarm, detail=""):
+    """Raise ALARM ('quarantine_full', 'clock') on LINK_NAME, or clear it with ''; True when it changed."""
+    row = link(conn, link_name)
+    if row["alarm"] == alarm and (not alarm or row["alarm_detail"] == detail[:300]):
+        return False
+    set_link(conn, link_name, alarm=alarm, alarm_detail=detail[:300], alarm_since=now_iso() if alarm else None)
+    return row["alarm"] != alarm
 
 
 def note_refused(conn, link_name, refused):

@@ -27,6 +27,8 @@ ERROR_CODES = {
     "not_enrolled": "this node's key is not accepted (yet)",
     "too_big": "the frame or batch exceeds the limits",
     "internal": "the peer failed to process the frame; it will be retried",
+    "quarantine_full": "too many of this link's messages are quarantined; nothing more is taken until the "
+                       "receiver's administrator reviews them (sanji sync quarantine list)",
 }
 
 MAX_SEQ = 2 ** 53 - 1            # sequence numbers, acks, queue depths: exact in every language's numbers

@@ -1,6 +1,7 @@
 """The township node's Flask app factory: the window console, its JSON API, and the villages' enrolment."""
 from common.web import build_app
 from common.web.cases import cases_blueprint
+from sync.quarantine_web import quarantine_blueprint
 from sync.web import bp as nodes_blueprint
 
 
@@ -14,6 +15,7 @@ def create_app(config):
     app.register_blueprint(cases_blueprint(STAFF, ("township_staff", "township_head")))
     app.register_blueprint(api_blueprint())
     app.register_blueprint(nodes_blueprint)  # enrolment of child nodes, link status
+    app.register_blueprint(quarantine_blueprint())  # what could not be applied: retry or drop
     from common.web.meeting_views import meetings_blueprint
     app.register_blueprint(meetings_blueprint())  # meetings the county arranged, joined through the hub
     from common.web.notice_views import notices_blueprint

@@ -33,7 +33,7 @@ def add_draft_photo(conn, data_dir, draft, item, index, data):
         return same[0]
     target = drafts.folder(data_dir, draft["id"]) / f"{sha}.jpg"
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(jpeg)
+    blobs.durable_write(target, jpeg)  # on disk before the draft's row names it
     entry = {"sha256": sha, "material": index, "name": materials[index]["name"], "size": len(jpeg),
              "width": width, "height": height}
     draft["photos"].append(entry)
@@ -47,6 +47,35 @@ def remove_draft_photo(conn, data_dir, draft, index, sha):
     drafts.save(conn, draft)
     if not any(p["sha256"] == sha for p in draft["photos"]):
         (drafts.folder(data_dir, draft["id"]) / f"{sha}.jpg").unlink(missing_ok=True)
+
+
+def _draft_files(conn, data_dir, draft):
+    """{sha256: bytes} of DRAFT's photos, each checked against its sha256; a lost or damaged one is
+    taken out of the draft and the person is asked to take it again (nothing is submitted)."""
+    folder = drafts.folder(data_dir, draft["id"])
+    files, damaged = {}, []
+    for p in draft["photos"]:
+        try:
+            data = (folder / f"{p['sha256']}.jpg").read_bytes()
+        except OSError:
+            data = b""
+        if hashlib.sha256(data).hexdigest() == p["sha256"]:
+            files[p["sha256"]] = data
+        else:
+            damaged.append(p)
+    if damaged:
+        draft["photos"] = [p for p in draft["photos"] if p not in damaged]
+        drafts.save(conn, draft)
+        names = "、".join(dict.fromkeys(p["name"] for p in damaged))
+        raise ValidationError(f"照片“{names}”已损坏，请重新拍 / a photo was lost or damaged: take it again",
+                              fix="重新拍这几项材料的照片，再提交", fields={"photo": f"请重新拍：{names}"})
+    return files
+
+
+def _owned(conn, sha, uploader):
+    # An uploaded photo may be used by the one who uploaded it (or, once claimed, by any application).
+    row = blobs.row(conn, sha)
+    return row is not None and row["complete"] and (uploader is None or row["uploader"] in ("", uploader))
 
 
 def _material_entry(sha, index, name, size):
@@ -63,7 +92,7 @@ def submit_draft(conn, cfg, draft, actor):
         raise ValidationError("还有材料没有拍照 / some materials still need a photo", fields=missing,
                               details=list(missing.values()))
     folder = drafts.folder(cfg.data_dir, draft["id"])
-    files = {p["sha256"]: (folder / f"{p['sha256']}.jpg").read_bytes() for p in draft["photos"]}
+    files = _draft_files(conn, cfg.data_dir, draft)
     with transaction(conn):
         materials = [_material_entry(blobs.put(conn, cfg.data_dir, files[p["sha256"]]), p["material"], p["name"],
                                      p["size"]) for p in draft["photos"]]
@@ -75,8 +104,9 @@ def submit_draft(conn, cfg, draft, actor):
     return doc
 
 
-def submit_direct(conn, cfg, item_code, applicant, form, materials, actor, proxy_by="", key=None):
-    """Submit in one call (the JSON API): MATERIALS are [{sha256, material}] of photos already uploaded.
+def submit_direct(conn, cfg, item_code, applicant, form, materials, actor, proxy_by="", key=None, uploader=None):
+    """Submit in one call (the JSON API): MATERIALS are [{sha256, material}] of photos already uploaded
+    (by UPLOADER, when given: another's unclaimed uploads are refused).
 
     KEY (an Idempotency-Key): a retry with the same key returns the application the first made.
     """
@@ -86,7 +116,7 @@ def submit_direct(conn, cfg, item_code, applicant, form, materials, actor, proxy
             first = idempotency.earlier(conn, idempotency.check_key(key), digest)
             if first:
                 return applications.get(conn, first)
-            doc = submit_direct(conn, cfg, item_code, applicant, form, materials, actor, proxy_by)
+            doc = submit_direct(conn, cfg, item_code, applicant, form, materials, actor, proxy_by, uploader=uploader)
             idempotency.remember(conn, key, digest, doc["id"])
         return doc
     item = catalog.item(conn, item_code)
@@ -95,7 +125,7 @@ def submit_direct(conn, cfg, item_code, applicant, form, materials, actor, proxy
     problems = {}
     for n, m in enumerate(materials or []):
         if not isinstance(m, dict) or not isinstance(m.get("sha256"), str) or not isinstance(m.get("material"), int) \
-                or not 0 <= m["material"] < len(item.get("materials", [])) or not blobs.is_complete(conn, m["sha256"]):
+                or not 0 <= m["material"] < len(item.get("materials", [])) or not _owned(conn, m["sha256"], uploader):
             problems[f"materials[{n}]"] = "需要先上传照片（POST /api/v1/materials），并写明是第几项材料 / upload first"
         else:
             clean.append(_material_entry(m["sha256"], m["material"], item["materials"][m["material"]]["name"],
@@ -105,15 +135,24 @@ def submit_direct(conn, cfg, item_code, applicant, form, materials, actor, proxy
     problems.update(missing)
     if problems:
         raise ValidationError("材料有误 / the materials are incomplete", fields=problems, details=list(problems.values()))
-    return applications.submit(conn, shared_clock(conn, cfg), cfg["code"], actor, item, applicant, form,
-                               clean, proxy_by=proxy_by, catalog_version=catalog.current_version(conn))
+    with transaction(conn):
+        doc = applications.submit(conn, shared_clock(conn, cfg), cfg["code"], actor, item, applicant, form,
+                                  clean, proxy_by=proxy_by, catalog_version=catalog.current_version(conn))
+        blobs.claim(conn, [m["sha256"] for m in clean])
+    return doc
 
 
-def store_photo(conn, cfg, data):
-    """Check, shrink and keep photo DATA as a blob (the JSON API); returns {sha256, size, width, height}."""
+def store_photo(conn, cfg, data, uploader):
+    """Check, shrink and keep photo DATA as UPLOADER's blob (the JSON API); returns {sha256, size, width, height}.
+
+    It stays UPLOADER's until an application uses it, bounded per uploader, and is collected
+    after `blobs.UPLOAD_TTL_HOURS` if none does.
+    """
     jpeg, width, height = photos.normalise(data)
     with transaction(conn):
-        sha = blobs.put(conn, cfg.data_dir, jpeg)
+        if not _owned(conn, hashlib.sha256(jpeg).hexdigest(), None):
+            blobs.check_upload_room(conn, uploader, len(jpeg))
+        sha = blobs.put(conn, cfg.data_dir, jpeg, uploader)
     return {"sha256": sha, "size": len(jpeg), "width": width, "height": height, "type": "image/jpeg"}
 
 
@@ -164,7 +203,7 @@ def provide_supplement(conn, cfg, doc, draft, actor):
         raise ValidationError("请先拍下要补充的材料 / take a photo of what is missing first",
                               fields={"photo": "请先拍下要补充的材料"})
     folder = drafts.folder(cfg.data_dir, draft["id"])
-    files = {p["sha256"]: (folder / f"{p['sha256']}.jpg").read_bytes() for p in draft["photos"]}
+    files = _draft_files(conn, cfg.data_dir, draft)
     with transaction(conn):
         materials = [_material_entry(blobs.put(conn, cfg.data_dir, files[p["sha256"]]), -1, p["name"], p["size"])
                      for p in draft["photos"]]
@@ -180,13 +219,16 @@ def provide_supplement_blobs(conn, cfg, doc, materials, actor):
     if not materials:
         raise ValidationError("请先拍下要补充的材料 / take a photo of what is missing first",
                               fields={"photo": "请先拍下要补充的材料"})
-    return applications.append(conn, shared_clock(conn, cfg), cfg["code"], doc["id"], "supplement_provided",
-                               actor, {"materials": materials, "note": f"{len(materials)} 张照片"})
+    with transaction(conn):
+        doc = applications.append(conn, shared_clock(conn, cfg), cfg["code"], doc["id"], "supplement_provided",
+                                  actor, {"materials": materials, "note": f"{len(materials)} 张照片"})
+        blobs.claim(conn, [m["sha256"] for m in materials])
+    return doc
 
 
-def material_entries(conn, shas, name):
-    """Material entries for blobs SHAS (the JSON API's uploads); ValidationError naming any not held."""
-    bad = [s for s in shas if not isinstance(s, str) or not blobs.is_complete(conn, s)]
+def material_entries(conn, shas, name, uploader=None):
+    """Material entries for blobs SHAS (the JSON API's uploads, by UPLOADER); ValidationError naming any not held."""
+    bad = [s for s in shas if not isinstance(s, str) or not _owned(conn, s, uploader)]
     if bad:
         raise ValidationError("有照片还没有上传 / some photos were not uploaded",
                               fix="upload each photo with POST /api/v1/materials first", details=[str(b) for b in bad])

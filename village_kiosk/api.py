@@ -50,6 +50,12 @@ def _status(doc):
             "steps": steps_of(get_db(), doc)}
 
 
+def _uploader():
+    # Whose an upload is: the signed-in clerk's, else the kiosk machine's (its address).
+    who = clerk()
+    return f"clerk:{who}" if who else f"addr:{request.remote_addr or ''}"
+
+
 def _receipt(doc):
     return build_receipt(get_db(), doc, current_app.config["SANJI"]["public_url"] or request.url_root)
 
@@ -90,7 +96,7 @@ def api_blueprint():
         doc = _looked_up(body)
         shas = body["materials"] if isinstance(body["materials"], list) else []
         conn = get_db()
-        entries = actions.material_entries(conn, shas, actions.supplement_name(doc))
+        entries = actions.material_entries(conn, shas, actions.supplement_name(doc), _uploader())
         doc = actions.provide_supplement_blobs(conn, current_app.config["SANJI"], doc, entries, clerk() or "kiosk")
         return jsonify(_status(applications.get(conn, doc["id"])))
 
@@ -137,7 +143,8 @@ def api_blueprint():
          tag="kiosk")
     def materials():
         """JSON: sha256, size, width and height of the stored photo (201)."""
-        return jsonify(actions.store_photo(get_db(), current_app.config["SANJI"], photos.read_upload(request))), 201
+        return jsonify(actions.store_photo(get_db(), current_app.config["SANJI"], photos.read_upload(request),
+                                           _uploader())), 201
 
     @bp.post("/applications")
     @public
@@ -157,7 +164,7 @@ def api_blueprint():
         who = clerk()
         doc = actions.submit_direct(get_db(), current_app.config["SANJI"], body["item"], body["applicant"],
                                     body.get("form", {}), body.get("materials", []), who or "kiosk", proxy_by=who,
-                                    key=request.headers.get("Idempotency-Key"))
+                                    key=request.headers.get("Idempotency-Key"), uploader=_uploader())
         return jsonify(_receipt(doc)), 201
 
     @bp.get("/applications")

@@ -24,6 +24,8 @@ def create_app(config):
     from .notices import notices_blueprint
     app.register_blueprint(notices_blueprint())
     app.register_blueprint(api_blueprint())
+    from sync.quarantine_web import quarantine_blueprint
+    app.register_blueprint(quarantine_blueprint())  # what could not be applied from the parent: retry or drop
 
     @app.get("/")
     @public

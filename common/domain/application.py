@@ -50,6 +50,39 @@ def event_date(hlc):
     return datetime.fromtimestamp(int(hlc[:13]) / 1000, CHINA).date()
 
 
+def day_of_ms(ms):
+    """The calendar day (China time) of a Unix time in ms, as YYYY-MM-DD."""
+    return datetime.fromtimestamp(ms / 1000, CHINA).date().isoformat()
+
+
+# Decisions carry their legal day ("on") from the deciding node's business clock: an HLC can be
+# pushed ahead by a timestamp observed from elsewhere, and a day late past midnight is a day lost.
+DATED = frozenset(DECISIONS)
+ON_SLACK_DAYS = 1  # "on" may differ from its HLC's day by this much (a clock moved back, midnight)
+
+
+def on_problem(event):
+    """Why EVENT's legal day ("on") is not acceptable (None when absent or fine)."""
+    if "on" not in event["payload"]:
+        return None
+    on = event["payload"]["on"]
+    try:
+        day = date.fromisoformat(on) if isinstance(on, str) and len(on) == 10 else None
+    except ValueError:
+        day = None
+    if day is None or abs((day - event_date(event["hlc"])).days) > ON_SLACK_DAYS:
+        return f"payload 'on' must be a date (YYYY-MM-DD) within {ON_SLACK_DAYS} day of the event's time"
+    return None
+
+
+def event_day(event):
+    """The legal day of EVENT: its "on" where the deciding node stated it, else its HLC's day (ISO text)."""
+    on = event["payload"].get("on")
+    if on is not None and on_problem(event) is None:
+        return on
+    return event_date(event["hlc"]).isoformat()
+
+
 def new_doc(event):
     """The projection of a `submitted` event."""
     p = event["payload"]
@@ -183,7 +216,7 @@ def _check_payload(doc, event):
 
 
 def _effect(doc, event):
-    kind, p, day = event["type"], event["payload"], event_date(event["hlc"]).isoformat()
+    kind, p, day = event["type"], event["payload"], event_day(event)
     prev = doc["state"]
     target = DECISIONS[kind][1] if kind in DECISIONS else None
     if kind == "received":

@@ -20,6 +20,7 @@ CASE_TYPES = {"instant": "即办件", "promised": "承诺件", "joint": "联办�
 ASSIGNED = "@assigned"
 FORMS = ("original", "copy", "either")
 FIELD_TYPES = ("text", "textarea", "number", "money", "date", "select", "phone", "idcard")
+DATE_WHEN = ("past", "future")  # a date field's `when`: not after today / not before today
 CODE_RE = re.compile(r"^[A-Z][A-Z0-9]{1,7}-[0-9]{3}$")
 KEY_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 ITEM_KEYS = {"code", "name", "name_en", "department", "accept_tier", "decide_tier", "case_type", "fee", "fee_note",
@@ -118,6 +119,10 @@ def _field(f, where, problems):
         "required": _bool(f.get("required"), where, problems, "required", True),
         "help": _text(f.get("help"), where, problems, "help", required=False),
     }
+    if f.get("when") is not None:  # a date that cannot be after today (a death) or before it (a due date)
+        if out["type"] != "date":
+            problems.add(where, "when (past or future) is only for date fields")
+        out["when"] = _choice(f.get("when"), DATE_WHEN, where, problems, "when")
     if out["type"] == "select":
         options = [str(o) for o in _list(f.get("options"), where, problems, "options")]
         if not options:

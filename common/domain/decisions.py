@@ -196,3 +196,32 @@ def event_for(doc, me, roles, action, form, departments=None):
                                       fix=f"one of: {', '.join(sorted(departments))}")
             payload["department"] = dept
     return action, payload
+
+
+def departments_of(doc):
+    """Every department with a part in DOC: the item's, each flow step's, the one 送阅 assigned, the one routed to."""
+    out = {doc["item"].get("department", ""), doc.get("assigned") or "", routed_to(doc)}
+    for element in doc["item"].get("flow", []):
+        for step in (element["parallel"]["branches"] if "parallel" in element else [element]):
+            out.add(step.get("department") or "")
+    return out - {"", "@assigned"}
+
+
+# Roles whose work needs every case of their node (review of escalations, supervision, running it).
+SEES_ALL = {"county_reviewer", "supervisor", "admin", "township_staff", "township_head", "village_clerk"}
+
+
+def may_view(doc, roles):
+    """True when a holder of ROLES may open DOC (its applicant, answers and materials).
+
+    A county approver sees the cases of their own department(s) only — the item's, a step's, the
+    one a case was assigned or routed to; reviewers, supervisors, administrators and township and
+    village staff see every case their node holds, as their work needs.
+    """
+    held = held_roles(roles)
+    if set(held) & SEES_ALL:
+        return True
+    depts = held.get("county_approver")
+    if not depts:
+        return False
+    return "" in depts or bool(depts & departments_of(doc))

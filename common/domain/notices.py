@@ -7,6 +7,7 @@ agree (last version wins, never an older one).
 """
 from datetime import date
 
+from ..clock import PLAUSIBLE_YEARS
 from ..errors import ValidationError
 from .nodes import in_subtree, tier_of
 
@@ -17,7 +18,10 @@ PUBLISHING_TIERS = ("county", "township")
 
 
 def _clean_text(value, name, limit, errors, required=True):
-    text = str(value or "").replace("\r\n", "\n").strip()
+    if value is not None and not isinstance(value, str):
+        errors[name] = "须是文字 / must be text"
+        return ""
+    text = (value or "").replace("\r\n", "\n").strip()
     if required and not text:
         errors[name] = "必填 / required"
     elif len(text) > limit:
@@ -28,16 +32,23 @@ def _clean_text(value, name, limit, errors, required=True):
 
 
 def _day(value, name, errors, required=True):
-    text = str(value or "").strip()
+    if value is not None and not isinstance(value, str):
+        errors[name] = "日期须是文字 YYYY-MM-DD / a date is text, YYYY-MM-DD"
+        return None
+    text = (value or "").strip()
     if not text:
         if required:
             errors[name] = "请填写日期 YYYY-MM-DD / a date is required"
         return None
     try:
-        return date.fromisoformat(text).isoformat()
+        day = date.fromisoformat(text)
     except ValueError:
         errors[name] = "日期格式应为 2026-12-01 / use YYYY-MM-DD"
         return None
+    if not PLAUSIBLE_YEARS[0] <= day.year <= PLAUSIBLE_YEARS[1]:
+        errors[name] = "年份不对 / the year is not plausible"
+        return None
+    return day.isoformat()
 
 
 def check(form, today):
@@ -48,8 +59,8 @@ def check(form, today):
     errors = {}
     out = {"title": _clean_text(form.get("title"), "title", MAX_TITLE, errors),
            "body": _clean_text(form.get("body"), "body", MAX_BODY, errors),
-           "category": str(form.get("category") or "notice")}
-    if out["category"] not in CATEGORIES:
+           "category": form.get("category") or "notice"}
+    if not isinstance(out["category"], str) or out["category"] not in CATEGORIES:
         errors["category"] = f"类别须是 {' / '.join(CATEGORIES)}"
     out["published_on"] = _day(form.get("published_on") or today.isoformat(), "published_on", errors)
     out["expires_on"] = _day(form.get("expires_on"), "expires_on", errors, required=False)

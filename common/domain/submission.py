@@ -5,9 +5,10 @@ Returns every problem at once (GOV.UK's error summary lists them all), keyed by 
 import math
 import re
 import unicodedata
-from datetime import date
+from datetime import date, datetime
 
 from .. import idcard
+from ..clock import CHINA, PLAUSIBLE_YEARS
 from ..errors import ValidationError
 from ..ids import is_valid_tracking_code
 
@@ -57,7 +58,24 @@ def check_applicant(raw, today=None):
     return out, errors
 
 
-def _check_field(f, value):
+
+
+def _check_date(f, value, today):
+    label = f["label"]
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        return None, f"“{label}”须是日期，例如 2026-03-01 / must be a date"
+    if not PLAUSIBLE_YEARS[0] <= day.year <= PLAUSIBLE_YEARS[1]:
+        return None, f"“{label}”的年份不对 / the year is not plausible"
+    if f.get("when") == "past" and day > today:
+        return None, f"“{label}”不能晚于今天 / cannot be after today"
+    if f.get("when") == "future" and day < today:
+        return None, f"“{label}”不能早于今天 / cannot be before today"
+    return day.isoformat(), None
+
+
+def _check_field(f, value, today=None):
     kind, label = f["type"], f["label"]
     if kind in ("number", "money"):
         try:
@@ -72,10 +90,7 @@ def _check_field(f, value):
             return None, f"“{label}”应在 {f.get('min', '')} 到 {f.get('max', '')} 之间 / out of range"
         return (int(num) if kind == "number" else round(num, 2)), None
     if kind == "date":
-        try:
-            return date.fromisoformat(value).isoformat(), None
-        except ValueError:
-            return None, f"“{label}”须是日期，例如 2026-03-01 / must be a date"
+        return _check_date(f, value, today or datetime.now(CHINA).date())
     if kind == "select":
         if value not in f.get("options", []):
             return None, f"请从列表中选择“{label}” / choose one of the options"
@@ -97,8 +112,8 @@ def _check_field(f, value):
     return value, None
 
 
-def check_form(item, raw):
-    """(form dict, {field key: message}) for the item's form fields; unknown keys are dropped."""
+def check_form(item, raw, today=None):
+    """(form dict, {field key: message}) for the item's form fields (dates judged on TODAY); unknown keys are dropped."""
     errors, out = {}, {}
     for f in item.get("fields", []):
         value = clean_text(raw.get(f["key"], "") or "")
@@ -106,7 +121,7 @@ def check_form(item, raw):
             if f.get("required", True):
                 errors[f["key"]] = f"请填写“{f['label']}” / required"
             continue
-        clean, problem = _check_field(f, value)
+        clean, problem = _check_field(f, value, today)
         if problem:
             errors[f["key"]] = problem
         else:
@@ -117,7 +132,7 @@ def check_form(item, raw):
 def check(item, applicant, form, today=None):
     """Validate a whole submission; raise ValidationError listing every field's problem."""
     app, errors = check_applicant(applicant or {}, today)
-    fields, field_errors = check_form(item, form or {})
+    fields, field_errors = check_form(item, form or {}, today)
     errors.update(field_errors)
     if errors:
         raise ValidationError("申请信息有误，请修改后再提交 / please correct the highlighted answers",

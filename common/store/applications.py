@@ -190,8 +190,11 @@ def append(conn, clock, node, app_id, kind, actor, payload=None, audited=True):
         doc = _load(conn, app_id)
         if doc is None:
             raise NotFound(f"没有编号为 {app_id} 的办件 / no such application")
+        payload = dict(payload or {})
+        if kind in model.DATED:  # the legal day, from this node's own business clock (not the HLC)
+            payload["on"] = model.day_of_ms(clock.wall_ms())
         event = {"id": uuid7(), "app_id": app_id, "origin": node, "hlc": clock.now(), "actor": actor,
-                 "type": kind, "payload": dict(payload or {})}
+                 "type": kind, "payload": payload}
         doc = model.apply(doc, event, strict=True)
         event = signing.sign(conn, event)
         _insert_event(conn, event, defer=True)

@@ -7,9 +7,14 @@ import hashlib
 import os
 from pathlib import Path
 
-from ..errors import ValidationError
+from datetime import datetime, timedelta, timezone
+
+from ..errors import TooMany, ValidationError
 from .db import now_iso
 
+UPLOAD_TTL_HOURS = 24       # an uploaded photo no application claimed is collected after this
+MAX_UPLOADS_PENDING = 60    # unclaimed uploads per uploader (a submission has at most 50 materials)
+MAX_UPLOAD_BYTES_PENDING = 256 * 1024 * 1024  # unclaimed upload bytes on the whole node
 CHUNK = 256 * 1024
 MAX_BLOB = 32 * 1024 * 1024  # a photo or scan (uploads are capped below this; the wire refuses larger totals)
 
@@ -36,18 +41,64 @@ def _fsync_write(path, data, offset=None):
         os.fsync(f.fileno())
 
 
-def put(conn, data_dir, data):
-    """Store DATA (bytes) as a complete blob; returns its sha256. Idempotent."""
+def fsync_dir(path):
+    """Make a rename or a new file in folder PATH durable (a power cut must not undo it after our row says so)."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def durable_write(path, data):
+    """Write DATA to PATH (a temporary name, fsync, rename, fsync of the folder): whole or not there."""
+    path = Path(path)
+    tmp = path.with_name(path.name + ".tmp")
+    _fsync_write(tmp, data)
+    os.replace(tmp, path)
+    fsync_dir(path.parent)
+
+
+def put(conn, data_dir, data, uploader=""):
+    """Store DATA (bytes) as a complete blob; returns its sha256. Idempotent.
+
+    UPLOADER (an API upload's owner) marks it unclaimed until an application refers to it; a blob
+    already held keeps its owner (or none).
+    """
     sha = hashlib.sha256(data).hexdigest()
     target = path_of(data_dir, sha)
     if not target.exists():
-        tmp = target.with_suffix(".tmp")
-        _fsync_write(tmp, data)
-        os.replace(tmp, target)
-    conn.execute("INSERT INTO blobs (sha256, size, have, complete, created_at) VALUES (?, ?, ?, 1, ?)"
+        durable_write(target, data)
+    conn.execute("INSERT INTO blobs (sha256, size, have, complete, created_at, uploader) VALUES (?, ?, ?, 1, ?, ?)"
                  " ON CONFLICT(sha256) DO UPDATE SET size = excluded.size, have = excluded.have, complete = 1",
-                 (sha, len(data), len(data), now_iso()))
+                 (sha, len(data), len(data), now_iso(), uploader))
     return sha
+
+
+def check_upload_room(conn, uploader, size):
+    """TooMany when UPLOADER has MAX_UPLOADS_PENDING unclaimed uploads, or the node's unclaimed bytes are at their bound."""
+    count = conn.execute("SELECT COUNT(*) FROM blobs WHERE uploader = ?", (uploader,)).fetchone()[0]
+    total = conn.execute("SELECT COALESCE(SUM(size), 0) FROM blobs WHERE uploader != ''").fetchone()[0]
+    if count >= MAX_UPLOADS_PENDING or total + size > MAX_UPLOAD_BYTES_PENDING:
+        raise TooMany(f"已上传 {count} 张照片还没有提交 / too many photos uploaded and not yet used in an application",
+                      fix=f"submit the application that uses them, or wait: unused photos are removed after "
+                          f"{UPLOAD_TTL_HOURS} hours")
+
+
+def claim(conn, shas):
+    """The blobs SHAS now belong to an application: no longer an uploader's, never collected."""
+    conn.executemany("UPDATE blobs SET uploader = '' WHERE sha256 = ?", [(s,) for s in shas])
+
+
+def collect_uploads(conn, data_dir, hours=UPLOAD_TTL_HOURS):
+    """Remove uploads older than HOURS that no application claimed (rows and files); returns how many."""
+    before = (datetime.now(timezone.utc) - timedelta(hours=hours)).isoformat(timespec="milliseconds")
+    rows = [r[0] for r in conn.execute("SELECT sha256 FROM blobs WHERE uploader != '' AND created_at < ?"
+                                       " AND sha256 NOT IN (SELECT sha256 FROM blob_refs)", (before,))]
+    for sha in rows:
+        conn.execute("DELETE FROM blobs WHERE sha256 = ?", (sha,))
+        path_of(data_dir, sha).unlink(missing_ok=True)
+    return len(rows)
 
 
 def want(conn, sha, source, size=0):
@@ -126,6 +177,7 @@ def write_chunk(conn, data_dir, sha, offset, total, data, source=None):
         target = path_of(data_dir, sha)
         target.parent.mkdir(parents=True, exist_ok=True)
         os.replace(partial, target)
+        fsync_dir(target.parent)  # before the row says complete
         conn.execute("UPDATE blobs SET have = ?, size = ?, complete = 1 WHERE sha256 = ?", (total, total, sha))
         return total
     conn.execute("UPDATE blobs SET have = ?, size = CASE WHEN size = 0 THEN ? ELSE size END WHERE sha256 = ?",

@@ -31,6 +31,9 @@ def _lock_for(path):
         return _write_locks.setdefault(key, threading.Lock())
 
 
+WAL_KEEP_BYTES = 4 * 1024 * 1024  # about SQLite's auto-checkpoint size (1000 pages)
+
+
 def connect(path):
     """Open PATH with the pragmas every node uses; autocommit mode, transactions via `transaction`."""
     try:
@@ -45,6 +48,9 @@ def connect(path):
     # FULL: a transaction that returned is on disk, so an acknowledgement never outruns durability.
     conn.execute("PRAGMA synchronous = FULL")
     conn.execute("PRAGMA foreign_keys = ON")
+    # After a checkpoint the WAL file is cut back to this size: one large burst (a flood, a restore)
+    # must not leave a file of its size on disk for good.
+    conn.execute(f"PRAGMA journal_size_limit = {WAL_KEEP_BYTES}")
     return conn
 
 

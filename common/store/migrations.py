@@ -301,3 +301,21 @@ COMMON.append(sql_migration("0014_idempotency", """
     );
     CREATE INDEX idempotency_keys_age ON idempotency_keys(created_at);
 """))
+
+# Limits (issue 17): a link whose quarantine is full, or whose peer's clock is off, raises an alarm
+# both sides show; events dated ahead of this node's clock are held until their time comes.
+COMMON.append(sql_migration("0015_link_alarms", """
+    ALTER TABLE sync_links ADD COLUMN alarm TEXT NOT NULL DEFAULT '';
+    ALTER TABLE sync_links ADD COLUMN alarm_detail TEXT NOT NULL DEFAULT '';
+    ALTER TABLE sync_links ADD COLUMN alarm_since TEXT;
+    ALTER TABLE sync_held ADD COLUMN not_before INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX sync_held_due ON sync_held(link, not_before) WHERE not_before > 0;
+    CREATE INDEX sync_quarantine_link ON sync_quarantine(link, id);
+"""))
+
+# Limits (issue 17): a photo uploaded through the API belongs to its uploader until an application
+# claims it; unclaimed ones are bounded per uploader and collected after UPLOAD_TTL_HOURS.
+COMMON.append(sql_migration("0016_upload_owner", """
+    ALTER TABLE blobs ADD COLUMN uploader TEXT NOT NULL DEFAULT '';
+    CREATE INDEX blobs_uploads ON blobs(uploader, created_at) WHERE uploader != '';
+"""))

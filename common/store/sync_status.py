@@ -29,14 +29,20 @@ def link_status(conn, row):
         "oldest_pending_age_s": _age_seconds(outbox.oldest_after(conn, name, row["acked_upto"])),
         "bytes_per_s_in": round(row["rate_in"], 1), "bytes_per_s_out": round(row["rate_out"], 1),
         "bytes_in": row["bytes_in"], "bytes_out": row["bytes_out"],
+        # 'quarantine_full' (we stopped taking this link), 'peer_quarantine_full' (the peer stopped
+        # taking ours) or 'clock' (the peer's clock is off ours), with what to do; '' when all is well.
+        "alarm": row["alarm"], "alarm_detail": row["alarm_detail"], "alarm_since": row["alarm_since"],
     }
 
 
 def status(conn):
     """The whole picture: every link, quarantined messages, recent refusals, pending enrolments."""
     rows = [dict(r) for r in conn.execute("SELECT * FROM sync_links ORDER BY link = 'up' DESC, link")]
+    links = [link_status(conn, r) for r in rows]
     return {
-        "links": [link_status(conn, r) for r in rows],
+        "links": links,
+        "alarms": [{"link": l["link"], "alarm": l["alarm"], "detail": l["alarm_detail"], "since": l["alarm_since"]}
+                   for l in links if l["alarm"]],
         "quarantined": conn.execute("SELECT COUNT(*) FROM sync_quarantine").fetchone()[0],
         "refusals_24h": conn.execute("SELECT COALESCE(SUM(count), 0) FROM sync_refusals WHERE last_at > ?",
                                      (_day_ago(),)).fetchone()[0],

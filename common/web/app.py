@@ -78,7 +78,7 @@ def link_summary():
         parent = {"link": "up", "state": "down", "since": None, "queue_out": 0}  # never reached yet
     children = [ln for ln in st["links"] if ln["link"] != "up"]
     return {"parent": parent, "children_up": sum(ln["state"] == "up" for ln in children),
-            "children": len(children), "quarantined": st["quarantined"],
+            "children": len(children), "quarantined": st["quarantined"], "alarms": st["alarms"],
             "queue_out": sum(ln["queue_out"] for ln in st["links"])}
 
 
@@ -218,6 +218,7 @@ def build_app(cfg, tier, template_folder=None):
                 "consult_ice": lambda: json.dumps(config_mod.ice_servers(cfg)),
                 "children": lambda: [ln["link"] for ln in sync_status.status(get_db())["links"] if ln["link"] != "up"]}
 
+    app.add_template_filter(clock_mod.china_text, "china")  # stored times are UTC; people read China time
     app.register_error_handler(Exception, _handle_error)
     from werkzeug.exceptions import HTTPException
 

@@ -14,7 +14,7 @@ from ..domain.application import CHINA, RESOLUTIONS, is_voice, label, step_deadl
 from ..domain.nodes import in_subtree, tier_of
 from ..errors import Forbidden, NotFound, SanjiError, ValidationError
 from ..node import shared_clock
-from ..store import applications, blobs, catalog
+from ..store import applications, audit, blobs, catalog
 from ..store import calendar as cal_store
 from .access import roles
 from .app import get_db
@@ -41,6 +41,17 @@ def parse_action(value, form):
     if extra:
         form["resolution" if action == "escalation_answered" else "step"] = extra
     return action
+
+
+def open_case(conn, doc, user, what="case"):
+    """DOC if USER may see its personal data and materials (audited either way); Forbidden otherwise."""
+    target = doc["id"]
+    if not decisions.may_view(doc, user_roles(user)):
+        audit.record(conn, user["username"], "case.view_refused", target, {"what": what}, request.remote_addr or "")
+        raise Forbidden("这件申请不属于您所在部门 / this case is not one of your department's",
+                        fix="ask the department that handles it, or the county reviewer")
+    audit.record(conn, user["username"], "case.viewed", target, {"what": what}, request.remote_addr or "")
+    return doc
 
 
 def user_roles(user):
@@ -125,9 +136,16 @@ def cases_blueprint(staff, deciders):
     @roles(*staff)
     def blob(sha):
         """A photo or scan of a material held here."""
-        if len(sha) != 64 or not blobs.is_complete(get_db(), sha):
+        conn = get_db()
+        if len(sha) != 64 or not blobs.is_complete(conn, sha):
             raise NotFound("这份材料还没有传到本机 / this material has not arrived yet",
                            fix="it comes with the next sync from below; reload in a while")
+        docs = [applications.get(conn, r[0]) for r in conn.execute(
+            "SELECT app_id FROM blob_refs WHERE sha256 = ? LIMIT 20", (sha,))]
+        if not docs:
+            raise NotFound("这份材料不属于任何申请 / this material belongs to no application")
+        allowed = [d for d in docs if decisions.may_view(d, user_roles(g.user))]
+        open_case(conn, (allowed or docs)[0], g.user, "material")
         return send_file(blobs.path_of(current_app.config["SANJI"].data_dir, sha), mimetype="image/jpeg")
 
     @bp.get("/api/v1/cases/<app_id>")
@@ -136,7 +154,7 @@ def cases_blueprint(staff, deciders):
     def one(app_id):
         """JSON: doc, events and available actions."""
         conn = get_db()
-        doc = applications.get(conn, app_id)
+        doc = open_case(conn, applications.get(conn, app_id), g.user)
         return jsonify({"application": doc, "events": timeline_of(conn, doc),
                         "actions": decisions.available(doc, current_app.config["SANJI"]["code"], user_roles(g.user))})
 
@@ -177,7 +195,7 @@ def cases_blueprint(staff, deciders):
 def _detail(app_id, errors=None, status=200, form=None):
     conn = get_db()
     me = current_app.config["SANJI"]["code"]
-    doc = applications.get(conn, app_id)
+    doc = open_case(conn, applications.get(conn, app_id), g.user)
     held = {m["sha256"]: blobs.is_complete(conn, m["sha256"]) for m in doc.get("materials", [])
             if isinstance(m, dict) and m.get("sha256")}
     steps_due = step_deadlines(doc, cal_store.load_cached(conn))

@@ -120,7 +120,12 @@ def consult_blueprint():
     def ask():
         """JSON {sid, state}: `requested`, or `unreachable` (no link to the hub: offer a booking instead)."""
         cfg = _cfg()
-        body = request.get_json(silent=True) or {}
+        body = request.get_json(silent=True)
+        if body is None:
+            body = {}
+        if not isinstance(body, dict):
+            raise ValidationError("请求体须是 JSON 对象 / the request body must be a JSON object",
+                                  fix='send {} from a kiosk, or {"app_id": "…"} from a window')
         if _is_console() and body.get("app_id"):
             doc = applications.get(get_db(), str(body["app_id"]))
             # A window hands a hard case up: the item's department for county items, else the reviewers.

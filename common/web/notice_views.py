@@ -85,7 +85,10 @@ def notices_blueprint():
             raise ValidationError("请求体须是 JSON 对象 / the request body must be a JSON object")
         notice_id = body.get("id") if isinstance(body.get("id"), str) else None
         if body.get("id") is not None and notice_id is None:
-            raise NotFound("没有这条公告 / no such notice")
+            raise NotFound("没有这条公告 / no such notice", fix="id is the text id of a notice published here")
+        if body.get("withdrawn") is True and notice_id is None:
+            raise ValidationError("撤回公告须给出其 id / say which notice to withdraw",
+                                  fix='send {"id": "<the notice id>", "withdrawn": true}', fields={"id": "必填"})
         stored = publishing.publish(get_db(), current_app.config["SANJI"], g.user["username"], body, notice_id,
                                     withdraw=body.get("withdrawn") is True)
         return jsonify({"notice": stored}), 201

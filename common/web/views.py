@@ -5,11 +5,11 @@ from urllib.parse import urlparse
 from flask import Blueprint, current_app, g, jsonify, redirect, render_template, request, session, url_for
 
 from .. import __version__, accounts
-from ..errors import SanjiError, describe
+from ..errors import SanjiError, ValidationError, describe
 from ..domain import catalog_search
 from ..store import audit, catalog, sync_status
 from ..store import meta
-from .access import authenticated, public, roles
+from .access import authenticated, csrf_exempt_anonymous, public, roles
 from .app import get_db, lang
 from .openapi import api, build_spec
 
@@ -135,6 +135,41 @@ def login():
     status = 200 if error is None else error.http_status
     return render_template("login.html", error=error, error_text=describe(error) if error else "",
                            username=request.form.get("username", "")), status
+
+
+@bp.post("/api/v1/session")
+@public
+@csrf_exempt_anonymous
+@api("Sign in: JSON {username, password}; answers the user and the CSRF token that every later POST, PUT and "
+     "DELETE sends as X-CSRF-Token (the session itself is the cookie this sets)", tag="session")
+def api_login():
+    """Sign in for API clients (a JSON body only, so no cross-site form can sign a browser in)."""
+    if not request.is_json:
+        raise ValidationError("请以 JSON 发送用户名和密码 / send the username and password as JSON",
+                              fix='POST {"username": "...", "password": "..."} with Content-Type: application/json')
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or not all(isinstance(body.get(k), str) for k in ("username", "password")):
+        raise ValidationError("需要 username 和 password 两个文本字段 / username and password (text) are required",
+                              fields={"username": "必填", "password": "必填"})
+    cfg = current_app.config["SANJI"]
+    user = accounts.authenticate(get_db(), body["username"], body["password"], cfg["lockout_attempts"],
+                                 cfg["lockout_minutes"], request.remote_addr or "", guard=_address_guard(cfg))
+    session.clear()
+    session.regenerate()
+    session.update(uid=user["id"], csrf=secrets.token_urlsafe(32))
+    return jsonify({"username": user["username"], "roles": [{"role": r, "department": d} for r, d in user["roles"]],
+                    "csrf_token": session["csrf"],
+                    "must_change_password": bool(user["must_change_password"])})
+
+
+@bp.delete("/api/v1/session")
+@authenticated
+@api("Sign out: ends the session (send X-CSRF-Token)", tag="session")
+def api_logout():
+    """End the API session."""
+    audit.record(get_db(), g.user["username"], "logout", g.user["username"], {}, request.remote_addr or "")
+    session.revoke()
+    return jsonify({"signed_out": True})
 
 
 @bp.route("/password", methods=["GET", "POST"])

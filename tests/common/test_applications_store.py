@@ -165,3 +165,31 @@ def test_audit_chain_catches_edit_delete_and_reorder(conn):
                      (seq, r["at"], r["actor"], r["action"], r["target"], r["detail"], r["ip"], r["prev_hash"], r["hash"]))
     ok, _, problem = audit.verify(conn)
     assert not ok and problem.startswith("record 2")
+
+
+def test_the_legal_day_of_a_decision_is_the_deciding_nodes_own_day_not_its_pushed_hlc(node):
+    # 23:55 in China on Monday; a child's event 8 minutes ahead (within the tolerance) was observed,
+    # so the township's HLC is already past midnight. The acceptance is still Monday's.
+    wall = FakeWall("2026-03-02")
+    wall.ms += (15 * 60 + 55) * 60_000 - 2 * 3600_000  # 15:55 UTC = 23:55 China time
+    clock = Clock(T, wall=wall)
+    clock.observe(f"{wall.ms + 8 * 60_000:013d}-0000-{V}")
+    doc = apps.submit(node, clock, T, "window", catalog_store.item(node, "MZ-001"), APPLICANT,
+                      {"bank_account": "6222020200112233445"})
+    apps.append(node, clock, T, doc["id"], "received", "staff")
+    doc = apps.append(node, clock, T, doc["id"], "accepted", "staff")
+    assert doc["accepted_on"] == "2026-03-02" and doc["submitted_on"] == "2026-03-03"  # (a child's, by its HLC)
+    accepted = apps.events(node, doc["id"])[-1]
+    assert accepted["payload"]["on"] == "2026-03-02"
+    # Replayed from the events (a late event, another node), the day is the same: it travels in the event.
+    from common.domain import application as model
+    assert model.project(apps.events(node, doc["id"]))["accepted_on"] == "2026-03-02"
+
+
+def test_a_stated_legal_day_far_from_its_event_time_is_refused():
+    from common.domain import application as model
+    event = {"hlc": "1772466900000-0000-370101001", "payload": {"on": "2026-03-09"}}
+    assert "within 1 day" in model.on_problem(event)
+    assert model.on_problem(dict(event, payload={"on": "2026-03-03"})) is None
+    assert model.on_problem(dict(event, payload={"on": 20260303})) is not None
+    assert model.event_day(dict(event, payload={"on": "2026-13-01"})) == model.event_date(event["hlc"]).isoformat()

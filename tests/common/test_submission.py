@@ -24,3 +24,20 @@ def test_a_name_with_invisible_characters_is_refused(name):
 
 def test_a_good_answer_passes():
     assert submission.check(ITEM, PERSON, {"amount": "12.5"})[1] == {"amount": 12.5}
+
+
+def test_a_date_field_must_be_plausible_and_on_the_right_side_of_today():
+    from datetime import date as day
+    from common.domain import submission as sub
+    death = {"key": "date_of_death", "label": "死亡日期", "type": "date", "when": "past"}
+    due = {"key": "expected_date", "label": "预产期", "type": "date", "when": "future"}
+    plain = {"key": "start", "label": "开始日期", "type": "date"}
+    item = {"fields": [death, due, plain]}
+    today = day(2026, 12, 1)
+    ok, errors = sub.check_form(item, {"date_of_death": "2026-11-30", "expected_date": "2027-03-01",
+                                       "start": "2026-12-05"}, today)
+    assert errors == {} and ok["date_of_death"] == "2026-11-30"
+    _, errors = sub.check_form(item, {"date_of_death": "2099-01-01", "expected_date": "2020-01-01",
+                                      "start": "9999-12-31"}, today)
+    assert set(errors) == {"date_of_death", "expected_date", "start"}
+    assert "不能晚于今天" in errors["date_of_death"] and "不能早于今天" in errors["expected_date"]

@@ -116,7 +116,8 @@ def test_an_escalated_case_the_county_takes_is_decided_by_its_reviewer(net):
     app_id = escalated(net, procs, {"reason": "突发疾病", "amount": "3000"}, "重大疾病")
     rev = county(procs, "rev1")
     assert rev.act(app_id, "escalation_answered:taken", answer="县民政局直接办理").status_code == 200
-    assert county(procs, "rs1").get(f"/api/v1/cases/{app_id}").json()["actions"] == []
+    # Another department's approver has nothing to do with it, and cannot even open it (least privilege).
+    assert county(procs, "rs1").get(f"/api/v1/cases/{app_id}").status_code == 403
     assert [r["id"] for r in rev.get("/api/v1/county/escalations").json()["taken"]] == [app_id]
     for action in ("accepted", "step_passed:review", "step_passed:approve", "approved"):
         assert rev.act(app_id, action).status_code == 200, action
@@ -137,7 +138,7 @@ def test_an_escalation_routed_to_a_department_is_decided_there_and_the_answer_fl
     assert rev.act(app_id, "escalation_answered", resolution="routed", department="ZJ",
                    answer="转县住建局认定后办理").status_code == 200
     assert rev.get(f"/api/v1/cases/{app_id}").json()["actions"] == []  # the department's now, not the reviewer's
-    assert rs.get(f"/api/v1/cases/{app_id}").json()["actions"] == []
+    assert rs.get(f"/api/v1/cases/{app_id}").status_code == 403  # another department's: not even opened
     assert app_id in [a["id"] for a in zj.get("/api/v1/county/inbox").json()["applications"]]
     assert app_id not in [a["id"] for a in rs.get("/api/v1/county/inbox").json()["applications"]]
     for cfg in (net[T], net[V]):  # the answer reaches the township and the village

@@ -48,6 +48,9 @@ class _FixedClock:
     def now(self):
         return self.value
 
+    def wall_ms(self):
+        return int(self.value[:13])  # the decision's legal day is this day too
+
 
 def test_a_supplement_round_moves_the_deadline_by_exactly_the_paused_working_days(county):
     cfg, conn = county

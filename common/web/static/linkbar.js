@@ -7,6 +7,8 @@
   if (!bar || !window.fetch) { return; }
   function draw(status) {
     var links = status.links || [];
+    // Stored times are UTC; the screen shows China time (UTC+8, no daylight saving).
+    function chinaTime(iso) { return new Date(Date.parse(iso) + 8 * 3600e3).toISOString().slice(0, 16).replace("T", " "); }
     var parent = links.filter(function (l) { return l.link === "up"; })[0];
     var queue = links.reduce(function (n, l) { return n + (l.queue_out || 0); }, 0);
     var p = bar.querySelector("[data-link=parent]");
@@ -14,7 +16,7 @@
       var up = parent && parent.state === "up";
       p.className = up ? "link-up" : "link-down";
       p.textContent = up ? "● " + bar.dataset.up :
-        "▲ " + (parent && parent.since ? bar.dataset.down.replace("{since}", parent.since.slice(0, 16).replace("T", " "))
+        "▲ " + (parent && parent.since ? bar.dataset.down.replace("{since}", chinaTime(parent.since))
                                        : bar.dataset.never);
     }
     var q = bar.querySelector("[data-link=queue]");
