@@ -8,6 +8,7 @@ TEST_REQUIRES = [
     "playwright>=1.40",  # real-browser journeys, driving Debian's chromium (no browser download)
     "axe-playwright-python>=0.1.4",  # axe-core accessibility checks inside those journeys
     "zxing-cpp>=2.2",  # an independent QR decoder: the receipt's QR must decode to the status address
+    "schemathesis>=4,<5",  # fuzzes each tier's own OpenAPI document: no 5xx, answers as documented
 ]
 
 setup(

@@ -26,7 +26,7 @@ def publish(conn, cfg, actor, form, notice_id=None, withdraw=False):
         raise Forbidden("只有县和乡镇可以发布公告 / only the county and townships publish notices")
     with transaction(conn):
         old = store.get(conn, notice_id) if notice_id else None
-        if notice_id and (not old or old["publisher"] != me):
+        if (notice_id or withdraw) and (not old or old["publisher"] != me):
             raise NotFound("没有这条本级发布的公告 / no such notice published here",
                            fix="notices from above are edited where they were published")
         if withdraw:

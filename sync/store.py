@@ -74,7 +74,10 @@ def seen_key(conn, public_key, claimed, address):
                  " address = excluded.address, claimed = CASE WHEN excluded.claimed != '' THEN excluded.claimed"
                  " ELSE sync_nodes.claimed END",
                  (public_key, fingerprint(public_key), claimed, address, now, now, now))
-    return node_by_key(conn, public_key)
+    row = node_by_key(conn, public_key)
+    if row["status"] == "pending" and row["first_seen"] == now:  # a new stranger: keep the table bounded now
+        _bound(conn, "SELECT COUNT(*) FROM sync_nodes WHERE status = 'pending'", _PRUNE_PENDING, MAX_PENDING)
+    return row
 
 
 def nodes(conn, status=None):
@@ -239,15 +242,27 @@ def refuse(conn, peer, code, detail):
     conn.execute("INSERT INTO sync_refusals (at, last_at, peer, code, detail) VALUES (?, ?, ?, ?, ?)"
                  " ON CONFLICT(peer, code) DO UPDATE SET count = count + 1, last_at = excluded.last_at,"
                  " detail = excluded.detail", (now, now, str(peer)[:64], code[:32], detail[:500]))
+    if conn.execute("SELECT count FROM sync_refusals WHERE peer = ? AND code = ?",
+                    (str(peer)[:64], code[:32])).fetchone()[0] == 1:  # a new row: keep the table bounded now
+        _bound(conn, "SELECT COUNT(*) FROM sync_refusals", _PRUNE_REFUSALS, MAX_REFUSAL_ROWS)
+
+
+_PRUNE_REFUSALS = ("DELETE FROM sync_refusals WHERE id IN (SELECT id FROM sync_refusals ORDER BY last_at DESC"
+                   " LIMIT -1 OFFSET ?)")
+_PRUNE_PENDING = ("DELETE FROM sync_nodes WHERE public_key IN (SELECT public_key FROM sync_nodes WHERE status = 'pending'"
+                  " ORDER BY last_seen DESC LIMIT -1 OFFSET ?)")
+_SLACK = 50  # rows past a bound before it is enforced on insert (not one DELETE per row of a flood)
+
+
+def _bound(conn, count_sql, prune_sql, limit):
+    if conn.execute(count_sql).fetchone()[0] > limit + _SLACK:
+        conn.execute(prune_sql, (limit,))
 
 
 def prune(conn):
     """Bound the refusal and pending tables (a flood of strangers or garbage must not grow them); returns rows dropped."""
-    dropped = conn.execute("DELETE FROM sync_refusals WHERE id IN (SELECT id FROM sync_refusals ORDER BY last_at DESC"
-                           " LIMIT -1 OFFSET ?)", (MAX_REFUSAL_ROWS,)).rowcount
-    return dropped + conn.execute(
-        "DELETE FROM sync_nodes WHERE public_key IN (SELECT public_key FROM sync_nodes WHERE status = 'pending'"
-        " ORDER BY last_seen DESC LIMIT -1 OFFSET ?)", (MAX_PENDING,)).rowcount
+    dropped = conn.execute(_PRUNE_REFUSALS, (MAX_REFUSAL_ROWS,)).rowcount
+    return dropped + conn.execute(_PRUNE_PENDING, (MAX_PENDING,)).rowcount
 
 
 def refusals(conn, limit=100):

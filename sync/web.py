@@ -48,7 +48,7 @@ def decide(fingerprint, action):
 
 @bp.get("/api/v1/nodes")
 @roles("admin")
-@api("Child node keys (pending, accepted, rejected, revoked) with fingerprints", tag="sync")
+@api("Child node keys (pending, accepted, rejected, revoked) with fingerprints", tag="sync", returns="array")
 def nodes_api():
     """The registry as JSON (public keys included: they are public)."""
     return jsonify(store.nodes(get_db()))

@@ -35,7 +35,7 @@ def api_blueprint():
 
     @bp.post("/walk-ins")
     @roles("township_staff", "township_head")
-    @api("One-window intake: {item, applicant, form, scans: {material index: base64 image}}", tag="window",
+    @api("One-window intake: {item, applicant, form, scans: {material index: base64 image}}", tag="window", status=201,
          request_body={"type": "object", "required": ["item", "applicant"], "properties": {
              "item": {"type": "string"}, "applicant": {"type": "object"}, "form": {"type": "object"},
              "scans": {"type": "object", "additionalProperties": {"type": "string", "format": "byte"}}}})

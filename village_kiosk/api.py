@@ -140,7 +140,7 @@ def api_blueprint():
     @public
     @csrf_exempt_anonymous
     @api("Upload one photo of a material (multipart field `photo`); checked, shrunk, kept by its sha256",
-         tag="kiosk")
+         tag="kiosk", status=201)
     def materials():
         """JSON: sha256, size, width and height of the stored photo (201)."""
         return jsonify(actions.store_photo(get_db(), current_app.config["SANJI"], photos.read_upload(request),
@@ -151,7 +151,7 @@ def api_blueprint():
     @csrf_exempt_anonymous
     @api("Apply: item, applicant {name, id_number, phone}, form answers, materials [{sha256, material}];"
          " send an Idempotency-Key header (one per submission) and a retry returns the first answer",
-         tag="kiosk", request_body={
+         tag="kiosk", status=201, request_body={
              "type": "object", "required": ["item", "applicant"],
              "properties": {"item": {"type": "string"}, "applicant": {"type": "object"}, "form": {"type": "object"},
                             "materials": {"type": "array", "items": {"type": "object"}}}})

@@ -156,7 +156,11 @@ def _http_error(exc):
                           fix="请重新拍一张，或选择小一些的照片 / take the photo again or choose a smaller file")
     if exc.code == 404:
         return SanjiError("没有这个页面 / there is no page at this address", fix="回到首页重新开始 / start again from the home page")
-    return SanjiError(exc.description)
+    if exc.code == 405:
+        allowed = ", ".join(sorted(getattr(exc, "valid_methods", None) or []))
+        return SanjiError(f"这个地址不接受 {request.method} 请求 / this address does not take {request.method}",
+                          fix=f"use {allowed or 'the method the API document names'} (see /api/v1/openapi.json)")
+    return SanjiError(exc.description, fix="see /api/v1/openapi.json for what each address takes")
 
 
 def _security_headers(response):

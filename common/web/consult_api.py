@@ -175,7 +175,7 @@ def consult_blueprint():
 
     @bp.post("/consults/booking")
     @public
-    @api("Book a callback or an appointment (面对面) at the township instead of a live consult", tag="consults",
+    @api("Book a callback or an appointment (面对面) at the township instead of a live consult", tag="consults", status=201,
          request_body={"type": "object", "required": ["kind"], "properties": {
              "kind": {"type": "string", "enum": list(BOOKINGS)}, "note": {"type": "string"}}})
     def booking():

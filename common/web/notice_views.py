@@ -72,7 +72,7 @@ def notices_blueprint():
     @bp.post("/api/v1/notices")
     @roles(*PUBLISHERS)
     @api("Publish a notice: {title, body, category (public|guide|notice), published_on?, expires_on?}; with id, "
-         "an edit; with withdrawn true, a withdrawal", tag="notices", request_body={
+         "an edit; with withdrawn true, a withdrawal", tag="notices", status=201, request_body={
              "type": "object", "required": ["title", "body"], "properties": {
                  "id": {"type": "string"}, "title": {"type": "string"}, "body": {"type": "string"},
                  "category": {"type": "string", "enum": list(model.CATEGORIES)},
@@ -86,7 +86,7 @@ def notices_blueprint():
         notice_id = body.get("id") if isinstance(body.get("id"), str) else None
         if body.get("id") is not None and notice_id is None:
             raise NotFound("没有这条公告 / no such notice", fix="id is the text id of a notice published here")
-        if body.get("withdrawn") is True and notice_id is None:
+        if body.get("withdrawn") is True and not notice_id:
             raise ValidationError("撤回公告须给出其 id / say which notice to withdraw",
                                   fix='send {"id": "<the notice id>", "withdrawn": true}', fields={"id": "必填"})
         stored = publishing.publish(get_db(), current_app.config["SANJI"], g.user["username"], body, notice_id,

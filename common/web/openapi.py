@@ -6,11 +6,15 @@ from flask import current_app
 from .. import __version__
 
 
-def api(summary, tag="general", request_body=None, responses=None, query=None):
-    """Declare a JSON endpoint for the OpenAPI document; QUERY maps query parameter names to descriptions."""
+def api(summary, tag="general", request_body=None, responses=None, query=None, status=200, returns="object"):
+    """Declare a JSON endpoint for the OpenAPI document.
+
+    QUERY maps query parameter names to descriptions; STATUS is the success code (201 for what
+    creates), RETURNS the JSON type of its body ("object" or "array").
+    """
     def decorate(view):
         view._openapi = {"summary": summary, "tag": tag, "request_body": request_body, "responses": responses,
-                         "query": query or {}}
+                         "query": query or {}, "status": status, "returns": returns}
         return view
     return decorate
 
@@ -39,7 +43,9 @@ def build_spec(title):
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             op = {"summary": doc["summary"], "tags": [doc["tag"]], "operationId": f"{rule.endpoint}.{method.lower()}",
                   "responses": doc.get("responses") or {
-                      "200": {"description": "OK", "content": {"application/json": {"schema": {"type": "object"}}}},
+                      str(doc.get("status", 200)): {"description": "Created" if doc.get("status") == 201 else "OK",
+                                                    "content": {"application/json": {"schema": {
+                                                        "type": doc.get("returns", "object")}}}},
                       "default": {"description": "error",
                                   "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}}}
             params = [{"name": a, "in": "path", "required": True, "schema": {"type": "string"}} for a in rule.arguments]

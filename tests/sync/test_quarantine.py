@@ -66,3 +66,21 @@ def test_the_quarantine_commands(tmp_path):
     assert store.quarantine_count(conn) == 0
     assert sanji("sync", "quarantine", "show", "999", "--data", data).returncode != 0
     conn.close()
+
+
+def test_refusal_and_stranger_tables_are_bounded_as_rows_arrive_not_only_by_the_periodic_prune(tmp_path):
+    from common.node import open_db
+    from common.store.db import transaction
+    from sync import store
+    from tests.sync.netutil import make_node
+    cfg = make_node(tmp_path, "township", "371399101")
+    conn = open_db(cfg)
+    with transaction(conn):
+        for i in range(store.MAX_PENDING + 400):
+            store.seen_key(conn, f"{i:040d}", "", "10.0.0.9")
+        for i in range(store.MAX_REFUSAL_ROWS + 400):
+            store.refuse(conn, f"peer-{i}", "bad_frame", "garbage")
+    pending = conn.execute("SELECT COUNT(*) FROM sync_nodes WHERE status = 'pending'").fetchone()[0]
+    assert pending <= store.MAX_PENDING + store._SLACK + 1
+    assert conn.execute("SELECT COUNT(*) FROM sync_refusals").fetchone()[0] <= store.MAX_REFUSAL_ROWS + store._SLACK + 1
+    assert store.node_by_key(conn, f"{store.MAX_PENDING + 399:040d}") is not None  # the newest is kept
