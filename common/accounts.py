@@ -86,6 +86,7 @@ class AddressGuard:
     def __init__(self, limit, window=900.0, max_addresses=10_000):
         self.limit, self.window, self.max_addresses = limit, window, max_addresses
         self._fails = {}
+        self._told = {}  # ip -> when its block was last audited
         self._lock = threading.Lock()
 
     def blocked(self, ip, now=None):
@@ -95,6 +96,17 @@ class AddressGuard:
             recent = [t for t in self._fails.get(ip, ()) if now - t < self.window]
             self._fails[ip] = recent
             return len(recent) >= self.limit
+
+    def first_refusal(self, ip, now=None):
+        """True for the first refusal of a blocked IP in a window (audited once, not per attempt)."""
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            if len(self._told) > self.max_addresses:
+                self._told.clear()
+            if now - self._told.get(ip, -self.window) < self.window:
+                return False
+            self._told[ip] = now
+            return True
 
     def failed(self, ip, now=None):
         """Count one failure from IP."""
@@ -117,8 +129,9 @@ def authenticate(conn, username, password, attempts=5, lock_minutes=5, ip="", no
     username = "".join(c for c in str(username or "").strip()[:MAX_USERNAME] if c >= " ")
     password = str(password or "")[:MAX_PASSWORD]
     if guard is not None and guard.blocked(ip):
-        with transaction(conn):
-            audit.record(conn, username or "?", "login.refused", username, {"why": "address"}, ip)
+        if guard.first_refusal(ip):  # once per window: a blocked address must not grow the audit trail at will
+            with transaction(conn):
+                audit.record(conn, username or "?", "login.refused", username, {"why": "address"}, ip)
         raise LockedOut("这台电脑登录失败次数过多，请 15 分钟后再试 / too many failed sign-ins from this computer",
                         fix="wait 15 minutes; if you forgot the password, ask an administrator to reset it")
     user = users.by_username(conn, username)

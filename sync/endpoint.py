@@ -20,6 +20,7 @@ from . import store, wire
 
 log = logging.getLogger("sanji.sync")
 CLOCK_ALARM_MS = CHILD_AHEAD_MS  # a peer's heartbeat this far off our clock raises the 'clock' alarm
+ALARM_REFRESH_S = 60             # an alarm's detail is rewritten at most this often
 
 
 class Limits:
@@ -62,6 +63,7 @@ class Endpoint:
         self._stats_at = time.monotonic()
         self._stats_bytes = (0, 0)
         self.alarm = state["alarm"]  # mirrors sync_links.alarm, so a heartbeat writes only when it changes
+        self._alarm_written = 0.0
 
     # ---- outbound ---------------------------------------------------------------------------
 
@@ -271,7 +273,13 @@ class Endpoint:
             batch.setdefault("refused", []).append([seq, reason[:200]])
 
     def release_due(self):
-        """Apply the events held on this link for the clock whose time has come; returns how many were taken."""
+        """Apply (a tick's share of) the events held on this link that can apply now; returns how many were taken.
+
+        Not while the link's quarantine is full (what fails to apply would overflow it) nor while the
+        child is not enrolled (a revoked kiosk's held events wait for an administrator's decision).
+        """
+        if store.quarantine_full(self.conn, self.link) or not store.enrolled(self.conn, self.link):
+            return 0
         with transaction(self.conn):
             rows = store.take_due(self.conn, self.link, self.replicator.clock.wall_ms())
             batch = {}
@@ -283,9 +291,13 @@ class Endpoint:
         return len(rows)
 
     def _raise_alarm(self, alarm, detail=""):
-        # ALARM '' clears it. Logged once per change; both sides show it on their sync status.
-        if alarm == self.alarm and not alarm:
+        # ALARM '' clears it. Logged once per change; both sides show it on their sync status. The
+        # same alarm's detail (a clock's offset) is refreshed at most once a minute: a peer whose
+        # heartbeats wobble must not turn every frame into a write.
+        now = time.monotonic()
+        if alarm == self.alarm and (not alarm or now - self._alarm_written < ALARM_REFRESH_S):
             return
+        self._alarm_written = now
         with transaction(self.conn):
             changed = store.set_alarm(self.conn, self.link, alarm, detail)
         if changed:

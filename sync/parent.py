@@ -40,6 +40,9 @@ class ParentProtocol:
         self._warned = set()
         self._restore_logged = {}
         self._connect_logged = {}  # a child reconnecting in a loop logs at INFO once a minute
+        for code in store.held_links(conn):  # their held events are released even before they reconnect
+            if code != "up":
+                self.endpoint(code)
 
     @property
     def epoch(self):

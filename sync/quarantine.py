@@ -5,8 +5,10 @@ it came, from the link it came on, with every check it met the first time (origi
 catalog), so an administrator can let in what failed for a reason since mended (a catalog version
 that has now arrived), never what a child had no right to send.
 """
-from common.errors import Conflict, NotFound
-from common.replication import Replicator
+import sqlite3
+
+from common.errors import Conflict, NotFound, SanjiError
+from common.replication import NotYet, Replicator
 from common.store import audit
 from common.store.db import transaction
 
@@ -43,6 +45,18 @@ def retry(conn, me, clock, qid, actor):
         raise Conflict("这条消息只保留了开头，无法重试 / only the start of this message was kept; it cannot be retried",
                        fix="the sender still holds it: it is sent again after a restore of this node, or drop it")
     rep = Replicator(me, clock)
+    try:
+        return _apply_again(conn, rep, row, qid, actor)
+    except (SanjiError, sqlite3.OperationalError):  # (a busy database: try again, not "cannot apply")
+        raise
+    except NotYet as exc:
+        raise Conflict(f"仍不能应用：{exc} / it cannot apply yet", fix="retry once its application has arrived") from None
+    except Exception as exc:  # garbage that was quarantined for being garbage: say so, never a 500
+        raise Conflict(f"仍然不能应用 / still cannot be applied: {type(exc).__name__}",
+                       fix="drop it: it will not apply whatever is mended") from None
+
+
+def _apply_again(conn, rep, row, qid, actor):
     body = wire.unpack_body(row["body"])
     with transaction(conn):
         if row["link"] != "up":

@@ -20,13 +20,13 @@ def _int_arg(name):
     raw = request.args.get(name, "")
     if not raw:
         return None
-    if not raw.isdigit() or len(raw) > 18:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:
         raise ValidationError(f"{name} 必须是正整数 / {name} must be a whole number", fix="use the page's links")
     return int(raw)
 
 
 def _qid(text):
-    if not text.isdigit() or len(text) > 18:
+    if not (text.isascii() and text.isdigit()) or len(text) > 18:
         raise NotFound(f"没有编号为 {text[:20]} 的隔离消息 / no such quarantined message", fix="open it from the list")
     return int(text)
 

@@ -277,46 +277,75 @@ MAX_HELD = 10_000             # events held per link; past it they are quarantin
 MAX_HELD_BYTES = 8 * 1024 * 1024  # and bytes of their bodies
 
 
+def _held_use(conn, link_name):
+    # [events, body bytes] held for LINK_NAME, read once per transaction and counted on (a batch of
+    # events held must not rescan the backlog for each one: that made holding quadratic).
+    cache = tx_cache(conn).setdefault("held_use", {})
+    if link_name not in cache:
+        cache[link_name] = list(conn.execute("SELECT COUNT(*), COALESCE(SUM(length(body)), 0) FROM sync_held"
+                                             " WHERE link = ?", (link_name,)).fetchone())
+    return cache[link_name]
+
+
 def hold(conn, link_name, seq, kind, msg_id, subject, app_id, body, reason, not_before=0):
     """Keep an event that cannot apply yet; False when the link's backlog is full.
 
     It waits for its application (APP_ID) to arrive, or, with NOT_BEFORE (epoch ms), for this
     node's clock to reach it (an event dated ahead of us).
     """
-    count, size = conn.execute("SELECT COUNT(*), COALESCE(SUM(length(body)), 0) FROM sync_held WHERE link = ?",
-                               (link_name,)).fetchone()
-    if count >= MAX_HELD or size + len(body) > MAX_HELD_BYTES:
+    use = _held_use(conn, link_name)
+    if use[0] >= MAX_HELD or use[1] + len(body) > MAX_HELD_BYTES:
         return False
     conn.execute("INSERT INTO sync_held (link, seq, kind, msg_id, subject, app_id, body, reason, held_at, not_before)"
                  " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                  (link_name, seq, kind, msg_id, subject, app_id, bytes(body), reason[:500], now_iso(), int(not_before)))
+    use[0], use[1] = use[0] + 1, use[1] + len(body)
     return True
 
 
-def take_held(conn, app_id, now_ms):
-    """The held events of APP_ID whose time has come (NOW_MS), in arrival order, removed from the backlog."""
-    rows = [dict(r) for r in conn.execute("SELECT * FROM sync_held WHERE app_id = ? AND not_before <= ? ORDER BY id",
-                                          (app_id, now_ms))]
+RELEASE_AT_ONCE = 100  # held events applied in one transaction (the rest in the next ticks: the write lock is shared)
+
+
+def take_held(conn, app_id, now_ms, limit=RELEASE_AT_ONCE):
+    """Up to LIMIT held events of APP_ID whose time has come (NOW_MS), in arrival order, removed from the backlog."""
+    rows = [dict(r) for r in conn.execute("SELECT * FROM sync_held WHERE app_id = ? AND not_before <= ? ORDER BY id"
+                                          " LIMIT ?", (app_id, now_ms, limit))]
     conn.executemany("DELETE FROM sync_held WHERE id = ?", [(r["id"],) for r in rows])
     return rows
 
 
-def take_due(conn, link_name, now_ms, limit=500):
-    """Up to LIMIT events held on LINK_NAME for the clock whose time (NOW_MS) has come, removed from the backlog."""
-    rows = [dict(r) for r in conn.execute("SELECT * FROM sync_held WHERE link = ? AND not_before > 0"
-                                          " AND not_before <= ? ORDER BY id LIMIT ?", (link_name, now_ms, limit))]
+_DUE = ("FROM sync_held h WHERE h.link = ? AND ((h.not_before > 0 AND h.not_before <= ?) OR (h.not_before = 0"
+        " AND EXISTS (SELECT 1 FROM applications a WHERE a.id = h.app_id)))")
+
+
+def take_due(conn, link_name, now_ms, limit=RELEASE_AT_ONCE):
+    """Up to LIMIT events held on LINK_NAME that can apply now (their time has come, or their application
+    arrived and more were held than one arrival releases), removed from the backlog."""
+    rows = [dict(r) for r in conn.execute(f"SELECT h.* {_DUE} ORDER BY h.id LIMIT ?", (link_name, now_ms, limit))]
     conn.executemany("DELETE FROM sync_held WHERE id = ?", [(r["id"],) for r in rows])
     return rows
+
+
+def held_links(conn):
+    """Links with held events (so a parent serves their backlog even before the child reconnects)."""
+    return [r[0] for r in conn.execute("SELECT DISTINCT link FROM sync_held")]
+
+
+def enrolled(conn, code):
+    """True when child CODE has an accepted key (a revoked node's held events wait, they are not applied)."""
+    return conn.execute("SELECT 1 FROM sync_nodes WHERE code = ? AND status = 'accepted' LIMIT 1",
+                        (code,)).fetchone() is not None
 
 
 def due_held(conn, link_name, now_ms):
-    """True when LINK_NAME has an event held for the clock whose time (NOW_MS) has come (a read, no lock)."""
-    return conn.execute("SELECT 1 FROM sync_held WHERE link = ? AND not_before > 0 AND not_before <= ? LIMIT 1",
-                        (link_name, now_ms)).fetchone() is not None
+    """True when LINK_NAME has a held event that can apply now (a read, no lock)."""
+    return conn.execute(f"SELECT 1 {_DUE} LIMIT 1", (link_name, now_ms)).fetchone() is not None
 
 
 def set_alarm(conn, link_name, alarm, detail=""):
-    """Raise ALARM ('quarantine_full', 'clock') on LINK_NAME, or clear it with ''; True when it changed."""
+    """Raise ALARM ('quarantine_full', 'clock', …) on LINK_NAME (or refresh its detail), or clear it with ''.
+
+    True when its kind changed."""
     row = link(conn, link_name)
     if row["alarm"] == alarm and (not alarm or row["alarm_detail"] == detail[:300]):
         return False

@@ -28,17 +28,22 @@ def add_draft_photo(conn, data_dir, draft, item, index, data):
         raise ValidationError(problem, fix="先删掉拍得不好的照片，再拍新的 / remove a photo first")
     jpeg, width, height = photos.normalise(data)
     sha = hashlib.sha256(jpeg).hexdigest()
-    same = [p for p in draft["photos"] if p["sha256"] == sha and p["material"] == index]
-    if same:  # the same photo twice (a double tap): keep one
-        return same[0]
     target = drafts.folder(data_dir, draft["id"]) / f"{sha}.jpg"
     target.parent.mkdir(parents=True, exist_ok=True)
     blobs.durable_write(target, jpeg)  # on disk before the draft's row names it
     entry = {"sha256": sha, "material": index, "name": materials[index]["name"], "size": len(jpeg),
              "width": width, "height": height}
-    draft["photos"].append(entry)
-    drafts.save(conn, draft)
-    return entry
+    with transaction(conn):  # read again under the lock: photos posted at once must all be kept
+        fresh = drafts.get(conn, draft["id"]) or draft
+        same = [p for p in fresh["photos"] if p["sha256"] == sha and p["material"] == index]
+        if not same:  # the same photo twice (a double tap): keep one
+            problem = journey.can_add_photo(fresh, index)
+            if problem:
+                raise ValidationError(problem, fix="先删掉拍得不好的照片，再拍新的 / remove a photo first")
+            fresh["photos"].append(entry)
+            drafts.save(conn, fresh)
+    draft["photos"] = fresh["photos"]
+    return same[0] if same else entry
 
 
 def remove_draft_photo(conn, data_dir, draft, index, sha):
@@ -73,9 +78,10 @@ def _draft_files(conn, data_dir, draft):
 
 
 def _owned(conn, sha, uploader):
-    # An uploaded photo may be used by the one who uploaded it (or, once claimed, by any application).
+    # An uploaded photo may be used by the one who uploaded it (or by anyone who sent the same bytes,
+    # or, once claimed, by any application).
     row = blobs.row(conn, sha)
-    return row is not None and row["complete"] and (uploader is None or row["uploader"] in ("", uploader))
+    return row is not None and row["complete"] and (uploader is None or row["uploader"] in ("", blobs.SHARED, uploader))
 
 
 def _material_entry(sha, index, name, size):

@@ -70,7 +70,7 @@ def on_problem(event):
         day = date.fromisoformat(on) if isinstance(on, str) and len(on) == 10 else None
     except ValueError:
         day = None
-    if day is None or abs((day - event_date(event["hlc"])).days) > ON_SLACK_DAYS:
+    if day is None or on != day.isoformat() or abs((day - event_date(event["hlc"])).days) > ON_SLACK_DAYS:
         return f"payload 'on' must be a date (YYYY-MM-DD) within {ON_SLACK_DAYS} day of the event's time"
     return None
 

@@ -5,6 +5,7 @@ and is verified before it is moved into place, so a reader never sees a wrong or
 """
 import hashlib
 import os
+import secrets
 from pathlib import Path
 
 from datetime import datetime, timedelta, timezone
@@ -14,7 +15,9 @@ from .db import now_iso
 
 UPLOAD_TTL_HOURS = 24       # an uploaded photo no application claimed is collected after this
 MAX_UPLOADS_PENDING = 60    # unclaimed uploads per uploader (a submission has at most 50 materials)
-MAX_UPLOAD_BYTES_PENDING = 256 * 1024 * 1024  # unclaimed upload bytes on the whole node
+MAX_UPLOADER_BYTES = 96 * 1024 * 1024   # and their bytes (a shrunk photo is 0.3–2.6 MB)
+MAX_UPLOAD_BYTES_PENDING = 1024 * 1024 * 1024  # unclaimed upload bytes on the whole node
+SHARED = "*"  # the uploader of bytes two uploaders sent: each proved it holds them
 CHUNK = 256 * 1024
 MAX_BLOB = 32 * 1024 * 1024  # a photo or scan (uploads are capped below this; the wire refuses larger totals)
 
@@ -53,7 +56,7 @@ def fsync_dir(path):
 def durable_write(path, data):
     """Write DATA to PATH (a temporary name, fsync, rename, fsync of the folder): whole or not there."""
     path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")  # two writers never share one
     _fsync_write(tmp, data)
     os.replace(tmp, path)
     fsync_dir(path.parent)
@@ -70,19 +73,24 @@ def put(conn, data_dir, data, uploader=""):
     if not target.exists():
         durable_write(target, data)
     conn.execute("INSERT INTO blobs (sha256, size, have, complete, created_at, uploader) VALUES (?, ?, ?, 1, ?, ?)"
-                 " ON CONFLICT(sha256) DO UPDATE SET size = excluded.size, have = excluded.have, complete = 1",
-                 (sha, len(data), len(data), now_iso(), uploader))
+                 " ON CONFLICT(sha256) DO UPDATE SET size = excluded.size, have = excluded.have, complete = 1,"
+                 " uploader = CASE WHEN blobs.uploader NOT IN ('', excluded.uploader) AND excluded.uploader != ''"
+                 " THEN ? ELSE blobs.uploader END", (sha, len(data), len(data), now_iso(), uploader, SHARED))
     return sha
 
 
 def check_upload_room(conn, uploader, size):
     """TooMany when UPLOADER has MAX_UPLOADS_PENDING unclaimed uploads, or the node's unclaimed bytes are at their bound."""
-    count = conn.execute("SELECT COUNT(*) FROM blobs WHERE uploader = ?", (uploader,)).fetchone()[0]
-    total = conn.execute("SELECT COALESCE(SUM(size), 0) FROM blobs WHERE uploader != ''").fetchone()[0]
-    if count >= MAX_UPLOADS_PENDING or total + size > MAX_UPLOAD_BYTES_PENDING:
-        raise TooMany(f"已上传 {count} 张照片还没有提交 / too many photos uploaded and not yet used in an application",
+    count, mine = conn.execute("SELECT COUNT(*), COALESCE(SUM(size), 0) FROM blobs WHERE uploader = ?",
+                               (uploader,)).fetchone()
+    if count >= MAX_UPLOADS_PENDING or mine + size > MAX_UPLOADER_BYTES:
+        raise TooMany(f"已上传 {count} 张照片还没有提交 / {count} photos uploaded and not yet used in an application",
                       fix=f"submit the application that uses them, or wait: unused photos are removed after "
                           f"{UPLOAD_TTL_HOURS} hours")
+    total = conn.execute("SELECT COALESCE(SUM(size), 0) FROM blobs WHERE uploader != ''").fetchone()[0]
+    if total + size > MAX_UPLOAD_BYTES_PENDING:
+        raise TooMany("本机暂存的待提交照片已满，请稍后再试 / this node holds as many unsubmitted photos as it may",
+                      fix=f"try again later: photos no application used are removed after {UPLOAD_TTL_HOURS} hours")
 
 
 def claim(conn, shas):

@@ -132,3 +132,53 @@ def test_a_quarantine_flood_keeps_only_prefixes_and_the_link_stops_within_a_few_
     assert reply["t"] == "error" and reply["code"] == "quarantine_full"
     kept = tc.execute("SELECT SUM(length(body)) FROM sync_quarantine").fetchone()[0]
     assert kept < store.QUARANTINE_LINK_BYTES + store.QUARANTINE_KEEP + store.MAX_QUARANTINED * store.QUARANTINE_PREFIX
+
+
+# ---- found by attacking the above ------------------------------------------------------------------
+
+def test_a_wobbling_heartbeat_does_not_turn_every_frame_into_a_write(net):
+    cfgs, tc, vc, link = net
+    link.pump()
+    before = tc.total_changes
+    for i in range(200):  # 40 minutes fast, then 41, then 40 …: the detail would change on every ping
+        link.to_parent(wire.encode("ping", ts=time.time() + (40 + i % 2) * 60))
+    assert _alarm(tc, V1) == "clock"
+    assert tc.total_changes - before < 10, tc.total_changes - before
+
+
+def test_held_events_wait_while_the_quarantine_is_full_or_the_child_is_revoked_and_apply_after(later):
+    tc, vc, link, shift = later
+    fast = Clock(V1, wall=lambda: int(time.time() * 1000) + 3 * HOUR_MS)
+    doc = apps.submit(vc, fast, V1, "kiosk", catalog.item(vc, "MZ-001"), APPLICANT,
+                      {"bank_account": "6222020200112233445"})
+    link.pump()
+    ep = link.parent.endpoint(V1)
+    shift[0] = 3 * HOUR_MS
+    from common.store.db import transaction
+    with transaction(tc):
+        store.revoke_code(tc, V1)
+    assert ep.release_due() == 0 and tc.execute("SELECT COUNT(*) FROM sync_held").fetchone()[0] == 1
+    with transaction(tc):
+        tc.execute("UPDATE sync_nodes SET status = 'accepted' WHERE code = ?", (V1,))
+        for i in range(store.MAX_QUARANTINED):
+            store.quarantine(tc, V1, 10_000 + i, "bogus", f"q{i}", b"x", "test")
+    assert ep.release_due() == 0  # what failed to apply now would overflow the quarantine
+    tc.execute("DELETE FROM sync_quarantine")
+    assert ep.release_due() == 1 and apps.get(tc, doc["id"])["custody"] == T
+
+
+def test_held_events_of_a_child_that_has_not_reconnected_are_served_after_a_restart(later):
+    tc, vc, link, shift = later
+    fast = Clock(V1, wall=lambda: int(time.time() * 1000) + 3 * HOUR_MS)
+    apps.submit(vc, fast, V1, "kiosk", catalog.item(vc, "MZ-001"), APPLICANT, {"bank_account": "6222020200112233445"})
+    link.pump()
+    from sync.parent import ParentProtocol
+    restarted = ParentProtocol(tc, T, link.parent.replicator, link.parent.data_dir)
+    assert V1 in restarted.endpoints  # its 2-second tick releases them, with no frame from the child
+
+
+def test_a_legal_day_must_be_written_as_a_plain_date():
+    from common.domain import application as model
+    event = {"hlc": "1772466900000-0000-370101001", "payload": {"on": "2026-W10-2"}}  # an ISO week date
+    assert model.on_problem(event) is not None
+    assert model.event_day(event) == model.event_date(event["hlc"]).isoformat()

@@ -73,3 +73,24 @@ def test_admin_reviews_retries_and_drops_quarantined_messages_in_the_browser(tmp
         assert s.get(srv.url + "/admin/quarantine?before=x").status_code == 400
         actions = [r["action"] for r in open_db(cfg).execute("SELECT action FROM audit_log ORDER BY seq")]
         assert actions[-1] == "sync.quarantine_dropped"
+
+
+def test_quarantine_pages_answer_odd_ids_and_garbage_retries_without_a_500(tmp_path):
+    from sync import quarantine
+    from common.errors import Conflict
+    import pytest
+    cfg = make_node(tmp_path, "township")
+    conn = open_db(cfg)
+    with transaction(conn):
+        store.quarantine(conn, "371399101001", 7, "catalog", "m-7", b"\xc1 not msgpack", "bad")
+        store.quarantine(conn, "371399101001", 8, "catalog", "m-8", __import__("msgpack").packb({"doc": 1}), "bad")
+    ids = [r["id"] for r in store.quarantined(conn)]
+    for qid in ids:
+        with pytest.raises(Conflict):
+            quarantine.retry(conn, "371399101", __import__("common.hlc", fromlist=["Clock"]).Clock("371399101"), qid, "t")
+    with LiveServer(load_tier("township").create_app(cfg)) as srv:
+        s = requests.Session()
+        login(s, srv.url)
+        for bad in ("²", "１", "9" * 30, "-1"):
+            assert s.get(f"{srv.url}/admin/quarantine/{bad}").status_code == 404, bad
+        assert s.get(f"{srv.url}/admin/quarantine?before=²").status_code == 400

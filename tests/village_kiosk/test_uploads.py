@@ -50,3 +50,18 @@ def test_one_client_cannot_fill_the_disk_with_uploads(node, monkeypatch):
     assert r.status_code == 429 and "照片" in r.json()["message"] and r.json()["fix"], r.text
     count = conn.execute("SELECT COUNT(*) FROM blobs WHERE uploader != ''").fetchone()[0]
     assert count == blobs.MAX_UPLOADS_PENDING
+
+
+def test_the_same_bytes_sent_by_two_uploaders_can_be_used_by_either(node):
+    url, cfg, conn = node
+    colour = (33, 66, 99)
+    mine = upload(url, colour)  # the kiosk's
+    clerk = requests.Session()
+    signed = clerk.post(url + "/api/v1/session", json={"username": "clerk1", "password": ADMIN_PASSWORD}, timeout=30)
+    token = {"X-CSRF-Token": signed.json()["csrf_token"]}
+    again = clerk.post(url + "/api/v1/materials", files={"photo": ("p.jpg", photo_bytes(colour), "image/jpeg")},
+                       headers=token, timeout=30)
+    assert again.status_code == 201 and again.json()["sha256"] == mine  # the clerk holds the bytes too
+    assert blobs.row(conn, mine)["uploader"] == blobs.SHARED
+    r = apply(url, session=clerk, headers=token)
+    assert r.status_code == 201, r.text
