@@ -52,7 +52,12 @@ def normalise(data):
             if kind not in FORMATS:
                 raise ValidationError(NOT_AN_IMAGE, fix=NOT_AN_IMAGE_FIX)
             with Image.open(io.BytesIO(data)) as img:
-                img.draft("RGB", (MAX_SIDE, MAX_SIDE))  # JPEG: decode at a reduced scale, a fraction of the memory
+                # JPEG: decode at a reduced scale (1/2, 1/4, 1/8), a fraction of the memory. The
+                # size asked for must be the photo's own shape: a square box is never reached by
+                # a 3:4 photo's short side, so (2000, 2000) decoded a 12 MP photo in full.
+                w, h = img.size
+                scale = min(1.0, MAX_SIDE / max(w, h, 1))
+                img.draft("RGB", (max(1, round(w * scale)), max(1, round(h * scale))))
                 img = ImageOps.exif_transpose(img)
                 img.thumbnail((MAX_SIDE, MAX_SIDE))
                 if img.mode != "RGB":

@@ -54,7 +54,9 @@ def serve(cfg, tier, components=(), ready=None):
     web = WebServer(tier.create_app(cfg), cfg["web_host"], cfg["web_port"], cfg["web_threads"])
     path = address_file(cfg)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(web.url + "\n", encoding="utf-8")
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(web.url + "\n", encoding="utf-8")
+    tmp.replace(path)  # whole or absent: a script waiting for the file must never read it half written
     started = []
 
     def on_signal(signum, _frame):

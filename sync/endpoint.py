@@ -34,6 +34,14 @@ class Limits:
     persist_acks_every = 1.0 # seconds: the acked position is saved lazily (resends are harmless)
     blob_requests = 2        # blob chunks requested at once
     blob_retry = 5.0         # seconds before asking again for a blob the peer lacks
+    # A slow line (64 kbit/s) must never carry a frame that takes longer than a fraction of the
+    # liveness window (3 heartbeats), and new work must not wait long behind bulk: chunks and
+    # batches are sized to the rate measured on the link, starting small.
+    chunk_seconds = 0.75     # a blob chunk is about this much of the measured inbound rate
+    first_chunk = 32 * 1024  # before anything is measured
+    batch_seconds = 1.5      # a batch frame is about this much of the measured outbound rate …
+    first_batch = 64 * 1024  # … and this many bytes of bodies before anything is measured
+    squeeze = 4              # what zstd makes of event bodies (about; bodies are counted before it)
 
 
 class Endpoint:
@@ -64,6 +72,12 @@ class Endpoint:
         self._stats_bytes = (0, 0)
         self.alarm = state["alarm"]  # mirrors sync_links.alarm, so a heartbeat writes only when it changes
         self._alarm_written = 0.0
+        self.rate_in_est = None   # bytes/s of blob data arriving on this link (per request), measured
+        self.rate_out_est = None  # bytes/s of batch frames the peer acknowledged, measured
+        self.batch_sent = {}      # last seq of a batch frame -> (frame bytes, monotonic time sent)
+        self.bytes_delivered = 0  # bytes the peer confirmed: acked batch frames, chunks it asked past
+        self._stats_delivered = 0
+        self.served = {}          # sha -> (offset, bytes) of the last chunk we sent of it
 
     # ---- outbound ---------------------------------------------------------------------------
 
@@ -85,6 +99,14 @@ class Endpoint:
             return
         self.acked = upto
         self.sent = max(self.sent, upto)
+        for seq in [s for s in self.batch_sent if s <= upto]:
+            self.bytes_delivered += self.batch_sent[seq][0]
+        sent = self.batch_sent.pop(upto, None)
+        if sent:  # (a quick ack measures the peer's disk, not the line: 50 ms is taken as the floor)
+            sample = sent[0] / max(time.monotonic() - sent[1], 0.05)
+            self.rate_out_est = sample if self.rate_out_est is None else 0.7 * self.rate_out_est + 0.3 * sample
+        for seq in [s for s in self.batch_sent if s <= upto]:
+            del self.batch_sent[seq]
         if self.alarm == "peer_quarantine_full":  # taken again
             self._raise_alarm("")
         while self.batch_ends and self.batch_ends[0] <= upto:
@@ -127,20 +149,31 @@ class Endpoint:
         self.bytes_out += sum(len(f) for f in frames)
         return frames
 
+    def batch_budget(self):
+        """Bytes of bodies for the next batch frame: what the measured rate carries in `batch_seconds`."""
+        lim = self.limits
+        if self.rate_out_est is None:
+            return min(lim.first_batch, lim.batch_bytes)
+        return int(max(16 * 1024, min(lim.batch_bytes, self.rate_out_est * lim.batch_seconds * lim.squeeze)))
+
     def _batch(self):
         room = min(self.limits.batch_count, self.limits.window - (self.sent - self.acked))
         rows = outbox.pending(self.conn, self.link, self.sent, room)
         if not rows:
             return None
-        entries, size = [], 0
+        entries, size, budget = [], 0, self.batch_budget()
         for r in rows:
-            if entries and size + len(r["body"]) > self.limits.batch_bytes:
+            if entries and size + len(r["body"]) > budget:
                 break
             entries.append((r["seq"], r["kind"], r["msg_id"], r["subject"], bytes(r["body"])))
             size += len(r["body"])
         self.sent = entries[-1][0]
         self.batch_ends.append(self.sent)
-        return wire.pack_batch(entries)
+        frame = wire.pack_batch(entries)
+        if len(self.batch_sent) > 64:
+            self.batch_sent.clear()
+        self.batch_sent[self.sent] = (len(frame), time.monotonic())
+        return frame
 
     def backlog(self):
         """Messages queued on this link and not yet acknowledged."""
@@ -340,31 +373,48 @@ class Endpoint:
                 continue
             with transaction(self.conn):
                 offset = blobs.resume_offset(self.conn, self.data_dir, sha)
-            frames.append(wire.encode("blob_get", sha=sha, offset=offset))
+            frames.append(wire.encode("blob_get", sha=sha, offset=offset, max=self.chunk_size()))
             self.blob_inflight[sha] = now
             if len(frames) >= room:
                 break
         return frames
+
+    def chunk_size(self):
+        """The chunk to ask for: about `chunk_seconds` of the rate chunks arrive at (4 KiB steps)."""
+        if self.rate_in_est is None:
+            return self.limits.first_chunk
+        size = int(self.rate_in_est * self.limits.chunk_seconds) // 4096 * 4096
+        return max(wire.MIN_CHUNK, min(wire.MAX_CHUNK, size))
 
     def on_blob_get(self, msg):
         """Answer a peer's request for a chunk of one of our blobs (a child: only of its own subtree's)."""
         if self.link != outbox.UP and not blobs.serves(self.conn, msg["sha"], self.link):
             self.blobs_refused += 1  # the same answer as a blob we lack: nothing to probe
             return wire.encode("blob_missing", sha=msg["sha"], reason="not held here (yet)")
-        chunk = blobs.read_chunk(self.data_dir, msg["sha"], msg["offset"])
+        last = self.served.pop(msg["sha"], None)
+        if last and msg["offset"] > last[0]:  # asking past the chunk we sent: it arrived
+            self.bytes_delivered += last[1]
+        size = max(wire.MIN_CHUNK, min(wire.MAX_CHUNK, msg.get("max") or wire.MAX_CHUNK))
+        chunk = blobs.read_chunk(self.data_dir, msg["sha"], msg["offset"], size)
         if chunk is None:
             return wire.encode("blob_missing", sha=msg["sha"], reason="not held here (yet)")
         data, total = chunk
         frame = wire.encode("blob_chunk", sha=msg["sha"], offset=msg["offset"], total=total, data=data)
         self.bytes_out += len(frame)
+        if len(self.served) > 256:
+            self.served.clear()
+        self.served[msg["sha"]] = (msg["offset"], len(frame))
         return frame
 
     def on_blob_chunk(self, msg):
         """Store a chunk we asked for; ask for the next one at once."""
         sha = msg["sha"]
         self.bytes_in += len(msg["data"])
-        if self.blob_inflight.pop(sha, None) is None:
+        asked = self.blob_inflight.pop(sha, None)
+        if asked is None:
             return []  # not asked for on this link (or asked before a reconnect): asked again in turn
+        sample = len(msg["data"]) / max(time.monotonic() - asked, 1e-3)
+        self.rate_in_est = sample if self.rate_in_est is None else 0.7 * self.rate_in_est + 0.3 * sample
         try:
             with transaction(self.conn):
                 have = blobs.write_chunk(self.conn, self.data_dir, sha, msg["offset"], msg["total"], msg["data"],
@@ -375,7 +425,7 @@ class Endpoint:
             return []
         if have < msg["total"]:
             self.blob_inflight[sha] = time.monotonic()
-            return [wire.encode("blob_get", sha=sha, offset=have)]
+            return [wire.encode("blob_get", sha=sha, offset=have, max=self.chunk_size())]
         return []
 
     def on_blob_missing(self, msg):
@@ -439,11 +489,12 @@ class Endpoint:
         Going up, it also carries our own children's links (`sub`), so the county can show every
         node of the network without reaching the villages itself.
         """
+        fields = {"ts": self.replicator.clock.wall_ms() / 1000, "q": max(0, self.backlog())}
         if self.link == outbox.UP:
             sub = store.child_links(self.conn)
             if sub:
-                return wire.encode("ping", ts=self.replicator.clock.wall_ms() / 1000, q=max(0, self.backlog()), sub=sub)
-        return wire.encode("ping", ts=self.replicator.clock.wall_ms() / 1000, q=max(0, self.backlog()))
+                fields["sub"] = sub
+        return wire.encode("ping", **fields)
 
     def flush_stats(self, now=None, every=2.0):
         """Every EVERY seconds, write byte totals, rates and the peer's backlog to the link row."""
@@ -456,6 +507,9 @@ class Endpoint:
             self.release_due()
         bin_, bout = self._stats_bytes
         rate_in, rate_out = (self.bytes_in - bin_) / elapsed, (self.bytes_out - bout) / elapsed
+        # Out: what the peer confirmed (acks, and the next chunk asked for), not frames merely queued.
+        rate_out = (self.bytes_delivered - self._stats_delivered) / elapsed
+        self._stats_delivered = self.bytes_delivered
         with transaction(self.conn):
             if self.peer_subtree is not None:
                 store.save_subtree(self.conn, self.link, self.peer_subtree)

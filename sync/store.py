@@ -32,7 +32,8 @@ def set_state(conn, name, state):
     """Record link NAME as up or down (keeping `state_since` when unchanged)."""
     current = link(conn, name)
     if current["state"] != state:
-        set_link(conn, name, state=state, state_since=now_iso())
+        flaps = current["flaps"] + (current["state"] == "up" and state == "down")
+        set_link(conn, name, state=state, state_since=now_iso(), flaps=flaps)
 
 
 def all_links(conn):

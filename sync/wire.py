@@ -33,6 +33,7 @@ ERROR_CODES = {
 
 MAX_SEQ = 2 ** 53 - 1            # sequence numbers, acks, queue depths: exact in every language's numbers
 MAX_CHUNK = CHUNK                # bytes of data in one blob_chunk (MAX_BLOB: a blob's total size)
+MIN_CHUNK = 4 * 1024             # the smallest chunk a sender serves, whatever `max` asks
 MAX_SUB = 1000                   # rows of a ping's subtree report
 MAX_LIVE = 64 * 1024             # a whole live frame (signalling: an SDP offer is a few kB)
 KEY_LEN = 40                     # a z85 CurveZMQ public key
@@ -62,8 +63,9 @@ SCHEMAS = {
 OPTIONAL = {
     "hello": {"next_key": (_STR, KEY_LEN), "sign_key": (_STR, 64)},
     "welcome": {"next_key": (_STR, KEY_LEN), "sign_key": (_STR, 64), "keys": (_MAP, 4)},
-    "ping": {"q": SEQ, "sub": (_LIST, MAX_SUB)},
     "ack": {"held": (_INT, MAX_ENTRIES), "refused": (_LIST, MAX_ENTRIES)},
+    "blob_get": {"max": (_INT, MAX_CHUNK)},  # the chunk size the asker wants (sized to the rate it measures)
+    "ping": {"q": SEQ, "sub": (_LIST, MAX_SUB)},
 }
 _local = threading.local()  # zstd contexts are not thread-safe; a township uses two link threads
 

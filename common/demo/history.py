@@ -41,8 +41,9 @@ def fill_form(item, rng, today):
             value = rng.choice(f["options"])
         elif kind in ("number", "money"):
             value = str(max(f.get("min", 1), min(f.get("max", 10**6), rng.choice([1, 2, 3, 5, 800, 1200]))))
-        elif kind == "date":
-            value = (today - timedelta(days=rng.randrange(10, 60))).isoformat()
+        elif kind == "date":  # a past day, unless the question asks for a day to come (an expected due date)
+            days = rng.randrange(10, 60)
+            value = (today + timedelta(days=days) if f.get("when") == "future" else today - timedelta(days=days)).isoformat()
         elif f.get("pattern") == "^[0-9]{12,19}$":
             value = "6222020200112233445"
         elif kind == "textarea":
@@ -51,8 +52,10 @@ def fill_form(item, rng, today):
             value = "示例"
         form[f["key"]] = value
     try:
-        submission.check_form(item, form)
-    except Exception:  # an item whose questions this generator cannot answer is simply not used
+        _, errors = submission.check_form(item, form, today)
+    except Exception:
+        errors = True
+    if errors:  # an item whose questions this generator cannot answer is simply not used
         return None
     return form
 
@@ -162,7 +165,7 @@ def stories(catalog_items, villages, cal, today, days=21, per_day=(0, 3), seed=2
         for village in villages:
             for _ in range(rng.randint(*per_day)):
                 item = rng.choice(voice) if rng.random() < 0.12 else rng.choice(plain)
-                story = Story(item, village, person(rng), fill_form(item, rng, today) or forms[item["code"]],
+                story = Story(item, village, person(rng), fill_form(item, rng, day) or forms[item["code"]],
                               _moment(day, rng), proxy_by="clerk" if rng.random() < 0.3 else "")
                 tell(story, cal, rng, today, village)
                 out.append((village, story))

@@ -319,3 +319,9 @@ COMMON.append(sql_migration("0016_upload_owner", """
     ALTER TABLE blobs ADD COLUMN uploader TEXT NOT NULL DEFAULT '';
     CREATE INDEX blobs_uploads ON blobs(uploader, created_at) WHERE uploader != '';
 """))
+
+# The slow link (issue 21): how often a link went down, shown with its state (a line that flaps is
+# not "up" in any sense a clerk cares about).
+COMMON.append(sql_migration("0017_link_flaps", """
+    ALTER TABLE sync_links ADD COLUMN flaps INTEGER NOT NULL DEFAULT 0;
+"""))

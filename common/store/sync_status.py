@@ -28,7 +28,7 @@ def link_status(conn, row):
         "queue_out": max(0, queued), "queue_in": row["peer_backlog"],
         "oldest_pending_age_s": _age_seconds(outbox.oldest_after(conn, name, row["acked_upto"])),
         "bytes_per_s_in": round(row["rate_in"], 1), "bytes_per_s_out": round(row["rate_out"], 1),
-        "bytes_in": row["bytes_in"], "bytes_out": row["bytes_out"],
+        "bytes_in": row["bytes_in"], "bytes_out": row["bytes_out"], "flaps": row["flaps"],
         # 'quarantine_full' (we stopped taking this link), 'peer_quarantine_full' (the peer stopped
         # taking ours) or 'clock' (the peer's clock is off ours), with what to do; '' when all is well.
         "alarm": row["alarm"], "alarm_detail": row["alarm_detail"], "alarm_since": row["alarm_since"],
