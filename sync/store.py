@@ -171,14 +171,19 @@ QUARANTINE_PREFIX = 256
 MAX_QUARANTINED = 1000  # messages quarantined per link; past it the link stops acknowledging (an alarm)
 
 
-def _quarantine_use(conn, link_name):
-    # [messages, body bytes] quarantined from LINK_NAME, read once per transaction and counted on
-    # (a flood of refusals must not rescan the table for every message).
-    cache = tx_cache(conn).setdefault("quarantine_use", {})
+def _link_use(conn, table, link_name):
+    # [rows, body bytes] of TABLE (sync_quarantine, sync_held) for LINK_NAME, read once per
+    # transaction and counted on by the caller: a flood must not rescan the table for every
+    # message (that made quarantining and holding quadratic).
+    cache = tx_cache(conn).setdefault(table, {})
     if link_name not in cache:
-        cache[link_name] = list(conn.execute("SELECT COUNT(*), COALESCE(SUM(length(body)), 0) FROM sync_quarantine"
+        cache[link_name] = list(conn.execute(f"SELECT COUNT(*), COALESCE(SUM(length(body)), 0) FROM {table}"
                                              " WHERE link = ?", (link_name,)).fetchone())
     return cache[link_name]
+
+
+def _quarantine_use(conn, link_name):
+    return _link_use(conn, "sync_quarantine", link_name)
 
 
 def quarantine_full(conn, link_name):
@@ -279,13 +284,7 @@ MAX_HELD_BYTES = 8 * 1024 * 1024  # and bytes of their bodies
 
 
 def _held_use(conn, link_name):
-    # [events, body bytes] held for LINK_NAME, read once per transaction and counted on (a batch of
-    # events held must not rescan the backlog for each one: that made holding quadratic).
-    cache = tx_cache(conn).setdefault("held_use", {})
-    if link_name not in cache:
-        cache[link_name] = list(conn.execute("SELECT COUNT(*), COALESCE(SUM(length(body)), 0) FROM sync_held"
-                                             " WHERE link = ?", (link_name,)).fetchone())
-    return cache[link_name]
+    return _link_use(conn, "sync_held", link_name)
 
 
 def hold(conn, link_name, seq, kind, msg_id, subject, app_id, body, reason, not_before=0):
