@@ -141,7 +141,10 @@ class Endpoint:
             self.batch_ends.clear()
             self.last_progress = now
         while self.sent - self.acked < self.limits.window and len(self.batch_ends) < self.limits.batches_in_flight:
+            idle = self.sent == self.acked
             frame = self._batch()
+            if frame is not None and idle:  # the wait for its ack starts now, not at the last ack before a quiet spell
+                self.last_progress = now
             if frame is None:
                 break
             frames.append(frame)

@@ -7,12 +7,15 @@ import hashlib
 import os
 import time
 
+from common.hlc import Clock
 from common.node import open_db
-from common.store import blobs
+from common.store import applications as apps, blobs, catalog
 from common.store.db import transaction
+from sync import wire
 from tests.helpers import wait_for
 from tests.sync.netutil import NodeProcess, count, submit_many
 from tests.sync.test_network import T, V1, proxied_network
+from tests.sync.test_protocol import APPLICANT, net  # noqa: F401 (the fixture)
 
 RATE = 12_000  # bytes/s: ~100 kbit/s, where a 256 KiB chunk took 22 s, past the 6 s the link waits for a frame
 
@@ -49,3 +52,16 @@ def test_photos_cross_a_slow_line_while_a_new_application_overtakes_them(tmp_pat
         for p in procs.values():
             p.stop()
         proxy.stop()
+
+
+def test_a_batch_sent_after_a_quiet_spell_is_not_sent_twice(net):
+    # issue 21: the resend timer ran from the last ack, so after 10 s of quiet a new batch was
+    # resent on the very next turn of the loop (twice the bytes on a slow line).
+    cfgs, tc, vc, link = net
+    link.pump()
+    ep = link.child.ep
+    ep.last_progress -= 60  # a long quiet spell
+    apps.submit(vc, Clock(V1), V1, "kiosk", catalog.item(vc, "MZ-001"), APPLICANT, {"bank_account": "6222020200112233445"})
+    first = [f for f in ep.next_frames() if wire.decode(f)["t"] == "batch"]
+    again = [f for f in ep.next_frames() if wire.decode(f)["t"] == "batch"]
+    assert len(first) == 1 and again == []
