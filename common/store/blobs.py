@@ -135,6 +135,11 @@ def serves(conn, sha, subtree):
                         (sha, len(subtree), subtree)).fetchone() is not None
 
 
+def referring_apps(conn, sha, limit=20):
+    """Ids of (up to LIMIT) applications whose materials refer to blob SHA."""
+    return [r[0] for r in conn.execute("SELECT app_id FROM blob_refs WHERE sha256 = ? LIMIT ?", (sha, limit))]
+
+
 def referring_origins(conn, sha):
     """Origins of the applications whose materials refer to blob SHA (where it may be pulled from)."""
     return [r[0] for r in conn.execute("SELECT DISTINCT a.origin FROM blob_refs r JOIN applications a"

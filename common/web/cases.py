@@ -140,8 +140,7 @@ def cases_blueprint(staff, deciders):
         if len(sha) != 64 or not blobs.is_complete(conn, sha):
             raise NotFound("这份材料还没有传到本机 / this material has not arrived yet",
                            fix="it comes with the next sync from below; reload in a while")
-        docs = [applications.get(conn, r[0]) for r in conn.execute(
-            "SELECT app_id FROM blob_refs WHERE sha256 = ? LIMIT 20", (sha,))]
+        docs = [applications.get(conn, app_id) for app_id in blobs.referring_apps(conn, sha)]
         if not docs:
             raise NotFound("这份材料不属于任何申请 / this material belongs to no application")
         allowed = [d for d in docs if decisions.may_view(d, user_roles(g.user))]
