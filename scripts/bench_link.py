@@ -67,20 +67,35 @@ class ShapedLine:
         """Bytes the village's side has put on the line."""
         return int(sh("cat", "/sys/class/net/sjv/statistics/tx_bytes", ns=self.v_ns).strip())
 
+    def village_tcp(self):
+        """(segments sent, segments retransmitted) by the village's TCP (what the shaper's drops cost)."""
+        lines = [ln.split() for ln in sh("cat", "/proc/net/snmp", ns=self.v_ns).splitlines() if ln.startswith("Tcp:")]
+        row = dict(zip(lines[0][1:], map(int, lines[1][1:])))
+        return row["OutSegs"], row["RetransSegs"]
+
     def __exit__(self, *exc):
         for ns in (self.v_ns, self.t_ns):
             sh("ip", "netns", "del", ns, check=False)
 
 
-def noisy_photo(seed):
-    """A 12 MP JPEG with grain (a phone photo of a document), shrunk the way an upload is."""
+def noisy_photo(seed, kind="document"):
+    """A 12 MP JPEG shrunk the way an upload is: a photographed A4 page with grain ("document", as
+    scripts/bench_photo_legibility.py makes it), or coloured blotches that barely compress ("grain",
+    the worst case, and the photos of the figures before issue 21)."""
     from PIL import Image
 
     from common import photos
-    img = Image.frombytes("RGB", (150, 200), random.Random(seed).randbytes(200 * 150 * 3)).resize((3000, 4000))
-    buf = io.BytesIO()
-    img.save(buf, "JPEG", quality=90)
-    return photos.normalise(buf.getvalue())[0]
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import bench_photo_legibility as legibility
+    font = legibility.font_path()
+    if kind == "document" and font:
+        upload = legibility.page(font, legibility.charset(seed), seed)[0]
+    else:
+        img = Image.frombytes("RGB", (150, 200), random.Random(seed).randbytes(200 * 150 * 3)).resize((3000, 4000))
+        buf = io.BytesIO()
+        img.save(buf, "JPEG", quality=90)
+        upload = buf.getvalue()
+    return photos.normalise(upload)[0]
 
 
 def node(root, tier, code, parent="", settings=None):
@@ -126,7 +141,27 @@ def decide_one(cfg, app_id):
     conn.close()
 
 
-def scenario(rate, n_apps, n_photos, cut, timeout):
+def resent(cfg):
+    """Bytes the village's link has sent a second time (a batch after a cut, a chunk asked again)."""
+    try:
+        return q(cfg, "SELECT bytes_resent FROM sync_links WHERE link = 'up'")
+    except Exception:  # a version before links counted what they re-sent
+        return 0
+
+
+def photo_bytes_at(cfg):
+    """Bytes of photos the township holds so far (complete or not)."""
+    return q(cfg, "SELECT COALESCE(SUM(have), 0) FROM blobs")
+
+
+def chunk_of(cfg):
+    """The chunk size the village's line carries now (what the township asks for at its measured rate)."""
+    from sync.endpoint import Limits
+    rate = q(cfg, "SELECT rate_out FROM sync_links WHERE link = 'up'") or 0
+    return int(rate * Limits.chunk_seconds) // 4096 * 4096
+
+
+def scenario(rate, n_apps, n_photos, cut, timeout, idle=0, kind="document"):
     from common.node import open_db
     from common.store import blobs
     from common.store.db import transaction
@@ -143,7 +178,7 @@ def scenario(rate, n_apps, n_photos, cut, timeout):
     for a in range(n_apps):
         materials = []
         for p in range(n_photos):
-            jpeg = noisy_photo(a * 10 + p)
+            jpeg = noisy_photo(a * 10 + p, kind)
             with transaction(conn):
                 sha = blobs.put(conn, village.data_dir, jpeg)
             materials.append({"name": "材料照片", "sha256": sha, "size": len(jpeg)})
@@ -152,7 +187,7 @@ def scenario(rate, n_apps, n_photos, cut, timeout):
     event_bytes = conn.execute("SELECT COALESCE(SUM(length(body)), 0) FROM sync_outbox WHERE link = 'up'").fetchone()[0]
     conn.close()
     n_blobs = n_apps * n_photos
-    figures = {"rate": rate, "bytes_per_s": RATES.get(rate), "apps": n_apps, "photos": n_blobs,
+    figures = {"rate": rate, "bytes_per_s": RATES.get(rate), "apps": n_apps, "photos": n_blobs, "kind": kind,
                "photo_kib_mean": round(photo_bytes / max(1, n_blobs) / 1024, 1), "event_kib": round(event_bytes / 1024, 1)}
     at_county = lambda: q(county, "SELECT COUNT(*) FROM applications WHERE custody = ?", C)  # noqa: E731
     blobs_at = lambda: q(county, "SELECT COUNT(*) FROM blobs WHERE complete = 1")  # noqa: E731
@@ -174,17 +209,25 @@ def scenario(rate, n_apps, n_photos, cut, timeout):
             decide_one(county, event_ids[0])
             figures["decision_latency_s"] = round(time.monotonic() - t_dec, 1) if wait(
                 lambda: q(village, "SELECT COUNT(*) FROM applications WHERE state = 'approved'") == 1, 120) else None
-            if cut:
-                wait(lambda: blobs_at() >= n_blobs // 2, timeout)
+            if cut:  # in the middle of the photos, as the township receives them
+                wait(lambda: photo_bytes_at(township) >= photo_bytes // 2, timeout)
+                served = resent(village)
+                figures["chunk_bytes"] = chunk_of(village)  # what the line carries per chunk, just before the cut
                 line.set_up(False)
                 time.sleep(cut)
                 line.set_up(True)
+                t_up, held = time.monotonic(), photo_bytes_at(township)
+                if held < photo_bytes:  # (a small run may be through before the cut: nothing to resume)
+                    figures["resumed_after_s"] = round(time.monotonic() - t_up, 1) if wait(
+                        lambda: photo_bytes_at(township) > held, timeout) else None
             done = wait(lambda: blobs_at() >= n_blobs, timeout)
             seconds = time.monotonic() - t0
             figures["photos_at_county_s"] = round(seconds, 1) if done else None
             wire = line.village_tx_bytes()
             delivered = photo_bytes + event_bytes
             figures["village_wire_bytes"] = wire
+            segs, retrans = line.village_tcp()
+            figures["tcp_retransmitted_share"] = round(retrans / max(1, segs), 4)
             figures["wire_per_delivered_byte"] = round(wire / max(1, delivered), 3)
             if RATES.get(rate):
                 figures["goodput"] = round(delivered / ((seconds - cut) * RATES[rate]), 3) if done else None
@@ -192,6 +235,15 @@ def scenario(rate, n_apps, n_photos, cut, timeout):
                 figures["village_flaps"] = q(village, "SELECT flaps FROM sync_links WHERE link = 'up'")
             except Exception:  # a version before links counted their flaps
                 figures["village_flaps"] = None
+            if cut:
+                time.sleep(2.5)  # the link's counters are written every 2 s
+                figures["resent_after_cut_bytes"] = resent(village) - served
+            if idle:  # an idle line's heartbeats, both ways, as the village's side carries them
+                from sync.endpoint import Limits
+                time.sleep(Limits.idle_after + 5)  # once both sides have slowed to the idle beat
+                before = line.village_tx_bytes()
+                time.sleep(idle)
+                figures["idle_bytes_per_hour"] = round((line.village_tx_bytes() - before) * 3600 / idle)
         finally:
             for p in procs:
                 p.send_signal(signal.SIGTERM)
@@ -211,6 +263,9 @@ def main():
     ap.add_argument("--photos", type=int, default=2, help="photos per application")
     ap.add_argument("--cut", type=float, default=30.0, help="seconds the line is cut mid-photos (0: no cut)")
     ap.add_argument("--timeout", type=float, default=7200.0, help="give up on a phase after this many seconds")
+    ap.add_argument("--idle", type=float, default=60.0, help="seconds of idle line measured at the end (0: none)")
+    ap.add_argument("--kind", choices=("document", "grain"), default="document",
+                    help="photos of A4 pages (default) or of barely compressible grain (the worst case)")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     missing = [t for t in ("ip", "tc") if not shutil.which(t)]
@@ -218,7 +273,8 @@ def main():
         print(json.dumps({"skipped": "needs root and ip/tc (network namespaces)" + (f"; missing {missing}" if missing
                                                                                   else "")}))
         return
-    figures = scenario(args.rate, args.apps, args.photos, args.cut, args.timeout)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # killed: still delete the namespaces and stop the nodes
+    figures = scenario(args.rate, args.apps, args.photos, args.cut, args.timeout, args.idle, args.kind)
     print(json.dumps(figures, ensure_ascii=False, indent=None if args.json else 2))
 
 

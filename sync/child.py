@@ -34,6 +34,7 @@ class ChildProtocol:
                            parent_epoch=state["peer_epoch"], up_acked=state["acked_upto"],
                            up_last=outbox.last_seq(self.conn, UP), down_recv=state["recv_upto"],
                            have=self.replicator.broadcast_versions(self.conn), sign_key=self.sign_key,
+                           hb_idle=float(self.ep.limits.hb_idle),
                            **({"next_key": announced} if announced else {}))
 
     def handle(self, data):
@@ -87,5 +88,6 @@ class ChildProtocol:
             keys.trust_parent(self.keys_dir, msg["next_key"])  # the parent's announced next key
         self.ep.rewind(acked=msg["up_recv"])
         self.heartbeat, self.parent_code = msg["hb"], msg["node"]
+        self.ep.hb_idle = msg.get("hb_idle")  # only when the parent agreed to beat slowly on an idle line
         self.established, self.refused = True, None
         return []

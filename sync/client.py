@@ -130,11 +130,11 @@ class SyncClient:
                 for frame in child.ep.next_frames(now):
                     sock.send(frame, zmq.NOBLOCK)
                     last_send = now
-                if now - last_send > child.heartbeat:
+                if now - last_send > child.ep.ping_interval(child.heartbeat, now):
                     sock.send(child.ep.ping(), zmq.NOBLOCK)
                     last_send = now
                 child.ep.flush_stats(now)
-                if now - last_recv > 3 * child.heartbeat:
+                if child.ep.silent(now, last_recv, child.heartbeat):
                     log.info("parent silent for %.1fs: link down", now - last_recv)
                     return "silent"
             return "stopped"

@@ -34,10 +34,16 @@ class Limits:
     persist_acks_every = 1.0 # seconds: the acked position is saved lazily (resends are harmless)
     blob_requests = 2        # blob chunks requested at once
     blob_retry = 5.0         # seconds before asking again for a blob the peer lacks
+    # An idle line's heartbeats cost ~330 KB an hour at one every 2 s (each ~130 B with TCP/IP,
+    # and the ACK of the other side's): on a metered GPRS plan, a village pays for silence. After
+    # `idle_after` seconds without anything but heartbeats, both sides beat every `hb_idle` s
+    # (negotiated: hello offers it, welcome confirms); the first real frame brings the fast beat back.
+    idle_after = 30.0
+    hb_idle = 10.0
     # A slow line (64 kbit/s) must never carry a frame that takes longer than a fraction of the
     # liveness window (3 heartbeats), and new work must not wait long behind bulk: chunks and
     # batches are sized to the rate measured on the link, starting small.
-    chunk_seconds = 0.75     # a blob chunk is about this much of the measured inbound rate
+    chunk_seconds = 1.5      # a blob chunk is about this much of the measured inbound rate (~12 KiB at 64 kbit/s)
     first_chunk = 32 * 1024  # before anything is measured
     batch_seconds = 1.5      # a batch frame is about this much of the measured outbound rate …
     first_batch = 64 * 1024  # … and this many bytes of bodies before anything is measured
@@ -78,6 +84,15 @@ class Endpoint:
         self.bytes_delivered = 0  # bytes the peer confirmed: acked batch frames, chunks it asked past
         self._stats_delivered = 0
         self.served = {}          # sha -> (offset, bytes) of the last chunk we sent of it
+        self.high_sent = self.acked  # the highest seq ever put on this link from here: below it is a resend
+        self.bytes_resent = 0     # frames sent again (a batch after a timeout or cut, a chunk asked twice)
+        self._stats_resent = 0
+        self.peer_blobs = (0, 0)  # (photos, bytes) the peer still wants from us, as its heartbeat says
+        self.origin_turns = {}    # origin -> when we last asked for one of its photos (turns between villages)
+        self.last_traffic = time.monotonic()  # the last frame other than a heartbeat, either way
+        self.hb_idle = None       # the idle heartbeat both sides agreed on for this session (None: none)
+        self.woke_at = 0.0        # when traffic last resumed after an idle spell
+        self._wanted, self._wanted_at = (0, 0), 0.0  # blobs.backlog of this link, refreshed once a second
 
     # ---- outbound ---------------------------------------------------------------------------
 
@@ -149,8 +164,22 @@ class Endpoint:
                 break
             frames.append(frame)
         frames.extend(self._blob_requests(now))
+        if frames:
+            self._traffic(now)
         self.bytes_out += sum(len(f) for f in frames)
         return frames
+
+    def _traffic(self, now):
+        if now - self.last_traffic > self.limits.idle_after:
+            self.woke_at = now  # the peer may still be beating slowly: its silence counts from here
+        self.last_traffic = now
+
+    def ping_interval(self, heartbeat, now=None):
+        """Seconds between heartbeats now: HEARTBEAT, or the agreed idle beat once the link has been quiet."""
+        now = now or time.monotonic()
+        if self.hb_idle and now - self.last_traffic > self.limits.idle_after:
+            return max(heartbeat, self.hb_idle)
+        return heartbeat
 
     def batch_budget(self):
         """Bytes of bodies for the next batch frame: what the measured rate carries in `batch_seconds`."""
@@ -173,6 +202,9 @@ class Endpoint:
         self.sent = entries[-1][0]
         self.batch_ends.append(self.sent)
         frame = wire.pack_batch(entries)
+        if entries[0][0] <= self.high_sent:
+            self.bytes_resent += len(frame)
+        self.high_sent = max(self.high_sent, self.sent)
         if len(self.batch_sent) > 64:
             self.batch_sent.clear()
         self.batch_sent[self.sent] = (len(frame), time.monotonic())
@@ -279,7 +311,7 @@ class Endpoint:
         wanted = self.replicator.apply(self.conn, kind, msg_id, subject, value, link, batch, packed=body)
         for sha, size in wanted or ():
             if isinstance(sha, str) and len(sha) == wire.SHA_LEN:
-                blobs.want(self.conn, sha, link, size)
+                blobs.want(self.conn, sha, link, size, value.get("origin", "") if isinstance(value, dict) else "")
 
     def _apply_safely(self, seq, kind, msg_id, subject, body, batch, source=None):
         try:
@@ -370,17 +402,43 @@ class Endpoint:
         room = self.limits.blob_requests - len(self.blob_inflight)
         if room <= 0:
             return frames
-        for b in blobs.wanted(self.conn, self.link, limit=room + len(self.blob_inflight) + 8):
+        # Turns between origins: each one's oldest photo first, the origin asked least recently first.
+        candidates = sorted(blobs.wanted(self.conn, self.link),
+                            key=lambda b: (b["turn"], self.origin_turns.get(b["origin"], 0.0), b["created_at"]))
+        for b in candidates:
             sha = b["sha256"]
             if sha in self.blob_inflight or self.blob_backoff.get(sha, 0) > now:
                 continue
             with transaction(self.conn):
                 offset = blobs.resume_offset(self.conn, self.data_dir, sha)
-            frames.append(wire.encode("blob_get", sha=sha, offset=offset, max=self.chunk_size()))
+            frames.append(self._blob_get(sha, offset))
             self.blob_inflight[sha] = now
+            if len(self.origin_turns) > 10_000:
+                self.origin_turns.clear()
+            self.origin_turns[b["origin"]] = now
             if len(frames) >= room:
                 break
         return frames
+
+    def silent(self, now, last_heard, heartbeat):
+        """True when the peer, last heard at LAST_HEARD, has been silent too long: the link is down.
+
+        On a link that just woke from idle, silence counts from the moment it woke (the peer was
+        beating slowly until it saw our traffic).
+        """
+        return now - max(last_heard, self.woke_at) > self.silence_allowed(heartbeat)
+
+    def silence_allowed(self, heartbeat):
+        """Seconds of silence from the peer before the link is taken as down.
+
+        Three heartbeats (idle or not), plus the time the chunks we asked for take at the rate we
+        measured: a ping sent behind them on a slow line cannot arrive sooner. Frames are sized in
+        seconds of the measured rate, so this stays a few seconds at 64 kbit/s as at 1 Gbit/s.
+        """
+        ahead = 0.0
+        if self.blob_inflight and self.rate_in_est:
+            ahead = len(self.blob_inflight) * self.chunk_size() / self.rate_in_est
+        return 3 * self.ping_interval(heartbeat) + min(ahead, 30.0)
 
     def chunk_size(self):
         """The chunk to ask for: about `chunk_seconds` of the rate chunks arrive at (4 KiB steps)."""
@@ -397,6 +455,7 @@ class Endpoint:
         last = self.served.pop(msg["sha"], None)
         if last and msg["offset"] > last[0]:  # asking past the chunk we sent: it arrived
             self.bytes_delivered += last[1]
+        resend = bool(last) and msg["offset"] <= last[0]  # asked again: the one we sent was lost (a cut)
         size = max(wire.MIN_CHUNK, min(wire.MAX_CHUNK, msg.get("max") or wire.MAX_CHUNK))
         chunk = blobs.read_chunk(self.data_dir, msg["sha"], msg["offset"], size)
         if chunk is None:
@@ -404,6 +463,8 @@ class Endpoint:
         data, total = chunk
         frame = wire.encode("blob_chunk", sha=msg["sha"], offset=msg["offset"], total=total, data=data)
         self.bytes_out += len(frame)
+        if resend:
+            self.bytes_resent += len(frame)
         if len(self.served) > 256:
             self.served.clear()
         self.served[msg["sha"]] = (msg["offset"], len(frame))
@@ -428,8 +489,19 @@ class Endpoint:
             return []
         if have < msg["total"]:
             self.blob_inflight[sha] = time.monotonic()
-            return [wire.encode("blob_get", sha=sha, offset=have, max=self.chunk_size())]
+            return [self._blob_get(sha, have)]
         return []
+
+    def _blob_get(self, sha, offset):
+        # Each request also says what we still want of the holder's photos (its status shows what
+        # is left to send): a busy link sends no heartbeats, so the ping alone would go stale.
+        return wire.encode("blob_get", sha=sha, offset=offset, max=self.chunk_size(), bq=list(self._wanted_here()))
+
+    def _wanted_here(self):
+        now = time.monotonic()
+        if now - self._wanted_at > 1.0:  # asked for several times a second on a fast line: once a second is enough
+            self._wanted, self._wanted_at = blobs.backlog(self.conn, self.link), now
+        return self._wanted
 
     def on_blob_missing(self, msg):
         """The peer lacks the blob for now: ask again later (another holder first, if there is one)."""
@@ -451,6 +523,8 @@ class Endpoint:
     def handle(self, msg):
         """Frames answering MSG (a decoded frame other than hello/welcome)."""
         kind = msg["t"]
+        if kind != "ping":
+            self._traffic(time.monotonic())
         if kind == "batch":
             return [self.on_batch(msg)]
         if kind == "ack":
@@ -460,6 +534,8 @@ class Endpoint:
             self.on_ack(msg["upto"])
             return []
         if kind == "blob_get":
+            if isinstance(msg.get("bq"), list):
+                self.peer_blobs = _valid_pair(msg["bq"])
             return [self.on_blob_get(msg)]
         if kind == "blob_chunk":
             return self.on_blob_chunk(msg)
@@ -482,6 +558,8 @@ class Endpoint:
             self._check_clock(msg["ts"])
         if kind == "ping" and isinstance(msg.get("q"), int):
             self.peer_backlog = msg["q"]
+        if kind == "ping":  # a heartbeat without `bq`: the peer wants nothing more of ours
+            self.peer_blobs = _valid_pair(msg["bq"]) if isinstance(msg.get("bq"), list) else (0, 0)
         if kind == "ping" and self.link != outbox.UP and isinstance(msg.get("sub"), list):
             self.peer_subtree = _valid_subtree(msg["sub"], self.link)
         return []  # ping: any traffic counts as a heartbeat
@@ -493,6 +571,10 @@ class Endpoint:
         node of the network without reaching the villages itself.
         """
         fields = {"ts": self.replicator.clock.wall_ms() / 1000, "q": max(0, self.backlog())}
+        self._wanted_at = 0.0
+        photos, left = self._wanted_here()
+        if photos:  # what we still want of the peer's photos: its status shows what is left to send
+            fields["bq"] = [photos, left]
         if self.link == outbox.UP:
             sub = store.child_links(self.conn)
             if sub:
@@ -518,9 +600,11 @@ class Endpoint:
                 store.save_subtree(self.conn, self.link, self.peer_subtree)
                 self.peer_subtree = None
             self.conn.execute("UPDATE sync_links SET bytes_in = bytes_in + ?, bytes_out = bytes_out + ?,"
-                              " rate_in = ?, rate_out = ?, peer_backlog = ? WHERE link = ?",
+                              " rate_in = ?, rate_out = ?, peer_backlog = ?, bytes_resent = bytes_resent + ?,"
+                              " peer_blobs = ?, peer_blob_bytes = ? WHERE link = ?",
                               (self.bytes_in - bin_, self.bytes_out - bout, rate_in, rate_out, self.peer_backlog,
-                               self.link))
+                               self.bytes_resent - self._stats_resent, *self.peer_blobs, self.link))
+        self._stats_resent = self.bytes_resent
         self._stats_at, self._stats_bytes = now, (self.bytes_in, self.bytes_out)
 
     def send_live(self, to, body):
@@ -533,6 +617,14 @@ def _valid_refusals(rows):
     return [(r[0], r[1]) for r in rows[:wire.MAX_ENTRIES] if isinstance(r, list) and len(r) == 2
             and isinstance(r[0], int) and not isinstance(r[0], bool) and 0 < r[0] <= wire.MAX_SEQ
             and isinstance(r[1], str)]
+
+
+def _valid_pair(pair):
+    """A ping's `bq` [photos, bytes] when well formed, else (0, 0)."""
+    if (len(pair) == 2 and all(isinstance(v, int) and not isinstance(v, bool) for v in pair)
+            and 0 <= pair[0] <= wire.MAX_SEQ and 0 <= pair[1] <= wire.MAX_SEQ):
+        return pair[0], pair[1]
+    return 0, 0
 
 
 def _valid_subtree(rows, child):

@@ -152,6 +152,11 @@ class ParentProtocol:
         self._connect_logged[child] = now
         log.log(level, "child %s connected (up_recv %d, down_last %d)", child, recv, down_last)
         extra = {"next_key": self.next_key} if self.next_key else {}
+        # Slow heartbeats on an idle line only with a child that offered them (an older one would
+        # take the parent's silence for a dead link), at the parent's own pace, whatever was offered.
+        ep.hb_idle = self.limits.hb_idle if "hb_idle" in msg else None
+        if ep.hb_idle:
+            extra["hb_idle"] = float(ep.hb_idle)
         return [wire.encode("welcome", node=self.me, child=child, epoch=self.epoch, up_recv=recv,
                             down_last=down_last, hb=float(self.heartbeat), sign_key=self.sign_key,
                             keys=node_keys.of_codes(self.conn, ancestors(self.me)), **extra)]
@@ -177,9 +182,12 @@ class ParentProtocol:
             for frame in self.endpoint(child).next_frames():
                 yield rid, frame
 
-    def expire(self, now, dead_after):
-        """Forget sessions silent for DEAD_AFTER seconds; mark their links down. Returns their codes."""
-        gone = [c for c, t in self.last_heard.items() if now - t > dead_after]
+    def expire(self, now, heartbeat):
+        """Forget sessions silent past their allowance (3 HEARTBEATs and what they are sending us); mark their links down.
+
+        Returns their codes.
+        """
+        gone = [c for c, t in self.last_heard.items() if self.endpoint(c).silent(now, t, heartbeat)]
         for child in gone:
             del self.last_heard[child]
             for rid, code in list(self.sessions.items()):

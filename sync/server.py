@@ -111,9 +111,9 @@ class SyncServer:
             self._send(sock, rid, frame, last_sent)
         now = time.monotonic()
         for rid, child in list(parent.sessions.items()):
-            if now - last_sent.get(rid, 0) > self.heartbeat:
+            if now - last_sent.get(rid, 0) > parent.endpoint(child).ping_interval(self.heartbeat, now):
                 self._send(sock, rid, parent.endpoint(child).ping(), last_sent)
-        parent.expire(now, 3 * self.heartbeat)
+        parent.expire(now, self.heartbeat)
         if now - self._pruned_at > PRUNE_EVERY:
             self._pruned_at = now
             with db.transaction(parent.conn):

@@ -43,5 +43,7 @@ def summary(conn, day):
         "waiting_for_network": len(outbox.waiting_by_application(conn)),
         "link": {"state": parent["state"] if parent else "down", "since": parent["since"] if parent else None,
                  "queue_out": parent["queue_out"] if parent else 0,
-                 "last_contact": parent["last_contact"] if parent else None},
+                 "last_contact": parent["last_contact"] if parent else None,
+                 # Photos the township still pulls from us (its last heartbeat said), with an estimate.
+                 "photos_out": parent["blobs_out"] if parent else {"photos": 0, "bytes": 0, "eta_s": None}},
     }

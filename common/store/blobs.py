@@ -109,11 +109,15 @@ def collect_uploads(conn, data_dir, hours=UPLOAD_TTL_HOURS):
     return len(rows)
 
 
-def want(conn, sha, source, size=0):
-    """Note that blob SHA (of SIZE bytes, 0: not said) is to be pulled from link SOURCE (no-op when held or wanted)."""
+def want(conn, sha, source, size=0, origin=""):
+    """Note that blob SHA (of SIZE bytes, 0: not said) is to be pulled from link SOURCE (no-op when held or wanted).
+
+    ORIGIN: the node whose application refers to it (the pull queue takes turns between origins).
+    """
     size = size if isinstance(size, int) and 0 < size <= MAX_BLOB else 0
-    conn.execute("INSERT OR IGNORE INTO blobs (sha256, size, have, complete, source, created_at)"
-                 " VALUES (?, ?, 0, 0, ?, ?)", (sha, size, source, now_iso()))
+    origin = origin if isinstance(origin, str) and len(origin) <= 32 else ""
+    conn.execute("INSERT OR IGNORE INTO blobs (sha256, size, have, complete, source, created_at, origin)"
+                 " VALUES (?, ?, 0, 0, ?, ?, ?)", (sha, size, source, now_iso(), origin))
 
 
 def row(conn, sha):
@@ -122,10 +126,30 @@ def row(conn, sha):
     return dict(r) if r else None
 
 
-def wanted(conn, source, limit=4):
-    """Incomplete blobs to pull from SOURCE, oldest first."""
-    return [dict(r) for r in conn.execute("SELECT * FROM blobs WHERE complete = 0 AND source = ?"
-                                          " ORDER BY created_at LIMIT ?", (source, limit))]
+def wanted(conn, source, per_origin=2, limit=200):
+    """Incomplete blobs to pull from SOURCE: each origin's oldest PER_ORIGIN, as rows with `turn` (1: its oldest).
+
+    The caller takes turns between origins (a village with weeks of photos must not keep a
+    neighbour's one new photo waiting behind all of them).
+    """
+    return [dict(r) for r in conn.execute(
+        "SELECT * FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY origin ORDER BY created_at) AS turn FROM blobs"
+        " WHERE complete = 0 AND source = ?) WHERE turn <= ? ORDER BY turn, created_at LIMIT ?",
+        (source, per_origin, limit))]
+
+
+def arriving_by_origin(conn, limit=500):
+    """Photos not yet complete here, by the node whose application named them: [{origin, photos, bytes, oldest}]."""
+    return [dict(r) for r in conn.execute(
+        "SELECT origin, COUNT(*) AS photos, COALESCE(SUM(MAX(size - have, 0)), 0) AS bytes, MIN(created_at) AS oldest"
+        " FROM blobs WHERE complete = 0 GROUP BY origin ORDER BY MIN(created_at) LIMIT ?", (limit,))]
+
+
+def backlog(conn, source):
+    """(photos, bytes) still to pull from link SOURCE (bytes as far as their sizes were said)."""
+    n, left = conn.execute("SELECT COUNT(*), COALESCE(SUM(MAX(size - have, 0)), 0) FROM blobs"
+                           " WHERE complete = 0 AND source = ?", (source,)).fetchone()
+    return n, left
 
 
 def serves(conn, sha, subtree):

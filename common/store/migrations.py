@@ -325,3 +325,16 @@ COMMON.append(sql_migration("0016_upload_owner", """
 COMMON.append(sql_migration("0017_link_flaps", """
     ALTER TABLE sync_links ADD COLUMN flaps INTEGER NOT NULL DEFAULT 0;
 """))
+
+# The slow link (issue 21): what a link re-sent, what the peer still wants of our photos (its
+# heartbeat says), and where a wanted photo comes from, so villages of one township take turns
+# (the partial index keeps the pull queue small however many photos a county ever held).
+COMMON.append(sql_migration("0018_link_backlog", """
+    ALTER TABLE sync_links ADD COLUMN bytes_resent INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE sync_links ADD COLUMN peer_blobs INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE sync_links ADD COLUMN peer_blob_bytes INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE blobs ADD COLUMN origin TEXT NOT NULL DEFAULT '';
+    UPDATE blobs SET origin = COALESCE((SELECT a.origin FROM blob_refs r JOIN applications a ON a.id = r.app_id
+                                        WHERE r.sha256 = blobs.sha256 LIMIT 1), '') WHERE complete = 0;
+    CREATE INDEX blobs_wanted ON blobs(source, origin, created_at) WHERE complete = 0;
+"""))

@@ -5,7 +5,7 @@ seconds), so the web UI, the JSON API and the CLI need no access to the running 
 """
 from datetime import datetime, timedelta, timezone
 
-from . import outbox
+from . import blobs, outbox
 
 
 def _age_seconds(iso):
@@ -22,6 +22,7 @@ def link_status(conn, row):
     """The status dict of one sync_links ROW."""
     name = row["link"]
     queued = outbox.last_seq(conn, name) - row["acked_upto"]
+    up = row["state"] == "up"
     return {
         "link": name, "peer": "parent" if name == outbox.UP else name, "state": row["state"],
         "since": row["state_since"], "last_contact": row["last_contact"],
@@ -32,7 +33,17 @@ def link_status(conn, row):
         # 'quarantine_full' (we stopped taking this link), 'peer_quarantine_full' (the peer stopped
         # taking ours) or 'clock' (the peer's clock is off ours), with what to do; '' when all is well.
         "alarm": row["alarm"], "alarm_detail": row["alarm_detail"], "alarm_since": row["alarm_since"],
+        "bytes_resent": row["bytes_resent"],
+        # Photos still crossing: those we pull from the peer, and those it pulls from us (as its last
+        # heartbeat said), each with an estimate at the rate the link carries now (None: not moving).
+        "blobs_in": _backlog(*blobs.backlog(conn, name), row["rate_in"], up),
+        "blobs_out": _backlog(row["peer_blobs"], row["peer_blob_bytes"], row["rate_out"], up),
     }
+
+
+def _backlog(photos, left, rate, up):
+    eta = round(left / rate) if photos and up and rate > 0 else None
+    return {"photos": photos, "bytes": left, "eta_s": eta}
 
 
 def status(conn):
@@ -53,6 +64,8 @@ def status(conn):
         "refused_by_parent": conn.execute("SELECT COUNT(*) FROM sync_refused WHERE link = ?",
                                           (outbox.UP,)).fetchone()[0],
         "subtree": subtree(conn),
+        # Photos named by applications here but not complete yet, by the village they come from.
+        "photos_arriving": blobs.arriving_by_origin(conn, 100),
     }
 
 

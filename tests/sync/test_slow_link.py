@@ -7,12 +7,14 @@ import hashlib
 import os
 import time
 
+import requests
+
 from common.hlc import Clock
 from common.node import open_db
 from common.store import applications as apps, blobs, catalog
 from common.store.db import transaction
 from sync import wire
-from tests.helpers import wait_for
+from tests.helpers import login, wait_for
 from tests.sync.netutil import NodeProcess, count, submit_many
 from tests.sync.test_network import T, V1, proxied_network
 from tests.sync.test_protocol import APPLICANT, net  # noqa: F401 (the fixture)
@@ -44,6 +46,16 @@ def test_photos_cross_a_slow_line_while_a_new_application_overtakes_them(tmp_pat
         overtook = time.monotonic() - started
         assert have() < len(photo), "the photo was already through: nothing was overtaken"
         assert overtook < 10, f"the new application waited {overtook:.1f}s behind the photo"
+        # Meanwhile the clerk sees what is left and when it should be through; the township, what is arriving.
+        clerk, town = requests.Session(), requests.Session()
+        vurl = (net[V1].data_dir / "run" / "web.url").read_text().strip().rstrip("/")
+        turl = (net[T].data_dir / "run" / "web.url").read_text().strip().rstrip("/")
+        assert login(clerk, vurl).status_code == 200 and login(town, turl).status_code == 200
+        console = wait_for(lambda: (lambda p: "还有 1 张照片" in p and p)(clerk.get(vurl + "/clerk/").text), timeout=20,
+                           what="the clerk console showing the photo still uploading")
+        assert "大约" in console or "不到 1 分钟" in console, "no estimate shown while the line carries the photo"
+        nodes = town.get(turl + "/admin/nodes").text
+        assert "尚未到达的照片" in nodes and V1 in nodes
         wait_for(lambda: count(net[T], "SELECT complete FROM blobs WHERE sha256 = ?", sha) == 1,
                  timeout=120, what="the photo complete at the township")
         # The line stayed up throughout: no frame took longer than the link waits for one.
@@ -65,3 +77,88 @@ def test_a_batch_sent_after_a_quiet_spell_is_not_sent_twice(net):
     first = [f for f in ep.next_frames() if wire.decode(f)["t"] == "batch"]
     again = [f for f in ep.next_frames() if wire.decode(f)["t"] == "batch"]
     assert len(first) == 1 and again == []
+
+
+def _hold_photo(cfg, size, seed):
+    photo = hashlib.sha256(seed.encode()).digest() * (size // 32)  # noqa: S324 (filler bytes, not a secret)
+    photo = os.urandom(size) if seed == "random" else photo
+    conn = open_db(cfg)
+    with transaction(conn):
+        sha = blobs.put(conn, cfg.data_dir, photo)
+    conn.close()
+    return sha, photo
+
+
+def test_a_photo_cut_mid_transfer_resumes_with_at_most_one_chunk_sent_again(tmp_path):
+    net, proxy = proxied_network(tmp_path)
+    procs = {code: NodeProcess(cfg).start() for code, cfg in net.items()}
+    try:
+        wait_for(lambda: count(net[V1], "SELECT COUNT(*) FROM sync_links WHERE link = 'up' AND state = 'up'") == 1,
+                 timeout=30, what="the village's link up")
+        proxy.throttle(RATE)
+        sha, photo = _hold_photo(net[V1], 240 * 1024, "random")
+        submit_many(net[V1], 1, materials=[{"name": "户口本", "sha256": sha, "size": len(photo)}])
+        have = lambda: count(net[T], "SELECT COALESCE(MAX(have), 0) FROM blobs WHERE sha256 = ?", sha)  # noqa: E731
+        wait_for(lambda: have() >= 64 * 1024, timeout=60, what="a quarter of the photo across")
+        received = lambda: count(net[T], "SELECT bytes_in FROM sync_links WHERE link = ?", V1)  # noqa: E731
+        proxy.drop()  # the mast goes down mid-chunk
+        wait_for(lambda: count(net[V1], "SELECT state FROM sync_links WHERE link = 'up'") == "down", timeout=30,
+                 what="the village seeing its line down")
+        held = have()
+        proxy.throttle(RATE)  # and comes back
+        wait_for(lambda: count(net[T], "SELECT complete FROM blobs WHERE sha256 = ?", sha) == 1, timeout=120,
+                 what="the photo complete at the township")
+        assert hashlib.sha256(blobs.path_of(net[T].data_dir, sha).read_bytes()).hexdigest() == sha
+        assert held > 0 and held % wire.MIN_CHUNK == 0, "resumed from the chunks held, not from the start"
+        resent = lambda: count(net[V1], "SELECT bytes_resent FROM sync_links WHERE link = 'up'")  # noqa: E731
+        wait_for(lambda: resent() > 0, timeout=10, what="the village counting the chunk it sent again")
+        chunk = max(wire.MIN_CHUNK, int(RATE * 1.5) // 4096 * 4096)
+        assert resent() <= chunk + 512, f"{resent()} bytes sent again: more than one chunk ({chunk})"
+        # The receiver's side agrees: what crossed is the photo and at most one chunk more.
+        wait_for(lambda: received() >= len(photo), timeout=10, what="the township's byte count")
+        assert received() <= len(photo) + chunk + 4096
+    finally:
+        for p in procs.values():
+            p.stop()
+        proxy.stop()
+
+
+def _uplink_proxied(root):
+    """County; township reaching it only through a FaultProxy; two villages straight to the township."""
+    from sync.faultproxy import FaultProxy
+    from tests.sync.netutil import COUNTY, make_node
+    from tests.sync.test_network import V2
+    net = {"county": make_node(root, "county", COUNTY)}
+    proxy = FaultProxy(("127.0.0.1", net["county"]["sync_port"])).start()
+    net[T] = make_node(root, "township", T, net["county"], parent_endpoint=f"tcp://127.0.0.1:{proxy.port}")
+    net[V1] = make_node(root, "village", V1, net[T])
+    net[V2] = make_node(root, "village", V2, net[T])
+    return net, proxy, V2
+
+
+def test_villages_of_one_township_take_turns_on_its_slow_uplink(tmp_path):
+    # V1 comes back with weeks of photos; V2 then sends one. Over the township's slow line to the
+    # county, V2's photo must not wait behind all of V1's (it did: the county pulled oldest first).
+    net, proxy, V2 = _uplink_proxied(tmp_path)
+    procs = {code: NodeProcess(cfg).start() for code, cfg in net.items()}
+    try:
+        wait_for(lambda: count(net[T], "SELECT COUNT(*) FROM sync_links WHERE link = 'up' AND state = 'up'") == 1,
+                 timeout=30, what="the township's link up")
+        proxy.throttle(RATE)
+        backlog = [_hold_photo(net[V1], 48 * 1024, f"v1-{i}") for i in range(8)]
+        submit_many(net[V1], 1, materials=[{"name": f"材料{i}", "sha256": sha, "size": len(p)}
+                                           for i, (sha, p) in enumerate(backlog)])
+        at_county = lambda sha: count(net["county"], "SELECT COUNT(*) FROM blobs WHERE sha256 = ? AND complete = 1",  # noqa: E731
+                                      sha) == 1
+        wait_for(lambda: count(net["county"], "SELECT COALESCE(SUM(have), 0) FROM blobs") > 0, timeout=60,
+                 what="V1's photos starting to reach the county")
+        sha2, photo2 = _hold_photo(net[V2], 48 * 1024, "v2")
+        submit_many(net[V2], 1, materials=[{"name": "身份证", "sha256": sha2, "size": len(photo2)}])
+        wait_for(lambda: at_county(sha2), timeout=120, what="V2's photo at the county")
+        before = sum(at_county(sha) for sha, _ in backlog)
+        assert before <= 3, f"V2's one photo waited for {before} of V1's {len(backlog)}"
+        wait_for(lambda: all(at_county(sha) for sha, _ in backlog), timeout=120, what="V1's backlog through")
+    finally:
+        for p in procs.values():
+            p.stop()
+        proxy.stop()

@@ -5,6 +5,7 @@ import re
 import pytest
 import requests
 
+from common.photos import MAX_SIDE
 from common.node import open_db
 from common.tiers import load_tier
 from tests.helpers import LiveServer, csrf_from, make_node
@@ -164,7 +165,7 @@ def test_photos_are_shrunk_stripped_and_kept_per_material_until_submit(kiosk):
     photos = draft_of(conn)["photos"]
     assert [p["material"] for p in photos] == [0, 1, 2]
     kept = Image.open(drafts.folder(cfg.data_dir, draft_of(conn)["id"]) / f"{photos[0]['sha256']}.jpg")
-    assert max(kept.size) == 2000 and kept.format == "JPEG" and not kept.getexif()
+    assert max(kept.size) == MAX_SIDE and kept.format == "JPEG" and not kept.getexif()
     assert stored(conn)["blobs"] == 0  # nothing leaves the draft before submit
     r = v.post("/kiosk/apply/submit")
     assert r.status_code == 200 and "申请已提交" in r.text
