@@ -44,8 +44,8 @@ def sh(*cmd, ns=None, check=True):
 class ShapedLine:
     """Two namespaces joined by a veth pair, tbf-shaped both ways; deleted on exit."""
 
-    def __init__(self, rate, tag):
-        self.rate, self.v_ns, self.t_ns = rate, f"sanji-v-{tag}", f"sanji-t-{tag}"
+    def __init__(self, rate, tag, delay_ms=0):
+        self.rate, self.v_ns, self.t_ns, self.delay_ms = rate, f"sanji-v-{tag}", f"sanji-t-{tag}", delay_ms
 
     def __enter__(self):
         for ns in (self.v_ns, self.t_ns):
@@ -55,8 +55,11 @@ class ShapedLine:
         for ns, dev, addr in ((self.v_ns, "sjv", V_ADDR), (self.t_ns, "sjt", T_ADDR)):
             sh("ip", "addr", "add", f"{addr}/30", "dev", dev, ns=ns)
             sh("ip", "link", "set", dev, "up", ns=ns)
-            sh("tc", "qdisc", "add", "dev", dev, "root", "tbf", "rate", self.rate, "burst", "4kb", "latency", "400ms",
-               ns=ns)
+            sh("tc", "qdisc", "add", "dev", dev, "root", "handle", "1:", "tbf", "rate", self.rate, "burst", "4kb",
+               "latency", "400ms", ns=ns)
+            if self.delay_ms:  # a GPRS/EDGE round trip: half each way, behind the shaper
+                sh("tc", "qdisc", "add", "dev", dev, "parent", "1:1", "handle", "10:", "netem", "delay",
+                   f"{self.delay_ms // 2}ms", ns=ns)
         return self
 
     def set_up(self, up):
@@ -161,7 +164,7 @@ def chunk_of(cfg):
     return int(rate * Limits.chunk_seconds) // 4096 * 4096
 
 
-def scenario(rate, n_apps, n_photos, cut, timeout, idle=0, kind="document"):
+def scenario(rate, n_apps, n_photos, cut, timeout, idle=0, kind="document", rtt_ms=0):
     from common.node import open_db
     from common.store import blobs
     from common.store.db import transaction
@@ -191,7 +194,8 @@ def scenario(rate, n_apps, n_photos, cut, timeout, idle=0, kind="document"):
                "photo_kib_mean": round(photo_bytes / max(1, n_blobs) / 1024, 1), "event_kib": round(event_bytes / 1024, 1)}
     at_county = lambda: q(county, "SELECT COUNT(*) FROM applications WHERE custody = ?", C)  # noqa: E731
     blobs_at = lambda: q(county, "SELECT COUNT(*) FROM blobs WHERE complete = 1")  # noqa: E731
-    with ShapedLine(rate, os.getpid()) as line:
+    figures["rtt_ms"] = rtt_ms
+    with ShapedLine(rate, os.getpid(), rtt_ms) as line:
         procs = [start(county, line.t_ns), start(township, line.t_ns)]
         time.sleep(3)
         procs.append(start(village, line.v_ns))
@@ -264,6 +268,7 @@ def main():
     ap.add_argument("--cut", type=float, default=30.0, help="seconds the line is cut mid-photos (0: no cut)")
     ap.add_argument("--timeout", type=float, default=7200.0, help="give up on a phase after this many seconds")
     ap.add_argument("--idle", type=float, default=60.0, help="seconds of idle line measured at the end (0: none)")
+    ap.add_argument("--rtt", type=int, default=0, help="round trip added by netem, in ms (GPRS: 600-2000)")
     ap.add_argument("--kind", choices=("document", "grain"), default="document",
                     help="photos of A4 pages (default) or of barely compressible grain (the worst case)")
     ap.add_argument("--json", action="store_true")
@@ -274,7 +279,7 @@ def main():
                                                                                   else "")}))
         return
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # killed: still delete the namespaces and stop the nodes
-    figures = scenario(args.rate, args.apps, args.photos, args.cut, args.timeout, args.idle, args.kind)
+    figures = scenario(args.rate, args.apps, args.photos, args.cut, args.timeout, args.idle, args.kind, args.rtt)
     print(json.dumps(figures, ensure_ascii=False, indent=None if args.json else 2))
 
 

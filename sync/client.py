@@ -15,7 +15,9 @@ from .sockets import common_options, load_keys, parent_keys
 
 log = logging.getLogger("sanji.sync.client")
 POLL_MS = 20
-HELLO_TIMEOUT = 5.0
+HELLO_TIMEOUT = 5.0       # the first wait for a welcome …
+HELLO_TIMEOUT_MAX = 40.0  # … doubled after each attempt without one: a handshake is ~5 round trips
+                          # (TCP, ZMTP greeting, CurveZMQ, hello), 10 s on a 2 s GPRS round trip
 
 
 class Backoff:
@@ -46,6 +48,7 @@ class SyncClient:
         self.thread = threading.Thread(target=self._run, name="sync-client", daemon=True)
         self.protocol = None
         self.connected_since = None
+        self.hello_timeout = HELLO_TIMEOUT
 
     def start(self):
         """Start the thread."""
@@ -62,6 +65,8 @@ class SyncClient:
         self.protocol = ChildProtocol(conn, self.cfg["code"], self.replicator, self.cfg.data_dir, self.limits,
                                       self.on_live)
         key_index = 0
+        with transaction(conn):  # not connected yet, whatever was saved before a restart
+            store.set_state(conn, UP, "down")
         try:
             while not self._stop.is_set():
                 keys = parent_keys(self.cfg.keys_dir)
@@ -80,6 +85,8 @@ class SyncClient:
                 self.connected_since = None
                 if outcome == "no_welcome" and len(keys) > 1:
                     key_index += 1  # the parent may have rotated to the next key it announced
+                if outcome == "no_welcome":
+                    self.hello_timeout = min(HELLO_TIMEOUT_MAX, self.hello_timeout * 2)
                 if not self._stop.is_set():
                     self._stop.wait(self.backoff.next())
         except Exception:
@@ -118,13 +125,14 @@ class SyncClient:
                     if child.established and self.connected_since is None:
                         self.connected_since = time.time()
                         self.backoff.reset()
+                        self.hello_timeout = HELLO_TIMEOUT
                         keys.trust_parent(self.cfg.keys_dir, server_key.decode(), first=True)
                 now = time.monotonic()
                 if not child.established:
                     if child.refused:
                         return "refused"
-                    if now - started > HELLO_TIMEOUT:
-                        log.info("no welcome from %s within %.0fs", self.cfg["parent"], HELLO_TIMEOUT)
+                    if now - started > self.hello_timeout:
+                        log.info("no welcome from %s within %.0fs", self.cfg["parent"], self.hello_timeout)
                         return "no_welcome"
                     continue
                 for frame in child.ep.next_frames(now):

@@ -10,13 +10,14 @@ import sqlite3
 import time
 from collections import deque
 
-from common.domain.nodes import child_toward, in_subtree
+from common.domain.nodes import in_subtree
 from common.store import blobs, outbox
 from common.store.db import savepoint, transaction
 
 from common.replication import CHILD_AHEAD_MS, NotYet
 
 from . import store, wire
+from .pull import BlobPuller
 
 log = logging.getLogger("sanji.sync")
 CLOCK_ALARM_MS = CHILD_AHEAD_MS  # a peer's heartbeat this far off our clock raises the 'clock' alarm
@@ -44,13 +45,14 @@ class Limits:
     # liveness window (3 heartbeats), and new work must not wait long behind bulk: chunks and
     # batches are sized to the rate measured on the link, starting small.
     chunk_seconds = 1.5      # a blob chunk is about this much of the measured inbound rate (~12 KiB at 64 kbit/s)
-    first_chunk = 32 * 1024  # before anything is measured
+    first_chunk = 16 * 1024  # before anything is measured (2 s at 64 kbit/s, 4 s at 32)
     batch_seconds = 1.5      # a batch frame is about this much of the measured outbound rate …
     first_batch = 64 * 1024  # … and this many bytes of bodies before anything is measured
     squeeze = 4              # what zstd makes of event bodies (about; bodies are counted before it)
+    max_depth = 4            # chunks of one blob asked for ahead, at most (see Endpoint.pipeline_depth)
 
 
-class Endpoint:
+class Endpoint(BlobPuller):
     """Link LINK_NAME as seen from node ME; `conn` is this thread's database connection."""
 
     def __init__(self, conn, me, link_name, replicator, data_dir, limits=None, origin_check=None, on_live=None):
@@ -66,8 +68,7 @@ class Endpoint:
         self.sent = self.acked
         self.batch_ends = deque()  # last seq of each unacknowledged batch frame
         self.last_progress = time.monotonic()
-        self.blob_inflight = {}   # sha -> time requested
-        self.blob_backoff = {}    # sha -> not before
+        self._init_pull()
         self.bytes_out = 0
         self.bytes_in = 0
         self.peer_backlog = 0
@@ -78,21 +79,17 @@ class Endpoint:
         self._stats_bytes = (0, 0)
         self.alarm = state["alarm"]  # mirrors sync_links.alarm, so a heartbeat writes only when it changes
         self._alarm_written = 0.0
-        self.rate_in_est = None   # bytes/s of blob data arriving on this link (per request), measured
         self.rate_out_est = None  # bytes/s of batch frames the peer acknowledged, measured
         self.batch_sent = {}      # last seq of a batch frame -> (frame bytes, monotonic time sent)
         self.bytes_delivered = 0  # bytes the peer confirmed: acked batch frames, chunks it asked past
         self._stats_delivered = 0
-        self.served = {}          # sha -> (offset, bytes) of the last chunk we sent of it
         self.high_sent = self.acked  # the highest seq ever put on this link from here: below it is a resend
         self.bytes_resent = 0     # frames sent again (a batch after a timeout or cut, a chunk asked twice)
         self._stats_resent = 0
         self.peer_blobs = (0, 0)  # (photos, bytes) the peer still wants from us, as its heartbeat says
-        self.origin_turns = {}    # origin -> when we last asked for one of its photos (turns between villages)
         self.last_traffic = time.monotonic()  # the last frame other than a heartbeat, either way
         self.hb_idle = None       # the idle heartbeat both sides agreed on for this session (None: none)
         self.woke_at = 0.0        # when traffic last resumed after an idle spell
-        self._wanted, self._wanted_at = (0, 0), 0.0  # blobs.backlog of this link, refreshed once a second
 
     # ---- outbound ---------------------------------------------------------------------------
 
@@ -103,10 +100,23 @@ class Endpoint:
             with transaction(self.conn):
                 store.set_link(self.conn, self.link, acked_upto=acked)
             self.saved_ack, self.saved_ack_at = acked, time.monotonic()
+        if self.blob_asked or self.sent > self.acked:
+            self._slower()  # cut with work outstanding: the line may be slower than measured
         self.sent = self.acked
         self.batch_ends.clear()
         self.blob_inflight.clear()
+        self.blob_asked.clear()
+        self._arrivals.clear()  # a gap while the link was down is not the line's rate
         self.last_progress = time.monotonic()
+
+    def _slower(self):
+        # What we asked for or sent did not arrive in time: halve the rates measured, so the next
+        # chunks and batches are sized for a line that slowed down (a rate measured on a fast
+        # spell would otherwise size frames that can never cross before the link is declared dead).
+        if self.rate_in_est:
+            self.rate_in_est /= 2
+        if self.rate_out_est:
+            self.rate_out_est /= 2
 
     def on_ack(self, upto):
         """The peer committed everything up to UPTO."""
@@ -152,6 +162,7 @@ class Endpoint:
             frames.append(self.live.popleft())
         if self.sent > self.acked and now - self.last_progress > self.limits.retry_after:
             log.info("link %s: no ack for %.0fs, resending from %d", self.link, now - self.last_progress, self.acked)
+            self._slower()
             self.sent = self.acked
             self.batch_ends.clear()
             self.last_progress = now
@@ -310,6 +321,7 @@ class Endpoint:
         link = source or self.link
         wanted = self.replicator.apply(self.conn, kind, msg_id, subject, value, link, batch, packed=body)
         for sha, size in wanted or ():
+            self._wanted_quiet_until = 0.0  # something new to pull: read the queue at once
             if isinstance(sha, str) and len(sha) == wire.SHA_LEN:
                 blobs.want(self.conn, sha, link, size, value.get("origin", "") if isinstance(value, dict) else "")
 
@@ -391,132 +403,6 @@ class Endpoint:
                       f"{'ahead of' if offset > 0 else 'behind'} this node's: set the child's clock (NTP)")
         if self.alarm in ("", "clock"):  # a full quarantine stays the louder alarm
             self._raise_alarm("clock", detail)
-
-    # ---- blobs ------------------------------------------------------------------------------
-
-    def _blob_requests(self, now):
-        frames = []
-        for sha in list(self.blob_inflight):
-            if now - self.blob_inflight[sha] > self.limits.retry_after:
-                del self.blob_inflight[sha]
-        room = self.limits.blob_requests - len(self.blob_inflight)
-        if room <= 0:
-            return frames
-        # Turns between origins: each one's oldest photo first, the origin asked least recently first.
-        candidates = sorted(blobs.wanted(self.conn, self.link),
-                            key=lambda b: (b["turn"], self.origin_turns.get(b["origin"], 0.0), b["created_at"]))
-        for b in candidates:
-            sha = b["sha256"]
-            if sha in self.blob_inflight or self.blob_backoff.get(sha, 0) > now:
-                continue
-            with transaction(self.conn):
-                offset = blobs.resume_offset(self.conn, self.data_dir, sha)
-            frames.append(self._blob_get(sha, offset))
-            self.blob_inflight[sha] = now
-            if len(self.origin_turns) > 10_000:
-                self.origin_turns.clear()
-            self.origin_turns[b["origin"]] = now
-            if len(frames) >= room:
-                break
-        return frames
-
-    def silent(self, now, last_heard, heartbeat):
-        """True when the peer, last heard at LAST_HEARD, has been silent too long: the link is down.
-
-        On a link that just woke from idle, silence counts from the moment it woke (the peer was
-        beating slowly until it saw our traffic).
-        """
-        return now - max(last_heard, self.woke_at) > self.silence_allowed(heartbeat)
-
-    def silence_allowed(self, heartbeat):
-        """Seconds of silence from the peer before the link is taken as down.
-
-        Three heartbeats (idle or not), plus the time the chunks we asked for take at the rate we
-        measured: a ping sent behind them on a slow line cannot arrive sooner. Frames are sized in
-        seconds of the measured rate, so this stays a few seconds at 64 kbit/s as at 1 Gbit/s.
-        """
-        ahead = 0.0
-        if self.blob_inflight and self.rate_in_est:
-            ahead = len(self.blob_inflight) * self.chunk_size() / self.rate_in_est
-        return 3 * self.ping_interval(heartbeat) + min(ahead, 30.0)
-
-    def chunk_size(self):
-        """The chunk to ask for: about `chunk_seconds` of the rate chunks arrive at (4 KiB steps)."""
-        if self.rate_in_est is None:
-            return self.limits.first_chunk
-        size = int(self.rate_in_est * self.limits.chunk_seconds) // 4096 * 4096
-        return max(wire.MIN_CHUNK, min(wire.MAX_CHUNK, size))
-
-    def on_blob_get(self, msg):
-        """Answer a peer's request for a chunk of one of our blobs (a child: only of its own subtree's)."""
-        if self.link != outbox.UP and not blobs.serves(self.conn, msg["sha"], self.link):
-            self.blobs_refused += 1  # the same answer as a blob we lack: nothing to probe
-            return wire.encode("blob_missing", sha=msg["sha"], reason="not held here (yet)")
-        last = self.served.pop(msg["sha"], None)
-        if last and msg["offset"] > last[0]:  # asking past the chunk we sent: it arrived
-            self.bytes_delivered += last[1]
-        resend = bool(last) and msg["offset"] <= last[0]  # asked again: the one we sent was lost (a cut)
-        size = max(wire.MIN_CHUNK, min(wire.MAX_CHUNK, msg.get("max") or wire.MAX_CHUNK))
-        chunk = blobs.read_chunk(self.data_dir, msg["sha"], msg["offset"], size)
-        if chunk is None:
-            return wire.encode("blob_missing", sha=msg["sha"], reason="not held here (yet)")
-        data, total = chunk
-        frame = wire.encode("blob_chunk", sha=msg["sha"], offset=msg["offset"], total=total, data=data)
-        self.bytes_out += len(frame)
-        if resend:
-            self.bytes_resent += len(frame)
-        if len(self.served) > 256:
-            self.served.clear()
-        self.served[msg["sha"]] = (msg["offset"], len(frame))
-        return frame
-
-    def on_blob_chunk(self, msg):
-        """Store a chunk we asked for; ask for the next one at once."""
-        sha = msg["sha"]
-        self.bytes_in += len(msg["data"])
-        asked = self.blob_inflight.pop(sha, None)
-        if asked is None:
-            return []  # not asked for on this link (or asked before a reconnect): asked again in turn
-        sample = len(msg["data"]) / max(time.monotonic() - asked, 1e-3)
-        self.rate_in_est = sample if self.rate_in_est is None else 0.7 * self.rate_in_est + 0.3 * sample
-        try:
-            with transaction(self.conn):
-                have = blobs.write_chunk(self.conn, self.data_dir, sha, msg["offset"], msg["total"], msg["data"],
-                                         source=self.link)
-        except Exception as exc:  # verification failure: start over later, from another holder if there is one
-            log.warning("link %s: blob %s: %s", self.link, sha[:12], exc)
-            self._try_another_source(sha)
-            return []
-        if have < msg["total"]:
-            self.blob_inflight[sha] = time.monotonic()
-            return [self._blob_get(sha, have)]
-        return []
-
-    def _blob_get(self, sha, offset):
-        # Each request also says what we still want of the holder's photos (its status shows what
-        # is left to send): a busy link sends no heartbeats, so the ping alone would go stale.
-        return wire.encode("blob_get", sha=sha, offset=offset, max=self.chunk_size(), bq=list(self._wanted_here()))
-
-    def _wanted_here(self):
-        now = time.monotonic()
-        if now - self._wanted_at > 1.0:  # asked for several times a second on a fast line: once a second is enough
-            self._wanted, self._wanted_at = blobs.backlog(self.conn, self.link), now
-        return self._wanted
-
-    def on_blob_missing(self, msg):
-        """The peer lacks the blob for now: ask again later (another holder first, if there is one)."""
-        if self.blob_inflight.pop(msg["sha"], None) is not None:
-            self._try_another_source(msg["sha"])
-        self.blob_backoff[msg["sha"]] = time.monotonic() + self.limits.blob_retry
-
-    def _try_another_source(self, sha):
-        # The first link to name a blob is not its only holder: one that sends garbage or never has
-        # it must not keep another's photo from arriving.
-        with transaction(self.conn):
-            links = [child_toward(o, self.me) or outbox.UP for o in blobs.referring_origins(self.conn, sha)]
-            others = [link for link in dict.fromkeys(links) if link != self.link]
-            if others:
-                blobs.move_source(self.conn, self.data_dir, sha, others[0])
 
     # ---- dispatch ---------------------------------------------------------------------------
 
@@ -621,6 +507,7 @@ def _valid_refusals(rows):
 
 def _valid_pair(pair):
     """A ping's `bq` [photos, bytes] when well formed, else (0, 0)."""
+    pair = pair[:2]
     if (len(pair) == 2 and all(isinstance(v, int) and not isinstance(v, bool) for v in pair)
             and 0 <= pair[0] <= wire.MAX_SEQ and 0 <= pair[1] <= wire.MAX_SEQ):
         return pair[0], pair[1]

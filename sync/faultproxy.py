@@ -1,10 +1,13 @@
-"""A small fault-injection TCP proxy for testing links: pass, stall, drop, throttle and reset.
+"""A small fault-injection TCP proxy for testing links: pass, stall, drop, throttle, delay and reset.
 
     proxy = FaultProxy(("127.0.0.1", parent_port)).start()   # child connects to proxy.port
     proxy.stall(); proxy.resume(); proxy.throttle(50_000); proxy.reset(); proxy.drop()
+    proxy.latency(0.5)  # each way: a 1 s round trip (for connections made after the call)
 
-Runs on loopback only; one thread accepts, one thread pumps each connection pair.
+Runs on loopback only; one thread accepts, one thread pumps each connection pair (and, with a
+latency, one more per direction that delivers what is due).
 """
+import queue
 import select
 import socket
 import struct
@@ -24,6 +27,7 @@ class FaultProxy:
         self.port = self.listener.getsockname()[1]
         self.mode = "pass"
         self.rate = None               # bytes per second when throttled
+        self.delay = 0.0               # seconds each way (a GPRS round trip is 0.6-2 s)
         self.forwarded = 0             # bytes passed, both directions
         self.connections = 0
         self._pairs = set()
@@ -73,6 +77,10 @@ class FaultProxy:
         """Forward at most BYTES_PER_S in each direction."""
         self.mode, self.rate = "pass", float(bytes_per_s)
 
+    def latency(self, seconds):
+        """Hold every byte SECONDS before passing it on, each way (connections made from now on)."""
+        self.delay = float(seconds)
+
     def reset(self):
         """Cut every current connection with a TCP RST."""
         with self._lock:
@@ -110,6 +118,11 @@ class FaultProxy:
     def _pump(self, pair):
         client, upstream = pair
         peer = {client: upstream, upstream: client}
+        lines = {}
+        if self.delay:  # a delay line per direction: bytes are handed on when due, in order
+            for s in pair:
+                lines[s] = queue.Queue()
+                threading.Thread(target=self._deliver, args=(pair, lines[s], peer[s]), daemon=True).start()
         try:
             while not self._stop.is_set() and pair in self._pairs:
                 self._seen[pair] = self._generation
@@ -126,11 +139,16 @@ class FaultProxy:
                         return
                     if self.rate:
                         time.sleep(len(data) / self.rate)
-                    peer[s].sendall(data)
+                    if lines:
+                        lines[s].put((time.monotonic() + self.delay, data))
+                    else:
+                        peer[s].sendall(data)
                     self.forwarded += len(data)
         except OSError:
             return
         finally:
+            for line in lines.values():
+                line.put(None)
             with self._lock:
                 self._pairs.discard(pair)
                 self._seen.pop(pair, None)
@@ -139,3 +157,15 @@ class FaultProxy:
                     s.close()
                 except OSError:
                     pass
+
+    def _deliver(self, pair, line, out):
+        while True:
+            item = line.get()
+            if item is None or pair not in self._pairs:
+                return
+            due, data = item
+            time.sleep(max(0.0, due - time.monotonic()))
+            try:
+                out.sendall(data)
+            except OSError:
+                return

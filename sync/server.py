@@ -57,6 +57,10 @@ class SyncServer:
             sock.bind(f"tcp://{self.cfg['sync_host']}:{self.cfg['sync_port']}")
             self.endpoint = sock.getsockopt(zmq.LAST_ENDPOINT).decode()
             conn = db.connect(self.cfg.db_path)
+            with db.transaction(conn):  # nobody is on a link yet: a state saved before a restart is not true now
+                for row in store.all_links(conn):
+                    if row["link"] != "up" and row["state"] == "up":
+                        store.set_state(conn, row["link"], "down")
             self.protocol = ParentProtocol(conn, self.cfg["code"], self.replicator, self.cfg.data_dir,
                                            self.heartbeat, self.limits, self.on_live,
                                            next_key=keys.next_public(self.cfg.keys_dir),

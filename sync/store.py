@@ -43,7 +43,7 @@ def all_links(conn):
 
 def child_links(conn):
     """This node's links to its children, compact for a heartbeat: [[code, state, since, last_contact, out, in]]."""
-    links = [sync_status.link_status(conn, row) for row in all_links(conn) if row["link"] != "up"]
+    links = [sync_status.link_status(conn, row, photos=False) for row in all_links(conn) if row["link"] != "up"]
     return [[ln["link"], ln["state"], ln["since"] or "", ln["last_contact"] or "", ln["queue_out"], ln["queue_in"]]
             for ln in links]
 

@@ -126,16 +126,20 @@ def row(conn, sha):
     return dict(r) if r else None
 
 
-def wanted(conn, source, per_origin=2, limit=200):
+def wanted(conn, source, per_origin=2, limit=200, skip=()):
     """Incomplete blobs to pull from SOURCE: each origin's oldest PER_ORIGIN, as rows with `turn` (1: its oldest).
 
-    The caller takes turns between origins (a village with weeks of photos must not keep a
+    SKIP: shas not to count (in flight, or the holder lacks them for now), left out before each
+    origin's oldest are taken, so photos a kiosk lost cannot hold back the ones after them. The
+    caller takes turns between origins (a village with weeks of photos must not keep a
     neighbour's one new photo waiting behind all of them).
     """
+    skip = list(skip)[:900]
+    marks = f" AND sha256 NOT IN ({', '.join('?' * len(skip))})" if skip else ""
     return [dict(r) for r in conn.execute(
         "SELECT * FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY origin ORDER BY created_at) AS turn FROM blobs"
-        " WHERE complete = 0 AND source = ?) WHERE turn <= ? ORDER BY turn, created_at LIMIT ?",
-        (source, per_origin, limit))]
+        f" WHERE complete = 0 AND source = ?{marks}) WHERE turn <= ? ORDER BY turn, created_at LIMIT ?",
+        (source, *skip, per_origin, limit))]
 
 
 def arriving_by_origin(conn, limit=500):
@@ -147,9 +151,14 @@ def arriving_by_origin(conn, limit=500):
 
 def backlog(conn, source):
     """(photos, bytes) still to pull from link SOURCE (bytes as far as their sizes were said)."""
-    n, left = conn.execute("SELECT COUNT(*), COALESCE(SUM(MAX(size - have, 0)), 0) FROM blobs"
-                           " WHERE complete = 0 AND source = ?", (source,)).fetchone()
+    n, left, _ = backlog_sized(conn, source)
     return n, left
+
+
+def backlog_sized(conn, source):
+    """(photos, bytes, photos whose size was not said) still to pull from link SOURCE."""
+    return conn.execute("SELECT COUNT(*), COALESCE(SUM(MAX(size - have, 0)), 0), COALESCE(SUM(size = 0), 0)"
+                        " FROM blobs WHERE complete = 0 AND source = ?", (source,)).fetchone()
 
 
 def serves(conn, sha, subtree):

@@ -18,8 +18,8 @@ def _day_ago():
     return (datetime.now(timezone.utc) - timedelta(days=1)).isoformat(timespec="milliseconds")
 
 
-def link_status(conn, row):
-    """The status dict of one sync_links ROW."""
+def link_status(conn, row, photos=True):
+    """The status dict of one sync_links ROW (PHOTOS: with its photo backlog each way)."""
     name = row["link"]
     queued = outbox.last_seq(conn, name) - row["acked_upto"]
     up = row["state"] == "up"
@@ -34,15 +34,20 @@ def link_status(conn, row):
         # taking ours) or 'clock' (the peer's clock is off ours), with what to do; '' when all is well.
         "alarm": row["alarm"], "alarm_detail": row["alarm_detail"], "alarm_since": row["alarm_since"],
         "bytes_resent": row["bytes_resent"],
-        # Photos still crossing: those we pull from the peer, and those it pulls from us (as its last
-        # heartbeat said), each with an estimate at the rate the link carries now (None: not moving).
-        "blobs_in": _backlog(*blobs.backlog(conn, name), row["rate_in"], up),
-        "blobs_out": _backlog(row["peer_blobs"], row["peer_blob_bytes"], row["rate_out"], up),
-    }
+    } | (_photos(conn, row, up) if photos else {})
 
 
-def _backlog(photos, left, rate, up):
-    eta = round(left / rate) if photos and up and rate > 0 else None
+def _photos(conn, row, up):
+    # Photos still crossing: those we pull from the peer, and those it pulls from us (as its last
+    # heartbeat said), each with an estimate at the rate the link carries now (None: not moving,
+    # or some photo's size was never said, so no honest estimate can be made).
+    n, left, unsized = blobs.backlog_sized(conn, row["link"])
+    return {"blobs_in": _backlog(n, left, row["rate_in"], up and not unsized),
+            "blobs_out": _backlog(row["peer_blobs"], row["peer_blob_bytes"], row["rate_out"], up)}
+
+
+def _backlog(photos, left, rate, moving):
+    eta = min(round(left / rate), 10 ** 9) if photos and left and moving and rate > 0 else None
     return {"photos": photos, "bytes": left, "eta_s": eta}
 
 
