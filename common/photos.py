@@ -13,9 +13,14 @@ quality 60 shows no blocking at 2× zoom where 40 does. 72 KiB a page, against 1
 former 2000 px / 85 (a minute of a 64 kbit/s line per photo became ~9 s). JPEG rather than WebP
 (−46 % more): village PCs run old browsers that cannot show WebP, and so do the archive
 systems the county hands files to.
+
+A reviewer sometimes needs more than that (a faded seal, a smudged digit): `prepare` also makes a
+full copy (FULL_SIDE px at FULL_QUALITY, from the same decode), which the village keeps and names
+in the material entry but sends only when the county asks for it (docs/protocol.md § 5).
 """
 import io
 import warnings
+from typing import NamedTuple
 
 from .errors import TooLarge, ValidationError
 
@@ -24,6 +29,8 @@ MAX_SIDE = 1600
 MAX_PIXELS = 60_000_000  # refuse decompression bombs long before they exhaust a small kiosk PC
 FORMATS = {"JPEG", "PNG", "WEBP", "GIF", "BMP"}
 QUALITY = 60
+FULL_SIDE = 2000    # the full copy a reviewer may ask for (the former review size)
+FULL_QUALITY = 85
 
 NOT_AN_IMAGE = "这个文件不是照片 / this file is not a photo"
 NOT_AN_IMAGE_FIX = "请用摄像头拍照，或选择 JPG、PNG 格式的照片"
@@ -42,8 +49,26 @@ def read_upload(request):
     return upload.read(MAX_UPLOAD_BYTES + 1) if upload else b""
 
 
+class Photo(NamedTuple):
+    """A photo made fit for the link: the review copy JPEG, its size, and the full copy (None: not larger)."""
+
+    jpeg: bytes
+    width: int
+    height: int
+    full: bytes | None
+
+
 def normalise(data):
     """(jpeg bytes, width, height) for the image in DATA; ValidationError saying what to do otherwise."""
+    return prepare(data, full=False)[:3]
+
+
+def prepare(data, full=True):
+    """The review copy of the image in DATA and (FULL) its full copy; ValidationError saying what to do otherwise.
+
+    The full copy is left out (None) when it would not be much larger than the review copy: a
+    small photo's review copy already is the whole of it.
+    """
     from PIL import Image, ImageOps, UnidentifiedImageError
 
     if not data:
@@ -64,18 +89,30 @@ def normalise(data):
                 # size asked for must be the photo's own shape: a square box is never reached by
                 # a 3:4 photo's short side, so (2000, 2000) decoded a 12 MP photo in full.
                 w, h = img.size
-                scale = min(1.0, MAX_SIDE / max(w, h, 1))
+                side = FULL_SIDE if full else MAX_SIDE
+                scale = min(1.0, side / max(w, h, 1))
                 img.draft("RGB", (max(1, round(w * scale)), max(1, round(h * scale))))
                 img = ImageOps.exif_transpose(img)
-                img.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)  # sharpest for text
                 if img.mode != "RGB":
                     img = img.convert("RGB")
-                out = io.BytesIO()
-                img.save(out, "JPEG", quality=QUALITY, optimize=True)
-                return out.getvalue(), img.width, img.height
+                whole = None
+                if full:
+                    img.thumbnail((FULL_SIDE, FULL_SIDE), Image.Resampling.LANCZOS)
+                    whole = _jpeg(img, FULL_QUALITY)
+                img.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)  # sharpest for text
+                review = _jpeg(img, QUALITY)
+                if whole is not None and len(whole) < 1.25 * len(review):
+                    whole = None
+                return Photo(review, img.width, img.height, whole)
     except ValidationError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise ValidationError("照片像素太多 / the image is too large to open", fix="请重新拍一张") from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
         raise ValidationError(NOT_AN_IMAGE, fix=NOT_AN_IMAGE_FIX) from None
+
+
+def _jpeg(img, quality):
+    out = io.BytesIO()
+    img.save(out, "JPEG", quality=quality, optimize=True)
+    return out.getvalue()

@@ -105,7 +105,7 @@ def creator(cfg):
         townships = form.getlist("townships") if hasattr(form, "getlist") else list(form.get("townships") or [])
         conn = open_db(cfg)
         try:
-            known = {ln["link"] for ln in sync_status.status(conn)["links"] if ln["link"] != "up"}
+            known = {ln["link"] for ln in sync_status.links(conn) if ln["link"] != "up"}
             problems = {}
             if not title or len(title) > 60 or any(c in title for c in "<>"):
                 problems["title"] = "请填写会议名称（60 字以内，不含 < >）"

@@ -8,7 +8,9 @@ import time
 from collections import deque
 
 from common.domain.nodes import child_toward
-from common.store import blobs, outbox
+from common.domain.submission import full_copy
+from common.errors import NotFound
+from common.store import applications, blobs, outbox
 from common.store.db import transaction
 
 from . import wire
@@ -59,8 +61,10 @@ class BlobPuller:
         for sha in [s for s, t in self.blob_backoff.items() if t <= now]:
             del self.blob_backoff[sha]
         skip = list(self.blob_inflight) + list(self.blob_backoff)
+        # (A photo someone waits for, a full copy a reviewer asked for, goes before every turn.)
         candidates = sorted(blobs.wanted(self.conn, self.link, skip=skip),
-                            key=lambda b: (b["turn"], self.origin_turns.get(b["origin"], 0.0), b["created_at"]))
+                            key=lambda b: (-b["urgent"], b["turn"], self.origin_turns.get(b["origin"], 0.0),
+                                           b["created_at"]))
         if not candidates:  # nothing to ask for: the queue is not read again on every turn of the loop
             self._wanted_quiet_until = now + 1.0
         for b in candidates:
@@ -159,6 +163,8 @@ class BlobPuller:
         size = max(wire.MIN_CHUNK, min(wire.MAX_CHUNK, msg.get("max") or wire.MAX_CHUNK))
         chunk = blobs.read_chunk(self.data_dir, msg["sha"], msg["offset"], size)
         if chunk is None:
+            if self.link == outbox.UP:
+                self._pull_through(msg["sha"])
             return wire.encode("blob_missing", sha=msg["sha"], reason="not held here (yet)")
         data, total = chunk
         frame = wire.encode("blob_chunk", sha=msg["sha"], offset=msg["offset"], total=total, data=data)
@@ -169,6 +175,23 @@ class BlobPuller:
             self.served.clear()
         self.served[msg["sha"]] = (msg["offset"], len(frame))
         return frame
+
+    def _pull_through(self, sha):
+        # Our parent asks for a photo we do not hold: the full copy a reviewer wants, kept where it
+        # was taken. It is pulled (before anything else) from the child toward the village that
+        # took it, while the parent asks again; only one an application of our subtree names.
+        with transaction(self.conn):
+            if blobs.row(self.conn, sha):
+                return  # held, or on its way
+            for app_id in blobs.referring_apps(self.conn, sha, limit=5):
+                try:
+                    doc = applications.get(self.conn, app_id)
+                except NotFound:
+                    continue
+                full, link = full_copy(doc, sha), child_toward(doc["origin"], self.me)
+                if full and full["sha256"] == sha and link:
+                    blobs.want(self.conn, sha, link, full["size"], doc["origin"], urgent=True)
+                    return
 
     def on_blob_chunk(self, msg):
         """Store a chunk we asked for; keep the blob's pipeline of requests full."""

@@ -22,17 +22,16 @@ def walk_in(conn, cfg, item_code, applicant, form, files, staff):
             problems[f"m{index}"] = "没有这项材料 / no such material"
             continue
         try:
-            jpeg, _, _ = photos.normalise(data)
+            photo = photos.prepare(data)
         except ValidationError as exc:
             problems[f"m{index}"] = f"{item['materials'][index]['name']}：{exc.message}"
             continue
-        scans.append((index, jpeg))
+        scans.append((index, photo))
     if problems:
         raise ValidationError("扫描件有误 / some scans could not be used", fields=problems, details=list(problems.values()))
     me, clock = cfg["code"], shared_clock(conn, cfg)
     with transaction(conn):
-        materials = [{"sha256": blobs.put(conn, cfg.data_dir, jpeg), "material": i, "size": len(jpeg),
-                      "name": item["materials"][i]["name"], "type": "image/jpeg"} for i, jpeg in scans]
+        materials = [_scan(conn, cfg.data_dir, i, item["materials"][i]["name"], photo) for i, photo in scans]
         doc = applications.submit(conn, clock, me, staff, item, applicant, form, materials,
                                   catalog_version=catalog.current_version(conn))
         doc = applications.append(conn, clock, me, doc["id"], "received", staff, {"walk_in": True})
@@ -41,3 +40,15 @@ def walk_in(conn, cfg, item_code, applicant, form, files, staff):
                                       {"on_behalf_of": item["department"], "note": "一窗受理"})
             doc = applications.append(conn, clock, me, doc["id"], "forwarded", staff, {})
     return doc
+
+
+def _scan(conn, data_dir, index, name, photo):
+    # A scan's review copy and full copy become blobs; the material entry names both (the county
+    # pulls the full copy only when a reviewer asks for it).
+    entry = {"sha256": blobs.put(conn, data_dir, photo.jpeg), "material": index, "size": len(photo.jpeg),
+             "name": name, "type": "image/jpeg"}
+    if photo.full:
+        full = blobs.put(conn, data_dir, photo.full)
+        blobs.set_full(conn, entry["sha256"], full)
+        entry["full"] = {"sha256": full, "size": len(photo.full)}
+    return entry

@@ -43,7 +43,7 @@ def inbox(conn, me, scope="mine", item=None, origin=None, state=None, due_by=Non
 
 def villages(conn):
     """Each child link (village) with its state, since when, last contact, queue depth and oldest pending."""
-    return [ln for ln in sync_status.status(conn)["links"] if ln["link"] != outbox.UP]
+    return [ln for ln in sync_status.links(conn, photos=True) if ln["link"] != outbox.UP]
 
 
 def origins(conn):

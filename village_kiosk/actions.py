@@ -26,13 +26,17 @@ def add_draft_photo(conn, data_dir, draft, item, index, data):
     problem = journey.can_add_photo(draft, index)
     if problem:
         raise ValidationError(problem, fix="先删掉拍得不好的照片，再拍新的 / remove a photo first")
-    jpeg, width, height = photos.normalise(data)
-    sha = hashlib.sha256(jpeg).hexdigest()
-    target = drafts.folder(data_dir, draft["id"]) / f"{sha}.jpg"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    blobs.durable_write(target, jpeg)  # on disk before the draft's row names it
-    entry = {"sha256": sha, "material": index, "name": materials[index]["name"], "size": len(jpeg),
-             "width": width, "height": height}
+    photo = photos.prepare(data)
+    sha = hashlib.sha256(photo.jpeg).hexdigest()
+    folder = drafts.folder(data_dir, draft["id"])
+    folder.mkdir(parents=True, exist_ok=True)
+    entry = {"sha256": sha, "material": index, "name": materials[index]["name"], "size": len(photo.jpeg),
+             "width": photo.width, "height": photo.height}
+    if photo.full:  # kept here, sent up only when a reviewer asks for it
+        full_sha = hashlib.sha256(photo.full).hexdigest()
+        blobs.durable_write(folder / f"{full_sha}.jpg", photo.full)
+        entry["full"] = {"sha256": full_sha, "size": len(photo.full)}
+    blobs.durable_write(folder / f"{sha}.jpg", photo.jpeg)  # on disk before the draft's row names it
     with transaction(conn):  # read again under the lock: photos posted at once must all be kept
         fresh = drafts.get(conn, draft["id"]) or draft
         same = [p for p in fresh["photos"] if p["sha256"] == sha and p["material"] == index]
@@ -48,10 +52,17 @@ def add_draft_photo(conn, data_dir, draft, item, index, data):
 
 def remove_draft_photo(conn, data_dir, draft, index, sha):
     """Take photo SHA of material INDEX out of DRAFT (and off the disk when nothing else uses it)."""
-    draft["photos"] = [p for p in draft["photos"] if not (p["sha256"] == sha and p["material"] == index)]
+    gone = [p for p in draft["photos"] if p["sha256"] == sha and p["material"] == index]
+    draft["photos"] = [p for p in draft["photos"] if p not in gone]
     drafts.save(conn, draft)
-    if not any(p["sha256"] == sha for p in draft["photos"]):
-        (drafts.folder(data_dir, draft["id"]) / f"{sha}.jpg").unlink(missing_ok=True)
+    used = {s for p in draft["photos"] for s in _draft_shas(p)}
+    for name in {s for p in gone for s in _draft_shas(p)} - used:
+        (drafts.folder(data_dir, draft["id"]) / f"{name}.jpg").unlink(missing_ok=True)
+
+
+def _draft_shas(photo):
+    full = photo.get("full")
+    return [photo["sha256"]] + ([full["sha256"]] if isinstance(full, dict) else [])
 
 
 def _draft_files(conn, data_dir, draft):
@@ -60,14 +71,18 @@ def _draft_files(conn, data_dir, draft):
     folder = drafts.folder(data_dir, draft["id"])
     files, damaged = {}, []
     for p in draft["photos"]:
-        try:
-            data = (folder / f"{p['sha256']}.jpg").read_bytes()
-        except OSError:
-            data = b""
-        if hashlib.sha256(data).hexdigest() == p["sha256"]:
-            files[p["sha256"]] = data
-        else:
+        data = _read_checked(folder, p["sha256"])
+        if data is None:
             damaged.append(p)
+            continue
+        files[p["sha256"]] = data
+        full = p.get("full")
+        if isinstance(full, dict):  # a lost full copy costs only the copy: the photo itself is whole
+            data = _read_checked(folder, full["sha256"])
+            if data is None:
+                p.pop("full")
+            else:
+                files[full["sha256"]] = data
     if damaged:
         draft["photos"] = [p for p in draft["photos"] if p not in damaged]
         drafts.save(conn, draft)
@@ -77,6 +92,14 @@ def _draft_files(conn, data_dir, draft):
     return files
 
 
+def _read_checked(folder, sha):
+    try:
+        data = (folder / f"{sha}.jpg").read_bytes()
+    except OSError:
+        return None
+    return data if hashlib.sha256(data).hexdigest() == sha else None
+
+
 def _owned(conn, sha, uploader):
     # An uploaded photo may be used by the one who uploaded it (or by anyone who sent the same bytes,
     # or, once claimed, by any application).
@@ -84,8 +107,20 @@ def _owned(conn, sha, uploader):
     return row is not None and row["complete"] and (uploader is None or row["uploader"] in ("", blobs.SHARED, uploader))
 
 
-def _material_entry(sha, index, name, size):
-    return {"sha256": sha, "material": index, "name": name, "size": size, "type": "image/jpeg"}
+def _material_entry(sha, index, name, size, full=None):
+    entry = {"sha256": sha, "material": index, "name": name, "size": size, "type": "image/jpeg"}
+    if full:
+        entry["full"] = {"sha256": full["sha256"], "size": full["size"]}
+    return entry
+
+
+def _put_photo(conn, data_dir, files, photo):
+    # The photo's review copy and (when kept) its full copy become blobs; the material entry names both.
+    full = photo.get("full") if isinstance(photo.get("full"), dict) else None
+    sha = blobs.put(conn, data_dir, files[photo["sha256"]])
+    if full:
+        blobs.set_full(conn, sha, blobs.put(conn, data_dir, files[full["sha256"]]))
+    return _material_entry(sha, photo["material"], photo["name"], photo["size"], full)
 
 
 def submit_draft(conn, cfg, draft, actor):
@@ -100,8 +135,7 @@ def submit_draft(conn, cfg, draft, actor):
     folder = drafts.folder(cfg.data_dir, draft["id"])
     files = _draft_files(conn, cfg.data_dir, draft)
     with transaction(conn):
-        materials = [_material_entry(blobs.put(conn, cfg.data_dir, files[p["sha256"]]), p["material"], p["name"],
-                                     p["size"]) for p in draft["photos"]]
+        materials = [_put_photo(conn, cfg.data_dir, files, p) for p in draft["photos"]]
         doc = applications.submit(conn, shared_clock(conn, cfg), cfg["code"], actor, item,
                                   draft["applicant"], draft["form"], materials, proxy_by=draft["proxy_by"],
                                   catalog_version=catalog.current_version(conn))
@@ -135,7 +169,7 @@ def submit_direct(conn, cfg, item_code, applicant, form, materials, actor, proxy
             problems[f"materials[{n}]"] = "需要先上传照片（POST /api/v1/materials），并写明是第几项材料 / upload first"
         else:
             clean.append(_material_entry(m["sha256"], m["material"], item["materials"][m["material"]]["name"],
-                                          blobs.row(conn, m["sha256"])["size"]))
+                                          blobs.row(conn, m["sha256"])["size"], _full_of(conn, m["sha256"])))
     submission.check(item, applicant, form)
     missing = journey.materials_errors(item, {"photos": clean})
     problems.update(missing)
@@ -144,8 +178,15 @@ def submit_direct(conn, cfg, item_code, applicant, form, materials, actor, proxy
     with transaction(conn):
         doc = applications.submit(conn, shared_clock(conn, cfg), cfg["code"], actor, item, applicant, form,
                                   clean, proxy_by=proxy_by, catalog_version=catalog.current_version(conn))
-        blobs.claim(conn, [m["sha256"] for m in clean])
+        blobs.claim(conn, [s for m in clean for s in _draft_shas(m)])
     return doc
+
+
+def _full_of(conn, sha):
+    # The full copy kept with uploaded photo SHA ({sha256, size}), if it is still held whole.
+    full = blobs.row(conn, sha)["full"]
+    held = blobs.row(conn, full) if full else None
+    return {"sha256": full, "size": held["size"]} if held and held["complete"] else None
 
 
 def store_photo(conn, cfg, data, uploader):
@@ -154,11 +195,13 @@ def store_photo(conn, cfg, data, uploader):
     It stays UPLOADER's until an application uses it, bounded per uploader, and is collected
     after `blobs.UPLOAD_TTL_HOURS` if none does.
     """
-    jpeg, width, height = photos.normalise(data)
+    jpeg, width, height, full = photos.prepare(data)
     with transaction(conn):
         if not _owned(conn, hashlib.sha256(jpeg).hexdigest(), None):
-            blobs.check_upload_room(conn, uploader, len(jpeg))
+            blobs.check_upload_room(conn, uploader, len(jpeg) + len(full or b""))
         sha = blobs.put(conn, cfg.data_dir, jpeg, uploader)
+        if full:  # kept beside it, sent up only when a reviewer asks for it
+            blobs.set_full(conn, sha, blobs.put(conn, cfg.data_dir, full, uploader))
     return {"sha256": sha, "size": len(jpeg), "width": width, "height": height, "type": "image/jpeg"}
 
 
@@ -211,8 +254,7 @@ def provide_supplement(conn, cfg, doc, draft, actor):
     folder = drafts.folder(cfg.data_dir, draft["id"])
     files = _draft_files(conn, cfg.data_dir, draft)
     with transaction(conn):
-        materials = [_material_entry(blobs.put(conn, cfg.data_dir, files[p["sha256"]]), -1, p["name"], p["size"])
-                     for p in draft["photos"]]
+        materials = [_put_photo(conn, cfg.data_dir, files, dict(p, material=-1)) for p in draft["photos"]]
         doc = provide_supplement_blobs(conn, cfg, doc, materials, actor)
         drafts.delete_row(conn, draft["id"])
     shutil.rmtree(folder, ignore_errors=True)
@@ -228,7 +270,7 @@ def provide_supplement_blobs(conn, cfg, doc, materials, actor):
     with transaction(conn):
         doc = applications.append(conn, shared_clock(conn, cfg), cfg["code"], doc["id"], "supplement_provided",
                                   actor, {"materials": materials, "note": f"{len(materials)} 张照片"})
-        blobs.claim(conn, [m["sha256"] for m in materials])
+        blobs.claim(conn, [s for m in materials for s in _draft_shas(m)])
     return doc
 
 
@@ -238,7 +280,7 @@ def material_entries(conn, shas, name, uploader=None):
     if bad:
         raise ValidationError("有照片还没有上传 / some photos were not uploaded",
                               fix="upload each photo with POST /api/v1/materials first", details=[str(b) for b in bad])
-    return [_material_entry(s, -1, name, blobs.row(conn, s)["size"]) for s in shas]
+    return [_material_entry(s, -1, name, blobs.row(conn, s)["size"], _full_of(conn, s)) for s in shas]
 
 
 def request_withdrawal(conn, cfg, doc, reason, actor):

@@ -33,7 +33,7 @@ def summary(conn, day):
     """Today's figures for DAY (YYYY-MM-DD) and the parent link's state."""
     one = lambda sql, *a: conn.execute(sql, a).fetchone()[0]  # noqa: E731
     marks = ", ".join("?" * len(OPEN))
-    parent = next((ln for ln in sync_status.status(conn)["links"] if ln["link"] == outbox.UP), None)
+    parent = next((ln for ln in sync_status.links(conn, photos=True) if ln["link"] == outbox.UP), None)
     return {
         "day": day,
         "submitted_today": one("SELECT COUNT(*) FROM applications WHERE submitted_at = ?", day),

@@ -145,6 +145,7 @@ def check(item, applicant, form, today=None):
 SNAPSHOT_KEYS = ("code", "name", "department", "accept_tier", "decide_tier", "case_type", "fee", "legal_days",
                  "promised_days", "flow", "materials")
 MAX_MATERIALS = 50
+MAX_MATERIAL_BYTES = 32 * 1024 * 1024  # a photo or scan (uploads are capped below this; the wire refuses larger)
 
 
 def snapshot(item, version):
@@ -204,8 +205,25 @@ def check_materials(materials, item):
         ok = (isinstance(m, dict) and isinstance(m.get("sha256"), str) and len(m["sha256"]) == 64
               and all(c in "0123456789abcdef" for c in m["sha256"])
               and isinstance(m.get("material", -1), int) and -1 <= m.get("material", -1) < count
-              and isinstance(m.get("size", 0), int) and 0 <= m.get("size", 0) <= 32 * 1024 * 1024
+              and isinstance(m.get("size", 0), int) and 0 <= m.get("size", 0) <= MAX_MATERIAL_BYTES
               and isinstance(m.get("name", ""), str) and len(m.get("name", "")) <= 1000
-              and isinstance(m.get("type", ""), str) and len(m.get("type", "")) <= 50)
+              and isinstance(m.get("type", ""), str) and len(m.get("type", "")) <= 50
+              and ("full" not in m or _full_ok(m["full"], m["sha256"])))
         if not ok:
-            raise ValidationError("a material entry is malformed (sha256, material index, size, name, type)")
+            raise ValidationError("a material entry is malformed (sha256, material index, size, name, type, full)")
+
+
+def full_copy(doc, sha):
+    """The full copy {sha256, size} of DOC's photo SHA (SHA: the review copy's or the full copy's own), or None."""
+    for m in doc.get("materials", []) if doc else []:
+        if isinstance(m, dict) and isinstance(m.get("full"), dict) and sha in (m.get("sha256"), m["full"].get("sha256")):
+            return m["full"]
+    return None
+
+
+def _full_ok(full, sha):
+    # A photo's full copy, kept where it was taken and pulled only on request: {sha256, size}, another blob.
+    return (isinstance(full, dict) and set(full) == {"sha256", "size"} and isinstance(full["sha256"], str)
+            and len(full["sha256"]) == 64 and all(c in "0123456789abcdef" for c in full["sha256"])
+            and full["sha256"] != sha and isinstance(full["size"], int) and not isinstance(full["size"], bool)
+            and 0 < full["size"] <= MAX_MATERIAL_BYTES)

@@ -141,8 +141,13 @@ def material_shas(event):
     if event["type"] not in ("submitted", "supplement_provided"):
         return []
     found = event["payload"].get("materials")
-    return [m["sha256"] for m in found if isinstance(m, dict) and isinstance(m.get("sha256"), str)
-            and len(m["sha256"]) == 64] if isinstance(found, list) else []
+    if not isinstance(found, list):
+        return []
+    shas = [m["sha256"] for m in found if isinstance(m, dict) and isinstance(m.get("sha256"), str)
+            and len(m["sha256"]) == 64]
+    # Full copies too: a reviewer may ask for one, and it is served only as one of an application's.
+    return shas + [m["full"]["sha256"] for m in found if isinstance(m, dict) and isinstance(m.get("full"), dict)
+                   and isinstance(m["full"].get("sha256"), str) and len(m["full"]["sha256"]) == 64]
 
 
 def flush_events(conn):

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from datetime import datetime, timedelta, timezone
 
+from ..domain.submission import MAX_MATERIAL_BYTES
 from ..errors import TooMany, ValidationError
 from .db import now_iso
 
@@ -19,7 +20,8 @@ MAX_UPLOADER_BYTES = 96 * 1024 * 1024   # and their bytes (a shrunk photo is 0.3
 MAX_UPLOAD_BYTES_PENDING = 1024 * 1024 * 1024  # unclaimed upload bytes on the whole node
 SHARED = "*"  # the uploader of bytes two uploaders sent: each proved it holds them
 CHUNK = 256 * 1024
-MAX_BLOB = 32 * 1024 * 1024  # a photo or scan (uploads are capped below this; the wire refuses larger totals)
+MAX_ORIGINS = 5000  # nodes below one link whose photos the pull queue takes turns between (a county has ~300 villages)
+MAX_BLOB = MAX_MATERIAL_BYTES  # a blob is a photo or scan of a material
 
 
 def path_of(data_dir, sha):
@@ -109,15 +111,23 @@ def collect_uploads(conn, data_dir, hours=UPLOAD_TTL_HOURS):
     return len(rows)
 
 
-def want(conn, sha, source, size=0, origin=""):
+def want(conn, sha, source, size=0, origin="", urgent=False):
     """Note that blob SHA (of SIZE bytes, 0: not said) is to be pulled from link SOURCE (no-op when held or wanted).
 
     ORIGIN: the node whose application refers to it (the pull queue takes turns between origins).
+    URGENT: someone is waiting for it (a full copy a reviewer asked for): it is its origin's next.
     """
     size = size if isinstance(size, int) and 0 < size <= MAX_BLOB else 0
     origin = origin if isinstance(origin, str) and len(origin) <= 32 else ""
-    conn.execute("INSERT OR IGNORE INTO blobs (sha256, size, have, complete, source, created_at, origin)"
-                 " VALUES (?, ?, 0, 0, ?, ?, ?)", (sha, size, source, now_iso(), origin))
+    conn.execute("INSERT OR IGNORE INTO blobs (sha256, size, have, complete, source, created_at, origin, urgent)"
+                 " VALUES (?, ?, 0, 0, ?, ?, ?, ?)", (sha, size, source, now_iso(), origin, int(bool(urgent))))
+    if urgent:
+        conn.execute("UPDATE blobs SET urgent = 1 WHERE sha256 = ? AND complete = 0", (sha,))
+
+
+def set_full(conn, sha, full_sha):
+    """Note that FULL_SHA is the full copy of the review copy SHA (both held here)."""
+    conn.execute("UPDATE blobs SET full = ? WHERE sha256 = ?", (full_sha, sha))
 
 
 def row(conn, sha):
@@ -127,19 +137,34 @@ def row(conn, sha):
 
 
 def wanted(conn, source, per_origin=2, limit=200, skip=()):
-    """Incomplete blobs to pull from SOURCE: each origin's oldest PER_ORIGIN, as rows with `turn` (1: its oldest).
+    """Incomplete blobs to pull from SOURCE: each origin's next PER_ORIGIN, as rows with `turn` (1: its next).
 
-    SKIP: shas not to count (in flight, or the holder lacks them for now), left out before each
-    origin's oldest are taken, so photos a kiosk lost cannot hold back the ones after them. The
+    An origin's next are its urgent ones (asked for by someone waiting), then its oldest. SKIP:
+    shas not to count (in flight, or the holder lacks them for now), left out before each
+    origin's next are taken, so photos a kiosk lost cannot hold back the ones after them. The
     caller takes turns between origins (a village with weeks of photos must not keep a
     neighbour's one new photo waiting behind all of them).
+
+    The origins are found by skipping through the index (one seek each), and each one's next
+    by one more: the time depends on the origins waiting, not on the photos (100,000 photos
+    waiting from 300 villages: 0.3 s numbered in a window, a few ms this way).
     """
-    skip = list(skip)[:900]
+    skip = list(skip)[:900]  # (SQLite's bound on parameters)
     marks = f" AND sha256 NOT IN ({', '.join('?' * len(skip))})" if skip else ""
-    return [dict(r) for r in conn.execute(
-        "SELECT * FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY origin ORDER BY created_at) AS turn FROM blobs"
-        f" WHERE complete = 0 AND source = ?{marks}) WHERE turn <= ? ORDER BY turn, created_at LIMIT ?",
-        (source, *skip, per_origin, limit))]
+    rows = conn.execute(
+        "WITH RECURSIVE o(origin) AS ("
+        " SELECT MIN(origin) FROM blobs WHERE complete = 0 AND source = ?"
+        " UNION ALL SELECT (SELECT MIN(origin) FROM blobs WHERE complete = 0 AND source = ? AND origin > o.origin)"
+        " FROM o WHERE o.origin IS NOT NULL LIMIT ?)"  # every origin: the caller's turns pick among them
+        " SELECT b.* FROM o JOIN blobs b ON b.rowid IN (SELECT rowid FROM blobs WHERE complete = 0 AND source = ?"
+        f" AND origin = o.origin{marks} ORDER BY urgent DESC, created_at LIMIT ?)",
+        (source, source, MAX_ORIGINS, source, *skip, per_origin)).fetchall()
+    turns, out = {}, []
+    for r in sorted((dict(r) for r in rows), key=lambda b: (b["origin"], -b["urgent"], b["created_at"])):
+        r["turn"] = turns[r["origin"]] = turns.get(r["origin"], 0) + 1
+        out.append(r)
+    out.sort(key=lambda b: (b["turn"], -b["urgent"], b["created_at"]))
+    return out[:limit]
 
 
 def arriving_by_origin(conn, limit=500):

@@ -51,15 +51,33 @@ def _backlog(photos, left, rate, moving):
     return {"photos": photos, "bytes": left, "eta_s": eta}
 
 
+def links(conn, photos=False):
+    """Every link's status, the parent's first (PHOTOS: with the photo backlogs, a scan of the pull queue).
+
+    What a page banner or a form needs; `status` is the whole picture for the pages that show it.
+    """
+    rows = [dict(r) for r in conn.execute("SELECT * FROM sync_links ORDER BY link = 'up' DESC, link")]
+    return [link_status(conn, r, photos) for r in rows]
+
+
+def quarantined(conn):
+    """Messages held in quarantine on this node, all links."""
+    return conn.execute("SELECT COUNT(*) FROM sync_quarantine").fetchone()[0]
+
+
+def alarms(links_):
+    """The alarms raised on LINKS_ (as `links` returns them)."""
+    return [{"link": l["link"], "alarm": l["alarm"], "detail": l["alarm_detail"], "since": l["alarm_since"]}
+            for l in links_ if l["alarm"]]
+
+
 def status(conn):
     """The whole picture: every link, quarantined messages, recent refusals, pending enrolments."""
-    rows = [dict(r) for r in conn.execute("SELECT * FROM sync_links ORDER BY link = 'up' DESC, link")]
-    links = [link_status(conn, r) for r in rows]
+    links_ = links(conn, photos=True)
     return {
-        "links": links,
-        "alarms": [{"link": l["link"], "alarm": l["alarm"], "detail": l["alarm_detail"], "since": l["alarm_since"]}
-                   for l in links if l["alarm"]],
-        "quarantined": conn.execute("SELECT COUNT(*) FROM sync_quarantine").fetchone()[0],
+        "links": links_,
+        "alarms": alarms(links_),
+        "quarantined": quarantined(conn),
         "refusals_24h": conn.execute("SELECT COALESCE(SUM(count), 0) FROM sync_refusals WHERE last_at > ?",
                                      (_day_ago(),)).fetchone()[0],
         "pending_enrolments": conn.execute("SELECT COUNT(*) FROM sync_nodes WHERE status = 'pending'").fetchone()[0],

@@ -71,15 +71,16 @@ def _load_user():
 
 def link_summary():
     """The link banner's facts: the parent link (if any), children up/total, quarantined count."""
-    st = sync_status.status(get_db())
-    parent = next((ln for ln in st["links"] if ln["link"] == "up"), None)
+    conn = get_db()
+    links = sync_status.links(conn)  # every staff page shows it: not the photo queues (a scan each)
+    parent = next((ln for ln in links if ln["link"] == "up"), None)
     from flask import current_app
     if parent is None and current_app.config["SANJI"]["parent"]:
         parent = {"link": "up", "state": "down", "since": None, "queue_out": 0}  # never reached yet
-    children = [ln for ln in st["links"] if ln["link"] != "up"]
+    children = [ln for ln in links if ln["link"] != "up"]
     return {"parent": parent, "children_up": sum(ln["state"] == "up" for ln in children),
-            "children": len(children), "quarantined": st["quarantined"], "alarms": st["alarms"],
-            "queue_out": sum(ln["queue_out"] for ln in st["links"])}
+            "children": len(children), "quarantined": sync_status.quarantined(conn),
+            "alarms": sync_status.alarms(links), "queue_out": sum(ln["queue_out"] for ln in links)}
 
 
 MAX_JSON_DEPTH = 32       # no request body of ours nests deeper; deeper ones made every JSON view a 500
@@ -220,7 +221,7 @@ def build_app(cfg, tier, template_folder=None):
                 "user": g.get("user"), "version": __version__, "link_summary": link_summary,
                 "business_clock": lambda: clock_mod.for_config(cfg),
                 "consult_ice": lambda: json.dumps(config_mod.ice_servers(cfg)),
-                "children": lambda: [ln["link"] for ln in sync_status.status(get_db())["links"] if ln["link"] != "up"]}
+                "children": lambda: [ln["link"] for ln in sync_status.links(get_db()) if ln["link"] != "up"]}
 
     app.add_template_filter(clock_mod.china_text, "china")  # stored times are UTC; people read China time
     app.register_error_handler(Exception, _handle_error)

@@ -2,20 +2,22 @@
 
 The township's window and the county's departments both register `cases_blueprint(...)`; what
 each user may do comes from `common.domain.decisions`, applied again to whatever is posted.
-Pages: /cases/<id> (GET), /cases/<id>/act (POST), /cases/blob/<sha>; JSON beside them under
+Pages: /cases/<id> (GET), /cases/<id>/act (POST), /cases/<id>/full/<sha> (POST: ask for a photo's
+full copy), /cases/blob/<sha>; JSON beside them under
 /api/v1/cases/….
 """
 from datetime import datetime
 
 from flask import Blueprint, current_app, g, jsonify, redirect, render_template, request, send_file, url_for
 
-from ..domain import decisions, ratings
+from ..domain import decisions, ratings, submission
 from ..domain.application import CHINA, RESOLUTIONS, is_voice, label, step_deadlines
-from ..domain.nodes import in_subtree, tier_of
+from ..domain.nodes import child_toward, in_subtree, tier_of
 from ..errors import Forbidden, NotFound, SanjiError, ValidationError
 from ..node import shared_clock
 from ..store import applications, audit, blobs, catalog
 from ..store import calendar as cal_store
+from ..store.db import transaction
 from .access import roles
 from .app import get_db
 from .openapi import api
@@ -97,6 +99,36 @@ def rate_at_window(conn, cfg, app_id, user, level, comment=""):
     return applications.append(conn, shared_clock(conn, cfg), me, app_id, "rated", user["username"], payload)
 
 
+def ask_full_copy(conn, cfg, app_id, sha, user):
+    """Ask for the full copy of APP_ID's photo SHA for USER (kept where it was taken); returns its state.
+
+    It is pulled from the child toward the application's origin before any other photo (each
+    tier between passes the request on as it is asked); a full copy held already is just shown.
+    """
+    doc = open_case(conn, applications.get(conn, app_id), user, "full_copy")
+    full = submission.full_copy(doc, sha)
+    if full is None or full["sha256"] == sha:
+        raise NotFound("这张照片没有更清晰的原图 / this photo has no full copy",
+                       fix="the photo shown is the whole of it; ask for a supplement if it cannot be read")
+    link = child_toward(doc["origin"], cfg["code"])
+    with transaction(conn):
+        if not blobs.is_complete(conn, full["sha256"]):
+            if link is None:
+                raise NotFound("原图不在本机，也无处调取 / the full copy is not held here and cannot be fetched",
+                               fix="ask for a supplement instead")
+            blobs.want(conn, full["sha256"], link, full["size"], doc["origin"], urgent=True)
+        audit.record(conn, user["username"], "case.full_copy_asked", app_id, {"sha256": full["sha256"]},
+                     request.remote_addr or "")
+    return full_copy_state(conn, full)
+
+
+def full_copy_state(conn, full):
+    """{sha256, size, state: held | coming | not_asked, have} of full copy FULL ({sha256, size}) here."""
+    row = blobs.row(conn, full["sha256"])
+    state = "held" if row and row["complete"] else "coming" if row else "not_asked"
+    return {"sha256": full["sha256"], "size": full["size"], "state": state, "have": row["have"] if row else 0}
+
+
 def cases_blueprint(staff, deciders):
     """The `cases` blueprint: STAFF roles may look, DECIDERS may act (decisions narrows it further)."""
     bp = Blueprint("cases", __name__)
@@ -146,6 +178,21 @@ def cases_blueprint(staff, deciders):
         allowed = [d for d in docs if decisions.may_view(d, user_roles(g.user))]
         open_case(conn, (allowed or docs)[0], g.user, "material")
         return send_file(blobs.path_of(current_app.config["SANJI"].data_dir, sha), mimetype="image/jpeg")
+
+    @bp.post("/cases/<app_id>/full/<sha>")
+    @roles(*staff)
+    def full_page(app_id, sha):
+        """Ask for the full copy of one photo (a reviewer cannot read the review copy)."""
+        ask_full_copy(get_db(), current_app.config["SANJI"], app_id, sha, g.user)
+        return redirect(url_for("cases.detail", app_id=app_id, _anchor=f"m-{sha[:12]}"))
+
+    @bp.post("/api/v1/cases/<app_id>/materials/<sha>/full")
+    @roles(*staff)
+    @api("Ask for the full copy of one of the application's photos; returns {sha256, size, state, have}",
+         tag="cases")
+    def full_api(app_id, sha):
+        """JSON: the full copy's state (held, or coming: pulled before any other photo)."""
+        return jsonify(ask_full_copy(get_db(), current_app.config["SANJI"], app_id, sha, g.user))
 
     @bp.get("/api/v1/cases/<app_id>")
     @roles(*staff)
@@ -197,8 +244,10 @@ def _detail(app_id, errors=None, status=200, form=None):
     doc = open_case(conn, applications.get(conn, app_id), g.user)
     held = {m["sha256"]: blobs.is_complete(conn, m["sha256"]) for m in doc.get("materials", [])
             if isinstance(m, dict) and m.get("sha256")}
+    fulls = {m["sha256"]: full_copy_state(conn, m["full"]) for m in doc.get("materials", [])
+             if isinstance(m, dict) and isinstance(m.get("full"), dict)}
     steps_due = step_deadlines(doc, cal_store.load_cached(conn))
-    return render_template("cases/detail.html", doc=doc, events=timeline_of(conn, doc), held=held, steps_due=steps_due,
+    return render_template("cases/detail.html", doc=doc, events=timeline_of(conn, doc), held=held, fulls=fulls, steps_due=steps_due,
                            actions=decisions.available(doc, me, user_roles(g.user)),
                            labels=catalog.field_labels(conn, doc["item"]["code"]), errors=errors or {},
                            form=form or {}, done=request.args.get("done", ""), state_label=label, me=me,

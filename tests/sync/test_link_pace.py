@@ -68,6 +68,20 @@ def test_photos_are_asked_for_in_turns_between_villages(net):
     assert [(r["origin"][-3:], r["turn"]) for r in rows] == [("001", 1), ("009", 1), ("001", 2)]
 
 
+def test_every_village_gets_a_turn_however_many_wait_and_an_urgent_photo_goes_first(net):
+    cfgs, tc, vc, link = net
+    with transaction(tc):
+        for v in range(300):  # more villages than rows one read returns
+            for i in range(3):
+                blobs.want(tc, f"{v:04x}{i:02x}" + "0" * 58, V1, 1000, origin=f"371399101{v:03d}")
+        blobs.want(tc, "ee" * 32, V1, 1000, origin="371399101299", urgent=True)  # a full copy a reviewer asked for
+    rows = blobs.wanted(tc, V1, per_origin=1, limit=400)
+    assert len({r["origin"] for r in rows}) == 300, "villages past the first 200 never got a turn"
+    assert rows[0]["sha256"] == "ee" * 32
+    assert [r["sha256"] for r in blobs.wanted(tc, V1, skip=["ee" * 32], limit=1000) if r["origin"].endswith("299")][0] \
+        == "012b00" + "0" * 58
+
+
 def test_a_heartbeat_says_what_photos_are_wanted_and_the_other_side_shows_them(net):
     cfgs, tc, vc, link = net
     link.pump()

@@ -1,11 +1,13 @@
 """The apply journey over HTTP against a real waitress server: bad input of every kind, and nothing half-stored."""
 import io
+import json
+import os
 import re
 
 import pytest
 import requests
 
-from common.photos import MAX_SIDE
+from common.photos import FULL_SIDE, MAX_SIDE
 from common.node import open_db
 from common.tiers import load_tier
 from tests.helpers import LiveServer, csrf_from, make_node
@@ -158,7 +160,9 @@ def test_photos_are_shrunk_stripped_and_kept_per_material_until_submit(kiosk):
     exif = Image.Exif()
     exif[0x010F], exif[0x010E] = "PhoneMaker", "东岭村 3 组 12 号"  # what a camera writes about itself and where
     raw = io.BytesIO()
-    Image.new("RGB", (4000, 3000), (10, 200, 10)).save(raw, "JPEG", exif=exif.tobytes())
+    # A page with detail (noise): its full copy is worth keeping beside the review copy
+    Image.frombytes("RGB", (400, 300), os.urandom(400 * 300 * 3)).resize((4000, 3000)).save(
+        raw, "JPEG", exif=exif.tobytes())
     same = raw.getvalue()
     for index in (0, 1, 2, 2):  # the same photo twice for one material is kept once
         assert v.post(f"/kiosk/apply/materials/{index}", files={"photo": ("p.jpg", same, "image/jpeg")}).ok
@@ -166,12 +170,17 @@ def test_photos_are_shrunk_stripped_and_kept_per_material_until_submit(kiosk):
     assert [p["material"] for p in photos] == [0, 1, 2]
     kept = Image.open(drafts.folder(cfg.data_dir, draft_of(conn)["id"]) / f"{photos[0]['sha256']}.jpg")
     assert max(kept.size) == MAX_SIDE and kept.format == "JPEG" and not kept.getexif()
+    full = Image.open(drafts.folder(cfg.data_dir, draft_of(conn)["id"]) / f"{photos[0]['full']['sha256']}.jpg")
+    assert max(full.size) == FULL_SIDE and not full.getexif()
     assert stored(conn)["blobs"] == 0  # nothing leaves the draft before submit
     r = v.post("/kiosk/apply/submit")
     assert r.status_code == 200 and "申请已提交" in r.text
-    doc_materials = conn.execute("SELECT json_extract(doc, '$.materials') FROM applications").fetchone()[0]
-    assert doc_materials.count("sha256") == 3
-    assert stored(conn)["blobs"] == 1 and conn.execute("SELECT COUNT(*) FROM kiosk_drafts").fetchone()[0] == 0
+    doc_materials = json.loads(conn.execute("SELECT json_extract(doc, '$.materials') FROM applications").fetchone()[0])
+    assert len(doc_materials) == 3 and all(m["full"]["sha256"] == photos[0]["full"]["sha256"] for m in doc_materials)
+    assert stored(conn)["blobs"] == 2  # the review copy and the full copy (kept here, sent on request)
+    assert conn.execute("SELECT full FROM blobs WHERE sha256 = ?", (photos[0]["sha256"],)).fetchone()[0] \
+        == photos[0]["full"]["sha256"]
+    assert conn.execute("SELECT COUNT(*) FROM kiosk_drafts").fetchone()[0] == 0
     assert not any((cfg.data_dir / "drafts").glob("*"))
 
 
