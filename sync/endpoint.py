@@ -420,7 +420,7 @@ class Endpoint(BlobPuller):
             self.on_ack(msg["upto"])
             return []
         if kind == "blob_get":
-            if isinstance(msg.get("bq"), list):
+            if isinstance(msg.get("bq"), list) and self.link == outbox.UP:
                 self.peer_blobs = _valid_pair(msg["bq"])
             return [self.on_blob_get(msg)]
         if kind == "blob_chunk":
@@ -444,7 +444,9 @@ class Endpoint(BlobPuller):
             self._check_clock(msg["ts"])
         if kind == "ping" and isinstance(msg.get("q"), int):
             self.peer_backlog = msg["q"]
-        if kind == "ping":  # a heartbeat without `bq`: the peer wants nothing more of ours
+        if kind == "ping" and self.link == outbox.UP:  # a heartbeat without `bq`: the parent wants nothing more of ours
+            # (Only the parent's word is shown: a child's claim of what it wants of ours would be
+            # shown as our backlog, untrue and unbounded; what we pull from it is our own state.)
             self.peer_blobs = _valid_pair(msg["bq"]) if isinstance(msg.get("bq"), list) else (0, 0)
         if kind == "ping" and self.link != outbox.UP and isinstance(msg.get("sub"), list):
             self.peer_subtree = _valid_subtree(msg["sub"], self.link)

@@ -75,6 +75,9 @@ def demo(data_dir, fresh, base_port, traffic, smoke):
         stopping = True
 
     signal.signal(signal.SIGTERM, stop)
+    # Ctrl-C stops the demo however it was started (a shell's background job inherits SIGINT ignored,
+    # and the nodes would outlive it).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         net.start_all()
         _table(net, root)

@@ -103,6 +103,11 @@ def test_a_heartbeat_says_what_photos_are_wanted_and_the_other_side_shows_them(n
     assert ep.peer_blobs == (0, 0)
     link.child.handle(wire.encode("ping", ts=time.time(), bq=[-1, 5]))
     assert ep.peer_blobs == (0, 0)
+    # A child's claim of what it wants of ours is not shown at the parent (nor bounded by anything there).
+    parent = link.parent.endpoint(V1)
+    parent.handle(wire.decode(wire.encode("ping", ts=time.time(), bq=[10 ** 9, 10 ** 12])))
+    parent.handle(wire.decode(wire.encode("blob_get", sha=SHA, offset=0, max=4096, bq=[10 ** 9, 10 ** 12])))
+    assert parent.peer_blobs == (0, 0)
 
 
 def test_a_batch_sent_again_after_a_cut_is_counted_as_resent(net):
