@@ -16,6 +16,7 @@ from common.store.db import transaction
 from . import wire
 
 log = logging.getLogger("sanji.sync")
+BAD_BLOB_RETRY = 60.0  # seconds before a blob that failed its check is asked for again
 
 
 class BlobPuller:
@@ -183,6 +184,8 @@ class BlobPuller:
         with transaction(self.conn):
             if blobs.row(self.conn, sha):
                 return  # held, or on its way
+            if len(blobs.referring_origins(self.conn, sha)) != 1:
+                return  # named by applications of two villages: one of them names another's photo
             for app_id in blobs.referring_apps(self.conn, sha, limit=5):
                 try:
                     doc = applications.get(self.conn, app_id)
@@ -234,6 +237,9 @@ class BlobPuller:
             log.warning("link %s: blob %s: %s", self.link, sha[:12], exc)
             self.blob_inflight.pop(sha, None)
             self.blob_asked.pop(sha, None)
+            # Not at once: a holder whose copy never matches (a wrong size named for it) would be
+            # asked for it on every turn of the loop, and an urgent one before anything else.
+            self.blob_backoff[sha] = now + BAD_BLOB_RETRY
             self._try_another_source(sha)
             return []
         if have < msg["total"] and self._yields(sha):
@@ -273,6 +279,8 @@ class BlobPuller:
         self.blob_asked.pop(msg["sha"], None)
         if self.blob_inflight.pop(msg["sha"], None) is not None:
             self._try_another_source(msg["sha"])
+            with transaction(self.conn):  # a reviewer waiting for it is told it is not there yet
+                blobs.note_missing(self.conn, msg["sha"])
         self.blob_backoff[msg["sha"]] = time.monotonic() + self.limits.blob_retry
 
     def _try_another_source(self, sha):

@@ -83,8 +83,10 @@ def put(conn, data_dir, data, uploader=""):
 
 def check_upload_room(conn, uploader, size):
     """TooMany when UPLOADER has MAX_UPLOADS_PENDING unclaimed uploads, or the node's unclaimed bytes are at their bound."""
-    count, mine = conn.execute("SELECT COUNT(*), COALESCE(SUM(size), 0) FROM blobs WHERE uploader = ?",
-                               (uploader,)).fetchone()
+    # A photo's full copy is kept beside it (a second row): it is counted in bytes, not as a photo.
+    count, mine = conn.execute("SELECT COALESCE(SUM(sha256 NOT IN (SELECT full FROM blobs WHERE uploader = ?"
+                               " AND full != '')), 0), COALESCE(SUM(size), 0) FROM blobs WHERE uploader = ?",
+                               (uploader, uploader)).fetchone()
     if count >= MAX_UPLOADS_PENDING or mine + size > MAX_UPLOADER_BYTES:
         raise TooMany(f"已上传 {count} 张照片还没有提交 / {count} photos uploaded and not yet used in an application",
                       fix=f"submit the application that uses them, or wait: unused photos are removed after "
@@ -125,6 +127,11 @@ def want(conn, sha, source, size=0, origin="", urgent=False):
         conn.execute("UPDATE blobs SET urgent = 1 WHERE sha256 = ? AND complete = 0", (sha,))
 
 
+def note_missing(conn, sha):
+    """The holder answered it lacks blob SHA: kept on an urgent blob's row, so a reviewer is told."""
+    conn.execute("UPDATE blobs SET missing_at = ? WHERE sha256 = ? AND complete = 0 AND urgent = 1", (now_iso(), sha))
+
+
 def set_full(conn, sha, full_sha):
     """Note that FULL_SHA is the full copy of the review copy SHA (both held here)."""
     conn.execute("UPDATE blobs SET full = ? WHERE sha256 = ?", (full_sha, sha))
@@ -136,8 +143,11 @@ def row(conn, sha):
     return dict(r) if r else None
 
 
-def wanted(conn, source, per_origin=2, limit=200, skip=()):
+def wanted(conn, source, per_origin=2, limit=None, skip=()):
     """Incomplete blobs to pull from SOURCE: each origin's next PER_ORIGIN, as rows with `turn` (1: its next).
+
+    Every origin's (at most MAX_ORIGINS); LIMIT cuts the list, but the pull loop must not: the
+    turns it takes by when it last asked an origin are applied after this order.
 
     An origin's next are its urgent ones (asked for by someone waiting), then its oldest. SKIP:
     shas not to count (in flight, or the holder lacks them for now), left out before each
@@ -164,7 +174,7 @@ def wanted(conn, source, per_origin=2, limit=200, skip=()):
         r["turn"] = turns[r["origin"]] = turns.get(r["origin"], 0) + 1
         out.append(r)
     out.sort(key=lambda b: (b["turn"], -b["urgent"], b["created_at"]))
-    return out[:limit]
+    return out if limit is None else out[:limit]
 
 
 def arriving_by_origin(conn, limit=500):

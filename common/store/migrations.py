@@ -340,13 +340,15 @@ COMMON.append(sql_migration("0018_link_backlog", """
 """))
 
 # Full copies on request (issue 21): a photo's review copy names its full copy (`full`, at the
-# node that made it), and a full copy a reviewer asked for is pulled before the backlog (`urgent`).
+# node that made it), and a full copy a reviewer asked for is pulled before the backlog (`urgent`;
+# `missing_at`: when its holder last said it lacks it, which the reviewer is shown).
 # The pull queue's index now leads with what a turn takes first, so each origin's next photos are
 # found by a seek rather than by numbering every photo waiting (100,000 waiting took 0.3 s a read),
-# and it covers the sizes, so what is left to pull is summed from the index alone.
+# and it holds the sizes, so what is left to pull is summed without reading the rows.
 COMMON.append(sql_migration("0019_full_copies", """
     ALTER TABLE blobs ADD COLUMN full TEXT NOT NULL DEFAULT '';
     ALTER TABLE blobs ADD COLUMN urgent INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE blobs ADD COLUMN missing_at TEXT NOT NULL DEFAULT '';
     DROP INDEX blobs_wanted;
     CREATE INDEX blobs_wanted ON blobs(source, origin, urgent DESC, created_at, size, have) WHERE complete = 0;
 """))

@@ -60,6 +60,12 @@ def links(conn, photos=False):
     return [link_status(conn, r, photos) for r in rows]
 
 
+def link_state(conn, link):
+    """'up', 'down', or None when link LINK was never set up on this node."""
+    row = conn.execute("SELECT state FROM sync_links WHERE link = ?", (link,)).fetchone()
+    return row[0] if row else None
+
+
 def quarantined(conn):
     """Messages held in quarantine on this node, all links."""
     return conn.execute("SELECT COUNT(*) FROM sync_quarantine").fetchone()[0]

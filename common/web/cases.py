@@ -13,9 +13,9 @@ from flask import Blueprint, current_app, g, jsonify, redirect, render_template,
 from ..domain import decisions, ratings, submission
 from ..domain.application import CHINA, RESOLUTIONS, is_voice, label, step_deadlines
 from ..domain.nodes import child_toward, in_subtree, tier_of
-from ..errors import Forbidden, NotFound, SanjiError, ValidationError
+from ..errors import Conflict, Forbidden, NotFound, SanjiError, ValidationError
 from ..node import shared_clock
-from ..store import applications, audit, blobs, catalog
+from ..store import applications, audit, blobs, catalog, sync_status
 from ..store import calendar as cal_store
 from ..store.db import transaction
 from .access import roles
@@ -113,9 +113,13 @@ def ask_full_copy(conn, cfg, app_id, sha, user):
     link = child_toward(doc["origin"], cfg["code"])
     with transaction(conn):
         if not blobs.is_complete(conn, full["sha256"]):
-            if link is None:
+            if link is None or sync_status.link_state(conn, link) is None:
                 raise NotFound("原图不在本机，也无处调取 / the full copy is not held here and cannot be fetched",
-                               fix="ask for a supplement instead")
+                               fix="ask for a supplement instead (补正)")
+            if blobs.referring_origins(conn, full["sha256"]) != [doc["origin"]]:
+                # Another village's application names the same photo: whose it is cannot be told here.
+                raise Conflict("这张原图也被其他村的申请引用，无法确认 / another village's application names the same "
+                               "full copy", fix="ask for a supplement instead (补正)")
             blobs.want(conn, full["sha256"], link, full["size"], doc["origin"], urgent=True)
         audit.record(conn, user["username"], "case.full_copy_asked", app_id, {"sha256": full["sha256"]},
                      request.remote_addr or "")
@@ -123,10 +127,15 @@ def ask_full_copy(conn, cfg, app_id, sha, user):
 
 
 def full_copy_state(conn, full):
-    """{sha256, size, state: held | coming | not_asked, have} of full copy FULL ({sha256, size}) here."""
+    """{sha256, size, state, have, missing_at} of full copy FULL ({sha256, size}) here.
+
+    state: held; coming (asked for; `missing_at`: when the node below last said it lacks it,
+    '' if it never did); not_asked.
+    """
     row = blobs.row(conn, full["sha256"])
     state = "held" if row and row["complete"] else "coming" if row else "not_asked"
-    return {"sha256": full["sha256"], "size": full["size"], "state": state, "have": row["have"] if row else 0}
+    return {"sha256": full["sha256"], "size": full["size"], "state": state, "have": row["have"] if row else 0,
+            "missing_at": row["missing_at"] if row and state == "coming" else ""}
 
 
 def cases_blueprint(staff, deciders):
