@@ -35,6 +35,14 @@ def my_departments(user):
     return {d or "" for r, d in user["roles"] if r == "county_approver"}
 
 
+def _page(args):
+    """The 1-based page number of a list from query ARGS (a bad one is page 1)."""
+    try:
+        return max(1, min(100_000, int(args.get("page", 1))))
+    except (TypeError, ValueError):
+        return 1
+
+
 def console_blueprint():
     """The county's `tier` blueprint: / (queues), /supervision, and their JSON."""
     bp = Blueprint("tier", __name__, template_folder="templates")
@@ -48,11 +56,15 @@ def console_blueprint():
         conn = get_db()
         depts = my_departments(g.user)
         held = {r for r, _ in g.user["roles"]}
-        return render_template("county/home.html", state_label=label,
-                               inbox=queues.department_inbox(conn, me(), depts, external=_external()) if depts else None,
+        page = _page(request.args)
+        inbox = queues.department_inbox(conn, me(), depts, limit=queues.PAGE + 1, external=_external(),
+                                        offset=(page - 1) * queues.PAGE) if depts else None
+        return render_template("county/home.html", state_label=label, page=page,
+                               more=bool(inbox) and len(inbox) > queues.PAGE,
+                               inbox=inbox[:queues.PAGE] if inbox is not None else None,
                                escalations=queues.escalations(conn, me()) if "county_reviewer" in held else None,
                                taken=queues.taken(conn, me()) if "county_reviewer" in held else None,
-                               warnings=queues.warned(conn) if held & {"supervisor", "admin"} else None,
+                               warnings=queues.warned(conn, limit=queues.PAGE) if held & {"supervisor", "admin"} else None,
                                departments={d["code"]: d["name"] for d in catalog.departments(conn)},
                                my_departments=sorted(depts))
 
@@ -62,20 +74,24 @@ def console_blueprint():
         """Warnings, filtered by level, department and township, with the rules in force."""
         conn = get_db()
         f = {k: request.args.get(k) or None for k in ("level", "department", "township")}
+        page = _page(request.args)
         cal, rule = cal_store.load_cached(conn), supervision.rules(conn)
         rectifying = [dict(d, rect_due=supervision.rectification_due(d, cal, rule).isoformat())
-                      for d in queues.open_rectifications(conn)]
-        return render_template("county/supervision.html", rows=queues.warned(conn, **f), f=f, rectifying=rectifying,
-                               rule=supervision.rules(conn), state_label=label,
+                      for d in queues.open_rectifications(conn, limit=queues.PAGE)]
+        rows = queues.warned(conn, **f, limit=queues.PAGE + 1, offset=(page - 1) * queues.PAGE)
+        return render_template("county/supervision.html", rows=rows[:queues.PAGE], f=f, rectifying=rectifying,
+                               page=page, more=len(rows) > queues.PAGE, rule=rule, state_label=label,
                                departments={d["code"]: d["name"] for d in catalog.departments(conn)})
 
     @bp.get("/api/v1/county/inbox")
     @roles("county_approver")
     @api("The signed-in approver's department inbox, soonest due first", tag="county")
     def inbox_api():
-        """JSON rows awaiting the user's departments."""
-        return jsonify({"applications": queues.department_inbox(get_db(), me(), my_departments(g.user),
-                                                                external=_external())})
+        """JSON rows awaiting the user's departments, a page at a time (?page=, PAGE rows; `more` when there is another)."""
+        page = _page(request.args)
+        rows = queues.department_inbox(get_db(), me(), my_departments(g.user), limit=queues.PAGE + 1,
+                                       external=_external(), offset=(page - 1) * queues.PAGE)
+        return jsonify({"applications": rows[:queues.PAGE], "page": page, "more": len(rows) > queues.PAGE})
 
     @bp.get("/api/v1/county/escalations")
     @roles("county_reviewer")
@@ -89,9 +105,11 @@ def console_blueprint():
     @api("Unfinished applications with a yellow or red warning", tag="supervision",
          query={"level": "yellow or red", "department": "department code", "township": "township code"})
     def warnings_api():
-        """JSON rows with warnings."""
+        """JSON rows with warnings, a page at a time (?page=; `more` when there is another)."""
         f = {k: request.args.get(k) or None for k in ("level", "department", "township")}
-        return jsonify({"applications": queues.warned(get_db(), **f)})
+        page = _page(request.args)
+        rows = queues.warned(get_db(), **f, limit=queues.PAGE + 1, offset=(page - 1) * queues.PAGE)
+        return jsonify({"applications": rows[:queues.PAGE], "page": page, "more": len(rows) > queues.PAGE})
 
     @bp.get("/api/v1/supervision/rules")
     @roles("supervisor", "admin")

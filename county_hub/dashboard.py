@@ -12,14 +12,13 @@ from flask import Blueprint, Response, current_app, render_template, request
 
 from common import clock as business_clock
 from common.errors import ValidationError
-from common.store import calendar as cal_store
-from common.store import catalog, sync_status
+from common.store import catalog, facts, sync_status
 from common.store.outbox import UP
 from common.web import api, get_db, roles
 
 from . import charts as charts_mod
 from .consult_hub import hub_for
-from . import external_store, queues, sms_store, stats
+from . import external_store, sms_store, stats
 
 VIEWERS = ("supervisor", "admin", "county_approver", "county_reviewer")
 CSV_COLUMNS = ("key", "name", "received", "accepted", "completed", "on_time", "early", "on_time_rate", "early_rate",
@@ -55,17 +54,17 @@ def compute(conn, args):
     `ratings` holds the ratings of the period by office (window or deciding node) and by staff member.
     """
     start, end, group, min_sample = period(args)
-    cal = cal_store.load_cached(conn)
-    docs = queues.for_period(conn, start, end)
-    rows = stats.figures(docs, cal, start, end, group, min_sample)
+    today = business_clock.today(current_app.config["SANJI"])
+    rows = stats.finish(facts.figures(conn, start, end, group).values(), min_sample)
     names = {d["code"]: d["name"] for d in catalog.departments(conn)} if group == "department" else \
         {i["code"]: i["name"] for i in catalog.items(conn)} if group == "item" else {}
     for r in rows:
         r["name"] = names.get(r["key"], r["key"])
     return {"rows": rows, "totals": stats.totals(rows), "start": start, "end": end, "group": group,
-            "min_sample": min_sample, "trend": stats.trend(docs, start, end),
-            "ratings": {by: stats.rating_figures(docs, start, end, by, min_sample) for by in stats.RATING_GROUPS},
-            "voice": stats.voice_figures(docs, start, end, business_clock.today(current_app.config["SANJI"]))}
+            "min_sample": min_sample, "trend": stats.trend_of(*facts.daily(conn, start, end), start, end),
+            "ratings": {by: stats.finish_ratings(facts.rating_figures(conn, start, end, by).values(), min_sample)
+                        for by in stats.RATING_GROUPS},
+            "voice": stats.finish_voice(facts.voice(conn, start, end, today))}
 
 
 def dashboard_blueprint():

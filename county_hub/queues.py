@@ -4,23 +4,13 @@ An application is in a department's inbox when the county holds it, it is not fi
 step awaiting a decision belongs to that department (a joint approval's pending branches each
 belong to theirs; intake and single steps to the item's department).
 """
-from common.domain.application import current_steps, is_voice, label, step_department
-from common.domain.decisions import routed_to, taken_by_county
+from common.domain.application import is_voice, label
+from common.domain.decisions import taken_by_county
+from common.domain.facts import WORKING
+from common.domain.facts import awaiting as departments_of
 from common.jsontext import loads
 
-WORKING = ("received", "forwarded", "accepted", "in_review", "returned", "supplement")
-
-
-def departments_of(doc):
-    """The departments whose decision DOC awaits now (none for a case the reviewer took on escalation)."""
-    if taken_by_county(doc, "county"):
-        return [routed_to(doc)] if routed_to(doc) else []
-    dept = doc["item"].get("department", "")
-    if doc["state"] in ("accepted", "in_review"):
-        steps = current_steps(doc)
-        if steps:
-            return sorted({step_department(doc, s) for s in steps})
-    return [dept]
+PAGE = 100  # rows of a list page
 
 
 def _row(doc, due_on):
@@ -36,17 +26,25 @@ def _docs(conn, sql, args):
     return [(loads(r["doc"]), r["due_on"]) for r in conn.execute(sql, args)]
 
 
-def department_inbox(conn, me, departments, limit=500, external=False):
+def department_inbox(conn, me, departments, limit=PAGE, external=False, offset=0):
     """Applications awaiting DEPARTMENTS (a set; '' in it means every department), soonest due first.
 
-    EXTERNAL (an outside approval system is configured): cases handed to it are decided there, not here.
+    EXTERNAL (an outside approval system is configured): cases handed to it are decided there, not
+    here. A page of LIMIT from OFFSET, read from one index range however many cases the county holds.
     """
     marks = ", ".join("?" * len(WORKING))
-    handed = " AND id NOT IN (SELECT app_id FROM external_cases)" if external else ""
-    rows = _docs(conn, f"SELECT doc, due_on FROM applications WHERE custody = ? AND state IN ({marks}){handed}"
-                       " ORDER BY COALESCE(due_on, '9999'), last_hlc LIMIT ?", [me, *WORKING, limit])
-    every = "" in departments
-    return [_row(d, due) for d, due in rows if every or set(departments_of(d)) & set(departments)]
+    handed = " AND a.id NOT IN (SELECT app_id FROM external_cases)" if external else ""
+    if "" in departments:
+        sql = (f"SELECT a.doc, a.due_on FROM applications a WHERE a.custody = ? AND a.state IN ({marks}){handed}"
+               " ORDER BY COALESCE(a.due_on, '9999'), a.last_hlc LIMIT ? OFFSET ?")
+        args = [me, *WORKING, limit, offset]
+    else:
+        depts = sorted(departments)
+        sql = (f"SELECT a.doc, a.due_on FROM applications a WHERE a.id IN (SELECT app_id FROM app_awaiting"
+               f" WHERE department IN ({', '.join('?' * len(depts))})) AND a.custody = ? AND a.state IN ({marks})"
+               f"{handed} ORDER BY COALESCE(a.due_on, '9999'), a.last_hlc LIMIT ? OFFSET ?")
+        args = [*depts, me, *WORKING, limit, offset]
+    return [_row(d, due) for d, due in _docs(conn, sql, args)]
 
 
 def escalations(conn, me):
@@ -70,21 +68,30 @@ def open_with_deadline(conn):
                  list(WORKING))
 
 
-def open_rectifications(conn):
-    """Projections with a bad rating whose rectification (整改) is still open, oldest first."""
+def open_rectifications(conn, limit=None, offset=0):
+    """Projections with a bad rating whose rectification (整改) is still open, oldest first (LIMIT of them from OFFSET)."""
     return [loads(r["doc"]) for r in conn.execute(
-        "SELECT doc FROM applications WHERE json_extract(doc, '$.rectification.state') = 'open'"
-        " ORDER BY json_extract(doc, '$.rectification.opened_on')")]
+        "SELECT doc FROM applications WHERE rectification = 'open' ORDER BY rectification_opened LIMIT ? OFFSET ?",
+        (-1 if limit is None else limit, offset))]
 
 
-def warned(conn, level=None, department=None, township=None):
-    """Unfinished applications carrying a supervision warning (of LEVEL), filtered by department and township."""
+def warned(conn, level=None, department=None, township=None, limit=PAGE, offset=0):
+    """Unfinished applications carrying a supervision warning (of LEVEL), filtered by department and township,
+    soonest due first: a page of LIMIT from OFFSET."""
     marks = ", ".join("?" * len(WORKING))
-    rows = [_row(d, due) for d, due in _docs(conn, "SELECT doc, due_on FROM applications"
-                                                   f" WHERE json_extract(doc, '$.warning') IS NOT NULL AND state IN ({marks})"
-                                                   " ORDER BY COALESCE(due_on, '9999')", list(WORKING))]
-    return [r for r in rows if (not level or r["warning"] == level) and (not department or r["department"] == department)
-            and (not township or r["township"] == township)]
+    where, args = [f"warning IS NOT NULL AND state IN ({marks})"], list(WORKING)
+    if level:
+        where.append("warning = ?")
+        args.append(level)
+    if department:
+        where.append("department = ?")
+        args.append(department)
+    if township:  # a township's code prefixes its own and its villages' codes
+        where.append("substr(origin, 1, ?) = ?")
+        args += [len(township), township]
+    return [_row(d, due) for d, due in _docs(conn, f"SELECT doc, due_on FROM applications WHERE {' AND '.join(where)}"
+                                                   " ORDER BY COALESCE(due_on, '9999'), id LIMIT ? OFFSET ?",
+                                             [*args, limit, offset])]
 
 
 def for_period(conn, start, end):

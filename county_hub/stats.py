@@ -13,31 +13,20 @@ A group with fewer than MIN_SAMPLE completed applications gets no rates and is n
 """
 from datetime import date, timedelta
 
+from common.domain.facts import GROUPS, RATING_GROUPS, keys_of
+from common.domain.facts import decided_on as _decided_on
 from common.domain.ratings import BAD as BAD_RATING
 from common.domain.ratings import all_of as all_ratings
 
 MIN_SAMPLE = 5
-GROUPS = ("department", "township", "village", "item")
-RATING_GROUPS = ("office", "staff")   # who was rated: the window's (or deciding) node, the staff member
 
 
 def _key(doc, group):
-    if group == "department":
-        return doc["item"].get("department", "")
-    if group == "township":
-        return doc["origin"][:9]
-    if group == "village":
-        return doc["origin"] if len(doc["origin"]) == 12 else ""
-    return doc["item"]["code"]
+    return keys_of(doc)[group]
 
 
 def _between(day, start, end):
     return bool(day) and start <= date.fromisoformat(day) <= end
-
-
-def _decided_on(doc):
-    decision = doc.get("decision") or {}
-    return decision.get("on") if decision.get("outcome") else None
 
 
 def figures(docs, cal, start, end, group="department", min_sample=MIN_SAMPLE):
@@ -70,8 +59,16 @@ def figures(docs, cal, start, end, group="department", min_sample=MIN_SAMPLE):
         if doc.get("accepted_on"):
             worked = cal.working_days_between(date.fromisoformat(doc["accepted_on"]), done)
             r["_days"] += max(0, worked - doc.get("paused_days", 0))
+    return finish(rows.values(), min_sample)
+
+
+def finish(rows, min_sample=MIN_SAMPLE):
+    """ROWS of counts (with `_days`, the working days of the completed summed) with their rates, ranked.
+
+    The reference recomputation above and the dashboard's SQL sums (common.store.facts) both end here.
+    """
     out = []
-    for r in rows.values():
+    for r in rows:
         days = r.pop("_days")
         ranked = r["completed"] >= min_sample
         r.update(ranked=ranked,
@@ -104,10 +101,15 @@ def rating_figures(docs, start, end, by="office", min_sample=MIN_SAMPLE):
             if _between(x.get("on"), start, end) and x.get(by):
                 r = rows.setdefault(x[by], {"key": x[by], "rated": 0, "satisfied": 0, "bad": 0})
                 _count_ratings(r, [x])
-    for r in rows.values():
+    return finish_ratings(rows.values(), min_sample)
+
+
+def finish_ratings(rows, min_sample=MIN_SAMPLE):
+    """Rating ROWS {key, rated, satisfied, bad} with their satisfaction rate, the ones to look at first."""
+    rows = list(rows)
+    for r in rows:
         r["satisfaction_rate"] = round(r["satisfied"] / r["rated"], 4) if r["rated"] >= min_sample else None
-    return sorted(rows.values(), key=lambda r: (r["satisfaction_rate"] is None, r["satisfaction_rate"] or 0,
-                                                -r["bad"], r["key"]))
+    return sorted(rows, key=lambda r: (r["satisfaction_rate"] is None, r["satisfaction_rate"] or 0, -r["bad"], r["key"]))
 
 
 def voice_figures(docs, start, end, today=None):
@@ -132,6 +134,11 @@ def voice_figures(docs, start, end, today=None):
         if not decision.get("outcome") and doc.get("state") not in ("withdrawn",):
             out["open"] += 1
             out["overdue"] += bool(doc.get("due_on")) and date.fromisoformat(doc["due_on"]) < today
+    return finish_voice(out)
+
+
+def finish_voice(out):
+    """The complaint counts OUT with their reply rates."""
     out["reply_rate"] = round(out["replied_of_received"] / out["received"], 4) if out["received"] else None
     out["on_time_reply_rate"] = round(out["answered_on_time"] / out["answered"], 4) if out["answered"] else None
     return out
@@ -184,4 +191,17 @@ def trend(docs, start, end, size=None):
             r = rows[_bucket(date.fromisoformat(decided), size)]
             r["completed"] += 1
             r["on_time"] += doc.get("due_on") is None or decided <= doc["due_on"]
+    return list(rows.values())
+
+
+def trend_of(received, completed, start, end, size=None):
+    """`trend` from per-day counts: RECEIVED [(day, n)], COMPLETED [(day, n, on time)] (common.store.facts.daily)."""
+    size = size or bucket_size(start, end)
+    rows = {b: {"period": b.isoformat(), "received": 0, "completed": 0, "on_time": 0} for b in _buckets(start, end, size)}
+    for day, n in received:
+        rows[_bucket(day, size)]["received"] += n
+    for day, n, on_time in completed:
+        r = rows[_bucket(day, size)]
+        r["completed"] += n
+        r["on_time"] += on_time
     return list(rows.values())

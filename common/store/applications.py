@@ -17,7 +17,7 @@ from ..domain import submission
 from ..errors import Conflict, NotFound
 from ..jsontext import dumps, loads
 from ..ids import new_tracking_code, parse_tracking_code, uuid7
-from . import audit, outbox
+from . import audit, facts, outbox
 from . import calendar as cal_store
 from . import catalog as cal_catalog
 from .db import before_commit, transaction, tx_cache, tx_now
@@ -87,10 +87,29 @@ def _flush(conn):
     cache = tx_cache(conn)
     docs, dirty = cache.get("docs") or {}, cache.get("dirty") or set()
     cal = cal_store.load_cached(conn) if any(docs[i] and docs[i].get("accepted_on") for i in dirty) else None
-    rows = [_row(with_deadline(conn, docs[app_id], cal)) for app_id in dirty]
-    if rows:
-        conn.executemany(UPSERT, rows)
+    written = [with_deadline(conn, docs[app_id], cal) for app_id in dirty]
+    if written:
+        conn.executemany(UPSERT, [_row(doc) for doc in written])
+        facts.save(conn, written, cal)  # the figures' rows, in the same transaction as the projection
     cache["dirty"] = set()
+
+
+def refresh_for_calendar(conn, first, last, batch=500):
+    """Write again the projections (deadlines) and facts a calendar change between FIRST and LAST can move.
+
+    A holiday added or a year published moves the deadline of applications accepted by then and
+    not decided before, and the working days a decided one took; nothing else is touched.
+    Returns how many were written.
+    """
+    ids = facts.affected_by(conn, first, last)
+    for k in range(0, len(ids), batch):
+        with transaction(conn):
+            prefetch(conn, ids[k:k + batch])
+            for app_id in ids[k:k + batch]:
+                doc = _load(conn, app_id)
+                if doc is not None:
+                    _save(conn, doc)
+    return len(ids)
 
 
 UPSERT = (f"INSERT INTO applications ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"

@@ -45,6 +45,7 @@ def set_day(conn, day, kind, name=""):
             " ON CONFLICT(day) DO UPDATE SET kind = excluded.kind, name = excluded.name, source = 'admin'",
             (day.isoformat(), kind, name))
         _bump(conn)
+    _moved(conn, day, day)
 
 
 def clear_day(conn, day):
@@ -52,6 +53,7 @@ def clear_day(conn, day):
     with transaction(conn):
         conn.execute("DELETE FROM calendar_days WHERE day = ?", (day.isoformat(),))
         _bump(conn)
+    _moved(conn, day, day)
 
 
 def set_published(conn, year, published=True):
@@ -60,6 +62,7 @@ def set_published(conn, year, published=True):
         conn.execute("INSERT INTO calendar_years (year, published) VALUES (?, ?)"
                      " ON CONFLICT(year) DO UPDATE SET published = excluded.published", (year, int(published)))
         _bump(conn)
+    _moved(conn, date(year, 1, 1), date(year, 12, 31))
 
 
 def _bump(conn):
@@ -102,6 +105,7 @@ def replace(conn, snap):
     with transaction(conn):
         if int(snap["version"]) <= version(conn):
             return False
+        before = snapshot(conn)
         conn.execute("DELETE FROM calendar_days")
         conn.executemany("INSERT INTO calendar_days (day, kind, name, source) VALUES (?, ?, ?, 'county')",
                          [(d["day"], d["kind"], d.get("name", "")) for d in snap["days"]])
@@ -109,7 +113,28 @@ def replace(conn, snap):
         conn.executemany("INSERT INTO calendar_years (year, published) VALUES (?, ?)",
                          [(y["year"], int(y["published"])) for y in snap["years"]])
         meta.put(conn, "calendar_version", str(int(snap["version"])))
+        changed = _changed_days(before, snapshot(conn))
+    if changed:
+        _moved(conn, min(changed), max(changed))
     return True
+
+
+def _changed_days(old, new):
+    # The days whose kind differs between two snapshots, and every day of a year published or not since.
+    days = {(d["day"], d["kind"]) for d in old["days"]} ^ {(d["day"], d["kind"]) for d in new["days"]}
+    years = {(y["year"], bool(y["published"])) for y in old["years"]} ^ {(y["year"], bool(y["published"]))
+                                                                         for y in new["years"]}
+    out = {date.fromisoformat(d) for d, _ in days}
+    for year, _ in years:
+        out.update((date(year, 1, 1), date(year, 12, 31)))
+    return out
+
+
+def _moved(conn, first, last):
+    # Deadlines and the working days decided applications took are stored with them: write again
+    # those the change can move (the figures and the supervision sweep read what is stored).
+    from . import applications
+    applications.refresh_for_calendar(conn, first, last)
 
 
 def load_cached(conn):

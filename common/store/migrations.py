@@ -1,5 +1,5 @@
 """The ordered, named schema migrations every node shares. Append only; never edit a released step."""
-from .db import sql_migration
+from .db import Migration, sql_migration
 
 COMMON = [
     sql_migration("0001_meta", """
@@ -351,4 +351,61 @@ COMMON.append(sql_migration("0019_full_copies", """
     ALTER TABLE blobs ADD COLUMN missing_at TEXT NOT NULL DEFAULT '';
     DROP INDEX blobs_wanted;
     CREATE INDEX blobs_wanted ON blobs(source, origin, urgent DESC, created_at, size, have) WHERE complete = 0;
+"""))
+
+
+def _app_facts(conn):
+    from . import calendar as cal_store, facts
+    for sql in """
+        CREATE TABLE app_facts (
+            app_id TEXT PRIMARY KEY,
+            department TEXT NOT NULL, township TEXT NOT NULL, village TEXT NOT NULL, item TEXT NOT NULL,
+            case_type TEXT NOT NULL, state TEXT NOT NULL,
+            submitted_on TEXT NOT NULL, accepted_on TEXT, decided_on TEXT, outcome TEXT, due_on TEXT,
+            on_time INTEGER, early INTEGER, working_days INTEGER
+        );
+        CREATE INDEX app_facts_submitted ON app_facts(submitted_on, department, township, village, item);
+        CREATE INDEX app_facts_accepted ON app_facts(accepted_on, department, township, village, item)
+            WHERE accepted_on IS NOT NULL;
+        CREATE INDEX app_facts_decided ON app_facts(decided_on, department, township, village, item, on_time,
+            early, working_days, submitted_on) WHERE decided_on IS NOT NULL;
+        CREATE INDEX app_facts_open ON app_facts(submitted_on, department, township, village, item)
+            WHERE decided_on IS NULL;
+        CREATE INDEX app_facts_voice ON app_facts(case_type, submitted_on, outcome, decided_on, on_time, state, due_on)
+            WHERE case_type = 'voice';
+        CREATE TABLE app_ratings (
+            app_id TEXT NOT NULL, n INTEGER NOT NULL, on_day TEXT NOT NULL, level INTEGER NOT NULL,
+            satisfied INTEGER NOT NULL, office TEXT NOT NULL, staff TEXT NOT NULL,
+            department TEXT NOT NULL, township TEXT NOT NULL, village TEXT NOT NULL, item TEXT NOT NULL,
+            PRIMARY KEY (app_id, n)
+        );
+        CREATE INDEX app_ratings_on ON app_ratings(on_day);
+        CREATE TABLE app_awaiting (
+            app_id TEXT NOT NULL, department TEXT NOT NULL, due_on TEXT, PRIMARY KEY (app_id, department)
+        );
+        CREATE INDEX app_awaiting_department ON app_awaiting(department, due_on);
+    """.split(";"):
+        if sql.strip():
+            conn.execute(sql)
+    facts.backfill(conn, cal_store.load(conn))
+
+
+# Ten years of a county (issue 18): the dashboard's figures are sums over one narrow row per
+# application (and per rating), kept with the projection, instead of every projection's JSON
+# parsed for every page; a department's inbox is the departments each working case awaits. Back-filled from the projections held (1.2 million: a few minutes, once).
+COMMON.append(Migration("0020_app_facts", _app_facts))
+
+# Ten years of a county (issue 18): the JSON paths the county's lists filter on become columns
+# (generated from the projection, so nothing else writes them) with indexes, so the supervision
+# page, its warnings and the rectifications are index ranges, a page at a time.
+COMMON.append(sql_migration("0021_list_columns", """
+    ALTER TABLE applications ADD COLUMN warning TEXT GENERATED ALWAYS AS (json_extract(doc, '$.warning')) VIRTUAL;
+    ALTER TABLE applications ADD COLUMN department TEXT
+        GENERATED ALWAYS AS (json_extract(doc, '$.item.department')) VIRTUAL;
+    ALTER TABLE applications ADD COLUMN rectification TEXT
+        GENERATED ALWAYS AS (json_extract(doc, '$.rectification.state')) VIRTUAL;
+    ALTER TABLE applications ADD COLUMN rectification_opened TEXT
+        GENERATED ALWAYS AS (json_extract(doc, '$.rectification.opened_on')) VIRTUAL;
+    CREATE INDEX applications_warning ON applications(warning, due_on) WHERE warning IS NOT NULL;
+    CREATE INDEX applications_rectifying ON applications(rectification_opened) WHERE rectification = 'open';
 """))

@@ -1,0 +1,107 @@
+"""The dashboard's SQL sums (common.store.facts) against the straightforward recomputation over projections.
+
+A county database seeded through the history generator (every kind of event the state machine
+tells: supplements, denials, refusals, ratings given later, rectifications, complaints), then
+compared for every grouping and several periods; again after a late event replays a projection,
+after a calendar change, and after the migration back-fills a database made before the facts.
+"""
+import random
+from datetime import date, timedelta
+
+import pytest
+
+from common import clock as business_clock
+from common.demo import history
+from common.store import applications, catalog, facts
+from common.store import calendar as cal_store
+from common.node import migrations_for, open_db
+from common.store.db import migrate, transaction
+from common.tiers import load_tier
+from county_hub import queues, stats
+from tests.helpers import make_node
+
+VILLAGES = [f"371399{t:03d}{v:03d}" for t in (101, 102, 103) for v in (1, 2, 3)]
+
+
+@pytest.fixture
+def county(tmp_path):
+    cfg = make_node(tmp_path, "county")
+    conn = open_db(cfg)
+    items = [catalog.item(conn, i["code"]) for i in catalog.items(conn)]
+    cal, today = cal_store.load(conn), business_clock.today(cfg)
+    told = history.stories(items, VILLAGES, cal, today, days=60, per_day=(0, 4), seed=18)
+    held = []  # a few events arrive late: the projection replays when they come
+    rng = random.Random(5)
+    with transaction(conn):
+        for _, story in told:
+            for k, event in enumerate(story.events):
+                if 0 < k < len(story.events) - 1 and rng.random() < 0.03:
+                    held.append(event)
+                    continue
+                applications.ingest(conn, event, trusted=True, route=False)
+    yield conn, today, held, told
+    conn.close()
+
+
+def _periods(today):
+    return [(today.replace(day=1), today), (today - timedelta(days=90), today), (date(2000, 1, 1), today),
+            (today - timedelta(days=45), today - timedelta(days=15))]
+
+
+def _same(conn, today):
+    # Every figure of the page, both ways, over the calendar as it is now.
+    cal = cal_store.load(conn)
+    for start, end in _periods(today):
+        docs = [applications.with_deadline(conn, d, cal) for d in queues.for_period(conn, start, end)]
+        for group in stats.GROUPS:
+            sql = stats.finish(facts.figures(conn, start, end, group).values())
+            assert sql == stats.figures(docs, cal, start, end, group), (group, start, end)
+        for by in stats.RATING_GROUPS:
+            assert stats.finish_ratings(facts.rating_figures(conn, start, end, by).values()) == \
+                stats.rating_figures(docs, start, end, by)
+        assert stats.trend_of(*facts.daily(conn, start, end), start, end) == stats.trend(docs, start, end)
+        assert stats.finish_voice(facts.voice(conn, start, end, today)) == \
+            stats.voice_figures(queues.for_period(conn, date(2000, 1, 1), today), start, end, today)
+
+
+def test_the_sums_equal_the_recomputation_for_every_grouping_and_period(county):
+    conn, today, held, told = county
+    decided = conn.execute("SELECT COUNT(*) FROM app_facts WHERE decided_on IS NOT NULL").fetchone()[0]
+    rated = conn.execute("SELECT COUNT(*) FROM app_ratings").fetchone()[0]
+    assert len(told) > 300 and decided > 100 and rated > 30  # a history worth comparing
+    _same(conn, today)
+
+
+def test_late_events_replay_the_projection_and_its_facts(county):
+    conn, today, held, told = county
+    assert held
+    with transaction(conn):
+        for event in held:
+            applications.ingest(conn, event, trusted=True, route=False)
+    _same(conn, today)
+
+
+def test_a_calendar_change_moves_the_stored_deadlines_and_working_days(county):
+    conn, today, held, told = county
+    cal = cal_store.load(conn)
+    busy = today - timedelta(days=20)
+    while not cal.is_workday(busy):
+        busy -= timedelta(days=1)
+    before = conn.execute("SELECT SUM(working_days) FROM app_facts").fetchone()[0]
+    cal_store.set_day(conn, busy, "holiday", "临时调休")  # a working day in the middle of many cases
+    assert conn.execute("SELECT SUM(working_days) FROM app_facts").fetchone()[0] < before
+    _same(conn, today)
+    cal_store.clear_day(conn, busy)
+    assert conn.execute("SELECT SUM(working_days) FROM app_facts").fetchone()[0] == before
+    _same(conn, today)
+
+
+def test_the_migration_back_fills_a_database_made_before_the_facts(county):
+    conn, today, held, told = county
+    with transaction(conn):  # the database as the previous version left it
+        conn.execute("DROP TABLE app_facts")
+        conn.execute("DROP TABLE app_ratings")
+        conn.execute("DROP TABLE app_awaiting")
+        conn.execute("DELETE FROM schema_migrations WHERE name = '0020_app_facts'")
+    assert migrate(conn, migrations_for(load_tier("county"))) == ["0020_app_facts"]
+    _same(conn, today)
