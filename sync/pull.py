@@ -16,7 +16,7 @@ from common.store.db import transaction
 from . import wire
 
 log = logging.getLogger("sanji.sync")
-BAD_BLOB_RETRY = 60.0  # seconds before a blob that failed its check is asked for again
+BAD_BLOB_RETRY_MAX = 300.0  # seconds, at most, before a blob that failed its check is asked for again (5 s, doubling)
 
 
 class BlobPuller:
@@ -33,6 +33,7 @@ class BlobPuller:
         self._turns_checked = 0.0
         self._arrivals = deque(maxlen=8)  # (time, bytes) of the last chunks to arrive on this link
         self.blob_backoff = {}    # sha -> not before
+        self.blob_failures = {}   # sha -> times it failed its check on this link (the wait doubles)
         self.rate_in_est = None   # bytes/s of blob data arriving on this link (per request), measured
         self.served = {}          # sha -> (offset, bytes) of the last chunk we sent of it
         self.origin_turns = {}    # origin -> when we last asked for one of its photos (turns between villages)
@@ -237,9 +238,12 @@ class BlobPuller:
             log.warning("link %s: blob %s: %s", self.link, sha[:12], exc)
             self.blob_inflight.pop(sha, None)
             self.blob_asked.pop(sha, None)
-            # Not at once: a holder whose copy never matches (a wrong size named for it) would be
-            # asked for it on every turn of the loop, and an urgent one before anything else.
-            self.blob_backoff[sha] = now + BAD_BLOB_RETRY
+            # Not at once, and later each time: a holder whose copy never matches (a wrong size
+            # named for it) was asked for it on every turn of the loop, an urgent one first.
+            if len(self.blob_failures) > 1000:
+                self.blob_failures.clear()
+            self.blob_failures[sha] = failures = self.blob_failures.get(sha, 0) + 1
+            self.blob_backoff[sha] = now + min(BAD_BLOB_RETRY_MAX, self.limits.blob_retry * 2 ** (failures - 1))
             self._try_another_source(sha)
             return []
         if have < msg["total"] and self._yields(sha):
