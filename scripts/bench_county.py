@@ -173,8 +173,8 @@ def measure(data, apps):
     from common.node import open_db
     cfg = config.load(data)
     conn = open_db(cfg)
-    some = conn.execute("SELECT id, tracking_code FROM applications WHERE json_extract(doc, '$.item.department') = 'MZ'"
-                        " ORDER BY rowid DESC LIMIT 1 OFFSET 10").fetchone()
+    some = conn.execute("SELECT id, tracking_code, applicant_id_number FROM applications"
+                        " WHERE json_extract(doc, '$.item.department') = 'MZ' ORDER BY rowid DESC LIMIT 1 OFFSET 10").fetchone()
     counted = conn.execute("SELECT COUNT(*) FROM applications").fetchone()[0]
     conn.close()
     county = County(data)
@@ -201,6 +201,8 @@ def measure(data, apps):
             "api_inbox_mz": (mz, "GET", "/api/v1/county/inbox"),
             "inbox_reviewer": (rev, "GET", "/"),
             "case_page": (mz, "GET", f"/cases/{some['id']}"),
+            "search_tracking_code": (mz, "GET", f"/cases/find?q={some['tracking_code']}"),
+            "search_id_number": (admin, "GET", f"/cases/find?q={some['applicant_id_number']}"),
             "network_map": (admin, "GET", "/admin/nodes"),
             "audit_log": (admin, "GET", "/admin/audit"),
         }

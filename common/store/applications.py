@@ -311,6 +311,17 @@ def by_tracking_code(conn, code):
                                                         (code,))]
 
 
+def find(conn, text, limit=50):
+    """Projections a staff member looks for by TEXT: a tracking code, or an applicant's ID number (18
+    characters), newest first; [] for anything else (ValidationError when it is neither)."""
+    text = str(text or "").strip().upper()
+    if len(text) == 18 and text[:17].isdigit():
+        rows = conn.execute("SELECT doc FROM applications WHERE applicant_id_number = ? ORDER BY last_hlc DESC"
+                            " LIMIT ?", (text, limit))
+        return [loads(r["doc"]) for r in rows]
+    return by_tracking_code(conn, text)
+
+
 def search(conn, state=None, origin_prefix=None, custody=None, item_code=None, limit=200):
     """Rows of the applications table, newest first, filtered."""
     sql, args = "SELECT * FROM applications WHERE 1 = 1", []

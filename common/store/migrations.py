@@ -397,7 +397,8 @@ COMMON.append(Migration("0020_app_facts", _app_facts))
 
 # Ten years of a county (issue 18): the JSON paths the county's lists filter on become columns
 # (generated from the projection, so nothing else writes them) with indexes, so the supervision
-# page, its warnings and the rectifications are index ranges, a page at a time.
+# page, its warnings and the rectifications are index ranges, a page at a time; staff find a case
+# by its applicant's ID number (a villager at the window without the receipt).
 COMMON.append(sql_migration("0021_list_columns", """
     ALTER TABLE applications ADD COLUMN warning TEXT GENERATED ALWAYS AS (json_extract(doc, '$.warning')) VIRTUAL;
     ALTER TABLE applications ADD COLUMN department TEXT
@@ -408,4 +409,5 @@ COMMON.append(sql_migration("0021_list_columns", """
         GENERATED ALWAYS AS (json_extract(doc, '$.rectification.opened_on')) VIRTUAL;
     CREATE INDEX applications_warning ON applications(warning, due_on) WHERE warning IS NOT NULL;
     CREATE INDEX applications_rectifying ON applications(rectification_opened) WHERE rectification = 'open';
+    CREATE INDEX applications_applicant ON applications(applicant_id_number);
 """))

@@ -99,6 +99,13 @@ def rate_at_window(conn, cfg, app_id, user, level, comment=""):
     return applications.append(conn, shared_clock(conn, cfg), me, app_id, "rated", user["username"], payload)
 
 
+def find_cases(conn, text, user):
+    """The cases USER may open that TEXT (a tracking code or an ID number) names; the search is audited."""
+    found = [d for d in applications.find(conn, text) if decisions.may_view(d, user_roles(user))]
+    audit.record(conn, user["username"], "case.searched", "", {"found": len(found)}, request.remote_addr or "")
+    return found
+
+
 def ask_full_copy(conn, cfg, app_id, sha, user):
     """Ask for the full copy of APP_ID's photo SHA for USER (kept where it was taken); returns its state.
 
@@ -141,6 +148,21 @@ def full_copy_state(conn, full):
 def cases_blueprint(staff, deciders):
     """The `cases` blueprint: STAFF roles may look, DECIDERS may act (decisions narrows it further)."""
     bp = Blueprint("cases", __name__)
+
+    @bp.get("/cases/find")
+    @roles(*staff)
+    def find_page():
+        """Find a case by tracking code or the applicant's ID number (one found: its page)."""
+        q = request.args.get("q", "")
+        found, error = [], ""
+        if q.strip():
+            try:
+                found = find_cases(get_db(), q, g.user)
+            except SanjiError as exc:
+                error = exc.message
+        if len(found) == 1:
+            return redirect(url_for("cases.detail", app_id=found[0]["id"]))
+        return render_template("cases/find.html", q=q, found=found, error=error, state_label=label)
 
     @bp.get("/cases/<app_id>")
     @roles(*staff)

@@ -105,3 +105,16 @@ def test_the_migration_back_fills_a_database_made_before_the_facts(county):
         conn.execute("DELETE FROM schema_migrations WHERE name = '0020_app_facts'")
     assert migrate(conn, migrations_for(load_tier("county"))) == ["0020_app_facts"]
     _same(conn, today)
+
+
+def test_staff_find_a_case_by_tracking_code_or_id_number(county):
+    conn, today, held, told = county
+    doc = applications.get(conn, told[5][1].doc["id"])
+    assert [d["id"] for d in applications.find(conn, doc["tracking_code"].lower())] == [doc["id"]]
+    mine = applications.find(conn, doc["applicant"]["id_number"])
+    assert doc["id"] in [d["id"] for d in mine]
+    assert applications.find(conn, "1" * 18) == []
+    plan = " ".join(r[3] for r in conn.execute("EXPLAIN QUERY PLAN SELECT doc FROM applications"
+                                               " WHERE applicant_id_number = ?", ("x",)))
+    assert "applications_applicant" in plan
+
