@@ -220,9 +220,32 @@ def measure(data, apps):
         target.unlink(missing_ok=True)
     finally:
         county.stop()
+    out["figures_match_reference"] = check_figures(cfg)
     size = sum(p.stat().st_size for p in Path(cfg.db_path).parent.glob(Path(cfg.db_path).name + "*"))
     out["db_mb"] = round(size / 1048576, 1)
     out["db_bytes_per_app"] = round(size / max(1, counted))
+    return out
+
+
+def check_figures(cfg):
+    """{period: True} when the SQL sums equal the straightforward recomputation over projections, for every
+    grouping, this month and last (older months would load years of projections into the reference)."""
+    from common.node import open_db
+    from common.store import applications, facts
+    from common.store import calendar as cal_store
+    from county_hub import queues, stats
+    conn = open_db(cfg)
+    cal, today = cal_store.load(conn), date.today()
+    first = today.replace(day=1)
+    last = first - timedelta(days=1)
+    out = {}
+    for start, end in ((first, today), (last.replace(day=1), last)):
+        docs = [applications.with_deadline(conn, d, cal) for d in queues.for_period(conn, start, end)]
+        out[f"{start}..{end}"] = all(
+            stats.finish(facts.figures(conn, start, end, g).values()) == stats.figures(docs, cal, start, end, g)
+            for g in stats.GROUPS) and stats.trend_of(*facts.daily(conn, start, end), start, end) == \
+            stats.trend(docs, start, end)
+    conn.close()
     return out
 
 
