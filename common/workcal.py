@@ -4,6 +4,7 @@ Pure logic over a set of exceptions to the Monday–Friday rule. Time limits cou
 from the day after the start (the day of acceptance is not counted), as service guides do.
 Dates in a year whose holiday schedule is not published yet are flagged provisional.
 """
+from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -26,6 +27,14 @@ class WorkCalendar:
     def __init__(self, exceptions=None, published_years=()):
         self.exceptions = dict(exceptions or {})
         self.published_years = set(published_years)
+        # Each exception's difference from the Monday–Friday rule (+1 a weekend workday, -1 a
+        # weekday holiday), in date order: counting a span is arithmetic plus a bisect, not a walk
+        # over every day (the supervision sweep counts years-long spans thousands of times).
+        self._marks = sorted((d, self.is_workday(d) - (d.weekday() < 5)) for d in self.exceptions)
+        self._days = [d for d, _ in self._marks]
+        self._shift = [0]
+        for _, delta in self._marks:
+            self._shift.append(self._shift[-1] + delta)
 
     def is_workday(self, day):
         """True when DAY is a working day."""
@@ -59,7 +68,8 @@ class WorkCalendar:
             return -self.working_days_between(end, start)
         if (end - start).days > MAX_SPAN_DAYS:
             raise ValueError("span too long")
-        return sum(1 for i in range(1, (end - start).days + 1) if self.is_workday(start + timedelta(days=i)))
+        return _weekdays_upto(end) - _weekdays_upto(start) + self._shift[bisect_right(self._days, end)] \
+            - self._shift[bisect_right(self._days, start)]
 
     def deadline(self, start, limit_days, pauses=()):
         """Due date LIMIT_DAYS working days after START, extended by the working days paused.
@@ -82,3 +92,10 @@ class WorkCalendar:
     def remaining(self, today, due):
         """Working days left from TODAY until DUE (0 on the due day, negative once overdue)."""
         return self.working_days_between(today, due)
+
+
+def _weekdays_upto(day):
+    # Monday–Friday days d <= DAY, counted from an arbitrary Monday long ago (only differences are used).
+    n = day.toordinal()  # ordinal 1 (0001-01-01) is a Monday
+    weeks, rest = divmod(n, 7)  # rest 0 … 6: days into the week after the last whole one (Sunday ends one)
+    return weeks * 5 + min(rest, 5)

@@ -62,16 +62,21 @@ def taken(conn, me):
 
 
 def open_with_deadline(conn):
-    """(doc, due_on) of every accepted, unfinished application with a deadline (for the supervision sweep)."""
+    """(doc, due_on) of every accepted, unfinished application whose warning can still rise (not red yet):
+    what the supervision sweep looks at."""
     marks = ", ".join("?" * len(WORKING))
-    return _docs(conn, f"SELECT doc, due_on FROM applications WHERE state IN ({marks}) AND accepted_on IS NOT NULL",
-                 list(WORKING))
+    return _docs(conn, f"SELECT doc, due_on FROM applications WHERE state IN ({marks}) AND accepted_on IS NOT NULL"
+                       " AND warning IS NOT 'red'", list(WORKING))
 
 
-def open_rectifications(conn, limit=None, offset=0):
-    """Projections with a bad rating whose rectification (整改) is still open, oldest first (LIMIT of them from OFFSET)."""
+def open_rectifications(conn, limit=None, offset=0, below_red=False):
+    """Projections with a bad rating whose rectification (整改) is still open, oldest first (LIMIT of them from OFFSET).
+
+    BELOW_RED: only those whose warning can still rise (the sweep: a red one stays red).
+    """
+    red = " AND json_extract(doc, '$.rectification.warning') IS NOT 'red'" if below_red else ""
     return [loads(r["doc"]) for r in conn.execute(
-        "SELECT doc FROM applications WHERE rectification = 'open' ORDER BY rectification_opened LIMIT ? OFFSET ?",
+        f"SELECT doc FROM applications WHERE rectification = 'open'{red} ORDER BY rectification_opened LIMIT ? OFFSET ?",
         (-1 if limit is None else limit, offset))]
 
 

@@ -1,7 +1,8 @@
 """Electronic supervision (电子监察): yellow and red warnings on deadlines, and flags on what looks wrong.
 
 `assess` is pure: an application, its deadline, the calendar, today and the rules give a warning
-(or none). `sweep` runs it over every open accepted application and records each new or
+(or none). `sweep` runs it over every open accepted application not red already (the only ones
+whose warning can rise) and records each new or
 stronger warning as a `warning_raised` event by the system actor; running it twice on the same
 day records nothing more. Open rectifications of bad ratings (差评整改) are watched the same way
 (`rectify_days` working days from the rating). The rules are data in the node's meta table, changed by an
@@ -114,7 +115,7 @@ def sweep(conn, cfg, today=None):
             applications.append(conn, shared_clock(conn, cfg), cfg["code"], doc["id"], "warning_raised", ACTOR,
                                 {"level": level, "reason": reason, "due_on": due_on, "on": today.isoformat()})
             raised += 1
-    for doc in queues.open_rectifications(conn):
+    for doc in queues.open_rectifications(conn, below_red=True):  # (a red one cannot rise)
         level, reason, due = assess_rectification(doc, cal, today, rule)
         if LEVELS.index(level) > LEVELS.index(doc["rectification"].get("warning")):
             applications.append(conn, shared_clock(conn, cfg), cfg["code"], doc["id"], "warning_raised", ACTOR,

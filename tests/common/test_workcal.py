@@ -58,3 +58,23 @@ def test_admin_edits_survive_reseed(conn):
     cal_store.set_published(conn, 2031)
     assert not cal_store.load(conn).is_provisional(date(2031, 1, 5))
     assert cal_store.version(conn) >= 4
+
+
+def test_counting_a_span_by_arithmetic_equals_walking_it_day_by_day():
+    # (The sweep counts years-long spans thousands of times: the count is arithmetic plus a bisect.)
+    import random
+    from datetime import date, timedelta
+    rng = random.Random(18)
+    exceptions = {date(2020, 1, 1) + timedelta(days=rng.randrange(3000)): rng.choice(["holiday", "workday"])
+                  for _ in range(300)}
+    from common.workcal import WorkCalendar
+    cal = WorkCalendar(exceptions, [2020])
+
+    def walked(start, end):
+        if end < start:
+            return -walked(end, start)
+        return sum(1 for i in range(1, (end - start).days + 1) if cal.is_workday(start + timedelta(days=i)))
+    for _ in range(3000):
+        a = date(2019, 1, 1) + timedelta(days=rng.randrange(3600))
+        b = a + timedelta(days=rng.randrange(-400, 3000))
+        assert cal.working_days_between(a, b) == walked(a, b), (a, b)
