@@ -61,7 +61,8 @@ def compute(conn, args):
     for r in rows:
         r["name"] = names.get(r["key"], r["key"])
     return {"rows": rows, "totals": stats.totals(rows), "start": start, "end": end, "group": group,
-            "min_sample": min_sample, "trend": stats.trend_of(*facts.daily(conn, start, end), start, end),
+            "min_sample": min_sample, "trend": stats.trend_of(*facts.daily(conn, start, end, stats.bucket_size(start, end) == "month"),
+                                    start, end),
             "ratings": {by: stats.finish_ratings(facts.rating_figures(conn, start, end, by).values(), min_sample)
                         for by in stats.RATING_GROUPS},
             "voice": stats.finish_voice(facts.voice(conn, start, end, today))}

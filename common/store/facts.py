@@ -9,6 +9,7 @@ from datetime import date
 
 from ..domain import facts as model
 from ..jsontext import loads
+from . import rollups
 
 FACT_COLUMNS = ("app_id", "department", "township", "village", "item", "case_type", "state", "submitted_on",
                 "accepted_on", "decided_on", "outcome", "due_on", "on_time", "early", "working_days")
@@ -21,13 +22,18 @@ _RATING = (f"INSERT INTO app_ratings ({', '.join(c if c != 'on' else 'on_day' fo
 
 
 def save(conn, docs, cal):
-    """Write the facts and ratings of DOCS (projections with their deadline from calendar CAL)."""
-    rows, ratings, ids = [], [], []
+    """Write the facts and ratings of DOCS (projections with their deadline from calendar CAL), and the
+    difference they make to the monthly sums."""
+    rows, ratings, ids, new_facts, new_ratings = [], [], [], [], []
     for doc in docs:
         f = model.facts_of(doc, cal)
+        new_facts.append(f)
         rows.append(tuple(f[c] for c in FACT_COLUMNS))
         ids.append((doc["id"],))
-        ratings.extend(tuple(r[c] for c in RATING_COLUMNS) for r in model.ratings_of(doc))
+        given = model.ratings_of(doc)
+        new_ratings += given
+        ratings.extend(tuple(r[c] for c in RATING_COLUMNS) for r in given)
+    rollups.apply(conn, rollups.old_of(conn, [i for (i,) in ids]), (new_facts, new_ratings))
     awaiting = [(doc["id"], dept, doc.get("due_on")) for doc in docs if doc["state"] in model.WORKING
                 for dept in dict.fromkeys(model.awaiting(doc))]
     conn.executemany(_UPSERT, rows)
@@ -54,29 +60,37 @@ def _group_sql(group):
 def figures(conn, start, end, group):
     """{key: {received, accepted, completed, on_time, early, rated, satisfied, bad, _days}} over [START, END].
 
-    A key appears as the reference recomputation lists it: for any application submitted by END
-    that was not decided before START (or was rated since START), even with nothing to count.
+    Whole months come from the monthly sums, the days at either end from the facts. A key appears
+    as the reference recomputation lists it: for any application submitted by END that was not
+    decided before START (or was rated since START), even with nothing to count.
     """
-    g, s, e = _group_sql(group), start.isoformat(), end.isoformat()
+    g, e = _group_sql(group), end.isoformat()
     rows = {}
 
     def row(key):
         return rows.setdefault(key, {"key": key, "received": 0, "accepted": 0, "completed": 0, "on_time": 0,
                                      "early": 0, "rated": 0, "satisfied": 0, "bad": 0, "_days": 0})
-    for key, n in conn.execute(f"SELECT {g}, COUNT(*) FROM app_facts WHERE submitted_on BETWEEN ? AND ?"
-                               f" AND {g} != '' GROUP BY {g}", (s, e)):
-        row(key)["received"] = n
-    for key, n in conn.execute(f"SELECT {g}, COUNT(*) FROM app_facts WHERE accepted_on BETWEEN ? AND ?"
-                               f" AND {g} != '' GROUP BY {g}", (s, e)):
-        row(key)["accepted"] = n
-    for key, n, on_time, early, days in conn.execute(
-            f"SELECT {g}, COUNT(*), SUM(on_time), SUM(early), COALESCE(SUM(working_days), 0) FROM app_facts"
-            f" WHERE decided_on BETWEEN ? AND ? AND {g} != '' GROUP BY {g}", (s, e)):
-        row(key).update(completed=n, on_time=on_time, early=early, _days=days)
-    for key, n, satisfied in conn.execute(
-            f"SELECT {g}, COUNT(*), SUM(satisfied) FROM app_ratings WHERE on_day BETWEEN ? AND ? AND {g} != ''"
-            f" GROUP BY {g}", (s, e)):
-        row(key).update(rated=n, satisfied=satisfied, bad=n - satisfied)
+    first, last, edges = rollups.split(start, end)
+    if first:
+        for key, kind, n, on_time, early, days in conn.execute(
+                f"SELECT {g}, kind, SUM(n), SUM(on_time), SUM(early), SUM(days) FROM app_rollup"
+                f" WHERE month BETWEEN ? AND ? AND {g} != '' GROUP BY {g}, kind HAVING SUM(n) != 0", (first, last)):
+            r = row(key)
+            if kind == "decided":
+                r["completed"] += n
+                r["on_time"] += on_time
+                r["early"] += early
+                r["_days"] += days
+            else:
+                r[kind] += n
+        for key, n, satisfied in conn.execute(
+                f"SELECT {g}, SUM(n), SUM(satisfied) FROM app_rating_rollup WHERE month BETWEEN ? AND ? AND {g} != ''"
+                f" GROUP BY {g} HAVING SUM(n) != 0", (first, last)):
+            row(key).update(rated=row(key)["rated"] + n, satisfied=row(key)["satisfied"] + satisfied)
+    for a, b in edges:
+        _add_days(conn, g, a.isoformat(), b.isoformat(), row)
+    for r in rows.values():
+        r["bad"] = r["rated"] - r["satisfied"]
     # The rest of the groups the reference lists: open in the period, with nothing counted in it —
     # submitted by END and undecided, or decided or rated after END (those decided or rated in the
     # period are keys already). Small index ranges, however long the period.
@@ -91,24 +105,73 @@ def figures(conn, start, end, group):
     return rows
 
 
+def _add_days(conn, g, s, e, row):
+    # The counts of days S..E (ISO dates) from the facts, added to each key's ROW.
+    for key, n in conn.execute(f"SELECT {g}, COUNT(*) FROM app_facts WHERE submitted_on BETWEEN ? AND ?"
+                               f" AND {g} != '' GROUP BY {g}", (s, e)):
+        row(key)["received"] += n
+    for key, n in conn.execute(f"SELECT {g}, COUNT(*) FROM app_facts WHERE accepted_on BETWEEN ? AND ?"
+                               f" AND {g} != '' GROUP BY {g}", (s, e)):
+        row(key)["accepted"] += n
+    for key, n, on_time, early, days in conn.execute(
+            f"SELECT {g}, COUNT(*), SUM(on_time), SUM(early), COALESCE(SUM(working_days), 0) FROM app_facts"
+            f" WHERE decided_on BETWEEN ? AND ? AND {g} != '' GROUP BY {g}", (s, e)):
+        r = row(key)
+        r.update(completed=r["completed"] + n, on_time=r["on_time"] + on_time, early=r["early"] + early,
+                 _days=r["_days"] + days)
+    for key, n, satisfied in conn.execute(
+            f"SELECT {g}, COUNT(*), SUM(satisfied) FROM app_ratings WHERE on_day BETWEEN ? AND ? AND {g} != ''"
+            f" GROUP BY {g}", (s, e)):
+        r = row(key)
+        r.update(rated=r["rated"] + n, satisfied=r["satisfied"] + satisfied)
+
+
 def rating_figures(conn, start, end, by):
     """{key: {rated, satisfied, bad}} of the ratings given in [START, END], BY office or staff."""
     if by not in model.RATING_GROUPS:
         raise ValueError(f"by must be one of {model.RATING_GROUPS}")
-    return {key: {"key": key, "rated": n, "satisfied": sat, "bad": n - sat} for key, n, sat in conn.execute(
-        f"SELECT {by}, COUNT(*), SUM(satisfied) FROM app_ratings WHERE on_day BETWEEN ? AND ? AND {by} != ''"
-        f" GROUP BY {by}", (start.isoformat(), end.isoformat()))}
+    out = {}
+    first, last, edges = rollups.split(start, end)
+    parts = [(f"SELECT {by}, SUM(n), SUM(satisfied) FROM app_rating_rollup WHERE month BETWEEN ? AND ?"
+              f" AND {by} != '' GROUP BY {by} HAVING SUM(n) != 0", (first, last))] if first else []
+    parts += [(f"SELECT {by}, COUNT(*), SUM(satisfied) FROM app_ratings WHERE on_day BETWEEN ? AND ? AND {by} != ''"
+               f" GROUP BY {by}", (a.isoformat(), b.isoformat())) for a, b in edges]
+    for sql, args in parts:
+        for key, n, sat in conn.execute(sql, args):
+            r = out.setdefault(key, {"key": key, "rated": 0, "satisfied": 0, "bad": 0})
+            r["rated"] += n
+            r["satisfied"] += sat
+    for r in out.values():
+        r["bad"] = r["rated"] - r["satisfied"]
+    return out
 
 
-def daily(conn, start, end):
-    """([(day, received)], [(day, completed, on_time)]) per day of [START, END] (days with none left out)."""
-    s, e = start.isoformat(), end.isoformat()
-    received = conn.execute("SELECT submitted_on, COUNT(*) FROM app_facts WHERE submitted_on BETWEEN ? AND ?"
-                            " GROUP BY submitted_on", (s, e)).fetchall()
-    completed = conn.execute("SELECT decided_on, COUNT(*), SUM(on_time) FROM app_facts WHERE decided_on BETWEEN ? AND ?"
-                             " GROUP BY decided_on", (s, e)).fetchall()
-    return [(date.fromisoformat(d), n) for d, n in received], \
-        [(date.fromisoformat(d), n, t) for d, n, t in completed]
+def daily(conn, start, end, by_month=False):
+    """([(day, received)], [(day, completed, on_time)]) of [START, END] (days with none left out).
+
+    BY_MONTH (a trend in months): whole months as one entry on their first day, from the sums.
+    """
+    received, completed = [], []
+    ranges = [(start, end)]
+    if by_month:
+        first, last, ranges = rollups.split(start, end)
+        if first:
+            for month, kind, n, on_time in conn.execute(
+                    "SELECT month, kind, SUM(n), SUM(on_time) FROM app_rollup WHERE month BETWEEN ? AND ?"
+                    " AND kind IN ('received', 'decided') GROUP BY month, kind HAVING SUM(n) != 0", (first, last)):
+                if kind == "received":
+                    received.append((rollups.month_day(month), n))
+                else:
+                    completed.append((rollups.month_day(month), n, on_time))
+    for a, b in ranges:
+        s, e = a.isoformat(), b.isoformat()
+        received += [(date.fromisoformat(d), n) for d, n in conn.execute(
+            "SELECT submitted_on, COUNT(*) FROM app_facts WHERE submitted_on BETWEEN ? AND ? GROUP BY submitted_on",
+            (s, e))]
+        completed += [(date.fromisoformat(d), n, t) for d, n, t in conn.execute(
+            "SELECT decided_on, COUNT(*), SUM(on_time) FROM app_facts WHERE decided_on BETWEEN ? AND ?"
+            " GROUP BY decided_on", (s, e))]
+    return received, completed
 
 
 def voice(conn, start, end, today):

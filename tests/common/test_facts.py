@@ -44,8 +44,12 @@ def county(tmp_path):
 
 
 def _periods(today):
-    return [(today.replace(day=1), today), (today - timedelta(days=90), today), (date(2000, 1, 1), today),
-            (today - timedelta(days=45), today - timedelta(days=15))]
+    # (this month; whole months with days at both ends; all time; no whole month; whole months exactly)
+    last_month_end = today.replace(day=1) - timedelta(days=1)
+    months_back = (last_month_end - timedelta(days=70)).replace(day=1)
+    return [(today.replace(day=1), today), (today - timedelta(days=250), today - timedelta(days=3)),
+            (date(2000, 1, 1), today), (today - timedelta(days=45), today - timedelta(days=15)),
+            (months_back, last_month_end)]
 
 
 def _same(conn, today):
@@ -59,7 +63,8 @@ def _same(conn, today):
         for by in stats.RATING_GROUPS:
             assert stats.finish_ratings(facts.rating_figures(conn, start, end, by).values()) == \
                 stats.rating_figures(docs, start, end, by)
-        assert stats.trend_of(*facts.daily(conn, start, end), start, end) == stats.trend(docs, start, end)
+        monthly = stats.bucket_size(start, end) == "month"
+        assert stats.trend_of(*facts.daily(conn, start, end, monthly), start, end) == stats.trend(docs, start, end)
         assert stats.finish_voice(facts.voice(conn, start, end, today)) == \
             stats.voice_figures(queues.for_period(conn, date(2000, 1, 1), today), start, end, today)
 
@@ -102,6 +107,8 @@ def test_the_migration_back_fills_a_database_made_before_the_facts(county):
         conn.execute("DROP TABLE app_facts")
         conn.execute("DROP TABLE app_ratings")
         conn.execute("DROP TABLE app_awaiting")
+        conn.execute("DROP TABLE app_rollup")
+        conn.execute("DROP TABLE app_rating_rollup")
         conn.execute("DELETE FROM schema_migrations WHERE name = '0020_app_facts'")
     assert migrate(conn, migrations_for(load_tier("county"))) == ["0020_app_facts"]
     _same(conn, today)
@@ -118,3 +125,14 @@ def test_staff_find_a_case_by_tracking_code_or_id_number(county):
                                                " WHERE applicant_id_number = ?", ("x",)))
     assert "applications_applicant" in plan
 
+
+
+def test_a_period_splits_into_whole_months_and_the_days_at_either_end():
+    from common.store.rollups import split
+    d = date
+    assert split(d(2026, 3, 1), d(2026, 3, 31)) == ("2026-03", "2026-03", [])
+    assert split(d(2026, 3, 2), d(2026, 5, 30)) == ("2026-04", "2026-04", [(d(2026, 3, 2), d(2026, 3, 31)),
+                                                                           (d(2026, 5, 1), d(2026, 5, 30))])
+    assert split(d(2026, 3, 2), d(2026, 3, 30)) == (None, None, [(d(2026, 3, 2), d(2026, 3, 30))])
+    assert split(d(2026, 12, 15), d(2027, 2, 28)) == ("2027-01", "2027-02", [(d(2026, 12, 15), d(2026, 12, 31))])
+    assert split(d(2024, 2, 1), d(2024, 2, 29)) == ("2024-02", "2024-02", [])
