@@ -73,8 +73,8 @@ def figures(conn, start, end, group):
     first, last, edges = rollups.split(start, end)
     if first:
         for key, kind, n, on_time, early, days in conn.execute(
-                f"SELECT {g}, kind, SUM(n), SUM(on_time), SUM(early), SUM(days) FROM app_rollup"
-                f" WHERE month BETWEEN ? AND ? AND {g} != '' GROUP BY {g}, kind HAVING SUM(n) != 0", (first, last)):
+                "SELECT key, kind, SUM(n), SUM(on_time), SUM(early), SUM(days) FROM app_rollup WHERE grp = ?"
+                " AND month BETWEEN ? AND ? AND key != '' GROUP BY key, kind HAVING SUM(n) != 0", (g, first, last)):
             r = row(key)
             if kind == "decided":
                 r["completed"] += n
@@ -84,8 +84,8 @@ def figures(conn, start, end, group):
             else:
                 r[kind] += n
         for key, n, satisfied in conn.execute(
-                f"SELECT {g}, SUM(n), SUM(satisfied) FROM app_rating_rollup WHERE month BETWEEN ? AND ? AND {g} != ''"
-                f" GROUP BY {g} HAVING SUM(n) != 0", (first, last)):
+                "SELECT key, SUM(n), SUM(satisfied) FROM app_rating_rollup WHERE grp = ? AND month BETWEEN ? AND ?"
+                " AND key != '' GROUP BY key HAVING SUM(n) != 0", (g, first, last)):
             row(key).update(rated=row(key)["rated"] + n, satisfied=row(key)["satisfied"] + satisfied)
     for a, b in edges:
         _add_days(conn, g, a.isoformat(), b.isoformat(), row)
@@ -132,8 +132,8 @@ def rating_figures(conn, start, end, by):
         raise ValueError(f"by must be one of {model.RATING_GROUPS}")
     out = {}
     first, last, edges = rollups.split(start, end)
-    parts = [(f"SELECT {by}, SUM(n), SUM(satisfied) FROM app_rating_rollup WHERE month BETWEEN ? AND ?"
-              f" AND {by} != '' GROUP BY {by} HAVING SUM(n) != 0", (first, last))] if first else []
+    parts = [("SELECT key, SUM(n), SUM(satisfied) FROM app_rating_rollup WHERE grp = ? AND month BETWEEN ? AND ?"
+              " AND key != '' GROUP BY key HAVING SUM(n) != 0", (by, first, last))] if first else []
     parts += [(f"SELECT {by}, COUNT(*), SUM(satisfied) FROM app_ratings WHERE on_day BETWEEN ? AND ? AND {by} != ''"
                f" GROUP BY {by}", (a.isoformat(), b.isoformat())) for a, b in edges]
     for sql, args in parts:
@@ -157,7 +157,7 @@ def daily(conn, start, end, by_month=False):
         first, last, ranges = rollups.split(start, end)
         if first:
             for month, kind, n, on_time in conn.execute(
-                    "SELECT month, kind, SUM(n), SUM(on_time) FROM app_rollup WHERE month BETWEEN ? AND ?"
+                    "SELECT month, kind, SUM(n), SUM(on_time) FROM app_rollup WHERE grp = 'item' AND month BETWEEN ? AND ?"
                     " AND kind IN ('received', 'decided') GROUP BY month, kind HAVING SUM(n) != 0", (first, last)):
                 if kind == "received":
                     received.append((rollups.month_day(month), n))

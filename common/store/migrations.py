@@ -385,16 +385,13 @@ def _app_facts(conn):
         );
         CREATE INDEX app_awaiting_department ON app_awaiting(department, due_on);
         CREATE TABLE app_rollup (
-            month TEXT NOT NULL, kind TEXT NOT NULL, department TEXT NOT NULL, township TEXT NOT NULL,
-            village TEXT NOT NULL, item TEXT NOT NULL, n INTEGER NOT NULL, on_time INTEGER NOT NULL,
-            early INTEGER NOT NULL, days INTEGER NOT NULL,
-            PRIMARY KEY (month, kind, department, township, village, item)
+            grp TEXT NOT NULL, month TEXT NOT NULL, kind TEXT NOT NULL, key TEXT NOT NULL, n INTEGER NOT NULL,
+            on_time INTEGER NOT NULL, early INTEGER NOT NULL, days INTEGER NOT NULL,
+            PRIMARY KEY (grp, month, kind, key)
         ) WITHOUT ROWID;
         CREATE TABLE app_rating_rollup (
-            month TEXT NOT NULL, department TEXT NOT NULL, township TEXT NOT NULL, village TEXT NOT NULL,
-            item TEXT NOT NULL, office TEXT NOT NULL, staff TEXT NOT NULL, n INTEGER NOT NULL,
-            satisfied INTEGER NOT NULL,
-            PRIMARY KEY (month, department, township, village, item, office, staff)
+            grp TEXT NOT NULL, month TEXT NOT NULL, key TEXT NOT NULL, n INTEGER NOT NULL, satisfied INTEGER NOT NULL,
+            PRIMARY KEY (grp, month, key)
         ) WITHOUT ROWID;
     """.split(";"):
         if sql.strip():

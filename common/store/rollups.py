@@ -1,29 +1,31 @@
 """Monthly sums of the facts (issue 18): what a long period's figures add up, kept by delta.
 
-`app_rollup` holds, per month × department × township × village × item, how many were received,
-accepted and decided in that month (with on time, early and working days of the decided);
-`app_rating_rollup` the ratings given, per month × the same keys × office × staff. `apply` adds
+`app_rollup` holds, per grouping (department, township, village or item) × month × key, how many
+were received, accepted and decided in that month (with on time, early and working days of the
+decided); `app_rating_rollup` the ratings given, per grouping (those four, office, staff) × month ×
+key. One grouping's ten years are ~120 months × its keys (60 villages: ~22,000 rows), however many
+applications there were. `apply` adds
 the difference between an application's old and new facts in the same transaction as they are
 written, so the sums are exact at every commit. A period's whole months are read from here and
 the days at either end from the facts (common.store.facts), so ten years cost ~120 rows a key.
 """
 from datetime import date, timedelta
 
-KEYS = ("department", "township", "village", "item")
-_ROLLUP = ("INSERT INTO app_rollup (month, kind, department, township, village, item, n, on_time, early, days)"
-           " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(month, kind, department, township, village, item)"
-           " DO UPDATE SET n = n + excluded.n, on_time = on_time + excluded.on_time, early = early + excluded.early,"
-           " days = days + excluded.days")
-_RATINGS = ("INSERT INTO app_rating_rollup (month, department, township, village, item, office, staff, n, satisfied)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(month, department, township, village, item, office, staff)"
-            " DO UPDATE SET n = n + excluded.n, satisfied = satisfied + excluded.satisfied")
+from ..domain.facts import GROUPS, RATING_GROUPS
+
+_ROLLUP = ("INSERT INTO app_rollup (grp, month, kind, key, n, on_time, early, days) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+           " ON CONFLICT(grp, month, kind, key) DO UPDATE SET n = n + excluded.n, on_time = on_time + excluded.on_time,"
+           " early = early + excluded.early, days = days + excluded.days")
+_RATINGS = ("INSERT INTO app_rating_rollup (grp, month, key, n, satisfied) VALUES (?, ?, ?, ?, ?)"
+            " ON CONFLICT(grp, month, key) DO UPDATE SET n = n + excluded.n, satisfied = satisfied + excluded.satisfied")
 
 
 def _fact_parts(f, sign, out):
-    keys = tuple(f[k] for k in KEYS)
     for kind, day in (("received", f["submitted_on"]), ("accepted", f["accepted_on"]), ("decided", f["decided_on"])):
-        if day:
-            acc = out.setdefault((day[:7], kind, *keys), [0, 0, 0, 0])
+        if not day:
+            continue
+        for grp in GROUPS:
+            acc = out.setdefault((grp, day[:7], kind, f[grp]), [0, 0, 0, 0])
             acc[0] += sign
             if kind == "decided":
                 acc[1] += sign * (f["on_time"] or 0)
@@ -32,9 +34,10 @@ def _fact_parts(f, sign, out):
 
 
 def _rating_parts(r, sign, out):
-    acc = out.setdefault((r["on"][:7], *(r[k] for k in KEYS), r["office"], r["staff"]), [0, 0])
-    acc[0] += sign
-    acc[1] += sign * r["satisfied"]
+    for grp in GROUPS + RATING_GROUPS:
+        acc = out.setdefault((grp, r["on"][:7], r[grp]), [0, 0])
+        acc[0] += sign
+        acc[1] += sign * r["satisfied"]
 
 
 def old_of(conn, ids):
