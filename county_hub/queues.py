@@ -61,22 +61,32 @@ def taken(conn, me):
     return [_row(d, due) for d, due in rows if taken_by_county(d, "county")]
 
 
-def open_with_deadline(conn):
+def open_with_deadline(conn, chunk=500):
     """(doc, due_on) of every accepted, unfinished application whose warning can still rise (not red yet):
-    what the supervision sweep looks at."""
+    what the supervision sweep looks at, read CHUNK at a time (ten years hold tens of thousands)."""
     marks = ", ".join("?" * len(WORKING))
-    return _docs(conn, f"SELECT doc, due_on FROM applications WHERE state IN ({marks}) AND accepted_on IS NOT NULL"
-                       " AND warning IS NOT 'red'", list(WORKING))
+    ids = [r[0] for r in conn.execute(f"SELECT id FROM applications WHERE state IN ({marks})"
+                                      " AND accepted_on IS NOT NULL AND warning IS NOT 'red'", list(WORKING))]
+    for k in range(0, len(ids), chunk):
+        part = ids[k:k + chunk]
+        yield from _docs(conn, f"SELECT doc, due_on FROM applications WHERE id IN ({', '.join('?' * len(part))})",
+                         part)
 
 
-def open_rectifications(conn, limit=None, offset=0, below_red=False):
-    """Projections with a bad rating whose rectification (整改) is still open, oldest first (LIMIT of them from OFFSET).
+def rectifications_to_sweep(conn, chunk=500):
+    """Projections whose rectification is open and not red yet (the only ones whose warning can rise), CHUNK at a time."""
+    ids = [r[0] for r in conn.execute("SELECT id FROM applications WHERE rectification = 'open'"
+                                      " AND json_extract(doc, '$.rectification.warning') IS NOT 'red'")]
+    for k in range(0, len(ids), chunk):
+        part = ids[k:k + chunk]
+        rows = conn.execute(f"SELECT doc FROM applications WHERE id IN ({', '.join('?' * len(part))})", part).fetchall()
+        yield from (loads(r[0]) for r in rows)  # (read whole: the sweep writes between chunks)
 
-    BELOW_RED: only those whose warning can still rise (the sweep: a red one stays red).
-    """
-    red = " AND json_extract(doc, '$.rectification.warning') IS NOT 'red'" if below_red else ""
+
+def open_rectifications(conn, limit=None, offset=0):
+    """Projections with a bad rating whose rectification (整改) is still open, oldest first (LIMIT of them from OFFSET)."""
     return [loads(r["doc"]) for r in conn.execute(
-        f"SELECT doc FROM applications WHERE rectification = 'open'{red} ORDER BY rectification_opened LIMIT ? OFFSET ?",
+        "SELECT doc FROM applications WHERE rectification = 'open' ORDER BY rectification_opened LIMIT ? OFFSET ?",
         (-1 if limit is None else limit, offset))]
 
 

@@ -115,7 +115,7 @@ def sweep(conn, cfg, today=None):
             applications.append(conn, shared_clock(conn, cfg), cfg["code"], doc["id"], "warning_raised", ACTOR,
                                 {"level": level, "reason": reason, "due_on": due_on, "on": today.isoformat()})
             raised += 1
-    for doc in queues.open_rectifications(conn, below_red=True):  # (a red one cannot rise)
+    for doc in queues.rectifications_to_sweep(conn):  # (a red one cannot rise)
         level, reason, due = assess_rectification(doc, cal, today, rule)
         if LEVELS.index(level) > LEVELS.index(doc["rectification"].get("warning")):
             applications.append(conn, shared_clock(conn, cfg), cfg["code"], doc["id"], "warning_raised", ACTOR,
