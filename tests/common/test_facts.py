@@ -86,6 +86,23 @@ def test_late_events_replay_the_projection_and_its_facts(county):
     _same(conn, today)
 
 
+def test_withdrawn_and_escalated_cases_count_as_the_recomputation_counts_them(county):
+    from common.hlc import Clock
+    conn, today, held, told = county
+    open_ = conn.execute("SELECT id, custody, state FROM applications WHERE length(custody) = 9"
+                         " AND state IN ('received', 'accepted') ORDER BY id").fetchall()
+    assert len(open_) >= 4
+    for app_id, custody, state in open_[:2]:  # withdrawn at the township that holds it
+        applications.append(conn, Clock(custody), custody, app_id, "withdrawn", "window", {"reason": "申请人撤回"})
+    for app_id, custody, state in open_[2:4]:  # escalated to the county, then answered
+        applications.append(conn, Clock(custody), custody, app_id, "escalated", "window", {"reason": "政策不明确"})
+        applications.append(conn, Clock("371399"), "371399", app_id, "received", "system")  # custody up
+        applications.append(conn, Clock("371399"), "371399", app_id, "escalation_answered", "reviewer",
+                            {"resolution": "returned", "answer": "按现行政策办理"})
+    assert conn.execute("SELECT COUNT(*) FROM app_facts WHERE state = 'withdrawn'").fetchone()[0] >= 2
+    _same(conn, today)
+
+
 def test_a_calendar_change_moves_the_stored_deadlines_and_working_days(county):
     conn, today, held, told = county
     cal = cal_store.load(conn)
