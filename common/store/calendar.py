@@ -67,6 +67,14 @@ def set_published(conn, year, published=True):
 
 def _bump(conn):
     meta.put(conn, "calendar_version", str(int(meta.get(conn, "calendar_version", "0")) + 1))
+    _forget(conn)
+
+
+def _forget(conn):
+    # The transaction's cached calendar is the old one now: deadlines written after this in the
+    # same transaction (a sync batch that brings the county's calendar) must use the new one.
+    if conn.in_transaction:
+        tx_cache(conn).pop("calendar", None)
 
 
 def version(conn):
@@ -113,6 +121,7 @@ def replace(conn, snap):
         conn.executemany("INSERT INTO calendar_years (year, published) VALUES (?, ?)",
                          [(y["year"], int(y["published"])) for y in snap["years"]])
         meta.put(conn, "calendar_version", str(int(snap["version"])))
+        _forget(conn)
         changed = _changed_days(before, snapshot(conn))
     if changed:
         _moved(conn, min(changed), max(changed))

@@ -153,3 +153,25 @@ def test_a_period_splits_into_whole_months_and_the_days_at_either_end():
     assert split(d(2026, 3, 2), d(2026, 3, 30)) == (None, None, [(d(2026, 3, 2), d(2026, 3, 30))])
     assert split(d(2026, 12, 15), d(2027, 2, 28)) == ("2027-01", "2027-02", [(d(2026, 12, 15), d(2026, 12, 31))])
     assert split(d(2024, 2, 1), d(2024, 2, 29)) == ("2024-02", "2024-02", [])
+
+
+def test_the_countys_calendar_arriving_in_a_batch_moves_deadlines_with_the_new_calendar(county):
+    # A township applies the county's calendar inside a sync batch whose transaction may already
+    # hold the old calendar: the deadlines it writes again must use the new one.
+    conn, today, held, told = county
+    app_id = conn.execute("SELECT app_id FROM app_facts WHERE decided_on IS NULL AND due_on > ?"
+                          " ORDER BY due_on LIMIT 1", (today.isoformat(),)).fetchone()[0]
+    due = date.fromisoformat(applications.get(conn, app_id)["due_on"])
+    cal = cal_store.load(conn)
+    day = today + timedelta(days=1)
+    while not cal.is_workday(day):
+        day += timedelta(days=1)
+    snap = cal_store.snapshot(conn)
+    snap["version"] += 1
+    snap["days"] = snap["days"] + [{"day": day.isoformat(), "kind": "holiday", "name": "临时"}]
+    with transaction(conn):
+        cal_store.load_cached(conn)  # the batch read the old calendar first
+        assert cal_store.replace(conn, snap)
+    moved = date.fromisoformat(applications.get(conn, app_id)["due_on"])
+    assert moved > due, "the deadline was written again with the old calendar"
+    assert conn.execute("SELECT due_on FROM app_facts WHERE app_id = ?", (app_id,)).fetchone()[0] == moved.isoformat()
