@@ -11,7 +11,7 @@ from typing import Callable
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from .live import live_for
-from .store import blobs, db, sessions
+from .store import audit, blobs, db, sessions
 
 log = logging.getLogger("sanji.scheduler")
 
@@ -44,7 +44,7 @@ def collect_uploads(conn, cfg):
 
 
 COMMON_JOBS = [Job("purge-sessions", purge_sessions, 600), Job("sweep-mailboxes", sweep_mailboxes, 60),
-               Job("collect-uploads", collect_uploads, 3600)]
+               Job("collect-uploads", collect_uploads, 3600), Job("verify-audit", audit.verify_job, 600)]
 
 
 class Scheduler:

@@ -7,6 +7,7 @@ import hmac
 
 from flask import Blueprint, current_app, g, jsonify, redirect, render_template, request, url_for
 
+from common import paging
 from common.domain.application import label
 from common.errors import AuthRequired, NotFound, ValidationError
 from common.store import calendar as cal_store
@@ -35,13 +36,6 @@ def my_departments(user):
     return {d or "" for r, d in user["roles"] if r == "county_approver"}
 
 
-def _page(args):
-    """The 1-based page number of a list from query ARGS (a bad one is page 1)."""
-    try:
-        return max(1, min(100_000, int(args.get("page", 1))))
-    except (TypeError, ValueError):
-        return 1
-
 
 def console_blueprint():
     """The county's `tier` blueprint: / (queues), /supervision, and their JSON."""
@@ -56,15 +50,14 @@ def console_blueprint():
         conn = get_db()
         depts = my_departments(g.user)
         held = {r for r, _ in g.user["roles"]}
-        page = _page(request.args)
-        inbox = queues.department_inbox(conn, me(), depts, limit=queues.PAGE + 1, external=_external(),
-                                        offset=(page - 1) * queues.PAGE) if depts else None
-        return render_template("county/home.html", state_label=label, page=page,
-                               more=bool(inbox) and len(inbox) > queues.PAGE,
-                               inbox=inbox[:queues.PAGE] if inbox is not None else None,
+        page = paging.number(request.args)
+        limit, offset = paging.window(page)
+        inbox, more = paging.split(queues.department_inbox(conn, me(), depts, limit=limit, external=_external(),
+                                                           offset=offset)) if depts else (None, False)
+        return render_template("county/home.html", state_label=label, page=page, more=more, inbox=inbox,
                                escalations=queues.escalations(conn, me()) if "county_reviewer" in held else None,
                                taken=queues.taken(conn, me()) if "county_reviewer" in held else None,
-                               warnings=queues.warned(conn, limit=queues.PAGE) if held & {"supervisor", "admin"} else None,
+                               warnings=queues.warned(conn, limit=paging.PAGE) if held & {"supervisor", "admin"} else None,
                                departments={d["code"]: d["name"] for d in catalog.departments(conn)},
                                my_departments=sorted(depts))
 
@@ -74,13 +67,14 @@ def console_blueprint():
         """Warnings, filtered by level, department and township, with the rules in force."""
         conn = get_db()
         f = {k: request.args.get(k) or None for k in ("level", "department", "township")}
-        page = _page(request.args)
+        page = paging.number(request.args)
         cal, rule = cal_store.load_cached(conn), supervision.rules(conn)
         rectifying = [dict(d, rect_due=supervision.rectification_due(d, cal, rule).isoformat())
-                      for d in queues.open_rectifications(conn, limit=queues.PAGE)]
-        rows = queues.warned(conn, **f, limit=queues.PAGE + 1, offset=(page - 1) * queues.PAGE)
-        return render_template("county/supervision.html", rows=rows[:queues.PAGE], f=f, rectifying=rectifying,
-                               page=page, more=len(rows) > queues.PAGE, rule=rule, state_label=label,
+                      for d in queues.open_rectifications(conn, limit=paging.PAGE)]
+        limit, offset = paging.window(page)
+        rows, more = paging.split(queues.warned(conn, **f, limit=limit, offset=offset))
+        return render_template("county/supervision.html", rows=rows, f=f, rectifying=rectifying,
+                               page=page, more=more, rule=rule, state_label=label,
                                departments={d["code"]: d["name"] for d in catalog.departments(conn)})
 
     @bp.get("/api/v1/county/inbox")
@@ -88,10 +82,11 @@ def console_blueprint():
     @api("The signed-in approver's department inbox, soonest due first", tag="county")
     def inbox_api():
         """JSON rows awaiting the user's departments, a page at a time (?page=, PAGE rows; `more` when there is another)."""
-        page = _page(request.args)
-        rows = queues.department_inbox(get_db(), me(), my_departments(g.user), limit=queues.PAGE + 1,
-                                       external=_external(), offset=(page - 1) * queues.PAGE)
-        return jsonify({"applications": rows[:queues.PAGE], "page": page, "more": len(rows) > queues.PAGE})
+        page = paging.number(request.args)
+        limit, offset = paging.window(page)
+        rows, more = paging.split(queues.department_inbox(get_db(), me(), my_departments(g.user), limit=limit,
+                                                          external=_external(), offset=offset))
+        return jsonify({"applications": rows, "page": page, "more": more})
 
     @bp.get("/api/v1/county/escalations")
     @roles("county_reviewer")
@@ -107,9 +102,10 @@ def console_blueprint():
     def warnings_api():
         """JSON rows with warnings, a page at a time (?page=; `more` when there is another)."""
         f = {k: request.args.get(k) or None for k in ("level", "department", "township")}
-        page = _page(request.args)
-        rows = queues.warned(get_db(), **f, limit=queues.PAGE + 1, offset=(page - 1) * queues.PAGE)
-        return jsonify({"applications": rows[:queues.PAGE], "page": page, "more": len(rows) > queues.PAGE})
+        page = paging.number(request.args)
+        limit, offset = paging.window(page)
+        rows, more = paging.split(queues.warned(get_db(), **f, limit=limit, offset=offset))
+        return jsonify({"applications": rows, "page": page, "more": more})
 
     @bp.get("/api/v1/supervision/rules")
     @roles("supervisor", "admin")

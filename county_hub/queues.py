@@ -9,8 +9,7 @@ from common.domain.decisions import taken_by_county
 from common.domain.facts import WORKING
 from common.domain.facts import awaiting as departments_of
 from common.jsontext import loads
-
-PAGE = 100  # rows of a list page
+from common.paging import PAGE
 
 
 def _row(doc, due_on):
@@ -57,7 +56,7 @@ def taken(conn, me):
     """Township cases the county reviewer took on escalation and decides here, not yet decided."""
     marks = ", ".join("?" * len(WORKING))
     rows = _docs(conn, f"SELECT doc, due_on FROM applications WHERE custody = ? AND state IN ({marks})"
-                       " AND json_extract(doc, '$.escalation.resolution') = 'taken' ORDER BY last_hlc", [me, *WORKING])
+                       " AND escalation_resolution = 'taken' ORDER BY last_hlc", [me, *WORKING])
     return [_row(d, due) for d, due in rows if taken_by_county(d, "county")]
 
 

@@ -85,7 +85,7 @@ def rate_invites_due(conn, first_day, last_day):
     """Finished, unrated applications decided between FIRST_DAY and LAST_DAY (ISO) not yet invited to rate."""
     return [loads(r["doc"]) for r in conn.execute(
         "SELECT doc FROM applications WHERE state IN ('approved', 'denied', 'delivered', 'not_accepted')"
-        " AND json_extract(doc, '$.decision.on') BETWEEN ? AND ? AND json_extract(doc, '$.rating') IS NULL"
+        " AND decided_on BETWEEN ? AND ? AND json_extract(doc, '$.rating') IS NULL"
         " AND NOT EXISTS (SELECT 1 FROM sms_outbox WHERE sms_outbox.id = 'rate:' || applications.id)",
         (first_day, last_day))]
 

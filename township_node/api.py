@@ -4,6 +4,7 @@ import binascii
 
 from flask import Blueprint, current_app, g, jsonify, request
 
+from common import paging
 from common.errors import ValidationError
 from common.web import api, get_db, roles
 
@@ -27,11 +28,16 @@ def api_blueprint():
     @api("The window inbox: applications held here, filtered", tag="window",
          query={"scope": "mine (custody here, unfinished; default), open or all", "item": "item code",
                 "origin": "village code, or this township's code for walk-ins", "state": "state",
-                "due": "soon: due within 3 working days"})
+                "due": "soon: due within 3 working days", "page": "page number (100 rows a page; `more` says"
+                " whether another follows)"})
     def inbox():
-        """JSON rows of the inbox."""
+        """JSON rows of the inbox, a page at a time."""
         conn = get_db()
-        return jsonify({"applications": window_store.inbox(conn, me(), **filters_from(request.args, conn))})
+        page = paging.number(request.args)
+        limit, offset = paging.window(page)
+        rows, more = paging.split(window_store.inbox(conn, me(), **filters_from(request.args, conn), limit=limit,
+                                                     offset=offset))
+        return jsonify({"applications": rows, "page": page, "more": more})
 
     @bp.post("/walk-ins")
     @roles("township_staff", "township_head")

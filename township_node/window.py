@@ -5,6 +5,7 @@ One application's page and its actions are the shared casework pages (`common.we
 from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
 
 from common import clock as business_clock
+from common import paging
 from common.domain.application import label
 from common.errors import SanjiError
 from common.store import catalog
@@ -47,7 +48,10 @@ def window_blueprint():
             return redirect(url_for("notices.page"))
         conn = get_db()
         f = filters_from(request.args, conn)
-        return render_template("window/inbox.html", rows=window_store.inbox(conn, me(), **f), f=f,
+        page = paging.number(request.args)
+        limit, offset = paging.window(page)
+        rows, more = paging.split(window_store.inbox(conn, me(), **f, limit=limit, offset=offset))
+        return render_template("window/inbox.html", rows=rows, f=f, page=page, more=more,
                                due=request.args.get("due", ""), items=catalog.items(conn),
                                origins=window_store.origins(conn),
                                villages=window_store.villages(conn), state_label=label, me=me())

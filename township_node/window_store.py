@@ -1,16 +1,18 @@
 """SQL behind the township window console: the inbox with its filters, and the villages' links."""
 from common.domain.application import OPEN_STATES, label
 from common.jsontext import loads
+from common.paging import PAGE
 from common.store import outbox, sync_status
 
 SCOPES = ("mine", "open", "all")
 
 
-def inbox(conn, me, scope="mine", item=None, origin=None, state=None, due_by=None, limit=200):
-    """Applications held here, newest first, as rows for the inbox.
+def inbox(conn, me, scope="mine", item=None, origin=None, state=None, due_by=None, limit=PAGE, offset=0):
+    """Applications held here as rows for the inbox: LIMIT of them from OFFSET.
 
     SCOPE 'mine': those this township decides now (custody here, not finished); 'open': every
-    unfinished one in the subtree (also those passed to the county); 'all': everything. ORIGIN
+    unfinished one in the subtree (also those passed to the county), both soonest due first; 'all':
+    everything, newest first (ten years of history, read from an index a page at a time). ORIGIN
     is a village code, or ME for walk-ins. DUE_BY (YYYY-MM-DD) keeps those due on or before it.
     """
     sql, args = "SELECT doc, due_on, due_provisional FROM applications WHERE 1 = 1", []
@@ -28,7 +30,9 @@ def inbox(conn, me, scope="mine", item=None, origin=None, state=None, due_by=Non
         sql, args = sql + " AND due_on IS NOT NULL AND due_on <= ?", args + [due_by]
     waiting = outbox.waiting_by_application(conn)
     rows = []
-    for r in conn.execute(sql + " ORDER BY COALESCE(due_on, '9999') ASC, last_hlc DESC LIMIT ?", args + [limit]):
+    order = (" ORDER BY submitted_at DESC, last_hlc DESC" if scope == "all"
+             else " ORDER BY COALESCE(due_on, '9999') ASC, last_hlc DESC")
+    for r in conn.execute(sql + order + " LIMIT ? OFFSET ?", args + [limit, offset]):
         doc = loads(r["doc"])
         rows.append({"id": doc["id"], "tracking_code": doc["tracking_code"], "item_code": doc["item"]["code"],
                      "item_name": doc["item"]["name"], "decide_tier": doc["item"]["decide_tier"],

@@ -7,7 +7,7 @@ X-CSRF-Token and is recorded as applying on the villager's behalf. Clerk calls n
 from flask import Blueprint, current_app, jsonify, request
 
 from common import clock as business_clock
-from common import photos
+from common import paging, photos
 from common.domain import ratings
 from common.domain.application import label
 from common.errors import ValidationError
@@ -170,14 +170,18 @@ def api_blueprint():
     @bp.get("/applications")
     @roles(*CLERK_ROLES)
     @api("The village's applications, newest first, each with its sync state", tag="clerk",
-         query={"state": "only this state, e.g. supplement", "limit": "at most this many (default 200)"})
+         query={"state": "only this state, e.g. supplement", "limit": "at most this many (default 200)",
+                "page": "page number, LIMIT rows a page (`more` says whether another follows)"})
     def list_applications():
-        """JSON list for the clerk console."""
+        """JSON list for the clerk console, a page at a time."""
         try:
             limit = max(1, min(1000, int(request.args.get("limit", 200))))
         except ValueError:
             raise ValidationError("limit 须是整数 / limit must be a whole number") from None
-        return jsonify({"applications": clerk_store.rows(get_db(), request.args.get("state") or None, limit)})
+        page = paging.number(request.args)
+        rows, more = paging.split(clerk_store.rows(get_db(), request.args.get("state") or None, *paging.window(page, limit)),
+                                  limit)
+        return jsonify({"applications": rows, "page": page, "more": more})
 
     @bp.get("/applications/<app_id>")
     @roles(*CLERK_ROLES)

@@ -7,6 +7,7 @@ villager's behalf uses the kiosk's journey with the clerk signed in (recorded as
 from flask import Blueprint, current_app, redirect, render_template, request, send_file, session, url_for
 
 from common import clock as business_clock
+from common import paging
 from common.domain.application import label
 from common.errors import NotFound
 from common.store import applications, blobs, catalog
@@ -27,11 +28,13 @@ def clerk_blueprint():
         """The console: today, follow-ups (supplements, withdrawals asked), all applications with sync state."""
         conn = get_db()
         state = request.args.get("state") or None
-        listed = clerk_store.rows(conn, state, 200)
+        page = paging.number(request.args)
+        limit, offset = paging.window(page)
+        listed, more = paging.split(clerk_store.rows(conn, state, limit, offset))
         follow = [r for r in clerk_store.rows(conn, "supplement", 100)
                   if not (r["supplement"] or {}).get("provided")]
         return render_template("clerk/console.html", s=clerk_store.summary(conn, business_clock.today(current_app.config["SANJI"]).isoformat()),
-                               rows=listed, follow=follow, state=state or "", state_label=label,
+                               rows=listed, follow=follow, state=state or "", page=page, more=more, state_label=label,
                                states=clerk_store.OPEN + ("approved", "denied", "delivered", "withdrawn",
                                                           "not_accepted"))
 

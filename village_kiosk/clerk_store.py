@@ -1,21 +1,23 @@
 """SQL behind the village clerk's console: the village's applications with their sync state, today's figures."""
 from common.domain.application import label
 from common.jsontext import loads
+from common.paging import PAGE
 from common.store import outbox, sync_status
 
 OPEN = ("submitted", "received", "forwarded", "accepted", "supplement", "in_review", "returned", "escalated",
         "escalation_review")
 
 
-def rows(conn, state=None, limit=200):
-    """The newest LIMIT applications (of STATE, if given), each with `waiting`: its events not yet sent up."""
+def rows(conn, state=None, limit=PAGE, offset=0):
+    """The newest applications (of STATE, if given), LIMIT of them from OFFSET, read newest first from an
+    index; each with `waiting`: its events not yet sent up."""
     sql, args = "SELECT doc, due_on, due_provisional FROM applications", []
     if state:
         sql, args = sql + " WHERE state = ?", [state]
     waiting = outbox.waiting_by_application(conn)
     refused = sync_status.refused_by_application(conn)
     out = []
-    for r in conn.execute(sql + " ORDER BY submitted_at DESC, last_hlc DESC LIMIT ?", args + [limit]):
+    for r in conn.execute(sql + " ORDER BY submitted_at DESC, last_hlc DESC LIMIT ? OFFSET ?", args + [limit, offset]):
         doc = loads(r["doc"])
         out.append({"id": doc["id"], "tracking_code": doc["tracking_code"], "origin": doc["origin"],
                     "item_code": doc["item"]["code"],
@@ -39,7 +41,7 @@ def summary(conn, day):
         "submitted_today": one("SELECT COUNT(*) FROM applications WHERE submitted_at = ?", day),
         "open": one(f"SELECT COUNT(*) FROM applications WHERE state IN ({marks})", *OPEN),
         "supplement": one("SELECT COUNT(*) FROM applications WHERE state = 'supplement'"),
-        "decided_today": one("SELECT COUNT(*) FROM applications WHERE json_extract(doc, '$.decision.on') = ?", day),
+        "decided_today": one("SELECT COUNT(*) FROM applications WHERE decided_on = ?", day),
         "waiting_for_network": len(outbox.waiting_by_application(conn)),
         "link": {"state": parent["state"] if parent else "down", "since": parent["since"] if parent else None,
                  "queue_out": parent["queue_out"] if parent else 0,

@@ -5,10 +5,12 @@ deleted or reordered row breaks the chain at that row. `verify` names the first 
 """
 import hashlib
 import json
+from datetime import datetime, timedelta, timezone
 
 from .db import before_commit, now_iso, transaction, tx_cache
 
 GENESIS = "0" * 64
+CHECK_BUDGET = 100_000  # records the audit page verifies per view (~1 s); the nightly job checks all
 
 
 def _digest(prev_hash, seq, at, actor, action, target, detail, ip):
@@ -42,28 +44,101 @@ def _flush(conn):
         cache["audit_rows"] = []
 
 
-def verify(conn):
-    """(ok, rows checked, problem) — problem names the first broken record, or is None."""
-    _flush(conn)
-    prev_hash, expected_seq, count = GENESIS, 1, 0
-    for row in conn.execute("SELECT * FROM audit_log ORDER BY seq"):
-        count += 1
+def _walk(rows, prev_hash, expected_seq):
+    """Check ROWS (in seq order) follow (PREV_HASH, EXPECTED_SEQ): (ok, last (seq, hash) checked, problem)."""
+    last = (expected_seq - 1, prev_hash)
+    for row in rows:
         if row["seq"] != expected_seq:
-            return False, count, f"record {expected_seq} is missing (next present is {row['seq']}): deleted?"
+            return False, last, f"record {expected_seq} is missing (next present is {row['seq']}): deleted?"
         if row["prev_hash"] != prev_hash:
-            return False, count, f"record {row['seq']} does not follow record {row['seq'] - 1}: deleted or reordered?"
+            return False, last, f"record {row['seq']} does not follow record {row['seq'] - 1}: deleted or reordered?"
         digest = _digest(row["prev_hash"], row["seq"], row["at"], row["actor"], row["action"], row["target"],
                          row["detail"], row["ip"])
         if digest != row["hash"]:
-            return False, count, f"record {row['seq']} was changed after it was written"
+            return False, last, f"record {row['seq']} was changed after it was written"
         prev_hash, expected_seq = row["hash"], row["seq"] + 1
-    return True, count, None
+        last = (row["seq"], row["hash"])
+    return True, last, None
 
 
-def recent(conn, limit=100, target=None):
-    """The newest audit rows, optionally for one TARGET."""
+def _remember(conn, seq, digest, problem, full):
+    at = now_iso()
+    with transaction(conn):
+        conn.execute("INSERT INTO audit_checks (id, seq, hash, checked_at, full_at, problem) VALUES (1, ?, ?, ?, ?, ?)"
+                     " ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash,"
+                     " checked_at = excluded.checked_at, full_at = COALESCE(excluded.full_at, full_at),"
+                     " problem = excluded.problem", (seq, digest, at, at if full else None, problem))
+
+
+def verify(conn):
+    """(ok, rows checked, problem): the whole chain from its first record at once (`sanji audit
+    verify`); problem names the first broken record, or is None. Remembered for `check`."""
     _flush(conn)
-    sql, args = "SELECT * FROM audit_log", []
-    if target:
-        sql, args = sql + " WHERE target = ?", [target]
+    ok, (seq, digest), problem = _walk(conn.execute("SELECT * FROM audit_log ORDER BY seq"), GENESIS, 1)
+    _remember(conn, seq, digest, problem, full=True)
+    return ok, seq + (0 if ok else 1), problem
+
+
+def check(conn, budget=CHECK_BUDGET):
+    """What the audit page shows, without walking ten years of records on every view: the records
+    added since the last check (at most BUDGET of them now; the rest at the next view or the nightly
+    full check), starting from the last checked record, whose hash must still be the one remembered.
+
+    Returns {ok, checked: records verified in order from the first, total, problem, full_at}.
+    """
+    _flush(conn)
+    total = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM audit_log").fetchone()[0]
+    mark = conn.execute("SELECT * FROM audit_checks WHERE id = 1").fetchone()
+    seq, digest = (mark["seq"], mark["hash"]) if mark else (0, GENESIS)
+    full_at = mark["full_at"] if mark else None
+    if mark and mark["problem"]:
+        return {"ok": False, "checked": seq, "total": total, "problem": mark["problem"], "full_at": full_at}
+    if seq:
+        anchor = conn.execute("SELECT hash FROM audit_log WHERE seq = ?", (seq,)).fetchone()
+        if anchor is None or anchor["hash"] != digest:
+            problem = f"record {seq} was changed or removed after it was checked ({mark['checked_at']})"
+            _remember(conn, seq, digest, problem, full=False)
+            return {"ok": False, "checked": seq - 1, "total": total, "problem": problem, "full_at": full_at}
+    ok, (last, last_hash), problem = _walk(
+        conn.execute("SELECT * FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?", (seq, budget)), digest, seq + 1)
+    if (last, last_hash) != (seq, digest) or problem:
+        _remember(conn, last, last_hash, problem, full=False)
+    return {"ok": ok, "checked": last, "total": total, "problem": problem, "full_at": full_at}
+
+
+def verify_job(conn, cfg, budget=CHECK_BUDGET * 2):
+    """The scheduler's run (every few minutes): the whole chain walked again from its first record
+    once a day, BUDGET records a run (so no run holds the node for long), from where the last run
+    stopped; the day's walk ending at the newest record sets `full_at`. Returns the records walked."""
+    _flush(conn)
+    mark = conn.execute("SELECT * FROM audit_checks WHERE id = 1").fetchone()
+    seq, digest = (mark["walk_seq"], mark["walk_hash"]) if mark and mark["walk_hash"] else (0, GENESIS)
+    if seq == 0 and mark and mark["full_at"] and mark["full_at"] > _day_ago():
+        return 0
+    ok, (last, last_hash), problem = _walk(
+        conn.execute("SELECT * FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?", (seq, budget)), digest, seq + 1)
+    done = ok and last - seq < budget
+    with transaction(conn):
+        if problem or not mark:
+            _remember(conn, last, last_hash, problem, full=False)
+        conn.execute("UPDATE audit_checks SET walk_seq = ?, walk_hash = ?, full_at = CASE WHEN ? THEN ? ELSE full_at END"
+                     " WHERE id = 1", (0 if done or problem else last, None if done or problem else last_hash,
+                                       done, now_iso()))
+    return last - seq
+
+
+def _day_ago():
+    return (datetime.now(timezone.utc) - timedelta(days=1)).isoformat(timespec="milliseconds")
+
+
+def recent(conn, limit=100, target=None, actor=None, before=None):
+    """The newest audit rows (LIMIT of them, older than seq BEFORE when given), optionally of one TARGET
+    and/or one ACTOR, read from an index. Paged by seq, not by offset: the log grows while it is read."""
+    _flush(conn)
+    where, args = [], []
+    for column, value in (("target", target), ("actor", actor), ("seq", before)):
+        if value:
+            where.append(f"{column} {'<' if column == 'seq' else '='} ?")
+            args.append(value)
+    sql = "SELECT * FROM audit_log" + (" WHERE " + " AND ".join(where) if where else "")
     return [dict(r) for r in conn.execute(sql + " ORDER BY seq DESC LIMIT ?", args + [limit])]
