@@ -42,8 +42,10 @@ def villages():
     return [f"{COUNTY}{t:03d}{v:03d}" for t in range(101, 113) for v in range(1, 6)]
 
 
-def seed(cfg, n, progress):
-    """N applications' events into the county database CFG, day by day, oldest first; returns {apps, events, s}."""
+def seed(cfg, n, progress, places=None, route=False):
+    """N applications' events from PLACES (default: every village) into the database CFG, day by day,
+    oldest first; ROUTE: also queue each on the node's sync links, as a live node does. Returns
+    {apps, events, s}."""
     from common import clock as business_clock
     from common.demo import history
     from common.node import open_db
@@ -66,7 +68,7 @@ def seed(cfg, n, progress):
         if cal.is_workday(day):
             days.append(day)
     days.reverse()
-    places = villages()
+    places = places or villages()
     started, made, events, pending = time.monotonic(), 0, 0, []
     for k, day in enumerate(days):
         share = n * (k + 1) // len(days) - n * k // len(days)
@@ -81,12 +83,65 @@ def seed(cfg, n, progress):
         if len(pending) >= 20_000 or k == len(days) - 1:
             with transaction(conn):
                 for event in pending:
-                    applications.ingest(conn, event, trusted=True, route=False)
+                    applications.ingest(conn, event, trusted=True, route=route)
             events += len(pending)
             pending = []
             progress(made, n, time.monotonic() - started)
     conn.close()
     return {"apps": made, "events": events, "seconds": round(time.monotonic() - started, 1)}
+
+
+AUDIT_PER_APP = 4  # staff opening, deciding and searching cases: the county's audit rows per application
+
+
+def seed_audit(cfg, apps, progress):
+    """Top the audit log up to AUDIT_PER_APP records per application (staff viewing and deciding cases,
+    as the county's staff do); returns the records added."""
+    from common.node import open_db
+    from common.store import audit
+    from common.store.db import transaction
+    conn = open_db(cfg)
+    have = conn.execute("SELECT COUNT(*) FROM audit_log").fetchone()[0]
+    ids = [r[0] for r in conn.execute("SELECT id FROM applications ORDER BY rowid")]
+    rng, wanted, added = random.Random(19), AUDIT_PER_APP * apps - have, 0
+    actions = ["case.viewed", "case.viewed", "application.step_passed", "application.approved", "case.searched"]
+    while added < wanted:
+        with transaction(conn):
+            for _ in range(min(50_000, wanted - added)):
+                audit.record(conn, rng.choice(STAFF)[0], rng.choice(actions), rng.choice(ids), {"what": "bench"},
+                             "10.1.0.%d" % rng.randint(2, 250))
+                added += 1
+        progress(added, wanted)
+    conn.close()
+    return max(0, added)
+
+
+def make_node_at(data, tier, code, parent):
+    """A fresh node of TIER with CODE under PARENT in DATA; returns its config."""
+    from common.node import init_node
+    cfg, _ = init_node(data, tier, f"基准{tier}", code, parent, {"web_port": 0, "sync_port": 0},
+                       admin_password=PASSWORD)
+    return cfg
+
+
+def tier_storage(data, n, progress):
+    """Bytes per application at one township (its 5 villages' share of N) and one village (its share),
+    seeded through the same stories into nodes of those tiers beside DATA (DATA-township, DATA-village;
+    kept for --reuse)."""
+    out = {}
+    township = f"{COUNTY}101"
+    for tier, code, parent, places in (("township", township, COUNTY, [v for v in villages() if v.startswith(township)]),
+                                       ("village", township + "001", township, [township + "001"])):
+        folder = Path(f"{data}-{tier}")
+        share = n * len(places) // len(villages())
+        if not (folder / "sanji.toml").exists():
+            cfg = make_node_at(folder, tier, code, parent)
+            seed(cfg, share, progress, places, route=True)
+        from common import config
+        cfg = config.load(folder)
+        size = sum(p.stat().st_size for p in Path(cfg.db_path).parent.glob(Path(cfg.db_path).name + "*"))
+        out[tier] = {"apps": share, "db_mb": round(size / 1048576, 1), "bytes_per_app": round(size / max(1, share))}
+    return out
 
 
 def make_county(data):
@@ -254,6 +309,8 @@ def main():
     ap.add_argument("--apps", type=int, default=240_000, help="applications to seed (120,000 a year)")
     ap.add_argument("--data", help="the county's data folder (default: a temporary one, deleted after)")
     ap.add_argument("--reuse", action="store_true", help="time the county already seeded in --data")
+    ap.add_argument("--tiers", action="store_true",
+                    help="also seed one township and one village (their share) and report bytes per application")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     if args.apps < 1 or args.apps > 5_000_000:
@@ -269,7 +326,21 @@ def main():
             cfg = make_county(data)
             figures["seed"] = seed(cfg, args.apps, lambda made, n, s: say(
                 f"  seeded {made:,}/{n:,} applications in {s:.0f} s"))
-        figures.update(measure(data, args.apps))
+        from common import config
+        cfg = config.load(data)
+        apps = args.apps if not args.reuse else None
+        if apps is None:
+            from common.node import open_db
+            conn = open_db(cfg)
+            apps = conn.execute("SELECT COUNT(*) FROM applications").fetchone()[0]
+            conn.close()
+        t = time.monotonic()
+        added = seed_audit(cfg, apps, lambda k, n: say(f"  audit records {k:,}/{n:,}"))
+        figures["seed_audit"] = {"added": added, "seconds": round(time.monotonic() - t, 1)}
+        figures.update(measure(data, apps))
+        if args.tiers:
+            figures["tiers"] = tier_storage(data, apps, lambda made, n, s: say(
+                f"  tier: seeded {made:,}/{n:,} applications in {s:.0f} s"))
         if args.json:
             print(json.dumps(figures, ensure_ascii=False))
         else:
