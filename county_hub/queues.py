@@ -8,7 +8,7 @@ from common.domain.application import is_voice, label
 from common.domain.decisions import taken_by_county
 from common.domain.facts import WORKING
 from common.domain.facts import awaiting as departments_of
-from common.jsontext import loads
+from common.store.item_snapshots import doc_of
 from common.paging import PAGE
 
 
@@ -22,7 +22,7 @@ def _row(doc, due_on):
 
 
 def _docs(conn, sql, args):
-    return [(loads(r["doc"]), r["due_on"]) for r in conn.execute(sql, args)]
+    return [(doc_of(conn, r["doc"]), r["due_on"]) for r in conn.execute(sql, args)]
 
 
 def department_inbox(conn, me, departments, limit=PAGE, external=False, offset=0):
@@ -79,12 +79,12 @@ def rectifications_to_sweep(conn, chunk=500):
     for k in range(0, len(ids), chunk):
         part = ids[k:k + chunk]
         rows = conn.execute(f"SELECT doc FROM applications WHERE id IN ({', '.join('?' * len(part))})", part).fetchall()
-        yield from (loads(r[0]) for r in rows)  # (read whole: the sweep writes between chunks)
+        yield from (doc_of(conn, r[0]) for r in rows)  # (read whole: the sweep writes between chunks)
 
 
 def open_rectifications(conn, limit=None, offset=0):
     """Projections with a bad rating whose rectification (整改) is still open, oldest first (LIMIT of them from OFFSET)."""
-    return [loads(r["doc"]) for r in conn.execute(
+    return [doc_of(conn, r["doc"]) for r in conn.execute(
         "SELECT doc FROM applications WHERE rectification = 'open' ORDER BY rectification_opened LIMIT ? OFFSET ?",
         (-1 if limit is None else limit, offset))]
 
@@ -110,7 +110,7 @@ def warned(conn, level=None, department=None, township=None, limit=PAGE, offset=
 
 def for_period(conn, start, end):
     """Projections that may count in [START, END]: submitted by END and not finished before START, or rated since."""
-    return [loads(r["doc"]) for r in conn.execute(
+    return [doc_of(conn, r["doc"]) for r in conn.execute(
         "SELECT doc FROM applications WHERE submitted_at <= ?"
         " AND (COALESCE(json_extract(doc, '$.decision.on'), '9999-12-31') >= ?"
         "      OR json_extract(doc, '$.rating.on') >= ?)", (end.isoformat(), start.isoformat(), start.isoformat()))]

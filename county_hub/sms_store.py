@@ -3,6 +3,7 @@ from datetime import datetime, timedelta, timezone
 
 from common.jsontext import dumps, loads
 from common.store import meta
+from common.store.item_snapshots import doc_of
 from common.store.db import now_iso, sql_migration, transaction
 
 CURSOR = "sms_event_cursor"   # the rowid of the last event looked at
@@ -83,7 +84,7 @@ def retry_later(conn, row, error, seconds):
 
 def rate_invites_due(conn, first_day, last_day):
     """Finished, unrated applications decided between FIRST_DAY and LAST_DAY (ISO) not yet invited to rate."""
-    return [loads(r["doc"]) for r in conn.execute(
+    return [doc_of(conn, r["doc"]) for r in conn.execute(
         "SELECT doc FROM applications WHERE state IN ('approved', 'denied', 'delivered', 'not_accepted')"
         " AND decided_on BETWEEN ? AND ? AND json_extract(doc, '$.rating') IS NULL"
         " AND NOT EXISTS (SELECT 1 FROM sms_outbox WHERE sms_outbox.id = 'rate:' || applications.id)",

@@ -116,10 +116,10 @@ def seed_audit(cfg, apps, progress):
     return max(0, added)
 
 
-def make_node_at(data, tier, code, parent):
-    """A fresh node of TIER with CODE under PARENT in DATA; returns its config."""
+def make_node_at(data, tier, code):
+    """A fresh node of TIER with CODE in DATA (its parent never reached: nothing is sent); returns its config."""
     from common.node import init_node
-    cfg, _ = init_node(data, tier, f"基准{tier}", code, parent, {"web_port": 0, "sync_port": 0},
+    cfg, _ = init_node(data, tier, f"基准{tier}", code, "tcp://127.0.0.1:9", {"web_port": 0, "sync_port": 0},
                        admin_password=PASSWORD)
     return cfg
 
@@ -130,12 +130,12 @@ def tier_storage(data, n, progress):
     kept for --reuse)."""
     out = {}
     township = f"{COUNTY}101"
-    for tier, code, parent, places in (("township", township, COUNTY, [v for v in villages() if v.startswith(township)]),
-                                       ("village", township + "001", township, [township + "001"])):
+    for tier, code, places in (("township", township, [v for v in villages() if v.startswith(township)]),
+                               ("village", township + "001", [township + "001"])):
         folder = Path(f"{data}-{tier}")
         share = n * len(places) // len(villages())
         if not (folder / "sanji.toml").exists():
-            cfg = make_node_at(folder, tier, code, parent)
+            cfg = make_node_at(folder, tier, code)
             seed(cfg, share, progress, places, route=True)
         from common import config
         cfg = config.load(folder)
@@ -338,6 +338,7 @@ def main():
         added = seed_audit(cfg, apps, lambda k, n: say(f"  audit records {k:,}/{n:,}"))
         figures["seed_audit"] = {"added": added, "seconds": round(time.monotonic() - t, 1)}
         figures.update(measure(data, apps))
+        say(json.dumps(figures, ensure_ascii=False))  # (kept should the tiers' part fail)
         if args.tiers:
             figures["tiers"] = tier_storage(data, apps, lambda made, n, s: say(
                 f"  tier: seeded {made:,}/{n:,} applications in {s:.0f} s"))

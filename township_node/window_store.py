@@ -1,6 +1,6 @@
 """SQL behind the township window console: the inbox with its filters, and the villages' links."""
 from common.domain.application import OPEN_STATES, label
-from common.jsontext import loads
+from common.store.item_snapshots import doc_of
 from common.paging import PAGE
 from common.store import outbox, sync_status
 
@@ -33,7 +33,7 @@ def inbox(conn, me, scope="mine", item=None, origin=None, state=None, due_by=Non
     order = (" ORDER BY submitted_at DESC, last_hlc DESC" if scope == "all"
              else " ORDER BY COALESCE(due_on, '9999') ASC, last_hlc DESC")
     for r in conn.execute(sql + order + " LIMIT ? OFFSET ?", args + [limit, offset]):
-        doc = loads(r["doc"])
+        doc = doc_of(conn, r["doc"])
         rows.append({"id": doc["id"], "tracking_code": doc["tracking_code"], "item_code": doc["item"]["code"],
                      "item_name": doc["item"]["name"], "decide_tier": doc["item"]["decide_tier"],
                      "applicant_name": doc["applicant"]["name"], "origin": doc["origin"],

@@ -1,6 +1,6 @@
 """SQL behind the village clerk's console: the village's applications with their sync state, today's figures."""
 from common.domain.application import label
-from common.jsontext import loads
+from common.store.item_snapshots import doc_of
 from common.paging import PAGE
 from common.store import outbox, sync_status
 
@@ -18,7 +18,7 @@ def rows(conn, state=None, limit=PAGE, offset=0):
     refused = sync_status.refused_by_application(conn)
     out = []
     for r in conn.execute(sql + " ORDER BY submitted_at DESC, last_hlc DESC LIMIT ? OFFSET ?", args + [limit, offset]):
-        doc = loads(r["doc"])
+        doc = doc_of(conn, r["doc"])
         out.append({"id": doc["id"], "tracking_code": doc["tracking_code"], "origin": doc["origin"],
                     "item_code": doc["item"]["code"],
                     "item_name": doc["item"]["name"], "applicant_name": doc["applicant"]["name"],

@@ -108,6 +108,23 @@ def tell(story, cal, rng, today, village):
         return
     story.add(where, "accepted", "rx" if voice else dept, _moment(day, rng))
     limit = doc["item"]["promised_days"] or 1
+    if rng.random() < 0.02 and not voice:  # the applicant no longer needs it
+        story.add(village, "withdrawal_requested", "kiosk", _moment(day, rng), reason="不需要办了")
+        if later(1):
+            story.add(where, "withdrawn", dept, _moment(day, rng), reason="申请人申请撤回")
+        return
+    if rng.random() < 0.015 and not voice and not county_item:  # the township asks the county how to decide
+        story.add(township, "escalated", dept, _moment(day, rng), reason="政策把握不准，请县级指导")
+        if not later(1):
+            return
+        story.add(county, "received", "system", _moment(day, rng))
+        if not later(1):
+            return
+        resolution = rng.choice(["returned", "returned", "taken"])
+        story.add(county, "escalation_answered", "reviewer", _moment(day, rng), resolution=resolution,
+                  answer="按现行政策办理")
+        if resolution == "taken":
+            where, dept = county, "reviewer"
     late = rng.random() < 0.12
     if rng.random() < 0.15 and not voice:
         if not later(1):

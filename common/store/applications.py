@@ -17,7 +17,7 @@ from ..domain import submission
 from ..errors import Conflict, NotFound
 from ..jsontext import dumps, loads
 from ..ids import new_tracking_code, parse_tracking_code, uuid7
-from . import audit, facts, outbox
+from . import audit, facts, item_snapshots, outbox
 from . import calendar as cal_store
 from . import catalog as cal_catalog
 from .db import before_commit, transaction, tx_cache, tx_now
@@ -54,7 +54,7 @@ def _load(conn, app_id):
     if docs is not None and app_id in docs:
         return docs[app_id]
     row = conn.execute("SELECT doc FROM applications WHERE id = ?", (app_id,)).fetchone()
-    doc = loads(row["doc"]) if row else None
+    doc = item_snapshots.doc_of(conn, row["doc"]) if row else None
     if conn.in_transaction:  # remembered (misses too) until the transaction ends
         _docs(cache)[app_id] = doc
     return doc
@@ -89,7 +89,7 @@ def _flush(conn):
     cal = cal_store.load_cached(conn) if any(docs[i] and docs[i].get("accepted_on") for i in dirty) else None
     written = [with_deadline(conn, docs[app_id], cal) for app_id in dirty]
     if written:
-        conn.executemany(UPSERT, [_row(doc) for doc in written])
+        conn.executemany(UPSERT, [_row(conn, doc) for doc in written])
         facts.save(conn, written, cal)  # the figures' rows, in the same transaction as the projection
     cache["dirty"] = set()
 
@@ -116,11 +116,11 @@ UPSERT = (f"INSERT INTO applications ({', '.join(COLUMNS)}) VALUES ({', '.join('
           f" ON CONFLICT(id) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in COLUMNS[1:])}")
 
 
-def _row(doc):
+def _row(conn, doc):
     a = doc["applicant"]
     return (doc["id"], doc["tracking_code"], doc["item"]["code"], doc["origin"], doc["custody"], doc["state"],
             a["name"], a["id_number"], a.get("phone", ""), doc["proxy_by"], doc["submitted_on"],
-            doc["accepted_on"], doc["due_on"], int(doc["due_provisional"]), doc["last_hlc"], dumps(doc))
+            doc["accepted_on"], doc["due_on"], int(doc["due_provisional"]), doc["last_hlc"], dumps(item_snapshots.stored(conn, doc)))
 
 
 def prefetch(conn, app_ids):
@@ -134,7 +134,7 @@ def prefetch(conn, app_ids):
         found = dict(conn.execute(f"SELECT id, doc FROM applications WHERE id IN ({', '.join('?' * len(chunk))})",
                                   chunk).fetchall())
         for app_id in chunk:
-            docs[app_id] = loads(found[app_id]) if app_id in found else None
+            docs[app_id] = item_snapshots.doc_of(conn, found[app_id]) if app_id in found else None
 
 
 INSERT_EVENT = ("INSERT INTO events (id, app_id, origin, hlc, actor, type, payload, stored_at, sig)"
@@ -307,7 +307,7 @@ def get(conn, app_id):
 def by_tracking_code(conn, code):
     """Applications with tracking CODE (normally one; codes are random, so collisions are possible)."""
     code = parse_tracking_code(code)
-    return [loads(r["doc"]) for r in conn.execute("SELECT doc FROM applications WHERE tracking_code = ?",
+    return [item_snapshots.doc_of(conn, r["doc"]) for r in conn.execute("SELECT doc FROM applications WHERE tracking_code = ?",
                                                         (code,))]
 
 
@@ -318,16 +318,5 @@ def find(conn, text, limit=50):
     if len(text) == 18 and text[:17].isdigit():
         rows = conn.execute("SELECT doc FROM applications WHERE applicant_id_number = ? ORDER BY last_hlc DESC"
                             " LIMIT ?", (text, limit))
-        return [loads(r["doc"]) for r in rows]
+        return [item_snapshots.doc_of(conn, r["doc"]) for r in rows]
     return by_tracking_code(conn, text)
-
-
-def search(conn, state=None, origin_prefix=None, custody=None, item_code=None, limit=200):
-    """Rows of the applications table, newest first, filtered."""
-    sql, args = "SELECT * FROM applications WHERE 1 = 1", []
-    for column, value in (("state", state), ("custody", custody), ("item_code", item_code)):
-        if value:
-            sql, args = sql + f" AND {column} = ?", args + [value]
-    if origin_prefix:
-        sql, args = sql + " AND origin LIKE ?", args + [origin_prefix + "%"]
-    return [dict(r) for r in conn.execute(sql + " ORDER BY last_hlc DESC LIMIT ?", args + [limit])]

@@ -8,8 +8,7 @@ applications) is read from a few megabytes of index, not by parsing 120,000 JSON
 from datetime import date
 
 from ..domain import facts as model
-from ..jsontext import loads
-from . import rollups
+from . import item_snapshots, rollups
 
 FACT_COLUMNS = ("app_id", "department", "township", "village", "item", "case_type", "state", "submitted_on",
                 "accepted_on", "decided_on", "outcome", "due_on", "on_time", "early", "working_days")
@@ -198,5 +197,5 @@ def backfill(conn, cal, batch=5000):
                              (last, batch)).fetchall()
         if not found:
             return
-        save(conn, [loads(r[1]) for r in found], cal)
+        save(conn, [item_snapshots.doc_of(conn, r[1]) for r in found], cal)
         last = found[-1][0]

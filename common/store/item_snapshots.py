@@ -1,0 +1,59 @@
+"""SQL for the item snapshots projections name: each distinct snapshot stored once, by its digest.
+
+Every application carries the snapshot of its item as it was when it was submitted (name, flow,
+materials, days: ~750 bytes, about 40 % of a projection). Thousands of applications share one
+snapshot, so the projection row holds {code, department, ref} and the snapshot lives here once.
+Snapshots never change once written (content-addressed), so the process keeps the texts it read.
+"""
+import hashlib
+from collections import OrderedDict
+from threading import Lock
+
+import orjson
+
+from ..jsontext import loads
+from .db import tx_cache
+
+_KEPT = 4096  # snapshot texts kept by the process (a catalog has ~1,000 items × its versions)
+_texts, _lock = OrderedDict(), Lock()
+
+
+def _remember(ref, text):
+    with _lock:
+        _texts[ref] = text
+        _texts.move_to_end(ref)
+        while len(_texts) > _KEPT:
+            _texts.popitem(last=False)
+
+
+def stored(conn, doc):
+    """DOC as its projection row holds it: the item snapshot replaced by a reference (the snapshot
+    written here in the same transaction, once). Call inside the transaction that writes the row."""
+    item = doc["item"]
+    text = orjson.dumps(item, option=orjson.OPT_SORT_KEYS).decode("utf-8")
+    ref = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    written = tx_cache(conn).setdefault("item_snapshots", set())
+    if ref not in written:
+        conn.execute("INSERT OR IGNORE INTO item_snapshots (ref, snapshot) VALUES (?, ?)", (ref, text))
+        written.add(ref)
+        _remember(ref, text)
+    return dict(doc, item={"code": item["code"], "department": item.get("department", ""), "ref": ref})
+
+
+def restored(conn, doc):
+    """DOC (as read from its row) with its full item snapshot in place of the reference."""
+    ref = doc["item"].get("ref") if isinstance(doc.get("item"), dict) else None
+    if ref is None:
+        return doc  # written before snapshots were stored apart
+    text = _texts.get(ref)
+    if text is None:
+        row = conn.execute("SELECT snapshot FROM item_snapshots WHERE ref = ?", (ref,)).fetchone()
+        text = row[0]
+        _remember(ref, text)
+    doc["item"] = loads(text)
+    return doc
+
+
+def doc_of(conn, text):
+    """The projection stored as TEXT, whole."""
+    return restored(conn, loads(text))
