@@ -8,10 +8,9 @@ import logging
 
 from .domain.nodes import in_subtree, parent_of, tier_of
 from .errors import NotFound, ValidationError
-from .jsontext import loads
 from . import hlc, notices, signing
 from .domain import application as model, notices as notice_model, submission
-from .store import applications, audit, calendar as cal_store, catalog as catalog_store, node_keys, outbox
+from .store import applications, audit, calendar as cal_store, catalog as catalog_store, item_snapshots, node_keys, outbox
 from .store import notices as notice_store
 from .store.db import savepoint, transaction
 
@@ -254,7 +253,7 @@ class Replicator:
         rows = conn.execute(sql + " ORDER BY e.hlc, e.id", args)
         for r in rows:
             event = {"id": r["id"], "app_id": r["app_id"], "origin": r["origin"], "hlc": r["hlc"],
-                     "actor": r["actor"], "type": r["type"], "payload": loads(r["payload"])}
+                     "actor": r["actor"], "type": r["type"], "payload": item_snapshots.payload_of(conn, r["type"], r["payload"])}
             if r["sig"]:
                 event["sig"] = r["sig"]
             yield "event", r["id"], r["app_origin"], event

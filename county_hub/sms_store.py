@@ -1,9 +1,9 @@
 """SQL of the SMS outbox: messages queued once by key, tried until sent, the opt-out list, the event cursor."""
 from datetime import datetime, timedelta, timezone
 
-from common.jsontext import dumps, loads
+from common.jsontext import dumps
 from common.store import meta
-from common.store.item_snapshots import doc_of
+from common.store.item_snapshots import doc_of, payload_of
 from common.store.db import now_iso, sql_migration, transaction
 
 CURSOR = "sms_event_cursor"   # the rowid of the last event looked at
@@ -35,7 +35,8 @@ MIGRATIONS = [
 def new_events(conn, limit=500):
     """[(rowid, event dict)] stored since the cursor, oldest first."""
     after = int(meta.get(conn, CURSOR, 0))
-    return [(r["rowid"], {"id": r["id"], "app_id": r["app_id"], "type": r["type"], "payload": loads(r["payload"])})
+    return [(r["rowid"], {"id": r["id"], "app_id": r["app_id"], "type": r["type"],
+                      "payload": payload_of(conn, r["type"], r["payload"])})
             for r in conn.execute("SELECT rowid, id, app_id, type, payload FROM events WHERE rowid > ?"
                                   " ORDER BY rowid LIMIT ?", (after, limit))]
 

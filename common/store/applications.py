@@ -15,7 +15,7 @@ from .. import signing
 from ..domain import application as model, payloads
 from ..domain import submission
 from ..errors import Conflict, NotFound
-from ..jsontext import dumps, loads
+from ..jsontext import dumps
 from ..ids import new_tracking_code, parse_tracking_code, uuid7
 from . import audit, facts, item_snapshots, outbox
 from . import calendar as cal_store
@@ -27,9 +27,10 @@ COLUMNS = ("id", "tracking_code", "item_code", "origin", "custody", "state", "ap
            "due_provisional", "last_hlc", "doc")
 
 
-def _event_row(row, with_sig=False):
+def _event_row(conn, row, with_sig=False):
     event = {"id": row["id"], "app_id": row["app_id"], "origin": row["origin"], "hlc": row["hlc"],
-             "actor": row["actor"], "type": row["type"], "payload": loads(row["payload"])}
+             "actor": row["actor"], "type": row["type"],
+             "payload": item_snapshots.payload_of(conn, row["type"], row["payload"])}
     if with_sig and row["sig"]:
         event["sig"] = row["sig"]
     return event
@@ -38,7 +39,8 @@ def _event_row(row, with_sig=False):
 def events(conn, app_id):
     """Every event of APP_ID in HLC order."""
     flush_events(conn)
-    return [_event_row(r) for r in conn.execute("SELECT * FROM events WHERE app_id = ? ORDER BY hlc, id", (app_id,))]
+    return [_event_row(conn, r) for r in conn.execute("SELECT * FROM events WHERE app_id = ? ORDER BY hlc, id",
+                                                      (app_id,))]
 
 
 def _docs(cache):
@@ -143,7 +145,7 @@ INSERT_EVENT = ("INSERT INTO events (id, app_id, origin, hlc, actor, type, paylo
 
 def _insert_event(conn, event, defer=False):
     row = (event["id"], event["app_id"], event["origin"], event["hlc"], event["actor"], event["type"],
-           dumps(event["payload"]), tx_now(conn), event.get("sig"))
+           dumps(item_snapshots.stored_payload(conn, event["type"], event["payload"])), tx_now(conn), event.get("sig"))
     shas = material_shas(event)
     if shas:
         conn.executemany("INSERT OR IGNORE INTO blob_refs (sha256, app_id) VALUES (?, ?)",
@@ -246,7 +248,7 @@ def ingest(conn, event, clock=None, me=None, source=None, trusted=False, route=T
             _insert_event(conn, event, defer)
         except sqlite3.IntegrityError:
             row = conn.execute("SELECT * FROM events WHERE id = ?", (event["id"],)).fetchone()
-            if row is not None and _event_row(row) == _canonical(event):
+            if row is not None and _event_row(conn, row) == _canonical(event):
                 return "duplicate"
             raise Conflict(f"事件 {event['id']} 已存在但内容不同 / event id reused with different content",
                            fix="quarantine and report; never overwrite") from None

@@ -471,3 +471,23 @@ def _item_snapshots(conn):
 # Ten years of a county (issue 18): every projection carried its item's snapshot (~750 bytes, 40 % of
 # the row) although thousands share each one; the snapshot is stored once, named by its digest.
 COMMON.append(Migration("0024_item_snapshots", _item_snapshots))
+
+
+def _event_item_snapshots(conn):
+    from ..jsontext import dumps
+    from . import item_snapshots
+    last = 0
+    while True:  # every submission's payload carried the item snapshot too
+        found = conn.execute("SELECT rowid, payload FROM events WHERE type = 'submitted' AND rowid > ? ORDER BY rowid"
+                             " LIMIT 5000", (last,)).fetchall()
+        if not found:
+            return
+        conn.executemany("UPDATE events SET payload = ? WHERE rowid = ?",
+                         [(dumps(item_snapshots.stored_payload(conn, "submitted",
+                                                               item_snapshots.payload_of(conn, "submitted", text))), rowid)
+                          for rowid, text in found])
+        last = found[-1][0]
+
+
+# The same for the `submitted` event each application starts with (~700 of its ~900 bytes).
+COMMON.append(Migration("0025_event_item_snapshots", _event_item_snapshots))

@@ -89,3 +89,10 @@ def test_recent_pages_through_one_targets_records_newest_first(conn, who):
         before = rows[-1]["seq"]
     expected = [s for s in range(70, 0, -1) if "target" not in who or (s - 1) % 7 == 3]
     assert seen == expected
+
+
+def test_what_the_background_walk_checked_the_page_need_not_walk_again(conn):
+    fill(conn, 30)
+    assert audit.check(conn, budget=5)["checked"] == 5
+    audit.verify_job(conn, None, budget=20)
+    assert audit.check(conn, budget=1)["checked"] == 21  # 20 walked in the background, then one more

@@ -4,7 +4,9 @@ from datetime import date
 
 from common.hlc import Clock
 from common.jsontext import dumps
+from common import signing
 from common.node import migrations_for, open_db
+from common.replication import Replicator
 from common.store import applications, catalog, item_snapshots
 from common.store.db import migrate, transaction
 from common.tiers import load_tier
@@ -66,3 +68,33 @@ def test_the_migration_moves_the_snapshots_of_a_database_made_by_the_previous_ve
     assert after < before * 0.75
     assert conn.execute("SELECT COUNT(*) FROM item_snapshots").fetchone()[0] == len({d["item"]["code"] for d in docs})
     assert {i: applications.get(conn, i) for i in whole} == whole
+
+
+def test_a_submissions_event_is_stored_with_a_reference_and_read_back_signed_as_it_was(tmp_path):
+    cfg = make_node(tmp_path, "village")
+    conn = open_db(cfg)
+    doc = submit_some(conn, 1)[0]
+    stored = json.loads(conn.execute("SELECT payload FROM events WHERE type = 'submitted'").fetchone()[0])
+    assert set(stored["item"]) == {"ref"}
+    (event,) = applications.events(conn, doc["id"])
+    assert event["payload"]["item"] == doc["item"]
+    # What is offered to a restored parent is the event as it was signed.
+    ((_, _, _, offered),) = list(Replicator(cfg["code"], None).export_events(conn, ""))
+    assert offered["payload"] == event["payload"]
+    signing.check(conn, offered)
+    # The same event arriving again is a duplicate, not a conflict.
+    assert applications.ingest(conn, offered, trusted=True, route=False) == "duplicate"
+
+
+def test_the_migration_moves_the_snapshots_out_of_stored_submissions(tmp_path):
+    conn = open_db(make_node(tmp_path, "county"))
+    docs = submit_some(conn, 4) + submit_some(conn, 3, "MZ-001")
+    whole = {d["id"]: applications.events(conn, d["id"]) for d in docs}
+    with transaction(conn):  # as the previous version stored them
+        for events in whole.values():
+            conn.execute("UPDATE events SET payload = ? WHERE id = ?", (dumps(events[0]["payload"]), events[0]["id"]))
+        conn.execute("DELETE FROM schema_migrations WHERE name = '0025_event_item_snapshots'")
+    before = conn.execute("SELECT SUM(LENGTH(payload)) FROM events").fetchone()[0]
+    assert migrate(conn, migrations_for(load_tier("county"))) == ["0025_event_item_snapshots"]
+    assert conn.execute("SELECT SUM(LENGTH(payload)) FROM events").fetchone()[0] < before * 0.4
+    assert {i: applications.events(conn, i) for i in whole} == whole
