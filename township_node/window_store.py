@@ -1,5 +1,5 @@
 """SQL behind the township window console: the inbox with its filters, and the villages' links."""
-from common.domain.application import OPEN_STATES, label
+from common.domain.application import OPEN_STATES, UNFINISHED, label
 from common.store.item_snapshots import doc_of
 from common.paging import PAGE
 from common.store import outbox, sync_status
@@ -16,13 +16,12 @@ def inbox(conn, me, scope="mine", item=None, origin=None, state=None, due_by=Non
     is a village code, or ME for walk-ins. DUE_BY (YYYY-MM-DD) keeps those due on or before it.
     """
     sql, args = "SELECT doc, due_on, due_provisional FROM applications WHERE 1 = 1", []
-    finished = ("approved", "denied", "delivered", "withdrawn", "not_accepted")
     if scope == "mine":
-        sql += f" AND custody = ? AND state NOT IN ({', '.join('?' * len(finished))})"
-        args += [me, *finished]
+        sql += f" AND custody = ? AND state IN ({', '.join('?' * len(UNFINISHED))})"
+        args += [me, *UNFINISHED]
     elif scope == "open":
-        sql += f" AND state NOT IN ({', '.join('?' * len(finished))})"
-        args += list(finished)
+        sql += f" AND state IN ({', '.join('?' * len(UNFINISHED))})"
+        args += list(UNFINISHED)
     for column, value in (("item_code", item), ("origin", origin), ("state", state)):
         if value:
             sql, args = sql + f" AND {column} = ?", args + [value]
@@ -30,8 +29,9 @@ def inbox(conn, me, scope="mine", item=None, origin=None, state=None, due_by=Non
         sql, args = sql + " AND due_on IS NOT NULL AND due_on <= ?", args + [due_by]
     waiting = outbox.waiting_by_application(conn)
     rows = []
-    order = (" ORDER BY submitted_at DESC, last_hlc DESC" if scope == "all"
-             else " ORDER BY COALESCE(due_on, '9999') ASC, last_hlc DESC")
+    # History newest first by id (a UUIDv7: submission order, never changing, so pages do not
+    # shift as cases move); the work in hand soonest due first.
+    order = " ORDER BY id DESC" if scope == "all" else " ORDER BY COALESCE(due_on, '9999') ASC, id"
     for r in conn.execute(sql + order + " LIMIT ? OFFSET ?", args + [limit, offset]):
         doc = doc_of(conn, r["doc"])
         rows.append({"id": doc["id"], "tracking_code": doc["tracking_code"], "item_code": doc["item"]["code"],

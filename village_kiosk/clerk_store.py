@@ -1,11 +1,8 @@
 """SQL behind the village clerk's console: the village's applications with their sync state, today's figures."""
-from common.domain.application import label
+from common.domain.application import UNFINISHED, label
 from common.store.item_snapshots import doc_of
 from common.paging import PAGE
 from common.store import outbox, sync_status
-
-OPEN = ("submitted", "received", "forwarded", "accepted", "supplement", "in_review", "returned", "escalated",
-        "escalation_review")
 
 
 def rows(conn, state=None, limit=PAGE, offset=0):
@@ -17,7 +14,7 @@ def rows(conn, state=None, limit=PAGE, offset=0):
     waiting = outbox.waiting_by_application(conn)
     refused = sync_status.refused_by_application(conn)
     out = []
-    for r in conn.execute(sql + " ORDER BY submitted_at DESC, last_hlc DESC LIMIT ? OFFSET ?", args + [limit, offset]):
+    for r in conn.execute(sql + " ORDER BY id DESC LIMIT ? OFFSET ?", args + [limit, offset]):
         doc = doc_of(conn, r["doc"])
         out.append({"id": doc["id"], "tracking_code": doc["tracking_code"], "origin": doc["origin"],
                     "item_code": doc["item"]["code"],
@@ -34,12 +31,12 @@ def rows(conn, state=None, limit=PAGE, offset=0):
 def summary(conn, day):
     """Today's figures for DAY (YYYY-MM-DD) and the parent link's state."""
     one = lambda sql, *a: conn.execute(sql, a).fetchone()[0]  # noqa: E731
-    marks = ", ".join("?" * len(OPEN))
+    marks = ", ".join("?" * len(UNFINISHED))
     parent = next((ln for ln in sync_status.links(conn, photos=True) if ln["link"] == outbox.UP), None)
     return {
         "day": day,
         "submitted_today": one("SELECT COUNT(*) FROM applications WHERE submitted_at = ?", day),
-        "open": one(f"SELECT COUNT(*) FROM applications WHERE state IN ({marks})", *OPEN),
+        "open": one(f"SELECT COUNT(*) FROM applications WHERE state IN ({marks})", *UNFINISHED),
         "supplement": one("SELECT COUNT(*) FROM applications WHERE state = 'supplement'"),
         "decided_today": one("SELECT COUNT(*) FROM applications WHERE decided_on = ?", day),
         "waiting_for_network": len(outbox.waiting_by_application(conn)),

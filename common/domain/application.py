@@ -16,6 +16,10 @@ from .nodes import parent_of, tier_of
 CHINA = timezone(timedelta(hours=8))
 OPEN_STATES = {"received", "accepted", "supplement", "in_review", "returned"}
 TERMINAL = {"not_accepted", "delivered", "withdrawn"}
+# Not finished: every state an application can be in before its outcome (named, not "NOT IN" the
+# finished ones, so that a query reads the state index instead of every application ever held).
+UNFINISHED = ("submitted", "received", "forwarded", "accepted", "supplement", "in_review", "returned", "escalated",
+              "escalation_review")
 
 # type: (allowed previous states, resulting state or None when computed)
 DECISIONS = {

@@ -91,14 +91,12 @@ def check(conn, budget=CHECK_BUDGET):
     mark = conn.execute("SELECT * FROM audit_checks WHERE id = 1").fetchone()
     seq, digest = (mark["seq"], mark["hash"]) if mark else (0, GENESIS)
     full_at = mark["full_at"] if mark else None
-    if mark and mark["problem"]:
+    if mark and mark["problem"]:  # (seq: the last record known good when it was found)
         return {"ok": False, "checked": seq, "total": total, "problem": mark["problem"], "full_at": full_at}
-    if seq:
-        anchor = conn.execute("SELECT hash FROM audit_log WHERE seq = ?", (seq,)).fetchone()
-        if anchor is None or anchor["hash"] != digest:
-            problem = f"record {seq} was changed or removed after it was checked ({mark['checked_at']})"
-            _remember(conn, seq, digest, problem, full=False)
-            return {"ok": False, "checked": seq - 1, "total": total, "problem": problem, "full_at": full_at}
+    problem = _anchor_problem(conn, seq, digest, f"checked ({mark['checked_at']})") if mark else None
+    if problem:
+        _remember(conn, seq - 1, digest, problem, full=False)
+        return {"ok": False, "checked": seq - 1, "total": total, "problem": problem, "full_at": full_at}
     ok, (last, last_hash), problem = _walk(
         conn.execute("SELECT * FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?", (seq, budget)), digest, seq + 1)
     if (last, last_hash) != (seq, digest) or problem:
@@ -109,22 +107,48 @@ def check(conn, budget=CHECK_BUDGET):
 def verify_job(conn, cfg, budget=200_000):
     """The scheduler's run (every few minutes): the whole chain walked again from its first record
     once a day, BUDGET records a run (so no run holds the node for long), from where the last run
-    stopped; the day's walk ending at the newest record sets `full_at`. Returns the records walked."""
+    stopped; the day's walk ending at the newest record sets `full_at`. Returns the records walked.
+
+    The records the page checked must keep the hash it remembered (a cut tail re-grown by new
+    records chains cleanly otherwise); a problem found stays until `sanji audit verify` finds the
+    chain whole, and the walk rests meanwhile.
+    """
     _flush(conn)
     mark = conn.execute("SELECT * FROM audit_checks WHERE id = 1").fetchone()
+    if mark and mark["problem"]:
+        return 0
     seq, digest = (mark["walk_seq"], mark["walk_hash"]) if mark and mark["walk_hash"] else (0, GENESIS)
     if seq == 0 and mark and mark["full_at"] and mark["full_at"] > _day_ago():
         return 0
-    ok, (last, last_hash), problem = _walk(
-        conn.execute("SELECT * FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?", (seq, budget)), digest, seq + 1)
-    done = ok and last - seq < budget
+    problem = _anchor_problem(conn, seq, digest, "walked")
+    last, last_hash = (seq - 1, None) if problem else (seq, digest)
+    if problem is None:
+        ok, (last, last_hash), problem = _walk(
+            conn.execute("SELECT * FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?", (seq, budget)), digest, seq + 1)
+    if problem is None and mark and seq < mark["seq"] <= last:
+        problem = _anchor_problem(conn, mark["seq"], mark["hash"], f"checked ({mark['checked_at']})")
+        if problem:
+            last, last_hash = mark["seq"] - 1, None
+    done = problem is None and last - seq < budget
     with transaction(conn):
-        if problem or not mark or last > mark["seq"]:  # a prefix walked whole is checked for the page too
-            _remember(conn, last, last_hash, problem, full=False)
+        if problem:
+            _remember(conn, last, last_hash or GENESIS, problem, full=False)  # (last: the last record known good)
+        elif not mark or last > mark["seq"]:  # a prefix walked whole is checked for the page too
+            _remember(conn, last, last_hash, None, full=False)
         conn.execute("UPDATE audit_checks SET walk_seq = ?, walk_hash = ?, full_at = CASE WHEN ? THEN ? ELSE full_at END"
                      " WHERE id = 1", (0 if done or problem else last, None if done or problem else last_hash,
                                        done, now_iso()))
-    return last - seq
+    return last - seq if problem is None else 0
+
+
+def _anchor_problem(conn, seq, digest, what):
+    """Why record SEQ no longer has the hash DIGEST it had when it was WHAT, or None (seq 0: none)."""
+    if not seq:
+        return None
+    row = conn.execute("SELECT hash FROM audit_log WHERE seq = ?", (seq,)).fetchone()
+    if row is None or row["hash"] != digest:
+        return f"record {seq} was changed or removed after it was {what}"
+    return None
 
 
 def _day_ago():

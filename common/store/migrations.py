@@ -423,14 +423,15 @@ COMMON.append(sql_migration("0021_list_columns", """
 """))
 
 # Ten years of a township or a county (issue 18), continued: the history lists ("all", the clerk's
-# list) read newest first from an index and stop at a page; the daily rating invitations and the
+# list) read newest first (by id: a UUIDv7, in order of submission, never changing) from an index
+# and stop at a page, of one state too; the daily rating invitations and the
 # clerk's "decided today" read the decision day from an index instead of parsing every projection
 # (every 3 s with SMS on); the cases a county reviewer took are found without parsing each one.
 COMMON.append(sql_migration("0022_history_columns", """
     ALTER TABLE applications ADD COLUMN decided_on TEXT GENERATED ALWAYS AS (json_extract(doc, '$.decision.on')) VIRTUAL;
     ALTER TABLE applications ADD COLUMN escalation_resolution TEXT
         GENERATED ALWAYS AS (json_extract(doc, '$.escalation.resolution')) VIRTUAL;
-    CREATE INDEX applications_newest ON applications(submitted_at, last_hlc);
+    CREATE INDEX applications_state_newest ON applications(state, id);
     CREATE INDEX applications_decided ON applications(decided_on);
     CREATE INDEX applications_taken ON applications(custody, state) WHERE escalation_resolution = 'taken';
 """))
@@ -474,7 +475,7 @@ COMMON.append(Migration("0024_item_snapshots", _item_snapshots))
 
 
 def _event_item_snapshots(conn):
-    from ..jsontext import dumps
+    from ..jsontext import dumps, loads
     from . import item_snapshots
     last = 0
     while True:  # every submission's payload carried the item snapshot too
@@ -483,8 +484,7 @@ def _event_item_snapshots(conn):
         if not found:
             return
         conn.executemany("UPDATE events SET payload = ? WHERE rowid = ?",
-                         [(dumps(item_snapshots.stored_payload(conn, "submitted",
-                                                               item_snapshots.payload_of(conn, "submitted", text))), rowid)
+                         [(dumps(item_snapshots.stored_payload(conn, "submitted", loads(text))), rowid)
                           for rowid, text in found])
         last = found[-1][0]
 

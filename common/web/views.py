@@ -223,6 +223,6 @@ def audit_page():
     chain = audit.check(conn)
     audit.record(conn, g.user["username"], "audit.viewed", "audit_log", {k: v for k, v in f.items() if v},
                  request.remote_addr or "")
-    before = paging.number(request.args, "before", last=None) if request.args.get("before") else None
+    before = paging.number(request.args, "before", last=2 ** 62) if request.args.get("before") else None
     rows, more = paging.split(audit.recent(conn, paging.PAGE + 1, before=before, **f))
     return render_template("audit.html", rows=rows, chain=chain, f=f, before=before, more=more, lang=lang())

@@ -96,3 +96,23 @@ def test_what_the_background_walk_checked_the_page_need_not_walk_again(conn):
     assert audit.check(conn, budget=5)["checked"] == 5
     audit.verify_job(conn, None, budget=20)
     assert audit.check(conn, budget=1)["checked"] == 21  # 20 walked in the background, then one more
+
+
+def test_a_cut_tail_grown_again_is_still_reported_after_the_background_walk(conn):
+    fill(conn, 30)
+    audit.check(conn)  # the page checked all 30
+    tamper(conn, "DELETE FROM audit_log WHERE seq > 25")
+    fill(conn, 10, start=100)  # the node goes on: records 26.. are written again and chain onto 25
+    audit.verify_job(conn, None)
+    page = audit.check(conn)
+    assert not page["ok"] and page["problem"].startswith("record 30 was changed or removed after it was checked")
+    assert audit.verify_job(conn, None) == 0  # the walk rests while the problem stands
+
+
+def test_the_walks_own_place_must_keep_its_hash(conn):
+    fill(conn, 30)
+    assert audit.verify_job(conn, None, budget=20) == 20
+    tamper(conn, "DELETE FROM audit_log WHERE seq > 15")  # behind the walk's place, and nothing after
+    assert audit.verify_job(conn, None, budget=20) == 0
+    page = audit.check(conn)
+    assert not page["ok"] and page["problem"].startswith("record 20 was changed or removed after it was walked")

@@ -39,3 +39,9 @@ def test_every_neighbour_swap_is_caught(data, i):
 def test_lookalikes_rejected():
     assert not ids.is_valid_tracking_code("0000000000")
     assert not ids.is_valid_tracking_code("ABC")
+
+
+def test_uuid7_made_now_increase_strictly_even_many_to_a_millisecond():
+    made = [ids.uuid7() for _ in range(20_000)]
+    assert made == sorted(made) and len(set(made)) == len(made)
+    assert all(uuid.UUID(m).version == 7 and uuid.UUID(m).variant == uuid.RFC_4122 for m in made[::97])

@@ -88,3 +88,13 @@ def test_the_audit_log_is_paged_and_filtered_by_target(tmp_path):
         assert seqs == sorted(set(seqs), reverse=True) and seqs[-1] == 1 and len(seqs) >= total
         text = s.get(srv.url + "/admin/audit", params={"target": one}, timeout=10).text
         assert re.findall(r"<td>application\.submitted</td><td>([^<]+)</td>", text) == [one]
+
+
+def test_a_case_that_moves_between_two_pages_is_neither_skipped_nor_shown_twice(tmp_path):
+    from township_node import window_store
+    cfg, codes = seeded(tmp_path, "township", CODES["township"])
+    conn = open_db(cfg)
+    first = window_store.inbox(conn, cfg["code"], scope="all", limit=PAGE, offset=0)
+    applications.append(conn, Clock(cfg["code"]), cfg["code"], first[0]["id"], "received", "system", {})
+    second = window_store.inbox(conn, cfg["code"], scope="all", limit=PAGE, offset=PAGE)
+    assert [r["tracking_code"] for r in first + second] == codes[:2 * PAGE]
