@@ -102,14 +102,15 @@ def assess_rectification(doc, cal, today, rule):
     return None, "", due
 
 
-RAISES_PER_COMMIT = 500  # warnings written in one transaction: a first sweep over years raises tens of thousands
+RAISES_PER_COMMIT = 100  # warnings a transaction: as fast as 500 (3.7 s vs 3.9 s for 4,511) and holds the write lock ~0.1 s
 
 
 def sweep(conn, cfg, today=None):
     """Record the warnings due TODAY (default: the node's business date); returns how many were raised.
 
-    Raised in transactions of RAISES_PER_COMMIT (one commit each cost ~9 ms: a catch-up sweep
-    raising 20,000 took three minutes); each warning is still its own event.
+    Raised in transactions of RAISES_PER_COMMIT (a commit each made a catch-up sweep raising 4,511
+    at 240,000 applications take 10.9 s, 20,801 at 1.2 million three minutes); each warning is still
+    its own event, and staff writing meanwhile wait for one short transaction at most.
     """
     today = today or business_clock.today(cfg)
     cal, rule = cal_store.load_cached(conn), rules(conn)

@@ -7,7 +7,7 @@ from datetime import date
 
 from markupsafe import Markup
 
-from common.store import applications, outbox
+from common.store import applications, outbox, sync_status
 from common.store import calendar as cal_store
 
 from .journey import mask_id
@@ -25,6 +25,18 @@ def qr_svg(url, title):
     svg = segno.make(url, error="m").svg_inline(scale=1, border=4, omitsize=True, title=title)
     label = str(Markup.escape(title))
     return Markup(svg.replace("<svg ", f'<svg role="img" aria-label="{label}" ', 1))
+
+
+DELIVERY = ("confirmed", "sending", "offline")
+
+
+def delivery(conn, event_ids):
+    """Where EVENT_IDS stand on their way up, as the screen may say it: 'confirmed' (the township
+    acknowledged every one), 'sending' (the line is up, its confirmation not in yet) or 'offline'
+    (the line to the township is down: they wait here). Never "down" while the line is up."""
+    if not outbox.unacknowledged(conn, outbox.UP, event_ids):
+        return "confirmed"
+    return "sending" if sync_status.link_state(conn, outbox.UP) == "up" else "offline"
 
 
 def build(conn, doc, base_url):
@@ -47,5 +59,6 @@ def build(conn, doc, base_url):
         "proxy_by": doc.get("proxy_by", ""), "submitted_on": doc["submitted_on"], "state": doc["state"],
         "due_on": due, "due_provisional": provisional,
         "materials": len(doc.get("materials", [])),
-        "waiting_for_network": bool(outbox.unacknowledged(conn, outbox.UP, event_ids)),
+        "delivery": (sent := delivery(conn, event_ids)),
+        "waiting_for_network": sent == "offline",
     }

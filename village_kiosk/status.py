@@ -7,9 +7,10 @@ supplement request (补正) asks for, or ask to withdraw (撤回). The idle rese
 """
 import json
 
-from flask import Blueprint, current_app, redirect, render_template, request, send_file, session, url_for
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, send_file, session, url_for
 
 from common import config as config_mod
+from common import i18n
 from common import photos
 from common.domain import timeline
 from common.domain.ratings import ratable
@@ -20,9 +21,11 @@ from common.node import shared_clock
 from common.store import applications, outbox
 from common.store.db import transaction
 from common.web import get_db, public
+from common.web.app import lang
 
 from . import actions, drafts, lookups
 from .apply import clerk
+from .receipt import delivery
 
 NOT_FOUND = "没有找到这件申请，请核对查询码和后 4 位 / no application matches that code and those 4 characters"
 LOOKUP_FIX = "查询码在回执上；后 4 位是身份证号或手机号的最后 4 位。多次输错后请 15 分钟后再试，或请代办员帮忙"
@@ -63,6 +66,11 @@ def steps_of(conn, doc):
     events = applications.events(conn, doc["id"])
     waiting = outbox.unacknowledged(conn, outbox.UP, [e["id"] for e in events])
     return timeline.steps(events, waiting)
+
+
+def delivery_of(conn, doc):
+    """Where DOC's events made here stand on their way up (receipt.delivery)."""
+    return delivery(conn, [e["id"] for e in applications.events(conn, doc["id"])])
 
 
 def viewing():
@@ -115,6 +123,18 @@ def status_blueprint():
                 session["viewing"] = doc["id"]
                 return redirect(url_for("kiosk_status.view"), code=303)
         return render_template("kiosk/status_form.html", code=code, errors=errors), 400
+
+    @bp.get("/kiosk/delivery")
+    @public
+    def delivery_state():
+        """Where the session's application (?of=done: the one just made; else the one looked up) stands
+        on its way up, and what the page says about it: the confirmation page follows it live."""
+        app_id = session.get("done") if request.args.get("of") == "done" else session.get("viewing")
+        if not app_id:
+            raise NotFound("没有正在查看的申请 / no application is open on this kiosk", fix="回到首页")
+        conn = get_db()
+        state = delivery_of(conn, applications.get(conn, app_id))
+        return jsonify({"delivery": state, "text": i18n.translate(f"delivery.{state}", lang())})
 
     @bp.get("/kiosk/status/view")
     @public
@@ -216,5 +236,5 @@ def _view_page(doc, errors=None, status=200):
     return render_template("kiosk/status.html", doc=doc, steps=steps, state_label=label, voice=voice,
                            errors=errors or {}, supplement_photos=draft["photos"] if draft else [],
                            withdrawable=doc["state"] in actions.WITHDRAWABLE and not doc.get("withdrawal_requested"),
-                           ratable=ratable(doc, "kiosk"),
+                           ratable=ratable(doc, "kiosk"), delivery=delivery_of(get_db(), doc),
                            sent=request.args.get("sent", "")), status

@@ -13,6 +13,10 @@ APPLICANT = {"name": "王秀英", "id_number": "11010519491231002X", "phone": "1
 KIOSK = {"width": 1080, "height": 1920}
 DESK = {"width": 1280, "height": 900}
 
+# Every "on its way up" line on the page says the township confirmed (or there is none left).
+CONFIRMED = ("() => Array.from(document.querySelectorAll('.k-delivery'))"
+             ".every(el => el.dataset.delivery === 'confirmed')")
+
 
 def sign_in(browser, url, username):
     """A desk-sized page of BROWSER signed in as USERNAME."""
@@ -66,6 +70,10 @@ def run(browser, net, shot, tmp):
         kiosk.wait_for_selector(f"#m{i} img")
     kiosk.get_by_role("button", name="下一步").click()
     kiosk.get_by_role("button", name="提交申请").click()
+    # "The line is down" once the village knows it (missed heartbeats), live on the page; until then
+    # "sent, waiting for the township to confirm", which is all it knows.
+    kiosk.wait_for_function("() => document.querySelector('#k-delivery').dataset.delivery === 'offline'",
+                            timeout=60_000)
     assert "网络不通" in kiosk.inner_text("main")
     shot(kiosk, "e2e-02-kiosk-applied-offline", True)
     code = kiosk.inner_text("#tracking-code").strip()
@@ -73,6 +81,9 @@ def run(browser, net, shot, tmp):
     app_id = villager.status(code)["id"]
 
     net.start(TOWNSHIP)  # the line is back: it goes up, the township forwards it to the county
+    # The confirmation page still open says so as soon as the township has it (issue 19.1), unreloaded.
+    kiosk.wait_for_function(CONFIRMED, timeout=60_000)
+    assert "乡镇已收到" in kiosk.inner_text("main") and "网络不通" not in kiosk.inner_text("main")
     rs = StaffMember(county_url, "rs", network.PASSWORD)
     wait_until("the application at the county", lambda: (rs.find(app_id) or {}).get("state") == "forwarded")
     window = sign_in(browser, net.url(TOWNSHIP), "window")
@@ -95,6 +106,9 @@ def run(browser, net, shot, tmp):
     kiosk.wait_for_selector("#supplement img")
     shot(kiosk, "e2e-06-kiosk-adds-the-document", True)
     kiosk.get_by_role("button", name=re.compile("提交补充材料")).click()
+    # The line is up: never "the network is down", only "sent, waiting for the township", then "received".
+    assert "网络不通" not in kiosk.inner_text("main")
+    kiosk.wait_for_function(CONFIRMED, timeout=60_000)
     wait_until("the document at the county", lambda: (rs.find(app_id) or {}).get("state") == "forwarded"
           and rs.case(app_id)["application"]["supplement"]["provided"])
 

@@ -177,7 +177,7 @@ def test_the_application_waits_in_the_outbox_and_syncs_once_the_parent_starts(wo
     cfg, code = w["net"][V], w["code"]
     page = w["browser"].new_page(viewport=PORTRAIT)
     lookup(w, page, code, PHONE[-4:])
-    assert "等待网络" in page.inner_text("main")
+    assert "网络不通" in page.inner_text("main")  # the village never reached its township
     check(w, page, "status waiting")
     assert count(cfg, "SELECT COUNT(*) FROM sync_outbox WHERE link = 'up'") >= 1
     clerk = w["browser"].new_page(viewport=LANDSCAPE)
@@ -209,7 +209,7 @@ def test_the_application_waits_in_the_outbox_and_syncs_once_the_parent_starts(wo
              what="the township's receipt back at the village")
     lookup(w, page, code, ID_OK[-4:])
     text = page.inner_text("main")
-    assert "上级已收到您的申请" in text and "等待网络" not in text
+    assert "上级已收到您的申请" in text and "网络不通" not in text
     page.close()
 
 

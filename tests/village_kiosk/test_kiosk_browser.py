@@ -54,7 +54,7 @@ def test_status_journey_error_then_timeline(browser_and_url):
     page.get_by_label("身份证号或手机号的最后 4 位").fill("4321")
     page.get_by_role("button", name="查询").click()
     text = page.inner_text("main")
-    assert "高龄津贴申领" in text and "您提交了申请" in text and "等待网络" in text
+    assert "高龄津贴申领" in text and "您提交了申请" in text and "网络不通" in text
     check_screen(page, "status timeline")
     page.close()
 

@@ -37,7 +37,7 @@ def test_form_shows_the_timeline_waiting_for_the_network(village):
     url, conn, doc = village
     r = post_form(url, code=doc["tracking_code"].lower().replace("-", ""), last4="002x")
     assert r.status_code == 200, r.text[:500]
-    assert "您提交了申请" in r.text and "等待网络" in r.text and doc["tracking_code"] in r.text
+    assert "您提交了申请" in r.text and "网络不通" in r.text and doc["tracking_code"] in r.text
     # by phone too
     assert post_form(url, code=doc["tracking_code"], last4="1234").status_code == 200
 

@@ -55,6 +55,29 @@
     if (cont) { cont.addEventListener("click", touched); }
   }
 
+  /* ---- follow an application on its way up: "sent, waiting for the township" becomes "received"
+     (or "the line is down") as the node learns it, without the person reloading the page ---- */
+  var following = {};
+  Array.prototype.forEach.call(document.querySelectorAll("[data-delivery-url]"), function (el) {
+    if (el.dataset.delivery === "confirmed") { return; }
+    (following[el.dataset.deliveryUrl] = following[el.dataset.deliveryUrl] || []).push(el);
+  });
+  Object.keys(following).forEach(function (url) {
+    var tries = 0;
+    var timer = window.setInterval(function () {
+      if (++tries > 200) { window.clearInterval(timer); return; }  // ten minutes, then the page stands as it is
+      fetch(url, {credentials: "same-origin", headers: {"Accept": "application/json"}}).then(function (r) {
+        return r.ok ? r.json() : null;
+      }).then(function (d) {
+        if (!d) { return; }
+        following[url].forEach(function (el) {
+          if (el.dataset.delivery !== d.delivery) { el.dataset.delivery = d.delivery; el.textContent = d.text; }
+        });
+        if (d.delivery === "confirmed") { window.clearInterval(timer); }
+      }, function () { /* the node itself is busy: try again next time */ });
+    }, 3000);
+  });
+
   /* ---- read aloud (browser speech synthesis), on/off remembered for this visit only ---- */
   var readButton = document.getElementById("k-read");
   function reading() { try { return window.sessionStorage.getItem("k-read") === "1"; } catch (e) { return false; } }
