@@ -271,11 +271,16 @@ def measure(data, apps):
             "network_map": (admin, "GET", "/admin/nodes"),
             "audit_log": (admin, "GET", "/admin/audit"),
         }
+        def sweep():
+            t = time.perf_counter()
+            r = sup.post(url + "/api/v1/supervision/sweep", timeout=3600)
+            return {"s": round(time.perf_counter() - t, 2), "status": r.status_code,
+                    "raised": r.json().get("raised") if r.ok else r.text[:200]}
+        # A database never swept before (freshly seeded, or just upgraded) is caught up first, so the
+        # pages are timed as staff meet them on any later day; the catch-up is reported on its own.
+        out["first_sweep"] = sweep()
         out["pages"] = {name: timed(s, m, url + path) for name, (s, m, path) in pages.items()}
-        t = time.perf_counter()
-        r = sup.post(url + "/api/v1/supervision/sweep", timeout=3600)
-        out["sweep"] = {"s": round(time.perf_counter() - t, 2), "status": r.status_code,
-                        "raised": r.json().get("raised") if r.ok else r.text[:200]}
+        out["sweep"] = sweep()
         out["peak_rss_mb"] = county.peak_rss_mb()
         target = Path(data) / "bench-backup.db"
         t = time.perf_counter()
