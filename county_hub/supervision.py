@@ -138,10 +138,19 @@ def sweep(conn, cfg, today=None):
 
 
 def _raise(conn, cfg, due):
+    n = 0
     with transaction(conn):
         for app_id, payload in due:
-            applications.append(conn, shared_clock(conn, cfg), cfg["code"], app_id, "warning_raised", ACTOR, payload)
-    n, due[:] = len(due), []
+            # Checked again under the write lock: another sweep (the scheduler's and one asked for by
+            # an administrator) may have raised it since it was read, and a warning is raised once.
+            doc = applications.get(conn, app_id)
+            held = (doc.get("rectification") or {}).get("warning") if payload.get("about") == "rectification" \
+                else doc.get("warning")
+            if LEVELS.index(payload["level"]) > LEVELS.index(held):
+                applications.append(conn, shared_clock(conn, cfg), cfg["code"], app_id, "warning_raised", ACTOR,
+                                    payload)
+                n += 1
+    due[:] = []
     return n
 
 

@@ -115,6 +115,22 @@ def test_rules_are_data_and_flags_catch_repeated_supplements_and_wrong_fees(coun
     assert supervision.rules(conn)["yellow_days_left"] == 5
 
 
+def test_two_sweeps_at_once_raise_each_warning_once(county):
+    # The scheduler's sweep and one an administrator asks for, on two connections: what the second
+    # read before the first committed is checked again under the write lock.
+    cfg, conn = county
+    cal = cal_store.load_cached(conn)
+    mon = date(2026, 3, 2)
+    doc = walk_in(conn, {"submitted": mon, "received": mon, "accepted": mon})
+    late = cal.add_working_days(date.fromisoformat(doc["due_on"]), 1)
+    other = open_db(cfg)
+    stale = [(doc["id"], {"level": "red", "reason": "逾期", "due_on": doc["due_on"], "on": late.isoformat()})]
+    assert supervision.sweep(conn, cfg, today=late) == 1
+    assert supervision._raise(other, cfg, stale) == 0
+    other.close()
+    assert [e["payload"]["level"] for e in apps.events(conn, doc["id"]) if e["type"] == "warning_raised"] == ["red"]
+
+
 def test_a_calendar_change_moves_the_deadline_the_sweep_uses(county):
     cfg, conn = county
     mon = date(2026, 3, 2)
