@@ -154,7 +154,7 @@ def _verify(user, password):
 
 
 def _check_login(conn, username, user, verified, attempts, lock_minutes, ip, now):
-    wrong = AuthRequired("用户名或密码不正确 / wrong username or password", fix="check both and try again")
+    wrong = AuthRequired("用户名或密码不正确 / wrong username or password", fix="请核对用户名和密码后重试 / check both and try again")
     if user is not None:  # read again inside the transaction: counts may have moved meanwhile
         user = users.by_username(conn, username)
     if user is None:

@@ -1,5 +1,6 @@
 """UI strings in Simplified Chinese (first) and English, from common/locales/*.json."""
 import json
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -17,3 +18,37 @@ def translate(key, lang="zh", **values):
     """The text for KEY in LANG (falling back to Chinese, then the key), formatted with VALUES."""
     text = messages(lang).get(key) or messages("zh").get(key) or key
     return text.format(**values) if values else text
+
+
+_CJK = re.compile(r"[\u3400-\u9fff]")
+_LATIN = re.compile(r"[A-Za-z]")
+_SPLIT = re.compile(r" ?/ ")  # "中文 / English", also after full-width punctuation: "（…）/ English"
+# What a villager must never be told to do: run a command, hold a role (their fix is the clerk).
+_FOR_STAFF = re.compile(r"`|\bsanji\b|\b[a-z]+_[a-z_]+\b|\bneeds one of\b|https?://")
+
+
+def pick(text, lang):
+    """The LANG part of a bilingual message written "中文 / English" (how errors are written, so that
+    logs and API clients read both); TEXT itself when it is not one."""
+    found = _SPLIT.search(text) if isinstance(text, str) else None
+    if found is None:
+        return text
+    zh, en = text[:found.start()], text[found.end():]
+    if not _CJK.search(zh) or _CJK.search(en) or not _LATIN.search(en):
+        return text
+    return zh.strip() if lang == "zh" else en.strip()
+
+
+def for_villager(text, lang):
+    """TEXT (a fix or a message) as a villager at the kiosk may read it, in LANG only; None when it
+    is meant for staff (a command, a role code, an address) or is not in LANG at all."""
+    if not text:
+        return None
+    text = pick(str(text), lang)
+    if _FOR_STAFF.search(text):
+        return None
+    if lang == "zh" and not _CJK.search(text):
+        return None
+    if lang == "en" and _CJK.search(text):
+        return None
+    return text

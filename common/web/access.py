@@ -5,6 +5,7 @@ machine endpoints that take no cookie.
 """
 from flask import current_app, g, redirect, request, url_for
 
+from .. import roles as role_names
 from ..errors import AuthRequired, Forbidden, PasswordChangeRequired
 
 # What a user with a temporary password may still open: the change form, sign-out, language, "me".
@@ -76,8 +77,10 @@ def enforce():
         if not request.path.startswith("/api/") and request.method == "GET":
             return redirect(url_for("base.password", next=request.full_path.rstrip("?")))
         raise PasswordChangeRequired("请先修改管理员设置的临时密码 / change the temporary password first",
-                                     fix="open /password on this node and choose your own password")
+                                     fix="打开本节点的“修改密码”页面，设置自己的密码 / open /password on this node and choose your own password")
     if rule != AUTHENTICATED and not user_has(g.user, rule):
+        zh, en = ("、".join(role_names.label(r, "zh") for r in sorted(rule)),
+                  ", ".join(role_names.label(r, "en") for r in sorted(rule)))
         raise Forbidden("您的角色无权使用此功能 / your role does not allow this",
-                        fix=f"needs one of: {', '.join(sorted(rule))}")
+                        fix=f"需要以下角色之一：{zh}，请管理员授予 / needs one of these roles: {en}; ask the administrator")
     return None

@@ -55,7 +55,7 @@ def _check_csrf():
     expected = session.get("csrf", "")
     if not expected or not hmac.compare_digest(str(sent), expected):
         raise CsrfFailed("表单已过期或来源不明，请刷新页面后重试 / the form expired or did not come from this site",
-                         fix="reload the page and submit again")
+                         fix="刷新页面后重新提交 / reload the page and submit again")
 
 
 def _load_user():
@@ -224,6 +224,9 @@ def build_app(cfg, tier, template_folder=None):
                 "children": lambda: [ln["link"] for ln in sync_status.links(get_db()) if ln["link"] != "up"]}
 
     app.add_template_filter(clock_mod.china_text, "china")  # stored times are UTC; people read China time
+    # Errors are written "中文 / English" (logs and API clients read both); a page shows its language only.
+    app.add_template_filter(lambda text: i18n.pick(text, lang()), "pick")
+    app.add_template_filter(lambda text: i18n.for_villager(text, lang()), "for_villager")
     app.register_error_handler(Exception, _handle_error)
     from werkzeug.exceptions import HTTPException
 
