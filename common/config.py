@@ -64,6 +64,9 @@ DEFAULTS = [
     Setting("sms_rate_invite_days", 3, "county: days after completion when an unrated applicant is invited to rate"),
     Setting("sms_retry_seconds", 5, "county: the first wait before an SMS is tried again; it doubles each time"),
     Setting("kiosk_idle_reset_seconds", 90, "kiosk: seconds without a touch before everything the person entered is wiped"),
+    Setting("kiosk_idle_reset_with_data_seconds", 300, "kiosk: the same once the person has entered something (an "
+            "application begun, one looked up): time to fetch the 户口簿 from home; the warning still comes "
+            "kiosk_idle_reset_seconds − kiosk_idle_warn_seconds before"),
 ]
 _BY_KEY = {s.key: s for s in DEFAULTS}
 
@@ -157,6 +160,8 @@ def validate(values):
         problems.append("language must be zh or en")
     if not 2 <= int(values["kiosk_idle_warn_seconds"]) < int(values["kiosk_idle_reset_seconds"]) <= 3600:
         problems.append("kiosk_idle_warn_seconds must be at least 2 and below kiosk_idle_reset_seconds (at most 3600)")
+    if not int(values["kiosk_idle_reset_seconds"]) <= int(values["kiosk_idle_reset_with_data_seconds"]) <= 3600:
+        problems.append("kiosk_idle_reset_with_data_seconds must be at least kiosk_idle_reset_seconds (at most 3600)")
     sms_gw = str(values["sms_gateway"] or "")
     if sms_gw and sms_gw != "file" and not sms_gw.startswith(("file:", "http://", "https://")):
         problems.append(f"sms_gateway must be empty, file, file:/path or an http(s) address, not {sms_gw!r}")

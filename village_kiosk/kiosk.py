@@ -58,7 +58,11 @@ def kiosk_blueprint():
     def _idle():
         cfg = current_app.config["SANJI"]
         personal = any(k in session for k in PERSONAL_KEYS)
-        return {"idle": {"warn": cfg["kiosk_idle_warn_seconds"], "reset": cfg["kiosk_idle_reset_seconds"],
+        # Once something is entered the person may have gone to fetch a document: wait longer before
+        # wiping it; the warning's countdown is as long either way.
+        reset = cfg["kiosk_idle_reset_with_data_seconds"] if personal else cfg["kiosk_idle_reset_seconds"]
+        lead = cfg["kiosk_idle_reset_seconds"] - cfg["kiosk_idle_warn_seconds"]
+        return {"idle": {"warn": reset - lead, "reset": reset,
                          "armed": personal or request.endpoint != "kiosk.start",
                          "home": url_for("tier.home") if g.get("user") else url_for("kiosk.start")},
                 "back_path": _back_path()}

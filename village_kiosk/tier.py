@@ -10,7 +10,7 @@ from .app import create_app
 
 def purge_drafts(conn, cfg):
     """Delete drafts the kiosk browser left behind (it died, or was closed before the idle reset)."""
-    return drafts.purge_idle(conn, cfg.data_dir, cfg["kiosk_idle_reset_seconds"] + 30)
+    return drafts.purge_idle(conn, cfg.data_dir, cfg["kiosk_idle_reset_with_data_seconds"] + 30)
 
 
 TIER = Tier(name="village", create_app=create_app, components=components, migrations=drafts.MIGRATIONS + lookups.MIGRATIONS,

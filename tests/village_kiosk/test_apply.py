@@ -219,3 +219,15 @@ def test_purge_removes_forgotten_drafts_and_stray_photo_folders(kiosk):
     assert drafts.purge_idle(conn, cfg.data_dir, 120) == 1
     assert [r[0] for r in conn.execute("SELECT id FROM kiosk_drafts")] == [kept]
     assert sorted(p.name for p in (cfg.data_dir / "drafts").iterdir()) == [kept]
+
+
+def test_the_purge_job_keeps_a_draft_for_as_long_as_the_kiosk_waits_with_data(kiosk):
+    from datetime import datetime, timedelta, timezone
+    from village_kiosk.tier import purge_drafts
+    url, cfg, conn = kiosk
+    fetching = drafts.create(conn, "MZ-001")  # its owner went home for the 户口簿 four minutes ago
+    four_minutes = (datetime.now(timezone.utc) - timedelta(minutes=4)).isoformat(timespec="milliseconds")
+    conn.execute("UPDATE kiosk_drafts SET touched_at = ? WHERE id = ?", (four_minutes, fetching))
+    assert cfg["kiosk_idle_reset_with_data_seconds"] > 240 > cfg["kiosk_idle_reset_seconds"]
+    purge_drafts(conn, cfg)
+    assert fetching in [r[0] for r in conn.execute("SELECT id FROM kiosk_drafts")]

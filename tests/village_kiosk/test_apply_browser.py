@@ -9,6 +9,7 @@ memory is read from /proc during the visit and reported.
 import io
 import json
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -24,7 +25,7 @@ from tests.sync.netutil import NodeProcess, count, make_network
 
 T, V = "371399101", "371399101001"
 NAME, ID_OK, ID_BAD, PHONE = "钱七", "11010519491231002X", "110105194912310021", "13700004321"
-IDLE_WARN, IDLE_RESET = 6, 10
+IDLE_WARN, IDLE_RESET, IDLE_DATA = 6, 10, 16  # with something entered: reset at 16 s, warned at 12 s
 
 
 def jpeg(tmp, name, colour):
@@ -53,7 +54,8 @@ def world(tmp_path_factory):
     conn = open_db(net[V])
     accounts.add_user(conn, "village", "clerk1", "村代办员甲", ADMIN_PASSWORD, ["village_clerk"])
     conn.close()
-    env = {"SANJI_KIOSK_IDLE_WARN_SECONDS": str(IDLE_WARN), "SANJI_KIOSK_IDLE_RESET_SECONDS": str(IDLE_RESET)}
+    env = {"SANJI_KIOSK_IDLE_WARN_SECONDS": str(IDLE_WARN), "SANJI_KIOSK_IDLE_RESET_SECONDS": str(IDLE_RESET),
+           "SANJI_KIOSK_IDLE_RESET_WITH_DATA_SECONDS": str(IDLE_DATA)}
     village = NodeProcess(net[V], env=env).start()
     url = (Path(net[V].data_dir) / "run" / "web.url").read_text().strip().rstrip("/")
     parents = [NodeProcess(net["county"]), NodeProcess(net[T])]
@@ -264,11 +266,21 @@ def test_idle_reset_leaves_nothing_personal_behind(world):
     check(w, page, "materials (landscape)")
     page.evaluate("sessionStorage.setItem('k-read', '1'); localStorage.setItem('x', 'y')")
     assert count(cfg, "SELECT COUNT(*) FROM kiosk_drafts") == 1
-    page.wait_for_selector("#k-idle", state="visible", timeout=(IDLE_WARN + 3) * 1000)
+    page.wait_for_selector("#k-idle", state="visible", timeout=(IDLE_DATA + 3) * 1000)
     check(w, page, "idle warning")
+    # In the middle of the screen, a big button, and a countdown that counts (issue 19.11).
+    box, view = page.locator(".k-idle-box").bounding_box(), page.viewport_size
+    assert box["y"] < view["height"] / 2 < box["y"] + box["height"]
+    assert page.get_by_role("button", name="我还在，继续").bounding_box()["height"] >= 60
+    first = int(page.inner_text("#k-idle-left"))
+    assert 0 < first <= IDLE_RESET - IDLE_WARN
+    page.wait_for_function(f"() => +document.getElementById('k-idle-left').textContent < {first}", timeout=3000)
     page.get_by_role("button", name="我还在，继续").click()
+    touched = time.monotonic()
     assert page.locator("#k-idle").is_hidden() and "/kiosk/apply/materials" in page.url
-    page.wait_for_url(re.compile(r"/kiosk/$"), timeout=(IDLE_RESET + 5) * 1000)
+    page.wait_for_url(re.compile(r"/kiosk/$"), timeout=(IDLE_DATA + 5) * 1000)
+    # Something was entered: wiped after the longer wait, not the 10 s an empty visit gets.
+    assert time.monotonic() - touched >= IDLE_DATA - 1
     assert count(cfg, "SELECT COUNT(*) FROM kiosk_drafts") == 0
     assert not any(Path(cfg.data_dir, "drafts").glob("*/*"))
     assert [c for c in context.cookies() if c["name"] == "sanji_session"] == []

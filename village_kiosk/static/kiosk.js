@@ -13,6 +13,7 @@
   var warnAfter = parseInt(body.dataset.idleWarn || "60", 10) * 1000;
   var resetAfter = parseInt(body.dataset.idleReset || "90", 10) * 1000;
   var panel = document.getElementById("k-idle");
+  var left = document.getElementById("k-idle-left");  // the live countdown in the warning
   var last = Date.now();
   var warned = false;
 
@@ -43,8 +44,10 @@
       if (body.dataset.idleHold === "yes") { last = Date.now(); return; }
       var idle = Date.now() - last;
       if (idle >= resetAfter) { reset(); return; }
+      if (warned && left) { left.textContent = String(Math.max(0, Math.ceil((resetAfter - idle) / 1000))); }
       if (idle >= warnAfter && !warned && panel) {
         warned = true;
+        if (left) { left.textContent = String(Math.max(0, Math.ceil((resetAfter - idle) / 1000))); }
         panel.hidden = false;
         var button = document.getElementById("k-idle-continue");
         if (button) { button.focus(); }
