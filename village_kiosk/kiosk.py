@@ -37,8 +37,10 @@ def _departments(conn):
 
 
 def _list(title, items, conn, back, query=""):
+    # Nothing found: the search box again and the life events to start from, not a dead end.
+    events = catalog_search.life_events(catalog.items(conn)) if query and not items else []
     return render_template("kiosk/list.html", title=title, items=items, total=len(items),
-                           departments=_departments(conn), back=back, query=query)
+                           departments=_departments(conn), back=back, query=query, life_events=events)
 
 
 def _back_path():

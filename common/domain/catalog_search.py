@@ -81,5 +81,25 @@ def search(items, query, departments=None):
             first = terms[0]
             rank = 0 if (it["name"].startswith(first) or name_initials.startswith(first)
                          or name_full.startswith(first) or it["code"].lower() == first) else 1
-            scored.append((rank, it["code"], it))
-    return [it for _, _, it in sorted(scored, key=lambda s: (s[0], s[1]))]
+            scored.append((rank, 0, it["code"], it))
+    if not scored:  # how people talk: "看病报销" for 医疗费用零星报销 — match by the words inside
+        for it in items:
+            hay = _haystacks(it, departments)
+            parts = [_parts_found(t, hay) for t in terms]
+            if all(found for found, _ in parts):
+                scored.append((2, -sum(found / total for found, total in parts), it["code"], it))
+    return [it for _, _, _, it in sorted(scored, key=lambda s: s[:3])]
+
+
+def _parts_found(term, hay):
+    """(how many of TERM's two-character words some haystack holds, how many it has): Chinese only,
+    and only a term of three or more characters (a two-character one either matches or not)."""
+    if len(term) < 3 or not all("\u3400" <= c <= "\u9fff" for c in term):
+        return 0, 1
+    parts = {term[k:k + 2] for k in range(len(term) - 1)} - _FILLER
+    found = sum(1 for p in parts if any(p in h for h in hay))
+    return (found if found * 2 >= len(parts) else 0), max(1, len(parts))
+
+
+# Two-character words too common to say what someone wants ("我要办", "怎么申请").
+_FILLER = {"我要", "要办", "怎么", "么办", "申请", "办理", "一下", "想办", "请问", "如何", "哪里", "在哪"}

@@ -64,3 +64,21 @@ def test_english_is_available(kiosk):
     s.get(kiosk + "/lang/en", params={"next": "/kiosk/"}, timeout=10)
     html = s.get(kiosk + "/kiosk/item/MZ-001", timeout=10).text
     assert "What to bring" in html and "Free" in html
+
+
+@pytest.mark.parametrize("words, first", [
+    ("养老金", "城乡居民养老保险待遇申领"), ("领养老金", "城乡居民养老保险待遇申领"), ("退休金", "城乡居民养老保险待遇申领"),
+    ("看病报销", "医疗费用零星报销"), ("低保户", "最低生活保障审核确认"), ("残疾证", "残疾人证新办"),
+    ("老年补贴", "高龄津贴申领"), ("丧葬", "惠民殡葬补贴申领"), ("生孩子", "生育登记"), ("出生", "生育登记"),
+    ("迁户口", "户口迁移（投靠亲属）"), ("我要领养老金", "城乡居民养老保险待遇申领")])
+def test_search_knows_how_people_talk(kiosk, words, first):
+    status, html = get(kiosk, "/kiosk/search", q=words)
+    found = re.findall(r'<span class="k-item-name">([^<]+)</span>', html)
+    assert status == 200 and found and found[0] == first, (words, found)
+
+
+def test_a_search_that_finds_nothing_is_not_a_dead_end(kiosk):
+    status, html = get(kiosk, "/kiosk/search", q="离婚")  # decided at the county's civil affairs office, not here
+    assert status == 200 and "没有找到" in html and "请村代办员帮忙" in html
+    assert 'role="search"' in html and 'value="离婚"' in html  # the search box again, with what was typed
+    assert 'href="/kiosk/browse/event/' in html  # and the life events to start from
