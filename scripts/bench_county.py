@@ -75,7 +75,7 @@ def seed(cfg, n, progress, places=None, route=False):
         for _ in range(share):
             village = rng.choice(places)
             item = rng.choice(voice) if rng.random() < 0.12 else rng.choice(plain)
-            story = history.Story(item, village, history.person(rng), forms[item["code"]], history._moment(day, rng),
+            story = history.Story(item, village, history.person(rng, item, day), forms[item["code"]], history._moment(day, rng),
                                   proxy_by="clerk" if rng.random() < 0.3 else "")
             history.tell(story, cal, rng, today, village)
             pending.extend(story.events)

@@ -18,7 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-APPLICANT = {"name": "王秀英", "id_number": "11010519491231002X", "phone": "13700004321"}
+APPLICANT = {"name": "王秀英", "id_number": "11010519440119002X", "phone": "13700004321"}
 CLERK_PASSWORD = "clerk-pass-2026"
 
 

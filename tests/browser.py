@@ -95,7 +95,7 @@ def staffed_node(root, tier, people, item, form, then):
         accounts.add_user(conn, tier, username, username, ADMIN_PASSWORD, [spec])
     village = "371399101001"
     doc = applications.submit(conn, Clock(village), village, "kiosk", catalog.item(conn, item),
-                              {"name": "钱七", "id_number": "11010519491231002X", "phone": "13700004321"}, form)
+                              {"name": "钱七", "id_number": "11010519440119002X", "phone": "13700004321"}, form)
     then(conn, cfg, doc)
     conn.close()
     return cfg, doc

@@ -85,6 +85,8 @@ def apply_blueprint():
         raw = {k: v for k, v in request.form.items() if k != "csrf_token"}
         if name == "applicant":
             clean, errors = submission.check_applicant(raw)
+            if not errors:  # told here, before anything is photographed, when the ID number already says no
+                errors = submission.eligibility_problems(item, clean["id_number"])
         else:
             raw = journey.combine_dates(item, raw)
             clean, errors = submission.check_form(item, raw)

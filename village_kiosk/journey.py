@@ -63,7 +63,8 @@ def can_add_photo(draft, index):
 def step_errors(item, draft, step):
     """{field: message} of what STEP still lacks in DRAFT (empty when the step is done)."""
     if step == "applicant":
-        return submission.check_applicant(draft.get("applicant") or {})[1]
+        clean, errors = submission.check_applicant(draft.get("applicant") or {})
+        return errors or submission.eligibility_problems(item, clean["id_number"])
     if step == "details":
         return submission.check_form(item, draft.get("form") or {})[1]
     if step == "materials":

@@ -24,9 +24,18 @@ VOICE_TEXTS = ["村里路灯坏了很久，晚上老人出门不方便。", "想
 VOICE_DEPTS = ["MZ", "RS", "YB", "ZJ", "NY", "WJ"]
 
 
-def person(rng):
-    """A made-up applicant with a valid ID number and a mobile number."""
-    born = date(1940, 1, 1) + timedelta(days=rng.randrange(365 * 50))
+def person(rng, item=None, today=None):
+    """A made-up applicant with a valid ID number and a mobile number (old enough for ITEM, by its
+    catalog `eligibility`: the demo never shows a 高龄津贴 for someone born in 1984)."""
+    rule = (item or {}).get("eligibility") or {}
+    today = today or date.today()
+    oldest, youngest = 86, 18
+    if rule.get("min_age") is not None:
+        oldest, youngest = max(oldest, rule["min_age"] + 12), max(youngest, rule["min_age"] + 1)
+    if rule.get("max_age") is not None:
+        oldest = min(oldest, rule["max_age"])
+    first, last = today - timedelta(days=int(365.25 * oldest)), today - timedelta(days=int(365.25 * youngest) + 1)
+    born = first + timedelta(days=rng.randrange(max(1, (last - first).days)))
     first17 = f"371399{born:%Y%m%d}{rng.randrange(1000):03d}"
     return {"name": rng.choice(SURNAMES) + rng.choice(GIVEN), "id_number": first17 + check_digit(first17),
             "phone": f"13{rng.randrange(10**9):09d}"}
@@ -182,7 +191,7 @@ def stories(catalog_items, villages, cal, today, days=21, per_day=(0, 3), seed=2
         for village in villages:
             for _ in range(rng.randint(*per_day)):
                 item = rng.choice(voice) if rng.random() < 0.12 else rng.choice(plain)
-                story = Story(item, village, person(rng), fill_form(item, rng, day) or forms[item["code"]],
+                story = Story(item, village, person(rng, item, day), fill_form(item, rng, day) or forms[item["code"]],
                               _moment(day, rng), proxy_by="clerk" if rng.random() < 0.3 else "")
                 tell(story, cal, rng, today, village)
                 out.append((village, story))

@@ -14,7 +14,7 @@ from . import network
 from .client import StaffMember, Villager, wait_until
 
 VILLAGE, COUNTY = "371399101001", "371399"
-APPLICANT = {"name": "测试员", "id_number": "11010519491231002X", "phone": "13700009999"}
+APPLICANT = {"name": "测试员", "id_number": "11010519440119002X", "phone": "13700009999"}
 
 
 class SmokeFailed(SanjiError):

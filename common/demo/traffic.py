@@ -47,7 +47,7 @@ def apply_all(net, items, n, rng, progress):
             village = rng.choice(villages)
             item = rng.choice([i for i in items if i["case_type"] == "voice"]) if rng.random() < 0.12 else \
                 rng.choice([i for i in items if i["case_type"] != "voice"])
-            villager = Villager(net.url(village), person(rng))
+            villager = Villager(net.url(village), person(rng, item))
             receipt = villager.apply(item["code"], fill_form(item, rng, date.today()) or {},
                                      materials=[k for k, m in enumerate(item["materials"]) if m["required"]])
             out.append((village, villager, receipt, item))

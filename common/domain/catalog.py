@@ -25,7 +25,8 @@ CODE_RE = re.compile(r"^[A-Z][A-Z0-9]{1,7}-[0-9]{3}$")
 KEY_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 ITEM_KEYS = {"code", "name", "name_en", "department", "accept_tier", "decide_tier", "case_type", "fee", "fee_note",
              "legal_days", "promised_days", "proxy_allowed", "conditions", "life_events", "keywords", "materials",
-             "fields", "flow", "search_terms"}
+             "fields", "flow", "search_terms", "eligibility"}
+ELIGIBILITY_KEYS = {"min_age", "max_age", "id_regions", "note"}
 STEP_ROLES = {"township": ("township_staff", "township_head"), "county": ("county_approver", "county_reviewer")}
 
 
@@ -223,6 +224,7 @@ def _item(raw, where, problems, departments):
         # so nodes that only receive the catalog never load pypinyin's ~45 MB of dictionaries.
         "search_terms": [str(e) for e in _list(raw.get("search_terms"), where, problems, "search_terms")],
     }
+    item["eligibility"] = _eligibility(raw.get("eligibility"), where, problems)
     if item["department"] not in departments:
         problems.add(where, f"department {item['department']!r} is not in the catalog's departments")
     try:
@@ -254,6 +256,39 @@ def _item(raw, where, problems, departments):
     if item["case_type"] == "voice":
         _voice_flow(item, where, problems)
     return item
+
+
+def _eligibility(raw, where, problems):
+    """The item's intake pre-check (智能预审) from the ID number: {} when it has none."""
+    if raw in (None, {}):
+        return {}
+    if not isinstance(raw, dict):
+        problems.add(where, "eligibility must be a mapping of min_age, max_age, id_regions, note")
+        return {}
+    unknown = sorted(set(raw) - ELIGIBILITY_KEYS)
+    if unknown:
+        problems.add(where, f"eligibility: unknown key(s) {', '.join(unknown)}")
+    out = {}
+    for key in ("min_age", "max_age"):
+        if raw.get(key) is not None:
+            value = raw[key]
+            if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 150:
+                problems.add(where, f"eligibility.{key} must be a whole number of years 0–150, not {value!r}")
+            else:
+                out[key] = value
+    if "min_age" in out and "max_age" in out and out["min_age"] > out["max_age"]:
+        problems.add(where, "eligibility.min_age cannot exceed max_age")
+    if raw.get("id_regions") is not None:
+        regions = raw["id_regions"]
+        if not isinstance(regions, list) or not regions or len(regions) > 50 or not all(
+                isinstance(r, str) and r.isdigit() and 2 <= len(r) <= 6 for r in regions):
+            problems.add(where, "eligibility.id_regions must be a list of 2–6 digit region codes (e.g. [\"371399\"])")
+        else:
+            out["id_regions"] = regions
+    note = _text(raw.get("note"), where, problems, "eligibility.note", required=False, max_len=200)
+    if note:
+        out["note"] = note
+    return out
 
 
 def _voice_flow(item, where, problems):

@@ -29,6 +29,7 @@ def form_of(item):
     out = {k: "" if item.get(k) is None else str(item.get(k)) for k in PLAIN}
     out.update({k: "\n".join(item.get(k, [])) for k in LISTS})
     out.update({k: _yaml(item.get(k, [])) for k in STRUCTURED})
+    out["eligibility"] = _yaml(item["eligibility"]) if item.get("eligibility") else ""
     out["proxy_allowed"] = "on" if item.get("proxy_allowed", True) else ""
     return out
 
@@ -54,6 +55,15 @@ def item_of(form):
             problems[k] = f"{k} 须是 YAML 列表（每项以 - 开头）/ {k} must be a YAML list (lines starting with -)"
             continue
         item[k] = value
+    try:
+        rule = load_yaml(str(form.get("eligibility", "") or "{}")) or {}
+    except ValidationError as exc:
+        problems["eligibility"] = exc.message
+    else:
+        if isinstance(rule, dict):
+            item["eligibility"] = rule
+        else:
+            problems["eligibility"] = "预审条件须是 YAML 键值（如 min_age: 80）/ eligibility must be a YAML mapping (e.g. min_age: 80)"
     if problems:
         raise ValidationError("事项未保存：有的框不是有效的列表 / not saved: a box is not a valid list",
                               fields=problems, details=list(problems.values()),

@@ -129,9 +129,43 @@ def check_form(item, raw, today=None):
     return out, errors
 
 
+def age_on(id_number, day):
+    """The age in whole years on DAY of the person with (valid) ID_NUMBER."""
+    born = idcard.birth_date(id_number)
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+def eligibility_problems(item, id_number, today=None):
+    """{"id_number": why, in one sentence} when the (valid) ID_NUMBER already shows the applicant
+    cannot have ITEM by its catalog `eligibility` (min_age, max_age, id_regions), else {}: checked
+    at intake (智能预审), before anyone photographs a document. The deciding office still decides."""
+    rule = item.get("eligibility") or {}
+    if not rule:
+        return {}
+    today = today or datetime.now(CHINA).date()
+    name, name_en = item["name"], item.get("name_en") or item["name"]
+    age = age_on(id_number, today)
+    why = None
+    if rule.get("min_age") is not None and age < rule["min_age"]:
+        why = (f"{name}要年满 {rule['min_age']} 周岁，按身份证号，申请人现在 {age} 岁",
+               f"{name_en} is for people aged {rule['min_age']} or over; by the ID number the applicant is {age}")
+    elif rule.get("max_age") is not None and age > rule["max_age"]:
+        why = (f"{name}只受理 {rule['max_age']} 周岁以下的申请人，按身份证号，申请人现在 {age} 岁",
+               f"{name_en} is for people aged up to {rule['max_age']}; by the ID number the applicant is {age}")
+    elif rule.get("id_regions") and not any(id_number.startswith(r) for r in rule["id_regions"]):
+        why = (f"{name}只受理本地户籍的申请人，身份证号以 {'、'.join(rule['id_regions'])} 开头",
+               f"{name_en} is for local residents (ID numbers starting {', '.join(rule['id_regions'])})")
+    if why and rule.get("note"):
+        why = (f"{why[0]}。{rule['note']}", why[1])
+    why = f"{why[0]} / {why[1]}" if why else None
+    return {"id_number": why} if why else {}
+
+
 def check(item, applicant, form, today=None):
     """Validate a whole submission; raise ValidationError listing every field's problem."""
     app, errors = check_applicant(applicant or {}, today)
+    if "id_number" not in errors:
+        errors.update(eligibility_problems(item, app["id_number"], today))
     fields, field_errors = check_form(item, form or {}, today)
     errors.update(field_errors)
     if errors:

@@ -29,7 +29,7 @@ class Case:
     def __init__(self, item=TOWNSHIP_ITEM, origin=V, start_ms=1_767_225_600_000):  # 2026-01-01 UTC
         self.ms, self.events, self.doc = start_ms, [], None
         self.add("submitted", origin, tracking_code="ABCDE-FGHJK", item=item,
-                 applicant={"name": "张三", "id_number": "11010519491231002X", "phone": "13800000000"})
+                 applicant={"name": "张三", "id_number": "11010519440119002X", "phone": "13800000000"})
 
     def add(self, kind, origin, day_step=0, **payload):
         self.ms += 1 + day_step * 86_400_000

@@ -14,7 +14,7 @@ from common.store import catalog as catalog_store
 from common.store import audit
 
 V, T, C = "370101001001", "370101001", "370101"
-APPLICANT = {"name": "李四", "id_number": "11010519491231002x", "phone": "138 0000 0000"}
+APPLICANT = {"name": "李四", "id_number": "11010519440119002x", "phone": "138 0000 0000"}
 CATALOG = Path(__file__).resolve().parents[2] / "common" / "data" / "county_catalog.yaml"
 
 

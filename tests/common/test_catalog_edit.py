@@ -63,3 +63,13 @@ def test_bad_yaml_boxes_are_named_and_a_bad_item_fails_validation_as_an_import_w
         model.validate(edit.with_item(doc, v, v, worse, replacing="RS-003"))
     text = " ".join(err.value.details)
     assert "promised_days" in text and "NOPE" in text and "fee" in text
+
+
+def test_an_items_pre_check_survives_the_edit_form_and_a_bad_one_names_its_box():
+    item = {"code": "MZ-001", "name": "高龄津贴", "department": "MZ", "eligibility": {"min_age": 80},
+            "materials": [], "fields": [], "flow": []}
+    form = edit.form_of(item)
+    assert edit.item_of(form)["eligibility"] == {"min_age": 80}
+    with pytest.raises(ValidationError) as exc:
+        edit.item_of(dict(form, eligibility="- 80"))
+    assert "eligibility" in exc.value.fields

@@ -86,7 +86,7 @@ def hub(tmp_path):
 def arrive(conn):
     """A village's RS-003 case, forwarded by its township, as the sync link stores it at the county."""
     doc = apps.submit(conn, Clock(V), V, "kiosk", catalog.item(conn, "RS-003"),
-                      {"name": "钱七", "id_number": "11010519491231002X", "phone": "13700004321"},
+                      {"name": "钱七", "id_number": "11010519440119002X", "phone": "13700004321"},
                       {"delivery": "乡镇便民服务中心领取"})
     apps.ingest(conn, {"id": f"fwd-{doc['id']}", "app_id": doc["id"], "origin": T, "hlc": Clock(T, last=apps.get(conn, doc["id"])["last_hlc"]).now(),
                        "actor": "system", "type": "forwarded", "payload": {}})

@@ -24,7 +24,7 @@ def test_an_approver_of_another_department_cannot_open_a_case_or_its_photo_but_t
     with transaction(conn):
         sha = blobs.put(conn, cfg.data_dir, jpeg)
     doc = apps.submit(conn, Clock(C), C, "desk", catalog.item(conn, "RS-003"),
-                      {"name": "吴十", "id_number": "11010519491231002X", "phone": "13700009999"},
+                      {"name": "吴十", "id_number": "11010519440119002X", "phone": "13700009999"},
                       {"delivery": "县政务服务中心领取"},
                       [{"sha256": sha, "material": 0, "name": "身份证", "size": len(jpeg), "type": "image/jpeg"}])
     with LiveServer(load_tier("county").create_app(cfg)) as srv:

@@ -9,7 +9,7 @@ from common.demo import network
 from common.demo.client import StaffMember, Villager, photo, wait_until
 
 VILLAGE, TOWNSHIP, COUNTY = "371399101001", "371399101", "371399"
-APPLICANT = {"name": "王秀英", "id_number": "11010519491231002X", "phone": "13700004321"}
+APPLICANT = {"name": "王秀英", "id_number": "11010519440119002X", "phone": "13700004321"}
 KIOSK = {"width": 1080, "height": 1920}
 DESK = {"width": 1280, "height": 900}
 

@@ -94,7 +94,7 @@ class NodeProcess:
         return self.proc is not None and self.proc.poll() is None
 
 
-APPLICANT = {"name": "赵六", "id_number": "11010519491231002X", "phone": "13700000000"}
+APPLICANT = {"name": "赵六", "id_number": "11010519440119002X", "phone": "13700000000"}
 COUNTY_ITEM = "RS-003"  # decided at the county, one review step
 FORM = {"delivery": "乡镇便民服务中心领取"}
 

@@ -29,7 +29,7 @@ def signed_bytes(event):
     return SIGNED_PREFIX + orjson.dumps([event[f] for f in SIGNED_FIELDS], option=orjson.OPT_SORT_KEYS)
 
 
-APPLICANT = {"name": "赵六", "id_number": "11010519491231002X", "phone": "13700000000"}
+APPLICANT = {"name": "赵六", "id_number": "11010519440119002X", "phone": "13700000000"}
 FORM = {"MZ-001": {"bank_account": "6222020200112233445"}, "RS-003": {"delivery": "乡镇便民服务中心领取"},
         "ZJ-003": {"project_name": "村级仓库", "floor_area": 300}}
 

@@ -15,7 +15,7 @@ from sync.parent import ParentProtocol
 from tests.sync.netutil import make_network, public_key
 
 T, V1, V2 = "371399101", "371399101001", "371399101002"
-APPLICANT = {"name": "王五", "id_number": "11010519491231002X", "phone": "13900000000"}
+APPLICANT = {"name": "王五", "id_number": "11010519440119002X", "phone": "13900000000"}
 
 
 class Link:

@@ -78,7 +78,7 @@ def test_a_walk_in_for_a_county_item_is_accepted_and_forwarded(township, tmp_pat
     win.get_by_role("button", name="选择").click()
     assert "自动转报县里" in win.inner_text("main")
     win.get_by_label("姓名").fill("孙八")
-    win.get_by_label("身份证号").fill("11010519491231002X")
+    win.get_by_label("身份证号").fill("11010519440119002X")
     win.get_by_label("手机号").fill("13900001111")
     win.get_by_label("领卡方式").select_option(index=1)
     win.locator("#f-m0").set_input_files(str(scan))

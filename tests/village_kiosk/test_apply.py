@@ -13,7 +13,7 @@ from common.tiers import load_tier
 from tests.helpers import LiveServer, csrf_from, make_node
 from village_kiosk import drafts, journey
 
-GOOD = {"name": "钱七", "id_number": "11010519491231002X", "phone": "13700004321"}
+GOOD = {"name": "钱七", "id_number": "11010519440119002X", "phone": "13700004321"}
 INJECTIONS = ["<script>alert(1)</script>", '"><img src=x onerror=alert(1)>', "javascript:alert(document.cookie)"]
 
 
@@ -206,7 +206,7 @@ def test_steps_of_an_item_without_questions_and_the_date_boxes():
     assert journey.combine_dates(dated, {"born__year": "2026", "born__month": "3", "born__day": "1"}) == \
         {"born": "2026-03-01"}
     assert journey.combine_dates(dated, {"born__year": "", "born__month": "", "born__day": ""}) == {"born": ""}
-    assert journey.mask_id("11010519491231002X") == "110105********002X"
+    assert journey.mask_id("11010519440119002X") == "110105********002X"
 
 
 def test_purge_removes_forgotten_drafts_and_stray_photo_folders(kiosk):
@@ -231,3 +231,20 @@ def test_the_purge_job_keeps_a_draft_for_as_long_as_the_kiosk_waits_with_data(ki
     assert cfg["kiosk_idle_reset_with_data_seconds"] > 240 > cfg["kiosk_idle_reset_seconds"]
     purge_drafts(conn, cfg)
     assert fetching in [r[0] for r in conn.execute("SELECT id FROM kiosk_drafts")]
+
+
+def test_the_id_number_says_no_before_anything_is_photographed(kiosk):
+    from datetime import datetime
+    from common.clock import CHINA
+    # 高龄津贴 is for people of 80 and over (its catalog `eligibility`); this applicant was born in 1984.
+    url, cfg, conn = kiosk
+    v = Visitor(url)
+    v.start("MZ-001")
+    r = v.post("/kiosk/apply/applicant", dict(GOOD, id_number="371399198403086144"))
+    assert r.status_code == 400
+    ((field, says),) = errors_of(r.text)
+    from common.domain.submission import age_on
+    age = age_on("371399198403086144", datetime.now(CHINA).date())
+    assert field == "id_number" and "年满 80 周岁" in says and f"现在 {age} 岁" in says and "/" not in says
+    assert "/kiosk/apply/materials" not in r.url and (draft_of(conn)["applicant"] or {}) == {}
+    assert v.post("/kiosk/apply/applicant", GOOD).status_code in (200, 302, 303)  # born in 1944: on to the next step

@@ -24,7 +24,7 @@ from tests.helpers import ADMIN_PASSWORD, wait_for
 from tests.sync.netutil import NodeProcess, count, make_network
 
 T, V = "371399101", "371399101001"
-NAME, ID_OK, ID_BAD, PHONE = "钱七", "11010519491231002X", "110105194912310021", "13700004321"
+NAME, ID_OK, ID_BAD, PHONE = "钱七", "11010519440119002X", "110105194912310021", "13700004321"
 IDLE_WARN, IDLE_RESET, IDLE_DATA = 6, 10, 16  # with something entered: reset at 16 s, warned at 12 s
 
 

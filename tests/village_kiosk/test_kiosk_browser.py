@@ -40,7 +40,7 @@ def test_status_journey_error_then_timeline(browser_and_url):
     browser, url, cfg = browser_and_url
     conn = open_db(cfg)
     doc = apps.submit(conn, Clock(cfg["code"]), cfg["code"], "kiosk", catalog.item(conn, "MZ-001"),
-                      {"name": "钱七", "id_number": "11010519491231002X", "phone": "13700004321"},
+                      {"name": "钱七", "id_number": "11010519440119002X", "phone": "13700004321"},
                       {"bank_account": "6222020200112233445"})
     conn.close()
     page = browser.new_page(viewport=PORTRAIT)

@@ -13,7 +13,7 @@ from common.store.db import transaction
 from common.tiers import load_tier
 from tests.helpers import LiveServer, csrf_from, make_node
 
-APPLICANT = {"name": "赵六", "id_number": "11010519491231002X", "phone": "13700001234"}
+APPLICANT = {"name": "赵六", "id_number": "11010519440119002X", "phone": "13700001234"}
 
 
 @pytest.fixture

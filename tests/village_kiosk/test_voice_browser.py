@@ -15,7 +15,7 @@ from tests.helpers import CODES
 from tests.village_kiosk.test_kiosk_browser import check_screen
 
 C, T = CODES["county"], CODES["township"]
-NAME, ID_OK, PHONE = "孙八", "11010519491231002X", "13700008765"
+NAME, ID_OK, PHONE = "孙八", "11010519440119002X", "13700008765"
 ANSWER = "您反映的村道路灯问题，县住建局已安排维修，12月10日前修好。"
 
 
