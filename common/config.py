@@ -41,8 +41,13 @@ DEFAULTS = [
     Setting("lookup_per_minute", 30, "progress checks (tracking code + last 4) one client address may make a "
             "minute; five wrong last-4s lock a code for 15 minutes whatever this is"),
     Setting("log_level", "INFO", "DEBUG, INFO, WARNING or ERROR"),
-    Setting("public_url", "", "address printed in receipts' QR codes, e.g. https://zwfw.example.gov.cn/ "
-            "(empty: this node's own address as the kiosk sees it)"),
+    Setting("public_url", "", "a status address people can open from their own phones, printed as the receipts' QR "
+            "code (BASE/kiosk/status/CODE), e.g. https://zwfw.example.gov.cn/ (empty: no QR code; the receipt "
+            "says to check at the kiosk)"),
+    Setting("office_phone", "", "the phone number printed on receipts for questions (the service room's or the "
+            "township center's), e.g. 0539-1234567 (empty: not printed)"),
+    Setting("supervision_phone", "12345", "the supervision and complaint phone printed on receipts (12345: the "
+            "government service hotline)"),
     Setting("kiosk_idle_warn_seconds", 60, "kiosk: seconds without a touch before the 'are you still there?' warning"),
     Setting("approval_url", "", "county: an external approval system's address, e.g. https://spxt.example.gov.cn/api "
             "(empty: the built-in department inboxes); see docs/approval-adapter.md"),

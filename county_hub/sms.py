@@ -9,6 +9,9 @@ import re
 
 # template: (text, what it is for). {sign} is the county's SMS signature, e.g. 【示范县政务服务】.
 TEMPLATES = {
+    # The first text, as the application reaches the county (the receipt may be lost; the code is not).
+    "submitted": "{sign}您的“{item}”申请已收到，查询码{code}。凭查询码和身份证号后4位可在村服务站查询进度。",
+    "voice_submitted": "{sign}您反映的“{topic}”已收到，查询码{code}。凭查询码和身份证号后4位可在村服务站查看答复。",
     "accepted": "{sign}您的“{item}”申请已受理，查询码{code}，承诺{due}前办结。",
     "supplement_requested": "{sign}您的“{item}”申请需要补充材料：{missing}。请带查询码{code}到村服务站补交。",
     "not_accepted": "{sign}您的“{item}”申请未予受理：{reason}。详情凭查询码{code}到村服务站查看。",
@@ -17,7 +20,7 @@ TEMPLATES = {
     "voice_answered": "{sign}您反映的“{topic}”问题已答复：{answer}全文凭查询码{code}到村服务站查看。",
     "rate_invite": "{sign}您办理的“{item}”已办结，请凭查询码{code}在村服务站评价这次服务，您的意见我们会认真改进。回复TD退订。",
 }
-EVENT_TEMPLATES = ("accepted", "supplement_requested", "not_accepted", "approved", "denied")
+EVENT_TEMPLATES = ("submitted", "accepted", "supplement_requested", "not_accepted", "approved", "denied")
 PHONE_RE = re.compile(r"^1[3-9][0-9]{9}$")
 
 
@@ -39,6 +42,8 @@ def for_event(event, doc):
         return None
     params = params_of(doc)
     voice = doc["item"].get("case_type") == "voice"
+    if kind == "submitted" and voice:
+        return f"ev:{event['id']}", "voice_submitted", params
     if kind == "approved" and voice:
         answer = (doc.get("answer") or {}).get("text") or p.get("answer", "")
         return f"ev:{event['id']}", "voice_answered", dict(params, answer=_short(answer, 40) + "。" if answer else "")

@@ -57,7 +57,7 @@ def _uploader():
 
 
 def _receipt(doc):
-    return build_receipt(get_db(), doc, current_app.config["SANJI"]["public_url"] or request.url_root)
+    return build_receipt(get_db(), doc, current_app.config["SANJI"]["public_url"])
 
 
 def api_blueprint():

@@ -154,7 +154,9 @@ def apply_blueprint():
         if size not in ("a4", "80mm"):
             raise NotFound("回执只有 A4 和 80mm 两种 / receipts are a4 or 80mm", fix="点“打印回执”按钮")
         which = "done" if session.get("done") else "viewing"
-        return render_template("kiosk/receipt.html", r=_receipt(which), size=size, qr_svg=qr_svg)
+        cfg = current_app.config["SANJI"]
+        return render_template("kiosk/receipt.html", r=_receipt(which), size=size, qr_svg=qr_svg,
+                               office_phone=cfg["office_phone"], supervision_phone=cfg["supervision_phone"])
 
     return bp
 
@@ -185,4 +187,4 @@ def _receipt(key):
     except SanjiError:
         session.pop(key, None)
         raise
-    return build_receipt(conn, doc, cfg["public_url"] or request.url_root)
+    return build_receipt(conn, doc, cfg["public_url"])

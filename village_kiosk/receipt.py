@@ -39,8 +39,12 @@ def delivery(conn, event_ids):
     return "sending" if sync_status.link_state(conn, outbox.UP) == "up" else "offline"
 
 
-def build(conn, doc, base_url):
-    """The receipt of application DOC (a projection with its deadline) as a dict for the page and the API."""
+def build(conn, doc, public_url):
+    """The receipt of application DOC (a projection with its deadline) as a dict for the page and the API.
+
+    Its status address (and QR code) only when PUBLIC_URL, an address people can open from their
+    own phones, is configured: the kiosk's own address means nothing on a phone.
+    """
     submitted = date.fromisoformat(doc["submitted_on"])
     cal = cal_store.load_cached(conn)
     if doc.get("due_on"):
@@ -50,7 +54,7 @@ def build(conn, doc, base_url):
         due, provisional = cal.add_working_days(submitted, doc["limit_days"]).isoformat(), True
     event_ids = [e["id"] for e in applications.events(conn, doc["id"]) if e["type"] == "submitted"]
     item = doc["item"]
-    url = status_url(base_url, doc["tracking_code"])
+    url = status_url(public_url, doc["tracking_code"]) if public_url else None
     return {
         "id": doc["id"], "tracking_code": doc["tracking_code"], "status_url": url,
         "item": {"code": item["code"], "name": item["name"], "department": item["department"],

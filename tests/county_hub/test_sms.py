@@ -49,10 +49,13 @@ def county(tmp_path):
     conn.close()
 
 
-def accepted(conn, phone=APPLICANT["phone"]):
-    """A village's county item forwarded by the township and accepted here."""
-    doc = apps.submit(conn, Clock(V), V, "kiosk", catalog.item(conn, "RS-003"), dict(APPLICANT, phone=phone),
-                      {"delivery": "县政务服务中心领取"})
+def accepted(conn, phone=APPLICANT["phone"], doc=None):
+    """A village's county item (DOC, or one submitted now) forwarded by the township and accepted here."""
+    if doc is None:
+        doc = apps.submit(conn, Clock(V), V, "kiosk", catalog.item(conn, "RS-003"), dict(APPLICANT, phone=phone),
+                          {"delivery": "县政务服务中心领取"})
+        with transaction(conn):  # (its "received" text has its own test: these follow the later ones)
+            sms_store.skip_to_end(conn)
     with transaction(conn):
         apps.append(conn, Clock(T, last=doc["last_hlc"]), T, doc["id"], "forwarded", "win1", {})
         doc = apps.append(conn, Clock(C, last=doc["last_hlc"]), C, doc["id"], "accepted", "rs1", {})
@@ -81,7 +84,11 @@ def test_a_refused_number_fails_for_good_and_an_opted_out_one_is_skipped(county)
     cfg, conn, gate, _ = county
     gate.lose_first = False
     gate.start()
-    refused, quiet = accepted(conn, phone="13900000000"), accepted(conn, phone="13600001111")
+    made = [apps.submit(conn, Clock(V), V, "kiosk", catalog.item(conn, "RS-003"), dict(APPLICANT, phone=phone),
+                        {"delivery": "县政务服务中心领取"}) for phone in ("13900000000", "13600001111")]
+    with transaction(conn):
+        sms_store.skip_to_end(conn)
+    refused, quiet = (accepted(conn, doc=d) for d in made)
     with transaction(conn):
         apps.append(conn, Clock(V, last=quiet["last_hlc"]), V, quiet["id"], "sms_opted_out", "kiosk", {})
     counts = sms_gateway.job(conn, cfg)
@@ -118,3 +125,24 @@ def test_with_sms_off_nothing_is_owed_for_that_time(tmp_path):
     assert sms_gateway.job(conn, cfg) is None
     assert sms_store.new_events(conn) == [] and sms_store.health(conn)["pending"] == 0
     conn.close()
+
+
+def test_the_submission_is_texted_through_the_outbox(county):
+    cfg, conn, gate, _ = county
+    gate.lose_first = False
+    gate.start()
+    doc = apps.submit(conn, Clock(V), V, "kiosk", catalog.item(conn, "RS-003"), APPLICANT,
+                      {"delivery": "县政务服务中心领取"})
+    assert sms_gateway.job(conn, cfg)["sent"] == 1
+    (text,) = [m["text"] for m in gate.delivered.values()]
+    assert "已收到" in text and doc["tracking_code"] in text
+
+
+def test_the_first_text_comes_when_the_application_arrives_not_at_acceptance():
+    doc = {"id": "a1", "tracking_code": "ABCDE-FGHJK", "item": {"name": "高龄津贴申领", "case_type": "promised"},
+           "applicant": {"phone": "13700004321"}, "form": {}}
+    key, template, params = sms.for_event({"id": "e1", "type": "submitted", "payload": {}}, doc)
+    assert (key, template) == ("ev:e1", "submitted") and "查询码ABCDE-FGHJK" in sms.render(template, params, "【县】")
+    voice = dict(doc, item={"name": "投诉", "case_type": "voice"}, form={"topic": "路灯不亮"})
+    assert sms.for_event({"id": "e2", "type": "submitted", "payload": {}}, voice)[1] == "voice_submitted"
+    assert "路灯不亮" in sms.render("voice_submitted", sms.params_of(voice), "【县】")

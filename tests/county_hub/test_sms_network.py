@@ -40,20 +40,22 @@ def test_texts_wait_out_a_gateway_outage_and_each_reaches_the_phone_once(county)
         return sup.get("/api/v1/sms/status").json()
 
     app_id, code, rs = accepted_at_county(net, procs, BusinessClock("").today())
-    wait_for(lambda: health()["retrying"] >= 1, timeout=60, what="the acceptance SMS failing while the gateway is down")
+    wait_for(lambda: health()["retrying"] >= 2, timeout=60,
+             what="the received and acceptance SMS failing while the gateway is down")
     assert health()["sent"] == 0 and "unreachable" in health()["last_error"]
     gate.start()
-    wait_for(lambda: health()["sent"] == 1, timeout=60, what="the acceptance SMS sent once the gateway is back")
-    [accepted] = gate.delivered.values()
-    assert accepted["to"] == GOOD["phone"] and accepted["text"].startswith("【示范县政务服务】") and code in accepted["text"]
+    wait_for(lambda: health()["sent"] == 2, timeout=60, what="the received and acceptance SMS sent once the gateway is back")
+    assert sorted(m["template"] for m in gate.delivered.values()) == ["accepted", "submitted"]
+    for text in gate.delivered.values():
+        assert text["to"] == GOOD["phone"] and text["text"].startswith("【示范县政务服务】") and code in text["text"]
 
     gate.stop()  # down again while the case is decided
     assert rs.act(app_id, "step_passed", step="review").status_code == 200
     assert rs.act(app_id, "approved", note="准予").status_code == 200
     wait_for(lambda: health()["retrying"] >= 1, timeout=60, what="the decision SMS failing")
     gate.start()
-    wait_for(lambda: health()["sent"] == 2 and health()["pending"] == 0, timeout=60, what="the decision SMS sent")
-    assert len(gate.delivered) == 2 and sorted(m["template"] for m in gate.delivered.values()) == ["accepted", "approved"]
+    wait_for(lambda: health()["sent"] == 3 and health()["pending"] == 0, timeout=60, what="the decision SMS sent")
+    assert sorted(m["template"] for m in gate.delivered.values()) == ["accepted", "approved", "submitted"]
     assert all(gate.posts.count(key) == 2 for key in gate.delivered)  # each delivered once, its lost answer retried
     log = (Path(net["county"].data_dir) / "node.log").read_text()
     assert GOOD["phone"] not in log and f"{GOOD['phone'][:3]}****{GOOD['phone'][-4:]}" in log

@@ -43,7 +43,9 @@ def test_apply_by_api_gives_a_receipt_and_the_status_follows(node):
     assert r.status_code == 201, r.text
     receipt = r.json()
     code = receipt["tracking_code"]
-    assert receipt["status_url"] == f"{url}/kiosk/status/{code}" and receipt["due_provisional"] is True
+    # No public status address configured: no QR code to scan with a phone (the kiosk's own address
+    # means nothing there); the receipt says to check at the kiosk.
+    assert receipt["status_url"] is None and receipt["due_provisional"] is True
     assert receipt["waiting_for_network"] is True and receipt["applicant"]["id_number"] == "110105********002X"
     again = requests.post(url + "/api/v1/status/receipt", json={"code": code, "last4": "002x"}, timeout=10).json()
     assert again["tracking_code"] == code
@@ -169,3 +171,12 @@ def test_the_progress_check_locks_a_code_after_five_wrong_guesses_and_throttles_
     assert look(right).status_code == 200
     answers = [look(right).status_code for _ in range(40)]  # one client, past its lookups a minute
     assert answers.count(200) < 40 and answers[-1] == 404
+
+
+def test_with_a_public_status_address_the_receipt_points_there(tmp_path):
+    cfg = make_node(tmp_path, "village", public_url="https://zwfw.example.gov.cn/")
+    with LiveServer(load_tier("village").create_app(cfg)) as srv:
+        r = apply(srv.url)
+        assert r.status_code == 201, r.text
+        code = r.json()["tracking_code"]
+        assert r.json()["status_url"] == f"https://zwfw.example.gov.cn/kiosk/status/{code}"

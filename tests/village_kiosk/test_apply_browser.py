@@ -25,6 +25,7 @@ from tests.sync.netutil import NodeProcess, count, make_network
 
 T, V = "371399101", "371399101001"
 NAME, ID_OK, ID_BAD, PHONE = "钱七", "11010519440119002X", "110105194912310021", "13700004321"
+PORTAL = "https://zwfw.example.gov.cn/"  # the county's public status address, printed as the receipt's QR
 IDLE_WARN, IDLE_RESET, IDLE_DATA = 6, 10, 16  # with something entered: reset at 16 s, warned at 12 s
 
 
@@ -55,7 +56,8 @@ def world(tmp_path_factory):
     accounts.add_user(conn, "village", "clerk1", "村代办员甲", ADMIN_PASSWORD, ["village_clerk"])
     conn.close()
     env = {"SANJI_KIOSK_IDLE_WARN_SECONDS": str(IDLE_WARN), "SANJI_KIOSK_IDLE_RESET_SECONDS": str(IDLE_RESET),
-           "SANJI_KIOSK_IDLE_RESET_WITH_DATA_SECONDS": str(IDLE_DATA)}
+           "SANJI_KIOSK_IDLE_RESET_WITH_DATA_SECONDS": str(IDLE_DATA), "SANJI_PUBLIC_URL": PORTAL,
+           "SANJI_OFFICE_PHONE": "0539-1234567"}
     village = NodeProcess(net[V], env=env).start()
     url = (Path(net[V].data_dir) / "run" / "web.url").read_text().strip().rstrip("/")
     parents = [NodeProcess(net["county"]), NodeProcess(net[T])]
@@ -154,9 +156,12 @@ def test_villager_applies_while_the_parent_is_down_and_the_receipt_qr_decodes(wo
     check(w, page, "receipt 80mm")
     text = page.inner_text("main")
     assert code in text and "高龄津贴申领" in text and "预计，受理后确定" in text and "110105********002X" in text
+    # A real 受理回执: where it was received, the promised time, the office's and the supervision phone.
+    for words in ("受理地点", "受理后 10 个工作日内办结", "咨询电话", "0539-1234567", "监督投诉电话", "12345"):
+        assert words in text, words
     shot = page.locator(".r-qr svg").screenshot()
     decoded = [r.text for r in zxingcpp.read_barcodes(Image.open(io.BytesIO(shot)))]
-    assert decoded == [f"{w['url']}/kiosk/status/{code}"]
+    assert decoded == [f"{PORTAL}kiosk/status/{code}"]
     assert abs(page_width_mm(page) - 80) < 1, "an 80 mm slip"
     page.goto(w["url"] + "/kiosk/receipt/a4")
     check(w, page, "receipt A4")
