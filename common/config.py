@@ -165,8 +165,9 @@ def validate(values):
         problems.append("language must be zh or en")
     if not 2 <= int(values["kiosk_idle_warn_seconds"]) < int(values["kiosk_idle_reset_seconds"]) <= 3600:
         problems.append("kiosk_idle_warn_seconds must be at least 2 and below kiosk_idle_reset_seconds (at most 3600)")
-    if not int(values["kiosk_idle_reset_seconds"]) <= int(values["kiosk_idle_reset_with_data_seconds"]) <= 3600:
-        problems.append("kiosk_idle_reset_with_data_seconds must be at least kiosk_idle_reset_seconds (at most 3600)")
+    if not 2 <= int(values["kiosk_idle_reset_with_data_seconds"]) <= 3600:
+        problems.append(f"kiosk_idle_reset_with_data_seconds must be 2–3600, not {values['kiosk_idle_reset_with_data_seconds']}"
+                        " (below kiosk_idle_reset_seconds it counts as that)")
     sms_gw = str(values["sms_gateway"] or "")
     if sms_gw and sms_gw != "file" and not sms_gw.startswith(("file:", "http://", "https://")):
         problems.append(f"sms_gateway must be empty, file, file:/path or an http(s) address, not {sms_gw!r}")

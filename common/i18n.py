@@ -24,7 +24,8 @@ _CJK = re.compile(r"[\u3400-\u9fff]")
 _LATIN = re.compile(r"[A-Za-z]")
 _SPLIT = re.compile(r" ?/ ")  # "中文 / English", also after full-width punctuation: "（…）/ English"
 # What a villager must never be told to do: run a command, hold a role (their fix is the clerk).
-_FOR_STAFF = re.compile(r"`|\bsanji\b|\b[a-z]+_[a-z_]+\b|\bneeds one of\b|https?://")
+_FOR_STAFF = re.compile(r"`|\bsanji\b|\b[a-z]+_[a-z_]+\b|\bneeds one of\b|https?://|/api/|"
+                        r"\b(GET|POST|PUT|PATCH|DELETE|OPTIONS|HEAD)\b")
 
 
 def pick(text, lang):
@@ -52,3 +53,12 @@ def for_villager(text, lang):
     if lang == "en" and _CJK.search(text):
         return None
     return text
+
+
+def with_fix(exc, lang):
+    """An error's message and its fix as one line in LANG ("…：…"), each bilingual part picked apart
+    (joined first, "中文 / English：中文 / English" would be neither)."""
+    message, fix = pick(exc.message, lang), pick(getattr(exc, "fix", None) or "", lang)
+    if fix and bool(_CJK.search(fix)) != (lang == "zh"):  # a fix written in one language only: not this one
+        fix = ""
+    return f"{message}：{fix}" if fix else message

@@ -33,7 +33,7 @@ FULL_SIDE = 2000    # the full copy a reviewer may ask for (the former review si
 FULL_QUALITY = 85
 
 NOT_AN_IMAGE = "这个文件不是照片 / this file is not a photo"
-NOT_AN_IMAGE_FIX = "请用摄像头拍照，或选择 JPG、PNG 格式的照片"
+NOT_AN_IMAGE_FIX = "请用摄像头拍照，或选择 JPG、PNG 格式的照片 / take a photo with the camera, or choose a JPG or PNG picture"
 
 
 def _too_large():

@@ -7,6 +7,7 @@ department's behalf and forwarded at once, handing custody to the county in the 
 from common import photos
 from common.domain import submission
 from common.errors import ValidationError
+from common import clock as business_clock
 from common.node import shared_clock
 from common.store import applications, blobs, catalog
 from common.store.db import transaction
@@ -15,7 +16,7 @@ from common.store.db import transaction
 def walk_in(conn, cfg, item_code, applicant, form, files, staff):
     """Submit a walk-in for ITEM_CODE with FILES ({material index: bytes}) as scans; returns the doc."""
     item = catalog.item(conn, item_code)
-    submission.check(item, applicant, form)  # every answer checked before anything is written
+    submission.check(item, applicant, form, today=business_clock.today(cfg))  # all checked before anything is written
     scans, problems = [], {}
     for index, data in sorted(files.items()):
         if not 0 <= index < len(item.get("materials", [])):

@@ -9,6 +9,7 @@ import shutil
 from common import photos
 from common.domain import submission
 from common.errors import Conflict, ValidationError
+from common import clock as business_clock
 from common.node import shared_clock
 from common.store import applications, blobs, catalog, idempotency
 from common.store.db import transaction
@@ -127,7 +128,8 @@ def submit_draft(conn, cfg, draft, actor):
     """Turn DRAFT into an application (its photos become blobs) and delete the draft; returns the doc."""
     item = catalog.item(conn, draft["item_code"])
     check_can_apply_here(item, draft["proxy_by"])
-    submission.check(item, draft["applicant"], draft["form"])  # raises with every field's problem
+    # Raises with every field's problem; eligibility on the node's business day (drills move it).
+    submission.check(item, draft["applicant"], draft["form"], today=business_clock.today(cfg))
     missing = journey.materials_errors(item, draft)
     if missing:
         raise ValidationError("还有材料没有拍照 / some materials still need a photo", fields=missing,
@@ -170,7 +172,7 @@ def submit_direct(conn, cfg, item_code, applicant, form, materials, actor, proxy
         else:
             clean.append(_material_entry(m["sha256"], m["material"], item["materials"][m["material"]]["name"],
                                           blobs.row(conn, m["sha256"])["size"], _full_of(conn, m["sha256"])))
-    submission.check(item, applicant, form)
+    submission.check(item, applicant, form, today=business_clock.today(cfg))
     missing = journey.materials_errors(item, {"photos": clean})
     problems.update(missing)
     if problems:

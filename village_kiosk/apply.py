@@ -7,11 +7,13 @@ is recorded as made on the villager's behalf (proxy_by).
 """
 from flask import Blueprint, current_app, g, redirect, render_template, request, send_file, session, url_for
 
-from common import photos
+from common import clock as business_clock
+from common import i18n, photos
 from common.domain import submission
 from common.errors import NotFound, SanjiError, ValidationError
 from common.store import applications, catalog
 from common.web import get_db, public
+from common.web.app import lang
 from common.web.access import user_has
 
 from . import actions, drafts, journey
@@ -86,7 +88,8 @@ def apply_blueprint():
         if name == "applicant":
             clean, errors = submission.check_applicant(raw)
             if not errors:  # told here, before anything is photographed, when the ID number already says no
-                errors = submission.eligibility_problems(item, clean["id_number"])
+                errors = submission.eligibility_problems(item, clean["id_number"],
+                                                         business_clock.today(current_app.config["SANJI"]))
         else:
             raw = journey.combine_dates(item, raw)
             clean, errors = submission.check_form(item, raw)
@@ -105,7 +108,7 @@ def apply_blueprint():
             actions.add_draft_photo(get_db(), current_app.config["SANJI"].data_dir, draft, item, index,
                                     photos.read_upload(request))
         except ValidationError as exc:
-            errors = {f"m{index}": f"{exc.message}：{exc.fix}" if exc.fix else exc.message}
+            errors = {f"m{index}": i18n.with_fix(exc, lang())}
             return _page("materials", draft, item, errors=errors, status=exc.http_status)
         return redirect(url_for("kiosk_apply.step", name="materials", _anchor=f"m{index}"))
 

@@ -19,6 +19,14 @@ from . import drafts
 PERSONAL_KEYS = ("draft", "done", "viewing")
 
 
+def idle_reset_seconds(cfg, drafting):
+    """Seconds without a touch before the kiosk forgets the person: longer while DRAFTING (an
+    application begun: they may have gone for the 户口簿), never shorter than the plain reset
+    (a node set up before the longer one existed may have a plain reset above its default)."""
+    plain = int(cfg["kiosk_idle_reset_seconds"])
+    return max(plain, int(cfg["kiosk_idle_reset_with_data_seconds"])) if drafting else plain
+
+
 def forget_person(conn, data_dir):
     """Delete everything of the person at the kiosk: their draft and its photos, and the session itself.
 
@@ -60,9 +68,10 @@ def kiosk_blueprint():
     def _idle():
         cfg = current_app.config["SANJI"]
         personal = any(k in session for k in PERSONAL_KEYS)
-        # Once something is entered the person may have gone to fetch a document: wait longer before
-        # wiping it; the warning's countdown is as long either way.
-        reset = cfg["kiosk_idle_reset_with_data_seconds"] if personal else cfg["kiosk_idle_reset_seconds"]
+        # While an application is being filled in the person may have gone to fetch a document:
+        # wait longer before wiping it (a receipt or a looked-up case shown to the next person
+        # who walks up is not worth waiting for); the warning's countdown is as long either way.
+        reset = idle_reset_seconds(cfg, "draft" in session)
         lead = cfg["kiosk_idle_reset_seconds"] - cfg["kiosk_idle_warn_seconds"]
         return {"idle": {"warn": reset - lead, "reset": reset,
                          "armed": personal or request.endpoint != "kiosk.start",
@@ -75,6 +84,15 @@ def kiosk_blueprint():
     def reset():
         """The idle reset: forget the person at the kiosk (draft, photos, session)."""
         forget_person(get_db(), current_app.config["SANJI"].data_dir)
+        return "", 204
+
+    @bp.post("/alive")
+    @public
+    @csrf_exempt  # it only ever keeps the caller's own draft from the purge, and is sent by a timer
+    def alive():
+        """The person touched the screen (or pressed 继续): their draft is still in use."""
+        if session.get("draft"):
+            drafts.touch(get_db(), session["draft"])
         return "", 204
 
     @bp.get("/")

@@ -27,13 +27,17 @@ def qr_svg(url, title):
     return Markup(svg.replace("<svg ", f'<svg role="img" aria-label="{label}" ', 1))
 
 
-DELIVERY = ("confirmed", "sending", "offline")
+DELIVERY = ("confirmed", "sending", "offline", "refused")
 
 
 def delivery(conn, event_ids):
     """Where EVENT_IDS stand on their way up, as the screen may say it: 'confirmed' (the township
-    acknowledged every one), 'sending' (the line is up, its confirmation not in yet) or 'offline'
-    (the line to the township is down: they wait here). Never "down" while the line is up."""
+    acknowledged every one and refused none), 'refused' (it acknowledged one it would not take: the
+    clerk must look), 'sending' (the line is up, its confirmation not in yet) or 'offline' (the line
+    to the township is down: they wait here). Never "down" while the line is up."""
+    event_ids = list(event_ids)
+    if sync_status.refused_ids(conn, event_ids):
+        return "refused"
     if not outbox.unacknowledged(conn, outbox.UP, event_ids):
         return "confirmed"
     return "sending" if sync_status.link_state(conn, outbox.UP) == "up" else "offline"

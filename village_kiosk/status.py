@@ -105,19 +105,19 @@ def status_blueprint():
         code, last4 = request.form.get("code", "")[:20], request.form.get("last4", "")[:10]
         errors = {}
         if not code.strip():
-            errors["code"] = "请输入回执上的查询码"
+            errors["code"] = "请输入回执上的查询码 / enter the tracking code printed on the receipt"
         else:
             try:
                 parse_tracking_code(code)
             except ValidationError as exc:
-                errors["code"] = f"{exc.message}：{exc.fix}"
+                errors["code"] = i18n.with_fix(exc, lang())
         if len(last4.strip()) != 4:
-            errors["last4"] = "请输入身份证号或手机号的最后 4 位"
+            errors["last4"] = "请输入身份证号或手机号的最后 4 位 / enter the last 4 characters of the ID number or phone"
         if not errors:
             try:
                 doc = find(get_db(), code, last4, request.remote_addr or "")
             except NotFound:
-                errors["code"] = NOT_FOUND.split(" / ")[0]
+                errors["code"] = i18n.pick(NOT_FOUND, lang())
             else:
                 session.pop("done", None)
                 session["viewing"] = doc["id"]
@@ -154,7 +154,7 @@ def status_blueprint():
             actions.add_supplement_photo(conn, current_app.config["SANJI"].data_dir, draft, doc,
                                          photos.read_upload(request))
         except SanjiError as exc:
-            return _view_page(doc, {"photo": f"{exc.message}：{exc.fix}" if exc.fix else exc.message},
+            return _view_page(doc, {"photo": i18n.with_fix(exc, lang())},
                               exc.http_status)
         return redirect(url_for("kiosk_status.view", _anchor="supplement"), code=303)
 

@@ -6,11 +6,12 @@ from sync.service import components
 
 from . import drafts, lookups
 from .app import create_app
+from .kiosk import idle_reset_seconds
 
 
 def purge_drafts(conn, cfg):
     """Delete drafts the kiosk browser left behind (it died, or was closed before the idle reset)."""
-    return drafts.purge_idle(conn, cfg.data_dir, cfg["kiosk_idle_reset_with_data_seconds"] + 30)
+    return drafts.purge_idle(conn, cfg.data_dir, idle_reset_seconds(cfg, drafting=True) + 30)
 
 
 TIER = Tier(name="village", create_app=create_app, components=components, migrations=drafts.MIGRATIONS + lookups.MIGRATIONS,

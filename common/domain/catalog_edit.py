@@ -56,10 +56,11 @@ def item_of(form):
             continue
         item[k] = value
     try:
-        rule = load_yaml(str(form.get("eligibility", "") or "{}")) or {}
+        rule = load_yaml(str(form.get("eligibility", "") or "{}"))
     except ValidationError as exc:
         problems["eligibility"] = exc.message
     else:
+        rule = {} if rule is None else rule
         if isinstance(rule, dict):
             item["eligibility"] = rule
         else:

@@ -155,8 +155,8 @@ def eligibility_problems(item, id_number, today=None):
     elif rule.get("id_regions") and not any(id_number.startswith(r) for r in rule["id_regions"]):
         why = (f"{name}只受理本地户籍的申请人，身份证号以 {'、'.join(rule['id_regions'])} 开头",
                f"{name_en} is for local residents (ID numbers starting {', '.join(rule['id_regions'])})")
-    if why and rule.get("note"):
-        why = (f"{why[0]}。{rule['note']}", why[1])
+    if why and rule.get("note"):  # (the catalog's own sentence, in Chinese; kept from looking like "中文 / English")
+        why = (f"{why[0]}。{rule['note'].replace(' / ', '／')}", why[1])
     why = f"{why[0]} / {why[1]}" if why else None
     return {"id_number": why} if why else {}
 

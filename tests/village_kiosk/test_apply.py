@@ -248,3 +248,27 @@ def test_the_id_number_says_no_before_anything_is_photographed(kiosk):
     assert field == "id_number" and "年满 80 周岁" in says and f"现在 {age} 岁" in says and "/" not in says
     assert "/kiosk/apply/materials" not in r.url and (draft_of(conn)["applicant"] or {}) == {}
     assert v.post("/kiosk/apply/applicant", GOOD).status_code in (200, 302, 303)  # born in 1944: on to the next step
+
+
+def test_a_touch_keeps_the_draft_from_the_purge(kiosk):
+    from datetime import datetime, timedelta, timezone
+    from village_kiosk.tier import purge_drafts
+    url, cfg, conn = kiosk
+    v = Visitor(url)
+    v.start("MZ-001")
+    v.post("/kiosk/apply/applicant", GOOD)
+    (draft_id,) = [r[0] for r in conn.execute("SELECT id FROM kiosk_drafts")]
+    long_ago = (datetime.now(timezone.utc) - timedelta(hours=1)).isoformat(timespec="milliseconds")
+    conn.execute("UPDATE kiosk_drafts SET touched_at = ? WHERE id = ?", (long_ago, draft_id))
+    conn.commit()
+    assert v.s.post(url + "/kiosk/alive", timeout=10).status_code == 204  # 继续, or a touch (kiosk.js)
+    purge_drafts(conn, cfg)
+    assert [r[0] for r in conn.execute("SELECT id FROM kiosk_drafts")] == [draft_id]
+
+
+def test_the_longer_wait_is_for_a_draft_and_never_shorter_than_the_plain_one():
+    from village_kiosk.kiosk import idle_reset_seconds
+    cfg = {"kiosk_idle_reset_seconds": 90, "kiosk_idle_reset_with_data_seconds": 300}
+    assert (idle_reset_seconds(cfg, False), idle_reset_seconds(cfg, True)) == (90, 300)
+    upgraded = {"kiosk_idle_reset_seconds": 600, "kiosk_idle_reset_with_data_seconds": 300}  # set before 300 existed
+    assert idle_reset_seconds(upgraded, True) == 600

@@ -57,3 +57,26 @@ def test_a_bilingual_message_is_split_only_where_it_is_one():
     assert i18n.for_villager("`sanji catalog list` shows the codes", "zh") is None
     assert i18n.for_villager("needs one of: admin", "en") is None
     assert i18n.for_villager("回到首页重新开始 / start again from the home page", "en") == "start again from the home page"
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_errors_made_of_a_message_and_its_fix_are_in_one_language(kiosk, lang):
+    from tests.village_kiosk.test_apply import GOOD, Visitor, errors_of
+    v = Visitor(kiosk)
+    if lang == "en":
+        v.s.get(kiosk + "/lang/en", params={"next": "/kiosk/"}, timeout=10)
+    v.start("MZ-002")
+    v.post("/kiosk/apply/applicant", GOOD)
+    v.post("/kiosk/apply/details", {"reason": "火灾", "amount": "800"})
+    bad_photo = v.post("/kiosk/apply/materials/0", files={"photo": ("x.jpg", b"not an image", "image/jpeg")})
+    lookups = [v.post("/kiosk/status", {"code": "", "last4": ""}), v.post("/kiosk/status", {"code": "X", "last4": "1"}),
+               v.post("/kiosk/status", {"code": "ABCDE-FGHJK", "last4": "1234"})]
+    wrong_method = v.s.get(kiosk + "/kiosk/reset", timeout=10)
+    for r in [bad_photo, *lookups, wrong_method]:
+        said = " ".join(text for _, text in errors_of(r.text)) or main_text(r.text)
+        words = re.sub(r"\b[A-Z0-9]+-[A-Z0-9]+\b", "", said)
+        if lang == "zh":
+            assert CJK.search(said) and not re.search(r"[A-Za-z]*[a-z]{2,}", words), said  # (JPG, PNG aside)
+        else:
+            assert not CJK.search(said), said
+        assert "/api/" not in said and "GET" not in said

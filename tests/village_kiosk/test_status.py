@@ -82,3 +82,21 @@ def test_steps_list_what_is_missing_and_hide_internal_events():
     doc = {"applicant": APPLICANT}
     assert timeline.matches_secret(doc, "002x") and timeline.matches_secret(doc, "1234")
     assert not timeline.matches_secret(doc, "") and not timeline.matches_secret(doc, "02X")
+
+
+def test_an_application_the_township_refused_is_never_shown_as_received(tmp_path):
+    # The township acknowledges what it refuses too (so the village does not send it forever), and
+    # says so per entry: the kiosk must not turn that into "乡镇已收到".
+    from sync import store as sync_store
+    from common.store import outbox
+    from village_kiosk.receipt import delivery
+    cfg = make_node(tmp_path, "village")
+    conn = open_db(cfg)
+    doc = apps.submit(conn, Clock(cfg["code"]), cfg["code"], "kiosk", catalog.item(conn, "MZ-002"), APPLICANT,
+                      {"reason": "突发疾病", "amount": "800"})
+    ids = [e["id"] for e in apps.events(conn, doc["id"])]
+    assert delivery(conn, ids) == "offline"
+    seq = conn.execute("SELECT seq FROM sync_outbox WHERE link = ? AND msg_id = ?", (outbox.UP, ids[0])).fetchone()[0]
+    with transaction(conn):
+        sync_store.note_refused(conn, outbox.UP, [[seq, "the item snapshot differs from the catalog"]])
+    assert delivery(conn, ids) == "refused"

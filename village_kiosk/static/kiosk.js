@@ -30,9 +30,19 @@
       .then(done, done);
   }
 
+  // The node purges a draft nobody touched for its idle time: tell it the person is still here
+  // (at most once a minute, and always on 继续), or a long look at one page loses what was entered.
+  var pinged = Date.now();
+  function alive(now) {
+    if (!body.dataset.aliveUrl) { return; }
+    pinged = now;
+    fetch(body.dataset.aliveUrl, {method: "POST", credentials: "same-origin", keepalive: true}).catch(function () {});
+  }
+
   function touched() {
     last = Date.now();
-    if (warned && panel) { panel.hidden = true; warned = false; }
+    if (last - pinged > 60000) { alive(last); }
+    if (warned && panel) { panel.hidden = true; warned = false; alive(last); }
   }
 
   if (body.dataset.idleArmed === "yes" && body.dataset.resetUrl) {
@@ -62,7 +72,7 @@
      (or "the line is down") as the node learns it, without the person reloading the page ---- */
   var following = {};
   Array.prototype.forEach.call(document.querySelectorAll("[data-delivery-url]"), function (el) {
-    if (el.dataset.delivery === "confirmed") { return; }
+    if (el.dataset.delivery === "confirmed" || el.dataset.delivery === "refused") { return; }
     (following[el.dataset.deliveryUrl] = following[el.dataset.deliveryUrl] || []).push(el);
   });
   Object.keys(following).forEach(function (url) {
@@ -76,7 +86,7 @@
         following[url].forEach(function (el) {
           if (el.dataset.delivery !== d.delivery) { el.dataset.delivery = d.delivery; el.textContent = d.text; }
         });
-        if (d.delivery === "confirmed") { window.clearInterval(timer); }
+        if (d.delivery === "confirmed" || d.delivery === "refused") { window.clearInterval(timer); }
       }, function () { /* the node itself is busy: try again next time */ });
     }, 3000);
   });
