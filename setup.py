@@ -23,7 +23,8 @@ setup(
         "sync": ["templates/*.html"],
         "county_hub": ["templates/*.html", "templates/county/*.html"],
         "township_node": ["templates/*.html", "templates/window/*.html"],
-        "village_kiosk": ["templates/*.html", "templates/kiosk/*.html", "templates/clerk/*.html", "static/*"],
+        "village_kiosk": ["templates/*.html", "templates/kiosk/*.html", "templates/clerk/*.html", "static/*",
+                          "static/vendor/*", "static/vendor/*/*"],
     },
     install_requires=[
         "flask>=3.0",

@@ -48,6 +48,17 @@ DEFAULTS = [
             "township center's), e.g. 0539-1234567 (empty: not printed)"),
     Setting("supervision_phone", "12345", "the supervision and complaint phone printed on receipts (12345: the "
             "government service hotline)"),
+    Setting("office_address", "", "where the office is, printed on appointment slips (e.g. 河口镇便民服务中心一楼 3 号窗口); "
+            "empty: the node's name"),
+    Setting("appointment_hours", "09:00-12:00,14:00-17:00", "township: the opening hours villagers can book a visit in, "
+            "HH:MM-HH:MM ranges separated by commas, on the working days of the node's calendar"),
+    Setting("appointment_slot_minutes", 30, "township: the length of one appointment slot (10 … 240 minutes)"),
+    Setting("appointment_capacity", 2, "township: how many people one slot takes (the windows free for appointments)"),
+    Setting("appointment_days", 5, "township: how many working days ahead a villager may book (1 … 20)"),
+    Setting("card_reader", "", "kiosk: the ID card (二代身份证) reader driver: empty (none), simulator (the demo's), "
+            "or a local reader service's address, e.g. http://127.0.0.1:19196/readcard (docs/card-reader.md)"),
+    Setting("kiosk_voice", "espeak-ng", "kiosk: who reads pages aloud when the browser has no voice: espeak-ng "
+            "(Debian's package, Mandarin voice cmn; audio made and cached by the node) or empty (only the browser's voice)"),
     Setting("kiosk_idle_warn_seconds", 60, "kiosk: seconds without a touch before the 'are you still there?' warning"),
     Setting("approval_url", "", "county: an external approval system's address, e.g. https://spxt.example.gov.cn/api "
             "(empty: the built-in department inboxes); see docs/approval-adapter.md"),

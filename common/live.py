@@ -18,7 +18,7 @@ from collections import deque
 
 import orjson
 
-from .domain.nodes import ancestors, in_subtree, tier_of
+from .domain.nodes import ancestors, in_subtree, parent_of, tier_of
 
 log = logging.getLogger("sanji.live")
 KEEP = 200               # messages kept per mailbox (a browser that fell behind reloads its state)
@@ -119,6 +119,8 @@ class Mailboxes:
 # kinds. A kind in neither set, or one going the wrong way, is dropped where it arrives.
 TO_HUB = frozenset({"presence", "consult.request", "consult.action", "signal", "meeting.list", "meeting.join"})
 FROM_HUB = frozenset({"consult.update", "consult.signal", "consult.record", "meeting.reply"})
+TO_TOWNSHIP = frozenset({"appointment.slots", "appointment.book"})  # a kiosk asks its own township
+FROM_TOWNSHIP = frozenset({"appointment.reply"})
 
 
 def live_problem(me, link, to, body):
@@ -141,6 +143,14 @@ def live_problem(me, link, to, body):
     if kind in TO_HUB:
         if link == "up" or to != ancestors(me)[-1]:
             return f"{kind} goes only up to this network's county hub"
+        return None
+    if kind in TO_TOWNSHIP:
+        if link == "up" or to != me or tier_of(me) != "township" or parent_of(origin) != me:
+            return f"{kind} goes only from a village to its own township"
+        return None
+    if kind in FROM_TOWNSHIP:
+        if link != "up" or tier_of(origin) != "township" or parent_of(me) != origin:
+            return f"{kind} comes only from this village's township"
         return None
     if kind in FROM_HUB:
         if link != "up" or tier_of(origin) != "county":

@@ -8,6 +8,7 @@ warning, and saves one PNG per screen (portrait 1080×1920 unless --landscape). 
 extras (`pip install -e .[test]`) and chromium (`bash scripts/test.sh` installs both).
 """
 import argparse
+import json
 import io
 import shutil
 import sys
@@ -121,6 +122,15 @@ def walk(page, url, out, tmp, cfg):
     page.get_by_role("link", name="高龄津贴申领").click()
     save(page, out, "04-item-guide")
     page.get_by_role("button", name="开始申请").click()
+    page.get_by_role("button", name="读身份证").click()  # the simulated reader's card (docs/card-reader.md)
+    page.wait_for_selector("[data-card=read]")
+    save(page, out, "29-card-read")
+    page.locator("#name").click()
+    page.locator("#name").fill("")
+    for key in "wang":  # the on-screen keyboard: pinyin, then a tap on the candidate
+        page.locator(f'.k-keyboard .hg-button[data-skbtn="{key}"]').first.click()
+    save(page, out, "30-keyboard-pinyin")
+    page.locator('.k-keyboard .hg-button[data-skbtn="{done}"]').click()
     page.get_by_label("姓名").fill(APPLICANT["name"])
     page.get_by_label("身份证号").fill("110105194912310021")
     page.get_by_role("button", name="下一步").click()
@@ -150,6 +160,11 @@ def walk(page, url, out, tmp, cfg):
     save(page, out, "12-status-lookup")
     page.get_by_role("button", name="查询").click()
     save(page, out, "13-status-supplement-requested")
+    page.goto(url + "/kiosk/status/consult")  # this kiosk's line is down: said as it is
+    page.wait_for_selector("[data-consult][data-state=offline]")
+    save(page, out, "31-consult-offline")
+    page.goto(url + "/kiosk/status/appointment")
+    save(page, out, "32-appointment-offline")
     page.goto(url + "/kiosk/status/withdraw")
     save(page, out, "14-withdraw")
     page.goto(url + "/kiosk/browse")
@@ -246,7 +261,13 @@ def main(argv=None):
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         cfg, url, server = serve(tmp, "village", "东岭村为民服务室", "371399101001", [("clerk", "village_clerk")],
-                                 {"kiosk_idle_warn_seconds": 3, "kiosk_idle_reset_seconds": 600})
+                                 {"kiosk_idle_warn_seconds": 3, "kiosk_idle_reset_seconds": 600,
+                                  "card_reader": "simulator"})
+        card = cfg.data_dir / "card-reader" / "card.json"  # a card on the simulated reader
+        card.parent.mkdir(parents=True, exist_ok=True)
+        card.write_text(json.dumps({"status": "ok", "card": {"name": APPLICANT["name"], "id_number": APPLICANT["id_number"],
+                                                            "address": "示范县东岭村 3 组 12 号"}}, ensure_ascii=False),
+                        encoding="utf-8")
         t_cfg, t_url, t_server = serve(tmp, "township", "城关镇为民服务中心", "371399101",
                                        [("window", "township_staff"), ("head", "township_head")])
         c_cfg, c_url, c_server = serve(tmp, "county", "示范县政务服务中心", "371399", [("rs", "county_approver:RS")])

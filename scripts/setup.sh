@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Sets up sanji in ./.venv on a fresh Debian machine: virtualenv, `pip install -e .[test]`, and
-# with --browser Debian's chromium for the browser tests. Safe to run again; it only adds what is missing.
+# with --browser Debian's chromium (and fonts, and espeak-ng for read-aloud) for the browser tests and a kiosk PC. Safe to run again; it only adds what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
@@ -24,6 +24,8 @@ if [ "${1:-}" = "--browser" ]; then
   command -v chromium >/dev/null || missing="chromium"
   fc-list :lang=zh 2>/dev/null | grep -q . || missing="$missing fonts-noto-cjk"
   fc-list 2>/dev/null | grep -qi "color emoji" || missing="$missing fonts-noto-color-emoji"
+  # The kiosk's read-aloud when its browser has no Chinese voice (village_kiosk/speech.py).
+  command -v espeak-ng >/dev/null || missing="$missing espeak-ng"
   if [ -n "$missing" ]; then
     echo "setup: installing$missing from Debian for the browser tests" >&2
     # shellcheck disable=SC2086

@@ -20,4 +20,8 @@ def create_app(config):
     app.register_blueprint(meetings_blueprint())  # meetings the county arranged, joined through the hub
     from common.web.notice_views import notices_blueprint
     app.register_blueprint(notices_blueprint())  # public notices published here, sent down to the kiosks
+    from . import appointments
+    appointments.register(app.config["SANJI"])  # the kiosks book visits here, from this township's book
+    from .appointment_views import appointments_blueprint
+    app.register_blueprint(appointments_blueprint())
     return app

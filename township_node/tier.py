@@ -3,6 +3,7 @@ from common.tiers import Tier
 
 from sync.service import components
 
+from . import appointment_store
 from .app import create_app
 
-TIER = Tier(name="township", create_app=create_app, components=components)
+TIER = Tier(name="township", create_app=create_app, components=components, migrations=appointment_store.MIGRATIONS)

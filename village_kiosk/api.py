@@ -9,7 +9,7 @@ from flask import Blueprint, current_app, jsonify, request
 from common import clock as business_clock
 from common import paging, photos
 from common.domain import ratings
-from common.domain.application import label
+from common.domain.application import is_voice, label
 from common.errors import ValidationError
 from common.store import applications
 from common.web import api, get_db, public, roles
@@ -45,7 +45,7 @@ def _looked_up(body):
 def _status(doc):
     return {"id": doc["id"], "tracking_code": doc["tracking_code"],
             "item": {"code": doc["item"]["code"], "name": doc["item"]["name"]}, "state": doc["state"],
-            "state_label": label(doc["state"]), "due_on": doc["due_on"], "due_provisional": doc["due_provisional"],
+            "state_label": label(doc["state"], is_voice(doc)), "due_on": doc["due_on"], "due_provisional": doc["due_provisional"],
             "supplement": doc["supplement"], "withdrawal_requested": doc.get("withdrawal_requested", False),
             "steps": steps_of(get_db(), doc)}
 

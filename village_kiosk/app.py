@@ -14,11 +14,19 @@ def create_app(config):
     from .tier import TIER
     app = build_app(config, TIER)
     app.config["SANJI_ERROR_PAGES"] = {"/kiosk": "kiosk/error.html"}
+    from . import card_reader
+    card_reader.check_setting(app.config["SANJI"])  # a bad driver setting stops the node at start, with the fix
+    from . import speech
+    speech.engine(app.config["SANJI"])  # and so does a bad voice setting
+    from .said import promise_text
+    app.jinja_env.globals["promise"] = promise_text  # an item's time limit in words, on every kiosk page
     # The kiosk's browser opens the node's own address: that is the villagers' start screen.
     app.register_blueprint(clerk_blueprint())
     app.register_blueprint(kiosk_blueprint())
     app.register_blueprint(apply_blueprint())
     app.register_blueprint(status_blueprint())
+    from .appointment import appointment_blueprint
+    app.register_blueprint(appointment_blueprint())
     from .rating import rating_blueprint
     app.register_blueprint(rating_blueprint())
     from .notices import notices_blueprint

@@ -16,7 +16,7 @@ from common.web import get_db, public
 from common.web.app import lang
 from common.web.access import user_has
 
-from . import actions, drafts, journey
+from . import actions, card_reader, drafts, journey
 from .receipt import build as build_receipt, qr_svg
 
 CLERK_ROLES = ("village_clerk", "admin")
@@ -41,6 +41,8 @@ def current_draft():
 def _page(step, draft, item, errors=None, values=None, status=200):
     n, m = journey.position(item, step)
     return render_template(f"kiosk/apply_{step}.html", draft=draft, item=item, step=step, n=n, m=m,
+                           card_reader=card_reader.configured(current_app.config["SANJI"]),
+                           card_read=request.args.get("card") == "1" and not errors,
                            errors=errors or {}, values=values if values is not None else {},
                            back=journey.previous_step(item, step), proxy=draft["proxy_by"],
                            changing=request.values.get("change") == "1", journey=journey), status
@@ -98,6 +100,27 @@ def apply_blueprint():
         draft["applicant" if name == "applicant" else "form"] = clean
         drafts.save(get_db(), draft)
         return _after(name, item)
+
+    @bp.post("/kiosk/apply/card")
+    @public
+    def read_card():
+        """Read the 二代身份证 on the reader into the applicant page (name, ID number; an address the item asks
+        for): nothing is taken as the applicant's until the person checks it and taps 下一步."""
+        draft, item = current_draft()
+        cfg = current_app.config["SANJI"]
+        try:
+            card = card_reader.read(cfg)
+        except SanjiError as exc:
+            values = dict(draft.get("applicant") or {})
+            return _page("applicant", draft, item, errors={"card": i18n.with_fix(exc, lang())}, values=values,
+                         status=exc.http_status)
+        draft["applicant"] = dict(draft.get("applicant") or {}, name=card["name"], id_number=card["id_number"])
+        if card["address"] and any(f["key"] == "address" for f in item.get("fields", [])):
+            draft["form"] = dict(draft.get("form") or {})
+            draft["form"].setdefault("address", card["address"])
+        drafts.save(get_db(), draft)
+        return redirect(url_for("kiosk_apply.step", name="applicant", card="1",
+                                change="1" if request.values.get("change") == "1" else None))
 
     @bp.post("/kiosk/apply/materials/<int:index>")
     @public

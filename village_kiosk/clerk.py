@@ -8,6 +8,7 @@ from flask import Blueprint, current_app, redirect, render_template, request, se
 
 from common import clock as business_clock
 from common import paging
+from common.domain import wording
 from common.domain.application import UNFINISHED, label
 from common.errors import NotFound
 from common.store import applications, blobs, catalog
@@ -15,7 +16,7 @@ from common.web import get_db, roles
 
 from . import clerk_store
 from .apply import CLERK_ROLES
-from .status import steps_of
+from . import said
 
 
 def clerk_blueprint():
@@ -46,7 +47,9 @@ def clerk_blueprint():
         doc = applications.get(conn, app_id)
         held = {m["sha256"]: blobs.is_complete(conn, m["sha256"]) for m in doc.get("materials", [])
                 if isinstance(m, dict) and m.get("sha256")}
-        return render_template("clerk/detail.html", doc=doc, steps=steps_of(conn, doc), state_label=label, held=held,
+        now, steps = said.sentences(conn, doc)
+        return render_template("clerk/detail.html", doc=doc, steps=steps, now=now, held=held,
+                               shows_due=wording.shows_due(doc),
                                labels=catalog.field_labels(conn, doc["item"]["code"]))
 
     @bp.post("/app/<app_id>/open")

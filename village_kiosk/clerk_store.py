@@ -1,5 +1,5 @@
 """SQL behind the village clerk's console: the village's applications with their sync state, today's figures."""
-from common.domain.application import UNFINISHED, label
+from common.domain.application import UNFINISHED, is_voice, label
 from common.store.item_snapshots import doc_of
 from common.paging import PAGE
 from common.store import outbox, sync_status
@@ -20,7 +20,7 @@ def rows(conn, state=None, limit=PAGE, offset=0):
                     "item_code": doc["item"]["code"],
                     "item_name": doc["item"]["name"], "applicant_name": doc["applicant"]["name"],
                     "applicant_phone": doc["applicant"].get("phone", ""), "state": doc["state"],
-                    "state_label": label(doc["state"]), "submitted_on": doc["submitted_on"],
+                    "state_label": label(doc["state"], is_voice(doc)), "submitted_on": doc["submitted_on"],
                     "due_on": r["due_on"], "due_provisional": bool(r["due_provisional"]),
                     "proxy_by": doc.get("proxy_by", ""), "waiting": waiting.get(doc["id"], 0),
                     "refused": refused.get(doc["id"]),

@@ -6,15 +6,16 @@ warns, then asks the node to forget the person (`forget_person`) and returns to 
 """
 from urllib.parse import urlparse
 
-from flask import Blueprint, current_app, g, render_template, request, session, url_for
+from flask import Blueprint, current_app, g, render_template, request, send_file, session, url_for
 
 from common.domain import catalog_search
-from common.errors import NotFound
+from common.errors import NotFound, ValidationError
 from common.store import catalog
 from common.web import get_db, public
 from common.web.access import csrf_exempt
+from common.web.app import lang
 
-from . import drafts
+from . import drafts, speech
 
 PERSONAL_KEYS = ("draft", "done", "viewing")
 
@@ -76,7 +77,7 @@ def kiosk_blueprint():
         return {"idle": {"warn": reset - lead, "reset": reset,
                          "armed": personal or request.endpoint != "kiosk.start",
                          "home": url_for("tier.home") if g.get("user") else url_for("kiosk.start")},
-                "back_path": _back_path()}
+                "back_path": _back_path(), "node_voice": speech.available(cfg, lang())}
 
     @bp.post("/reset")
     @public
@@ -85,6 +86,17 @@ def kiosk_blueprint():
         """The idle reset: forget the person at the kiosk (draft, photos, session)."""
         forget_person(get_db(), current_app.config["SANJI"].data_dir)
         return "", 204
+
+    @bp.post("/speech")
+    @public
+    @csrf_exempt  # it changes nothing but a bounded cache of audio, and another site cannot read the answer
+    def speak():
+        """JSON {text} → a WAV of it in the page's language, made by the node (for browsers without a voice)."""
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict):
+            raise ValidationError("请求体须是 JSON 对象 {text} / send {\"text\": …}")
+        path = speech.audio(current_app.config["SANJI"], body.get("text"), lang())
+        return send_file(path, mimetype="audio/wav", max_age=3600)
 
     @bp.post("/alive")
     @public

@@ -14,7 +14,8 @@ from common import i18n
 from common import photos
 from common.domain import timeline
 from common.domain.ratings import ratable
-from common.domain.application import is_voice, label
+from common.domain import wording
+from common.domain.application import is_voice
 from common.errors import NotFound, SanjiError, ValidationError
 from common.ids import parse_tracking_code
 from common.node import shared_clock
@@ -23,13 +24,12 @@ from common.store.db import transaction
 from common.web import get_db, public
 from common.web.app import lang
 
-from . import actions, drafts, lookups
+from . import actions, drafts, lookups, said
 from .apply import clerk
 from .receipt import delivery
 
 NOT_FOUND = "没有找到这件申请，请核对查询码和后 4 位 / no application matches that code and those 4 characters"
 LOOKUP_FIX = "查询码在回执上；后 4 位是身份证号或手机号的最后 4 位。多次输错后请 15 分钟后再试，或请代办员帮忙"
-VOICE_STEPS = {"submitted", "received", "accepted", "step_passed", "approved", "not_accepted"}  # said differently
 REASONS = ("不想办了", "信息填错了，要重新申请", "已经在别处办理", "其他原因")
 
 
@@ -229,12 +229,15 @@ def _actor():
 def _view_page(doc, errors=None, status=200):
     draft = supplement_draft_of(doc)
     voice = is_voice(doc)
-    names = {s["id"]: s.get("name", "") for s in doc["item"].get("flow", []) if "id" in s} if voice else {}
-    steps = [dict(st, key=("timeline.voice." if voice and st["type"] in VOICE_STEPS else "timeline.") + st["type"],
-                  detail=names.get(st["step"], "") if st["type"] == "step_passed" else "")
-             for st in steps_of(get_db(), doc)]
-    return render_template("kiosk/status.html", doc=doc, steps=steps, state_label=label, voice=voice,
+    now, steps = said.sentences(get_db(), doc)
+    return render_template("kiosk/status.html", doc=doc, steps=steps, now=now, voice=voice,
+                           shows_due=wording.shows_due(doc),
                            errors=errors or {}, supplement_photos=draft["photos"] if draft else [],
                            withdrawable=doc["state"] in actions.WITHDRAWABLE and not doc.get("withdrawal_requested"),
                            ratable=ratable(doc, "kiosk"), delivery=delivery_of(get_db(), doc),
-                           sent=request.args.get("sent", "")), status
+                           sent=_sent(request.args.get("sent", ""))), status
+
+
+def _sent(what):
+    # Only a confirmation this kiosk has words for: a made-up ?sent= shows nothing, not a key.
+    return what if f"status.sent.{what}" in i18n.messages("zh") else ""

@@ -4,6 +4,7 @@
 are kept between runs. `Network` starts and stops the node processes and can stop and restart one
 (a village's link going down and coming back). Web ports are BASE+0…9, sync ports BASE+20…23.
 """
+import json
 import os
 import signal
 import subprocess
@@ -91,12 +92,14 @@ def build(root, base_port, history=True):
         parent = BY_CODE.get(node.parent)
         settings = {"web_port": web_port(base_port, node), "sync_port": sync_port(base_port, node)}
         if node.tier == "village":  # --traffic plays every villager from this one machine's address
-            settings.update(lookup_per_minute=600)
+            settings.update(lookup_per_minute=600, card_reader="simulator")
         if node.tier == "county":  # the demo's "phone": texts are appended to sms-sent.jsonl in its folder
             settings.update(sms_gateway="file", sms_sign="【示范县政务服务】")
         cfg, _ = init_node(where, node.tier, node.name, node.code,
                            f"tcp://127.0.0.1:{sync_port(base_port, parent)}" if parent else "", settings,
                            admin_password=PASSWORD)
+        if node.tier == "village":
+            _lay_demo_card(where)
         conn = open_db(cfg)
         try:
             for username, name, role in STAFF[node.tier]:
@@ -217,3 +220,14 @@ class Network:
     def url(self, code):
         """Node CODE's web address."""
         return url(self.base, BY_CODE[code])
+
+
+DEMO_CARD = {"name": "王秀英", "id_number": "11010519440119002X", "address": "示范县东岭村 3 组 12 号"}
+
+
+def _lay_demo_card(where):
+    # The card on each demo kiosk's simulated reader, in the answer format of docs/card-reader.md
+    # (the file village_kiosk/card_reader.py's simulator reads; take it away to try "no card").
+    path = where / "card-reader" / "card.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"status": "ok", "card": DEMO_CARD}, ensure_ascii=False), encoding="utf-8")

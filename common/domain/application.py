@@ -39,7 +39,7 @@ DECISIONS = {
                   "withdrawn"),
 }
 COMMUTATIVE = {"commented", "supplement_provided", "rated", "consult_held", "withdrawal_requested",
-               "warning_raised", "callback_booked", "rectification_done", "sms_opted_out"}
+               "warning_raised", "callback_booked", "rectification_done", "sms_opted_out", "appointment_booked"}
 EVENT_TYPES = {"submitted"} | set(DECISIONS) | COMMUTATIVE
 # Commutative events whose effect does not depend on the state or on the events around them
 # (counters and flags): one that arrives late is applied as it is, without replaying the history.
@@ -324,6 +324,8 @@ def _commutative(doc, event):
         doc["consults"] += 1
     elif kind == "callback_booked":
         doc["callbacks"] += 1
+    elif kind == "appointment_booked":  # the township's book is the authority; the latest booking stands
+        doc["appointment"] = {k: p.get(k) for k in ("date", "time", "end", "place")}
     elif kind == "sms_opted_out":
         doc["sms_opted_out"] = True  # the county adds the applicant's number to its opt-out list
 
@@ -410,6 +412,7 @@ LABELS = {
     "step_returned": "环节退回", "returned": "已退回", "approved": "准予许可/办结", "denied": "不予许可",
     "delivered": "已送达", "withdrawn": "已撤回", "withdrawal_requested": "申请撤回", "commented": "备注",
     "rated": "评价", "rectification_done": "差评整改完成", "consult_held": "视频咨询", "warning_raised": "监察预警", "callback_booked": "预约回访",
+    "appointment_booked": "已预约到乡镇办理",
     "sms_opted_out": "退订短信",
 }
 

@@ -3,10 +3,14 @@
 Their origin checked them when they were made; a parent checks them again, because a tampered
 child could otherwise put values into the parent's projection that no honest node makes.
 """
+import re
+from datetime import date
+
 from ..errors import CustodyError, ValidationError
 from . import ratings, submission
 from .nodes import tier_of
 
+_HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 WARNING_LEVELS = ("yellow", "red")  # 电子监察: yellow near a deadline, red past it
 
 
@@ -39,6 +43,8 @@ def check_from_child(event):
         if p.get("kind") not in ("callback", "appointment"):
             raise ValidationError("callback_booked.kind must be callback or appointment")
         _text(p, "note", 200)
+    elif kind == "appointment_booked":
+        appointment_shape(event)
     elif kind == "rectification_done":
         _text(p, "note", 500, required=True)
     elif kind == "commented":
@@ -50,3 +56,18 @@ def check_from_child(event):
             raise ValidationError("consult_held.seconds must be 0 … 86400")
     elif kind == "sms_opted_out" and p:
         raise ValidationError("sms_opted_out carries no payload")
+
+
+def appointment_shape(event):
+    """Raise unless an `appointment_booked` EVENT comes from a township and names a real day, time and place."""
+    if tier_of(event["origin"]) != "township":
+        raise CustodyError("只有乡镇能登记预约 / only a township books appointments in its own book")
+    p = event["payload"]
+    try:
+        date.fromisoformat(p.get("date") if isinstance(p.get("date"), str) and len(p["date"]) == 10 else "")
+        ok = all(isinstance(p.get(k), str) and _HHMM.match(p[k]) for k in ("time", "end"))
+    except ValueError:
+        ok = False
+    if not ok or not isinstance(p.get("ref"), int) or isinstance(p.get("ref"), bool):
+        raise ValidationError("appointment_booked needs date YYYY-MM-DD, time and end HH:MM and a ref number")
+    _text(p, "place", 100, required=True)

@@ -9,11 +9,12 @@ STEP_KEYS = {
     "submitted", "received", "forwarded", "accepted", "not_accepted", "supplement_requested",
     "supplement_provided", "escalated", "escalation_answered", "step_passed", "step_returned",
     "approved", "denied", "delivered", "withdrawn", "withdrawal_requested", "consult_held", "callback_booked",
+    "appointment_booked",
 }
 
 
 def steps(events, waiting=()):
-    """[{type, date, waiting, missing, reason, step}] for the events a villager should see, oldest first.
+    """[{type, date, waiting, missing, reason, step, origin}] for the events a villager should see, oldest first.
 
     WAITING holds ids of events not yet acknowledged upstream. Internal events (comments,
     warnings, ratings) are left out.
@@ -25,7 +26,8 @@ def steps(events, waiting=()):
         p = e.get("payload") or {}
         out.append({"type": e["type"], "date": event_date(e["hlc"]).isoformat(), "waiting": e["id"] in waiting,
                     "missing": list(p.get("missing") or []) if e["type"] == "supplement_requested" else [],
-                    "reason": p.get("reason") or "", "step": p.get("step") or ""})
+                    "reason": p.get("reason") or "", "step": p.get("step") or "",
+                    "origin": e.get("origin") or e["hlc"].rsplit("-", 1)[-1]})
     return out
 
 

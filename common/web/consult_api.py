@@ -17,7 +17,8 @@ from ..domain.consults import STAFF_STATUSES, hub_of, serves_of, target_of
 from ..errors import Conflict, NotFound, ValidationError
 from ..live import live_for
 from ..node import open_db, shared_clock
-from ..store import applications
+from ..domain.nodes import tier_of
+from ..store import applications, outbox, sync_status
 from ..store.db import transaction
 from .access import public, roles
 from .app import get_db
@@ -118,7 +119,7 @@ def consult_blueprint():
          "{app_id}, handed to the county", tag="consults",
          request_body={"type": "object", "properties": {"app_id": {"type": "string"}}})
     def ask():
-        """JSON {sid, state}: `requested`, or `unreachable` (no link to the hub: offer a booking instead)."""
+        """JSON {sid, state, offers, link}: `requested`, or `unreachable` (no link to the hub: offer a booking instead)."""
         cfg = _cfg()
         body = request.get_json(silent=True)
         if body is None:
@@ -141,8 +142,11 @@ def consult_blueprint():
         ok = _live().send(hub_of(cfg["code"]), {
             "kind": "consult.request", "sid": sid, "pid": pid, "app_id": doc["id"], "item": doc["item"]["code"],
             "target": target})
+        # "link": whether this node's own line up is connected, so the screen says the network is
+        # down only when it is (and otherwise that the county cannot be reached from the township).
+        up = "" if tier_of(cfg["code"]) == "county" else sync_status.link_state(get_db(), outbox.UP)
         return jsonify({"sid": sid, "state": "requested" if ok else "unreachable",
-                        "offers": [] if ok else list(BOOKINGS)})
+                        "offers": [] if ok else list(BOOKINGS), "link": up})
 
     @bp.post("/consults/<sid>/actions")
     @public

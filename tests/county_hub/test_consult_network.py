@@ -1,5 +1,7 @@
 """A consult through real village, township and county processes: ask, ring, accept, signal both ways,
 hang up, wrap up, and the record on the application's timeline; and the booking when the link is down."""
+import re
+
 import pytest
 import requests
 
@@ -131,7 +133,11 @@ def test_with_the_link_down_the_kiosk_books_a_callback_that_reaches_the_county_l
         kiosk = Kiosk(web(procs[V]), code)
         wait_for(lambda: kiosk.post("/api/v1/consults", {}).json()["state"] == "unreachable", timeout=30,
                  what="the village noticing its link is down")
-        r = kiosk.post("/api/v1/consults/booking", {"kind": "appointment", "note": "周三上午"})
+        assert kiosk.post("/api/v1/consults", {}).json()["link"] == "down"  # the screen says the network is down
+        page = kiosk.s.get(kiosk.url + "/kiosk/status/appointment", timeout=30)
+        assert page.status_code == 503 and "网络不通" in page.text and "预约成功" not in page.text
+        assert 'data-appt="offline"' in page.text and 'name="time"' not in page.text  # nothing to book
+        r = kiosk.post("/api/v1/consults/booking", {"kind": "callback", "note": "周三上午"})
         assert r.status_code == 201 and r.json()["application"]["callbacks"] == 1
         assert kiosk.post("/api/v1/consults/booking", {"kind": "teleport"}).status_code == 400
     finally:
@@ -174,3 +180,37 @@ def test_a_township_window_hands_a_hard_case_to_a_county_reviewer(net):
         r = win.s.get(win.url + f"/api/v1/cases/{app_id}", timeout=10)
         return [e for e in r.json()["events"] if e["type"] == "consult_held"]
     wait_for(held_at_township, timeout=60, what="the consult on the township's timeline")
+
+
+def test_a_kiosk_books_a_visit_in_the_townships_book_and_both_see_it(net):
+    net, procs = net
+    app_id, code = applied(procs)
+    wait_for(lambda: state_at(net[T], app_id) is not None, timeout=60, what="the application at the township")
+    kiosk = Kiosk(web(procs[V]), code)
+    page = kiosk.s.get(kiosk.url + "/kiosk/status/appointment", timeout=30)
+    assert page.status_code == 200, page.text[:400]
+    day = re.search(r'name="date" value="([0-9-]{10})"', page.text)[1]
+    time = re.search(r'name="time" value="(\d\d:\d\d)"', page.text)[1]
+    assert "还有 2 个名额" in page.text  # appointment_capacity's default
+    done = kiosk.s.post(kiosk.url + "/kiosk/status/appointment",
+                        data={"date": day, "time": time, "csrf_token": kiosk.token}, timeout=30)
+    assert done.status_code == 200 and "预约成功" in done.text and time in done.text, done.text[:400]
+    assert 'data-appt="booked"' in done.text and "打印预约单" in done.text
+    refused = kiosk.s.post(kiosk.url + "/kiosk/status/appointment",
+                           data={"date": day, "time": "03:00", "csrf_token": kiosk.token}, timeout=30)
+    assert refused.status_code == 409 and "不能预约" in refused.text and "预约成功" not in refused.text
+    window = Staff(web(procs[T]), "win1")
+    book = window.get(f"/appointments?day={day}")
+    assert book.status_code == 200 and code in book.text and GOOD["name"] in book.text
+    assert "/login" in requests.get(web(procs[T]) + "/appointments", timeout=10).url  # staff only
+
+    def on_the_kiosk_timeline():
+        r = kiosk.s.get(kiosk.url + "/kiosk/status/view", timeout=10)
+        return "已预约到乡镇当面办理" in r.text
+    wait_for(on_the_kiosk_timeline, timeout=60, what="the booking flowing down to the kiosk")
+    county = Staff(web(procs["county"]), "rs1")
+
+    def at_county():
+        r = county.get(f"/api/v1/cases/{app_id}")
+        return r.status_code == 200 and any(e["type"] == "appointment_booked" for e in r.json()["events"])
+    wait_for(at_county, timeout=60, what="the booking at the county (checked as a township's event)")

@@ -112,6 +112,18 @@ def run(browser, net, shot, tmp):
     wait_until("the document at the county", lambda: (rs.find(app_id) or {}).get("state") == "forwarded"
           and rs.case(app_id)["application"]["supplement"]["provided"])
 
+    # The villager books a visit at the township (issue 19.4): a slot from the township's own book,
+    # shown as booked only once the township wrote it; the window sees who comes when.
+    kiosk_lookup(kiosk, kiosk_url, code)
+    kiosk.get_by_role("link", name="预约到乡镇当面办理").click()
+    day = kiosk.locator("input[name=date]").get_attribute("value")
+    kiosk.locator("button[name=time]:not([disabled])").first.click()
+    assert "预约成功" in kiosk.inner_text("main")
+    shot(kiosk, "e2e-06b-kiosk-visit-booked", True)
+    window.goto(net.url(TOWNSHIP) + f"appointments?day={day}")
+    assert code in window.inner_text("main")
+    shot(window, "e2e-06c-township-appointments", False)
+
     county.reload()
     act(county, "受理")
     while county.get_by_label(re.compile("本环节通过")).count():  # each step of the item's flow

@@ -41,7 +41,7 @@ def test_one_application_from_a_cut_off_village_to_the_county_and_back(demo):
         seen.append(name)
 
     facts = journey.run(browser, net, check, tmp)
-    assert len(seen) == 10
+    assert len(seen) == 12
     totals = facts["totals"]
     assert (totals["received"], totals["completed"], totals["on_time"], totals["rated"], totals["satisfied"]) == \
         (1, 1, 1, 1, 1)

@@ -216,7 +216,7 @@ def test_the_application_waits_in_the_outbox_and_syncs_once_the_parent_starts(wo
              what="the township's receipt back at the village")
     lookup(w, page, code, ID_OK[-4:])
     text = page.inner_text("main")
-    assert "上级已收到您的申请" in text and "网络不通" not in text
+    assert "乡镇便民服务中心已收到您的申请" in text and "网络不通" not in text
     page.close()
 
 

@@ -54,9 +54,19 @@ def test_search_by_initials_and_the_empty_search_error(kiosk):
 def test_item_guide_shows_materials_fee_limit_and_where_decided(kiosk):
     status, html = get(kiosk, "/kiosk/item/MZ-001")
     assert status == 200
-    for words in ("需要带的材料", "居民身份证", "不收费", "承诺 10 个工作日", "法定 20 个工作日", "乡镇审批", "谁可以办"):
+    for words in ("需要带的材料", "居民身份证", "不收费", "受理后 10 个工作日内办结", "法定 20 个工作日", "乡镇审批", "谁可以办"):
         assert words in html, words
     assert get(kiosk, "/kiosk/item/NOPE-1")[0] == 404
+
+
+def test_an_instant_item_is_done_on_the_spot_and_a_complaint_is_answered_not_approved(kiosk):
+    html = get(kiosk, "/kiosk/item/MZ-006")[1]
+    assert "当场办结" in html and "0 个工作日" not in html
+    html = get(kiosk, "/kiosk/item/RX-001")[1]
+    for words in ("10 个工作日内答复", "可以附上的照片", "由谁答复", "12345"):
+        assert words in html, words
+    for words in ("需要带的材料", "县里审批", "办结", "收费"):  # application words
+        assert words not in html, words
 
 
 def test_english_is_available(kiosk):

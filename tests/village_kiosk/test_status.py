@@ -58,7 +58,8 @@ def test_api_reports_steps_and_acknowledgement_clears_waiting(village):
     assert r.status_code == 200
     body = r.json()
     assert body["state"] == "submitted" and body["steps"][0] == {"type": "submitted", "date": body["steps"][0]["date"],
-                                                                 "waiting": True, "missing": [], "reason": "", "step": ""}
+                                                                 "waiting": True, "missing": [], "reason": "", "step": "",
+                                                                 "origin": doc["origin"]}
     with transaction(conn):
         conn.execute("INSERT INTO sync_links (link, acked_upto) VALUES ('up', 99)"
                      " ON CONFLICT(link) DO UPDATE SET acked_upto = 99")

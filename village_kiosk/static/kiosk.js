@@ -91,49 +91,96 @@
     }, 3000);
   });
 
-  /* ---- read aloud (browser speech synthesis), on/off remembered for this visit only ---- */
+  /* ---- read aloud: the browser's own voice when it has one for the page's language, else the node's
+     (espeak-ng, POST /kiosk/speech); no voice at all: no button. On/off is remembered for this visit. ---- */
   var readButton = document.getElementById("k-read");
+  var nodeVoice = body.dataset.nodeVoice || "";
+  var player = null;
   function reading() { try { return window.sessionStorage.getItem("k-read") === "1"; } catch (e) { return false; } }
-  function say(text) {
-    if (!reading() || !window.speechSynthesis || !text) { return; }
-    window.speechSynthesis.cancel();
-    var u = new SpeechSynthesisUtterance(text);
-    u.lang = body.dataset.lang || "zh-CN";
-    u.rate = 0.85;
-    window.speechSynthesis.speak(u);
+  function browserVoice() {
+    if (!window.speechSynthesis) { return null; }
+    var want = (body.dataset.lang || "zh-CN").slice(0, 2).toLowerCase();
+    var voices = window.speechSynthesis.getVoices();
+    for (var i = 0; i < voices.length; i++) {
+      if ((voices[i].lang || "").toLowerCase().indexOf(want) === 0) { return voices[i]; }
+    }
+    return null;
   }
-  function readPage() {
+  function hush() {
+    if (window.speechSynthesis) { window.speechSynthesis.cancel(); }
+    if (player) { player.pause(); player = null; }
+  }
+  function speak(text) {
+    text = (text || "").trim();
+    if (!text) { return; }
+    hush();
+    var voice = browserVoice();
+    if (voice) {
+      var u = new SpeechSynthesisUtterance(text);
+      u.voice = voice; u.lang = voice.lang; u.rate = 0.85;
+      window.speechSynthesis.speak(u);
+      return;
+    }
+    if (!nodeVoice) { return; }
+    body.dataset.speaking = "making";
+    fetch(nodeVoice, { method: "POST", credentials: "same-origin", headers: { "Content-Type": "application/json" },
+                       body: JSON.stringify({ text: text }) })
+      .then(function (r) { return r.ok ? r.blob() : Promise.reject(r.status); })
+      .then(function (blob) {
+        player = new Audio(URL.createObjectURL(blob));
+        player.onended = function () { body.dataset.speaking = "done"; };
+        body.dataset.speaking = "playing";
+        return player.play();
+      })
+      .catch(function () { body.dataset.speaking = "failed"; });
+  }
+  window.sanjiSpeak = speak;  // the browser tests hear what the page would say
+  // What a screen says: its heading, the error, the question and the choices — not the way back, the
+  // buttons' labels or anything hidden. Emoji are left to the node's cleaning as well.
+  var SAID = "h1, h2, .k-error-summary li, .k-field-error, legend, label, .k-lead, .k-hint, main p, .k-step, .k-date, dt, dd, .k-tile, .k-choice";
+  var SKIP = ".k-back, .k-row, .k-vh, [hidden], .k-keyboard, .k-consult .k-videos, form.k-upload";
+  function pageWords() {
     var main = document.getElementById("main");
-    if (main) { say(main.innerText); }
+    if (!main) { return ""; }
+    var picked = [];
+    main.querySelectorAll(SAID).forEach(function (el) {
+      if (el.closest(SKIP) || !el.getClientRects().length) { return; }
+      for (var k = 0; k < picked.length; k++) { if (picked[k].contains(el)) { return; } }
+      picked.push(el);
+    });
+    return picked.map(function (el) { return el.innerText.replace(/\s+/g, " ").trim(); })
+      .filter(Boolean).join("\n").replace(/[\u2190-\u21ff\u2300-\u23ff\u2600-\u27bf]|[\ud83c-\ud83e][\udc00-\udfff]/g, "");
   }
-  if (readButton && "speechSynthesis" in window) {
-    readButton.hidden = false;
-    var show = function () { readButton.setAttribute("aria-pressed", reading() ? "true" : "false"); };
-    show();
+  window.sanjiPageWords = pageWords;
+  function canSpeak() { return !!(browserVoice() || nodeVoice); }
+  if (readButton) {
+    var offer = function () {
+      readButton.hidden = !canSpeak();
+      readButton.setAttribute("aria-pressed", reading() ? "true" : "false");
+    };
+    offer();
+    if (window.speechSynthesis && window.speechSynthesis.addEventListener) {
+      window.speechSynthesis.addEventListener("voiceschanged", offer);  // voices load late in some browsers
+    }
     readButton.addEventListener("click", function () {
       try { window.sessionStorage.setItem("k-read", reading() ? "0" : "1"); } catch (e) { /* ignore */ }
-      show();
-      if (reading()) { readPage(); } else { window.speechSynthesis.cancel(); }
+      offer();
+      if (reading()) { speak(pageWords()); } else { hush(); }
     });
-    if (reading()) { readPage(); }
+    if (reading() && canSpeak()) { speak(pageWords()); }
     document.addEventListener("click", function (ev) {
       var el = ev.target.closest("label, .k-step, h1, h2, p, li");
-      if (el && reading() && !ev.target.closest("#k-read")) { say(el.innerText); }
+      if (el && reading() && !ev.target.closest("#k-read") && !el.closest(SKIP)) { speak(el.innerText); }
     });
   }
 
   /* ---- a "read this aloud" button for one text (a notice): speaks whatever the visit's setting ---- */
   var sayButton = document.getElementById("k-say");
-  if (sayButton && "speechSynthesis" in window) {
+  if (sayButton && canSpeak()) {
     sayButton.hidden = false;
     sayButton.addEventListener("click", function () {
       var target = document.getElementById(sayButton.dataset.say);
-      if (!target) { return; }
-      window.speechSynthesis.cancel();
-      var u = new SpeechSynthesisUtterance(target.innerText);
-      u.lang = body.dataset.lang || "zh-CN";
-      u.rate = 0.85;
-      window.speechSynthesis.speak(u);
+      if (target) { speak(target.innerText); }
     });
   }
 
@@ -207,4 +254,7 @@
   /* ---- printing the receipt ---- */
   var printButton = document.getElementById("r-print");
   if (printButton) { printButton.addEventListener("click", function () { window.print(); }); }
+  document.querySelectorAll("[data-print]").forEach(function (b) {
+    b.addEventListener("click", function () { window.print(); });
+  });
 })();

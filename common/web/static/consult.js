@@ -31,7 +31,8 @@
     document.body.setAttribute("data-idle-hold", busy && mode === "kiosk" ? "yes" : "no");
     var label = root.querySelector("[data-say='" + state + "']");
     var status = $("[data-status]");
-    if (status) { status.textContent = text || (label ? label.textContent : state); }
+    // Never an internal state name on screen: a state without words here shows none.
+    if (status) { status.textContent = text || (label ? label.textContent : ""); }
   }
 
   /* ---- the mailbox ---- */
@@ -57,7 +58,7 @@
     if (m.state === "missed") { hangupMedia(); s.sid = null; return presenceShown("paused"); }
     if (m.state === "connecting") { return connecting(m); }
     if (m.state === "in_call") { return show("in_call"); }
-    if (m.state === "wrap_up") { hangupMedia(); return show("wrap_up"); }
+    if (m.state === "wrap_up") { hangupMedia(); return show(mode === "console" ? "wrap_up" : "ended"); }
     if (m.state === "unanswered") { hangupMedia(); return show("unanswered"); }
     if (m.state === "closed" || m.state === "cancelled") {
       hangupMedia();
@@ -230,8 +231,10 @@
       hangupMedia();
     } else if (what === "wrapped") {
       act("wrapped");
-    } else if (what === "callback" || what === "appointment") {
+    } else if (what === "callback") {
       post("/api/v1/consults/booking", { kind: what }).then(function (r) {
+        var after = root.getAttribute("data-after-booking");
+        if (r.status === 201 && after) { window.location.assign(after); return; }
         show(r.status === 201 ? "booked" : "failed");
       });
     } else if (what === "ask") {
@@ -247,7 +250,8 @@
     post("/api/v1/consults", app ? { app_id: app } : {}).then(function (r) {
       if (r.status !== 200) { return show("failed", r.body.message); }
       s.sid = r.body.sid;
-      if (r.body.state === "unreachable") { return show("unanswered"); }
+      // Unreachable is not "nobody answers": the line is down (here, or between the township and the county).
+      if (r.body.state === "unreachable") { return show(r.body.link === "up" ? "no_county" : "offline"); }
       if (!polling) { polling = true; poll(); }   // the mailbox exists from now on
     });
   }
