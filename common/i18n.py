@@ -28,6 +28,13 @@ _FOR_STAFF = re.compile(r"`|\bsanji\b|\b[a-z]+_[a-z_]+\b|\bneeds one of\b|https?
                         r"\b(GET|POST|PUT|PATCH|DELETE|OPTIONS|HEAD)\b")
 
 
+def local(entry, key, lang):
+    """ENTRY[KEY] in LANG: its KEY_en in English when the catalog gives one, else the Chinese (never a code)."""
+    if not isinstance(entry, dict):
+        return ""
+    return (lang == "en" and entry.get(f"{key}_en")) or entry.get(key) or ""
+
+
 def pick(text, lang):
     """The LANG part of a bilingual message written "中文 / English" (how errors are written, so that
     logs and API clients read both); TEXT itself when it is not one."""

@@ -12,8 +12,8 @@ import re
 from datetime import datetime, timedelta
 
 from common import clock as business_clock
-from common.domain.nodes import in_subtree
-from common.errors import ConfigError, Conflict, NotFound, SanjiError, ValidationError
+from common.domain.nodes import in_subtree, parent_of, tier_of
+from common.errors import ConfigError, Conflict, NotFound, SanjiError
 from common.live import live_for
 from common.node import open_db, shared_clock
 from common.store import applications, calendar as cal_store
@@ -22,6 +22,7 @@ from common.store.db import transaction
 from . import appointment_store
 
 LEAD_MINUTES = 60          # a slot today can be booked until an hour before it starts
+MAX_MOVES = 4              # bookings one application may make (the first and three changes): each is an event
 MAX_DAYS = 20              # appointment_days is bounded: an offer is a short list a person reads
 SLOT_MINUTES = (10, 240)
 MAX_CAPACITY = 50
@@ -72,12 +73,12 @@ def offer(conn, cfg, now):
     times = slot_times(ranges, slot)
     cal = cal_store.load(conn)
     out, day = [], now.date()
-    earliest = (now + timedelta(minutes=LEAD_MINUTES)).strftime("%H:%M")
+    earliest = now + timedelta(minutes=LEAD_MINUTES)  # a datetime: past 23:00 "an hour ahead" is tomorrow
     for _ in range(days * 7 + 14):  # a long holiday does not make the list empty
         if len(out) == days:
             break
         if cal.is_workday(day):
-            usable = [t for t in times if day > now.date() or t[0] >= earliest]
+            usable = [t for t in times if _starts(day, t[0], now.tzinfo) >= earliest]
             if usable:
                 out.append({"date": day.isoformat(), "weekday": WEEKDAYS[day.weekday()], "times": usable})
         day += timedelta(days=1)
@@ -89,31 +90,59 @@ def offer(conn, cfg, now):
     return {"days": out, "place": place_of(cfg), "phone": str(cfg.get("office_phone") or "")}
 
 
+def _starts(day, hhmm, tz):
+    return datetime.combine(day, datetime.strptime(hhmm, "%H:%M").time(), tz)
+
+
+class Refused(Conflict):
+    """A booking the township will not take, with the REASON the kiosk tells the person (appt.problem.<reason>)."""
+
+    def __init__(self, reason, message):
+        super().__init__(message)
+        self.reason = reason
+
+
 def book(conn, cfg, now, village, app_id, day, time):
     """Book DAY TIME for application APP_ID from kiosk VILLAGE; the booking {date, time, end, place, ref}.
 
-    Refuses (ValidationError, NotFound, Conflict) anything the township's own state does not
-    allow: an application not from that village, a day or time not offered, a full slot.
+    Refuses (Refused, with its reason) anything the township's own state does not allow: an
+    application it does not hold from that village, or one that is over; a day or time it does not
+    offer; a full slot; more than MAX_MOVES bookings of one application (each is an event that goes
+    up to the county); more than a village's share of a day; a second visit for the same person.
     """
-    if not isinstance(app_id, str) or not 0 < len(app_id) <= 64:
-        raise ValidationError("app_id 无效 / bad application id")
-    doc = applications.get(conn, app_id)
+    if not isinstance(app_id, str) or not 0 < len(app_id) <= 64 or not isinstance(village, str):
+        raise Refused("unknown_app", "app_id 无效 / bad application id")
+    try:
+        doc = applications.get(conn, app_id)
+    except NotFound:
+        raise Refused("unknown_app", "乡镇还没有收到这件申请 / the township does not have this application yet") from None
     if not in_subtree(doc["origin"], village):
-        raise NotFound("没有这件申请 / no such application from this village")
+        raise Refused("unknown_app", "没有这件申请 / no such application from this village")
+    if doc["state"] in appointment_store.FREED:
+        raise Refused("closed", "这件申请已经结束，不用再预约 / the application is over")
     shown = offer(conn, cfg, now)
     days = {d["date"]: d for d in shown["days"]}
     chosen = next((s for s in days.get(day, {}).get("slots", []) if s["time"] == time), None) \
         if isinstance(day, str) and isinstance(time, str) else None
     if chosen is None:
-        raise ValidationError("这个时间不能预约，请另选 / that time cannot be booked; choose another")
-    capacity = settings(cfg)[2]
+        raise Refused("bad_time", "这个时间不能预约，请另选 / that time cannot be booked; choose another")
+    ranges, slot, capacity, _days = settings(cfg)
+    share = max(1, -(-capacity * len(slot_times(ranges, slot)) // 2))  # half a day's places, rounded up
+    person = str(doc["applicant"].get("id_number", ""))
     with transaction(conn):
         mine = appointment_store.of_application(conn, app_id)
         if mine and (mine["day"], mine["time"]) == (day, time):
             ref = mine["id"]  # the same request again (a retry): the same booking
         else:
-            if appointment_store.count_at(conn, day, time) >= capacity:  # under the write lock: no overbooking
-                raise Conflict("这个时段已约满，请另选 / that slot is full; choose another")
+            # Under the write lock: no overbooking, and the limits hold against concurrent requests.
+            if appointment_store.moves(conn, app_id) >= MAX_MOVES:
+                raise Refused("too_many", "这件申请的预约已改了多次 / this booking was changed too often")
+            if person and appointment_store.of_person(conn, person, app_id):
+                raise Refused("person_booked", "这个人已经预约了一次 / this person already has a visit booked")
+            if appointment_store.count_at(conn, day, time) >= capacity:
+                raise Refused("full", "这个时段已约满，请另选 / that slot is full; choose another")
+            if appointment_store.of_village_on(conn, village, day) >= share:
+                raise Refused("village_share", "这一天本村的预约名额已满 / this village's places that day are taken")
             ref = appointment_store.add(conn, day, time, doc, village)
             applications.append(conn, shared_clock(conn, cfg), cfg["code"], app_id, "appointment_booked", ACTOR,
                                 {"date": day, "time": time, "end": chosen["end"], "place": shown["place"][:100],
@@ -123,16 +152,22 @@ def book(conn, cfg, now, village, app_id, day, time):
 
 
 def handle(cfg, conn, m, now):
-    """The reply to one live request M from a kiosk (pure of the link: tests call it directly)."""
-    kind, village = m.get("kind"), str(m.get("origin", ""))
+    """The reply to one live request M from a kiosk (pure of the link: tests call it directly).
+
+    Only a village directly below this township is answered, whatever the link let through.
+    """
+    kind, village = m.get("kind"), m.get("origin")
     try:
+        if not isinstance(village, str) or tier_of(village) != "village" or parent_of(village) != cfg["code"]:
+            raise Refused("unknown_app", "只有本乡镇的村可以预约 / only this township's villages book here")
         if kind == "appointment.slots":
             return {"offer": offer(conn, cfg, now)}
         if kind == "appointment.book":
             return {"booked": book(conn, cfg, now, village, m.get("app_id"), m.get("date"), m.get("time"))}
-        raise ValidationError(f"unknown request {kind!r}")
+        raise Refused("bad_time", f"unknown request {str(kind)[:40]!r}")
     except SanjiError as exc:
-        return {"error": exc.message, "full": isinstance(exc, Conflict)}
+        reason = exc.reason if isinstance(exc, Refused) else "refused"
+        return {"error": exc.message, "reason": reason, "full": reason == "full"}
 
 
 def register(cfg):
@@ -153,8 +188,9 @@ def register(cfg):
 
 
 def day_of(text, today):
-    """The day a township page asks for (?day=YYYY-MM-DD), today when absent or malformed."""
+    """The day a township page asks for (?day=YYYY-MM-DD), today when absent, malformed or over a year away."""
     try:
-        return datetime.strptime(str(text), "%Y-%m-%d").date()
+        day = datetime.strptime(str(text)[:10], "%Y-%m-%d").date()
     except ValueError:
         return today
+    return day if abs((day - today).days) <= 366 else today

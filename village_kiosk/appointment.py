@@ -13,6 +13,8 @@ from common.web import public
 from .status import viewing
 
 ASK_SECONDS = 5.0
+REASONS = ("full", "bad_time", "unknown_app", "closed", "too_many", "person_booked", "village_share")
+OVER = ("withdrawn", "delivered")  # an application in these states needs no visit
 
 
 def _ask(body):
@@ -29,6 +31,9 @@ def appointment_blueprint():
     def book():
         """The township's free slots for the next working days; a tap on one books it there."""
         doc = viewing()
+        if doc["state"] in OVER:
+            return render_template("kiosk/appointment.html", doc=doc, offline=False, problem="closed", days=[],
+                                   chosen=None, offer={}), 409
         problem, booked = None, None
         if request.method == "POST":
             answer = _ask({"kind": "appointment.book", "app_id": doc["id"], "date": request.form.get("date", "")[:10],
@@ -37,8 +42,9 @@ def appointment_blueprint():
                 problem = "no_answer"
             elif answer.get("booked"):
                 booked = answer["booked"]
-            else:
-                problem = "full" if answer.get("full") else "refused"
+            else:  # the township's own reason, in words the kiosk has (an unknown one reads as refused)
+                reason = answer.get("reason")
+                problem = reason if reason in REASONS else "refused"
         if booked:
             return render_template("kiosk/appointment_booked.html", doc=doc, booked=booked)
         answer = _ask({"kind": "appointment.slots", "app_id": doc["id"]})

@@ -13,10 +13,12 @@ text. One read at a time: a second tap while the reader works is told so rather 
 """
 import json
 import threading
+import time
 import unicodedata
 from pathlib import Path
 
 import requests
+import urllib3
 
 from common import idcard
 from common.domain.submission import INVISIBLE, MARKUP_RE, NAME_MAX, clean_text
@@ -24,6 +26,7 @@ from common.errors import ConfigError, Unavailable, ValidationError
 
 MAX_BYTES = 16_384        # a card's answer is a few hundred bytes (the photo is not asked for)
 TIMEOUT = (1.0, 5.0)      # connect, read: a reader answers within a second or two of a card being placed
+DEADLINE = 8.0            # the whole answer, however it trickles in
 ADDRESS_MAX = 100
 SIMULATOR = "simulator"
 _busy = threading.Lock()
@@ -78,10 +81,21 @@ def _simulated(cfg):
 
 
 def _from_service(url):
+    # requests' timeout is per read: a reader dripping a byte at a time is cut off by DEADLINE overall.
+    deadline = time.monotonic() + DEADLINE
     try:
         with requests.get(url, timeout=TIMEOUT, stream=True, allow_redirects=False) as r:
-            data = r.raw.read(MAX_BYTES + 1, decode_content=True)
-    except requests.RequestException:
+            if r.status_code != 200:
+                raise Unavailable(f"读卡器出错了（HTTP {r.status_code}）/ the card reader reported an error",
+                                  fix="请手动填写，或请村代办员检查读卡器 / type the details, or ask the clerk")
+            data = b""
+            for chunk in r.iter_content(4096):
+                data += chunk
+                if len(data) > MAX_BYTES or time.monotonic() > deadline:
+                    break
+            if time.monotonic() > deadline and len(data) <= MAX_BYTES:
+                raise requests.Timeout("the reader took too long")
+    except (requests.RequestException, urllib3.exceptions.HTTPError):
         raise Unavailable("读卡器没有响应 / the card reader does not answer",
                           fix="请手动填写，或请村代办员检查读卡器 / type the details, or ask the clerk to check the reader") from None
     return _parse(data)
@@ -92,7 +106,7 @@ def _parse(data):
         raise ValidationError("读卡器的回答太长 / the reader's answer is too long", fix="check the reader driver")
     try:
         answer = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):  # deeply nested JSON is not a card either
         raise ValidationError("读卡器的回答看不懂 / the reader's answer is not JSON", fix="check the reader driver") from None
     if not isinstance(answer, dict):
         raise ValidationError("读卡器的回答看不懂 / the reader's answer is not a JSON object", fix="check the reader driver")

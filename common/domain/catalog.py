@@ -25,7 +25,7 @@ CODE_RE = re.compile(r"^[A-Z][A-Z0-9]{1,7}-[0-9]{3}$")
 KEY_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 ITEM_KEYS = {"code", "name", "name_en", "department", "accept_tier", "decide_tier", "case_type", "fee", "fee_note",
              "legal_days", "promised_days", "proxy_allowed", "conditions", "life_events", "keywords", "materials",
-             "fields", "flow", "search_terms", "eligibility"}
+             "fields", "flow", "search_terms", "eligibility", "conditions_en"}
 ELIGIBILITY_KEYS = {"min_age", "max_age", "id_regions", "note"}
 STEP_ROLES = {"township": ("township_staff", "township_head"), "county": ("county_approver", "county_reviewer")}
 
@@ -95,10 +95,12 @@ def _material(m, where, problems):
         return None
     out = {
         "name": _text(m.get("name"), where, problems, "name"),
+        "name_en": _text(m.get("name_en"), where, problems, "name_en", required=False),
         "form": _choice(m.get("form", "either"), FORMS, where, problems, "form"),
         "required": _bool(m.get("required"), where, problems, "required", True),
         "later": _bool(m.get("later"), where, problems, "later (容缺)", False),
         "note": _text(m.get("note"), where, problems, "note", required=False),
+        "note_en": _text(m.get("note_en"), where, problems, "note_en", required=False),
     }
     if out["later"] and not out["required"]:
         problems.add(where, "later (容缺) only makes sense for a required material")
@@ -119,6 +121,7 @@ def _field(f, where, problems):
         "type": _choice(f.get("type", "text"), FIELD_TYPES, where, problems, "type"),
         "required": _bool(f.get("required"), where, problems, "required", True),
         "help": _text(f.get("help"), where, problems, "help", required=False),
+        "help_en": _text(f.get("help_en"), where, problems, "help_en", required=False),
     }
     if f.get("when") is not None:  # a date that cannot be after today (a death) or before it (a due date)
         if out["type"] != "date":
@@ -218,6 +221,7 @@ def _item(raw, where, problems, departments):
         "promised_days": _int(raw.get("promised_days"), where, problems, "promised_days"),
         "proxy_allowed": _bool(raw.get("proxy_allowed"), where, problems, "proxy_allowed", True),
         "conditions": _text(raw.get("conditions"), where, problems, "conditions", required=False, max_len=1000),
+        "conditions_en": _text(raw.get("conditions_en"), where, problems, "conditions_en", required=False, max_len=1000),
         "life_events": [str(e) for e in _list(raw.get("life_events"), where, problems, "life_events")],
         "keywords": [str(e) for e in _list(raw.get("keywords"), where, problems, "keywords")],
         # Pinyin of name, keywords and department, added at import (catalog_search.with_search_terms)

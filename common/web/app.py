@@ -227,6 +227,8 @@ def build_app(cfg, tier, template_folder=None):
     # Errors are written "中文 / English" (logs and API clients read both); a page shows its language only.
     app.add_template_filter(lambda text: i18n.pick(text, lang()), "pick")
     app.add_template_filter(lambda text: i18n.for_villager(text, lang()), "for_villager")
+    # A catalog entry's words in the page's language: {{ m|local('name') }} (English when given, else Chinese).
+    app.add_template_filter(lambda entry, key="name": i18n.local(entry, key, lang()), "local")
     app.register_error_handler(Exception, _handle_error)
     from werkzeug.exceptions import HTTPException
 

@@ -85,7 +85,7 @@ def test_a_complaint_is_handled_step_by_step_and_its_answer_reaches_the_village(
     kiosk = Kiosk(village, code)
     page = kiosk.s.get(village + "/kiosk/status/view", timeout=10).text
     assert "已答复" in page and final in page and "评价这次办事" in page
-    assert "审核通过一步" not in page and "办理中，已完成：承办（办理并拟写答复）" in page  # a complaint's steps read as such
+    assert "审核环节通过" not in page and "审批" not in page and "办理环节完成：承办（办理并拟写答复）" in page  # a complaint's steps read as such
     add_staff(net["county"], "county", [("sup1", ["supervisor"])])
     figures = Staff(hub, "sup1").get("/api/v1/dashboard").json()["voice"]
     assert (figures["received"], figures["answered"], figures["reply_rate"], figures["on_time_reply_rate"]) == \

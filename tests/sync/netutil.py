@@ -99,7 +99,7 @@ COUNTY_ITEM = "RS-003"  # decided at the county, one review step
 FORM = {"delivery": "乡镇便民服务中心领取"}
 
 
-def submit_many(cfg, n, item=COUNTY_ITEM, form=FORM, materials=()):
+def submit_many(cfg, n, item=COUNTY_ITEM, form=FORM, materials=(), applicant=APPLICANT):
     """N applications created at village CFG (as its kiosk would), in one transaction; returns ids."""
     from common.hlc import Clock
     from common.store import applications as apps, catalog
@@ -108,7 +108,7 @@ def submit_many(cfg, n, item=COUNTY_ITEM, form=FORM, materials=()):
     it = catalog.item(conn, item)
     clock = Clock(cfg["code"])
     with tx(conn):
-        ids = [apps.submit(conn, clock, cfg["code"], "kiosk", it, APPLICANT, form, list(materials))["id"]
+        ids = [apps.submit(conn, clock, cfg["code"], "kiosk", it, applicant, form, list(materials))["id"]
                for _ in range(n)]
     conn.close()
     return ids

@@ -48,7 +48,7 @@ def service():
     """A reader service on loopback answering what the test puts in ANSWER (a dict, bytes, or a delay)."""
     app = Flask("fake-reader")
     app.config["SANJI"] = {"web_threads": 2}
-    state = {"answer": ok(), "delay": 0}
+    state = {"answer": ok(), "delay": 0, "status": 200, "headers": {}, "drip": 0}
 
     @app.get("/healthz")
     def healthz():
@@ -58,8 +58,14 @@ def service():
     def readcard():
         time.sleep(state["delay"])
         body = state["answer"]
-        return Response(body if isinstance(body, bytes) else json.dumps(body, ensure_ascii=False),
-                        mimetype="application/json")
+        body = body if isinstance(body, bytes) else json.dumps(body, ensure_ascii=False).encode()
+        if state["drip"]:  # a byte at a time: each read is quick, the whole is not
+            def dripping():
+                for i in range(len(body)):
+                    time.sleep(state["drip"])
+                    yield body[i:i + 1]
+            return Response(dripping(), mimetype="application/json")
+        return Response(body, status=state["status"], mimetype="application/json", headers=state["headers"])
     with LiveServer(app) as srv:
         yield srv.url + "/readcard", state
 
@@ -79,6 +85,23 @@ def test_a_reader_service_over_http(service, tmp_path):
     with pytest.raises(ValidationError) as e:
         card_reader.read(cfg)  # read no further than the bound
     assert "太长" in e.value.message
+    for answer, extra in ((ok(), {"status": 500}),                                  # an error page is no card
+                          (b"[" * 5000 + b"]" * 5000, {}),                            # nesting beyond the parser
+                          (b"not gzip at all", {"headers": {"Content-Encoding": "gzip"}}),
+                          (ok(), {"headers": {"Content-Encoding": "gzip, gzip, gzip, gzip, gzip, gzip"}})):
+        state.update({"answer": answer, "status": 200, "headers": {}, **extra})
+        with pytest.raises((Unavailable, ValidationError)):
+            card_reader.read(cfg)
+    state.update(answer=ok(), status=200, headers={}, drip=0.05)
+    started, deadline = time.monotonic(), card_reader.DEADLINE
+    card_reader.DEADLINE = 1.0  # the limit made short for the test; the drip would take ~5 s
+    try:
+        with pytest.raises(Unavailable):
+            card_reader.read(cfg)
+    finally:
+        card_reader.DEADLINE = deadline
+        state["drip"] = 0
+    assert time.monotonic() - started < 3
     dead = make_node(tmp_path / "dead", "village", card_reader=f"http://127.0.0.1:{free_port()}/readcard")
     with pytest.raises(Unavailable):
         card_reader.read(dead)

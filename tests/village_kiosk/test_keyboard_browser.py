@@ -116,6 +116,12 @@ def test_a_villager_applies_with_taps_alone(kiosk, lang, reader):
     tap(page, "form#submit button[type=submit]")
     page.wait_for_selector("#tracking-code")
     assert re.fullmatch(r"[A-Z0-9]{5}-[A-Z0-9]{5}", page.inner_text("#tracking-code").strip())
-    assert keys_of(page) == 0  # from the start screen to the receipt: taps only
     check(page, f"confirmation ({lang})")
+    tap(page, "a[href$='/kiosk/receipt/80mm']")  # 19.12: a real 受理回执
+    page.wait_for_selector("#r-print")
+    receipt = page.inner_text("body")
+    promise = "受理后 10 个工作日内办结" if lang == "zh" else "Within 10 working days of being accepted"
+    for words in ("12345", promise, "测试village"):  # the supervision phone, the time limit, the receiving office
+        assert words in receipt, (words, receipt[:600])
+    assert keys_of(page) == 0  # from the start screen to the receipt: taps only
     page.close()
