@@ -10,6 +10,8 @@ from pathlib import Path
 
 from waitress import create_server, wasyncore
 
+from .errors import ConfigError
+
 log = logging.getLogger("sanji.runtime")
 LOOP_TIMEOUT = 0.2  # seconds: how quickly a stop request is noticed
 
@@ -18,8 +20,13 @@ class WebServer:
     """A waitress server whose loop can be stopped from any thread or a signal handler."""
 
     def __init__(self, app, host="127.0.0.1", port=0, threads=8):
-        self.server = create_server(app, host=host, port=port, threads=threads, ident="sanji",
-                                    clear_untrusted_proxy_headers=True)
+        try:
+            self.server = create_server(app, host=host, port=port, threads=threads, ident="sanji",
+                                        clear_untrusted_proxy_headers=True)
+        except OSError as exc:  # a port in use, an address this machine does not have: say which, and the fix
+            raise ConfigError(f"网页服务无法在 {host}:{port} 上监听：{exc.strerror} / cannot listen on {host}:{port}",
+                              fix="web_host must be an address of this machine (or 0.0.0.0) and web_port free: "
+                                  "see sanji.toml, or stop what already uses the port") from None
         self._stop = threading.Event()
 
     @property

@@ -12,6 +12,7 @@ change moves them at the next sweep.
 from datetime import date
 
 from common import clock as business_clock
+from common.domain import deadlines
 from common.domain.application import step_deadlines
 from common.domain.payloads import WARNING_LEVELS
 from common.errors import ValidationError
@@ -25,7 +26,7 @@ from . import queues
 
 ACTOR = "system:supervision"
 LEVELS = (None, *WARNING_LEVELS)
-DEFAULT_RULES = {"yellow_days_left": 2, "repeat_supplements": 2, "check_fee": True, "rectify_days": 5}
+DEFAULT_RULES = {"yellow_days_left": deadlines.YELLOW_DAYS_LEFT, "repeat_supplements": 2, "check_fee": True, "rectify_days": 5}
 # Each whole-number rule's sensible range (working days, or supplement rounds; 0 rounds: no such flag).
 RULE_BOUNDS = {"yellow_days_left": (0, 30), "repeat_supplements": (0, 20), "rectify_days": (1, 60)}
 
@@ -70,12 +71,12 @@ def assess(doc, due_on, cal, today, rule, catalog_fee=None):
     for documents RULE['repeat_supplements'] times or more, or a fee other than the catalog's.
     No deadline warning while the clock is paused for documents (补正).
     """
-    if doc["state"] != "supplement" and due_on:
+    level = deadlines.light(doc, due_on, cal, today, rule["yellow_days_left"])  # the light every tier shows
+    if level:
         left = cal.remaining(today, date.fromisoformat(due_on))
-        if left < 0:
+        if level == "red":
             return "red", f"已超期 {-left} 个工作日 / overdue by {-left} working days"
-        if left <= rule["yellow_days_left"]:
-            return "yellow", f"距办结时限还剩 {left} 个工作日 / {left} working days left"
+        return "yellow", f"距办结时限还剩 {left} 个工作日 / {left} working days left"
     late = steps_overdue(doc, cal, today)
     if late:
         return "yellow", f"环节“{late[0]['name']}”超过 {late[0]['days']} 个工作日时限 / a step is past its own limit"

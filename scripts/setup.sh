@@ -14,8 +14,14 @@ if [ ! -x .venv/bin/python ]; then
     "$PY" -m venv .venv
   fi
 fi
-.venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
-.venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'
+# pip and setuptools print hundreds of lines of warnings while building: kept in a log, shown on failure.
+log=.venv/setup-pip.log
+if ! { .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip &&
+       .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'; } >"$log" 2>&1; then
+  tail -n 40 "$log" >&2
+  echo "setup: pip install failed; the whole output is in $log" >&2
+  exit 1
+fi
 
 # The browser tests (and a kiosk PC) need chromium and fonts for Chinese text and the icons' emoji:
 # without them every character is a box, and the screenshots in docs/ would show boxes too.

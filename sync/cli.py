@@ -96,13 +96,21 @@ def nodes_revoke(ref, data_dir):
 @nodes.command("add")
 @click.argument("code")
 @click.option("--key", "key", required=True, help="the child's public key (z85 text, or its node.key file)")
+@click.option("--force", is_flag=True, help="enrol a key already enrolled for another code under this one instead")
 @data_option
-def nodes_add(code, key, data_dir):
+def nodes_add(code, key, force, data_dir):
     """Enrol a child's key directly, e.g. when it was handed over on a USB stick."""
     cfg, conn = open_for_cli(data_dir)
     if not is_child(code, cfg["code"]):
         raise ValidationError(f"{code!r} 不是本节点的下级 / not a child of {cfg['code']}")
     public = _read_key(key)
+    if public == load_keys(cfg.keys_dir)[0].decode():
+        raise ValidationError("这是本节点自己的公钥 / that is this node's own key",
+                              fix="give the child's keys/node.key, not this node's")
+    known = store.node_by_key(conn, public)
+    if known and known.get("code") not in (None, "", code) and known.get("status") == "accepted" and not force:
+        raise ValidationError(f"这个公钥已登记为 {known['code']} / the key is already enrolled as {known['code']}",
+                              fix=f"check the file; to move it to {code} anyway add --force")
     with transaction(conn):
         store.add_accepted(conn, public, code)
         audit.record(conn, "cli", "node.accepted", code, {"fingerprint": store.fingerprint(public)})
@@ -113,10 +121,21 @@ def _read_key(value):
     path = Path(value)
     if path.exists():
         import zmq.auth
-        public, _ = zmq.auth.load_certificate(str(path))
+        try:
+            public, _ = zmq.auth.load_certificate(str(path))
+        except (OSError, ValueError):
+            raise ValidationError(f"{value} 不是公钥文件 / not a key file",
+                                  fix="give the node's keys/node.key (made by sanji init), or its 40-character key") from None
         return public.decode()
-    if len(value) != 40:
-        raise ValidationError("公钥应为 40 个 z85 字符或 node.key 文件 / a public key is 40 z85 characters")
+    import struct
+    from zmq.utils import z85
+    try:
+        ok = len(value) == 40 and len(z85.decode(value)) == 32
+    except (ValueError, KeyError, TypeError, struct.error):
+        ok = False
+    if not ok:
+        raise ValidationError("公钥应为 40 个 z85 字符或 node.key 文件 / a public key is 40 z85 characters",
+                              fix="copy the `public key` line of `sanji keys show` on that node, or give its keys/node.key file")
     return value
 
 
@@ -134,7 +153,8 @@ def keys_show(data_dir):
     click.echo(f"public key:  {public.decode()}\nfingerprint: {store.fingerprint(public.decode())}")
 
 
-@keys.command("trust-parent")
+# A z85 key may start with "-": an argument click does not know as an option is taken as the key.
+@keys.command("trust-parent", context_settings={"ignore_unknown_options": True, "help_option_names": ["--help"]})
 @click.argument("key")
 @click.option("--add", is_flag=True, help="keep the keys trusted so far (default: trust only this one)")
 @data_option

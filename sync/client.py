@@ -17,6 +17,13 @@ log = logging.getLogger("sanji.sync.client")
 POLL_MS = 20
 HELLO_TIMEOUT = 5.0       # the first wait for a welcome …
 HELLO_TIMEOUT_MAX = 40.0  # … doubled after each attempt without one: a handshake is ~5 round trips
+WARN_EVERY = 300.0        # how often a link that is never welcomed says so again
+GRACE = 30.0              # … and not before this long without a welcome (a parent restarting is back sooner)
+NO_WELCOME = ("NOT LINKED: the parent at %s has not welcomed this node (for %.0f s). Likely causes: the parent "
+              "is not running or listens on another address/port (its sync_host/sync_port; 0 means no child "
+              "links); a firewall; the parent has not enrolled this node (on the parent: sanji nodes list, then "
+              "sanji nodes accept FINGERPRINT --code CODE, or sanji nodes add CODE --key FILE); or the pinned "
+              "parent key is not the parent's (sanji keys trust-parent). Applications wait here meanwhile.")
                           # (TCP, ZMTP greeting, CurveZMQ, hello), 10 s on a 2 s GPRS round trip
 
 
@@ -49,6 +56,8 @@ class SyncClient:
         self.protocol = None
         self.connected_since = None
         self.hello_timeout = HELLO_TIMEOUT
+        self.unwelcome_since = self.warned_at = None
+        self.grace = GRACE
 
     def start(self):
         """Start the thread."""
@@ -71,7 +80,11 @@ class SyncClient:
             while not self._stop.is_set():
                 keys = parent_keys(self.cfg.keys_dir)
                 if not keys:
-                    log.error("no parent key pinned (keys/parent.keys); run sanji keys trust-parent")
+                    now = time.monotonic()
+                    if self.warned_at is None or now - self.warned_at >= WARN_EVERY:
+                        self.warned_at = now
+                        log.error("NOT LINKED: no parent key pinned (keys/parent.keys): run sanji keys trust-parent "
+                                  "with the parent's keys/node.key file or its 40-character public key")
                     self._stop.wait(5)
                     continue
                 server_key = keys[key_index % len(keys)]
@@ -87,6 +100,9 @@ class SyncClient:
                     key_index += 1  # the parent may have rotated to the next key it announced
                 if outcome == "no_welcome":
                     self.hello_timeout = min(HELLO_TIMEOUT_MAX, self.hello_timeout * 2)
+                    self._unwelcome(time.monotonic())
+                if outcome != "no_welcome":
+                    self.unwelcome_since = None
                 if not self._stop.is_set():
                     self._stop.wait(self.backoff.next())
         except Exception:
@@ -94,6 +110,17 @@ class SyncClient:
         finally:
             conn.close()
             ctx.term()
+
+    def _unwelcome(self, now):
+        # Never welcomed: said loudly, with what usually causes it, at once and then every few minutes
+        # (a node that silently never links looks like a quiet village).
+        if self.unwelcome_since is None:
+            self.unwelcome_since = now - self.hello_timeout / 2  # the attempt that just ended began then
+        if now - self.unwelcome_since < self.grace:
+            return  # a parent restarting is back within this: no alarm for that
+        if self.warned_at is None or now - self.warned_at >= WARN_EVERY:
+            self.warned_at = now
+            log.warning(NO_WELCOME, self.cfg["parent"], now - self.unwelcome_since)
 
     def _session(self, ctx, conn, server_key):
         public, secret = load_keys(self.cfg.keys_dir)
@@ -126,6 +153,9 @@ class SyncClient:
                         self.connected_since = time.time()
                         self.backoff.reset()
                         self.hello_timeout = HELLO_TIMEOUT
+                        if self.unwelcome_since is not None:
+                            log.warning("linked to %s at last", self.cfg["parent"])
+                        self.unwelcome_since = self.warned_at = None
                         keys.trust_parent(self.cfg.keys_dir, server_key.decode(), first=True)
                 now = time.monotonic()
                 if not child.established:

@@ -50,7 +50,8 @@ def window_blueprint():
         f = filters_from(request.args, conn)
         page = paging.number(request.args)
         limit, offset = paging.window(page)
-        rows, more = paging.split(window_store.inbox(conn, me(), **f, limit=limit, offset=offset))
+        rows, more = paging.split(window_store.inbox(conn, me(), **f, limit=limit, offset=offset,
+                                                     today=business_clock.today(current_app.config["SANJI"])))
         return render_template("window/inbox.html", rows=rows, f=f, page=page, more=more,
                                due=request.args.get("due", ""), items=catalog.items(conn),
                                origins=window_store.origins(conn),

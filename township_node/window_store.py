@@ -2,18 +2,20 @@
 from common.domain.application import OPEN_STATES, UNFINISHED, label
 from common.store.item_snapshots import doc_of
 from common.paging import PAGE
-from common.store import outbox, sync_status
+from common.domain import deadlines
+from common.store import calendar as cal_store, outbox, sync_status
 
 SCOPES = ("mine", "open", "all")
 
 
-def inbox(conn, me, scope="mine", item=None, origin=None, state=None, due_by=None, limit=PAGE, offset=0):
+def inbox(conn, me, scope="mine", item=None, origin=None, state=None, due_by=None, limit=PAGE, offset=0, today=None):
     """Applications held here as rows for the inbox: LIMIT of them from OFFSET.
 
     SCOPE 'mine': those this township decides now (custody here, not finished); 'open': every
     unfinished one in the subtree (also those passed to the county), both soonest due first; 'all':
     everything, newest first (ten years of history, read from an index a page at a time). ORIGIN
     is a village code, or ME for walk-ins. DUE_BY (YYYY-MM-DD) keeps those due on or before it.
+    With TODAY each row carries its deadline light (`warning`: the county's, or this township's own count).
     """
     sql, args = "SELECT doc, due_on, due_provisional FROM applications WHERE 1 = 1", []
     if scope == "mine":
@@ -28,6 +30,7 @@ def inbox(conn, me, scope="mine", item=None, origin=None, state=None, due_by=Non
     if due_by:
         sql, args = sql + " AND due_on IS NOT NULL AND due_on <= ?", args + [due_by]
     waiting = outbox.waiting_by_application(conn)
+    cal = cal_store.load_cached(conn) if today else None
     rows = []
     # History newest first by id (a UUIDv7: submission order, never changing, so pages do not
     # shift as cases move); the work in hand soonest due first.
@@ -41,7 +44,9 @@ def inbox(conn, me, scope="mine", item=None, origin=None, state=None, due_by=Non
                      "state_label": label(doc["state"]), "submitted_on": doc["submitted_on"], "due_on": r["due_on"],
                      "due_provisional": bool(r["due_provisional"]), "open": doc["state"] in OPEN_STATES,
                      "withdrawal_requested": doc.get("withdrawal_requested", False),
-                     "escalation": doc.get("escalation"), "waiting": waiting.get(doc["id"], 0)})
+                     "escalation": doc.get("escalation"), "waiting": waiting.get(doc["id"], 0),
+                     "warning": deadlines.strongest(doc.get("warning"), deadlines.light(doc, r["due_on"], cal, today))
+                     if today and doc["state"] in UNFINISHED else None})
     return rows
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from ..demo import network
+from ..demo import control, network
 
 ROLES = [  # (who, username, where) as printed for a newcomer
     ("村代办员 village clerk", "clerk", "每个村 / each village"),
@@ -43,7 +43,7 @@ def _table(net, root):
     click.echo(f"  日志 / logs: {root}/*/node.log")
 
 
-@click.command()
+@click.group(invoke_without_command=True)
 @click.option("--data", "data_dir", default="demo-data", show_default=True, type=click.Path(file_okay=False),
               help="where the demo nodes keep their data between runs")
 @click.option("--fresh", is_flag=True, help="delete the demo data and start over")
@@ -53,8 +53,16 @@ def _table(net, root):
               help="once up, play N villagers applying and staff deciding (one township goes down meanwhile)")
 @click.option("--smoke", is_flag=True, help="in a temporary folder: one application through every tier and back, "
                                              "then exit (0 when every step passed)")
-def demo(data_dir, fresh, base_port, traffic, smoke):
-    """Start the demo county and print every node's address and the logins; Ctrl-C stops everything."""
+@click.pass_context
+def demo(ctx, data_dir, fresh, base_port, traffic, smoke):
+    """Start the demo county and print every node's address and the logins; Ctrl-C stops everything.
+
+    While it runs, `sanji demo stop CODE` and `sanji demo start CODE` (same --data) take one node down
+    and bring it back, for an outage drill; a node that stops by itself is reported and the rest go on.
+    """
+    ctx.ensure_object(dict)["data_dir"] = data_dir
+    if ctx.invoked_subcommand:
+        return
     if smoke:
         from ..demo import smoke as smoke_mod
         click.echo("冒烟测试 / smoke test:")
@@ -87,11 +95,42 @@ def demo(data_dir, fresh, base_port, traffic, smoke):
             with click.progressbar(length=2 * traffic, label="  申请与办理 / applying and deciding") as bar:
                 result = traffic_mod.play(net, traffic, bar.update)
             click.echo("  " + ", ".join(f"{k} {v}" for k, v in result.items()))
-        click.echo("\n  按 Ctrl-C 停止 / press Ctrl-C to stop\n")
-        while not stopping and net.running():
+        click.echo("\n  按 Ctrl-C 停止 / press Ctrl-C to stop;"
+                   f" 演练断网 / outage drill: sanji demo --data {data_dir} stop|start CODE\n")
+        control.open_for(root)
+        reported = set()
+        while not stopping:
+            for line in control.serve_requests(root, net):
+                click.echo("  " + line)
+            for code, proc in net.procs.items():
+                if proc.poll() is not None and code not in reported:
+                    reported.add(code)
+                    node = network.BY_CODE[code]
+                    click.echo(f"  节点已停止 / node stopped: {code} {node.name} (exit {proc.returncode}); the others go on."
+                               f" Restart it: sanji demo --data {data_dir} start {code}")
+            reported &= {c for c, p in net.procs.items() if p.poll() is not None}
             time.sleep(0.5)
     except KeyboardInterrupt:
         pass
     finally:
+        control.close_for(root)
         net.stop_all()
         click.echo("已停止 / stopped")
+
+
+@demo.command("stop")
+@click.argument("code")
+@click.option("--data", "sub_data", default=None, type=click.Path(file_okay=False), help="the running demo's data folder")
+@click.pass_context
+def demo_stop(ctx, code, sub_data):
+    """Stop one node of the running demo (its villages keep working offline)."""
+    click.echo(control.ask(Path(sub_data or ctx.obj["data_dir"]), "stop", code))
+
+
+@demo.command("start")
+@click.argument("code")
+@click.option("--data", "sub_data", default=None, type=click.Path(file_okay=False), help="the running demo's data folder")
+@click.pass_context
+def demo_start(ctx, code, sub_data):
+    """Start again a node of the running demo that was stopped."""
+    click.echo(control.ask(Path(sub_data or ctx.obj["data_dir"]), "start", code))

@@ -25,13 +25,15 @@ def users():
               help="role, repeatable; department roles as county_approver:MZ")
 @click.option("--name", "display_name", default="", help="display name, e.g. 王芳")
 @password_option
+@click.option("--temporary/--permanent", default=True, show_default=True,
+              help="the password is temporary: the person must choose their own at first sign-in")
 @data_option
-def add(username, role_specs, display_name, password, data_dir):
-    """Create a staff account."""
+def add(username, role_specs, display_name, password, temporary, data_dir):
+    """Create a staff account (by default with a temporary password, changed at first sign-in)."""
     from .. import accounts
     cfg, conn = open_for_cli(data_dir)
-    accounts.add_user(conn, cfg["tier"], username, display_name, password, role_specs)
-    click.echo(f"已创建用户 {username} / user created")
+    accounts.add_user(conn, cfg["tier"], username, display_name, password, role_specs, must_change=temporary)
+    click.echo(f"已创建用户 {username} / user created" + ("（临时密码，首次登录须修改 / temporary password）" if temporary else ""))
 
 
 @users.command("list")

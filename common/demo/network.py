@@ -155,6 +155,7 @@ class Network:
         """Start node CODE's process (`sanji serve`); with WAIT, until it answers /healthz."""
         node = BY_CODE[code]
         parent = BY_CODE.get(node.parent)
+        _port_free(web_port(self.base, node), code)
         # The ports follow --base-port even for folders made with another one.
         env = dict(os.environ, SANJI_WEB_PORT=str(web_port(self.base, node)),
                    SANJI_SYNC_PORT=str(sync_port(self.base, node)),
@@ -231,3 +232,16 @@ def _lay_demo_card(where):
     path = where / "card-reader" / "card.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({"status": "ok", "card": DEMO_CARD}, ensure_ascii=False), encoding="utf-8")
+
+
+def _port_free(port, code):
+    # A node left running by a demo that was killed would answer /healthz for the new one.
+    import socket
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            raise SanjiError(f"端口 {port} 已被占用，节点 {code} 无法启动 / port {port} is in use",
+                             fix="a demo killed earlier may have left its nodes running: stop them "
+                                 "(pkill -f 'common serve --data'), or use another --base-port") from None

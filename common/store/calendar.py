@@ -18,15 +18,22 @@ def seed_from_package(conn):
     with transaction(conn):
         for day, name in chinese_calendar.holidays.items():
             if day.weekday() < 5:
-                _upsert_seed(conn, day, "holiday", str(name or ""))
+                _upsert_seed(conn, day, "holiday", chinese_name(name))
         for day, name in chinese_calendar.workdays.items():
             if day.weekday() >= 5:
-                _upsert_seed(conn, day, "workday", str(name or ""))
+                _upsert_seed(conn, day, "workday", chinese_name(name))
         for year in years:
             conn.execute("INSERT INTO calendar_years (year, published) VALUES (?, 1)"
                          " ON CONFLICT(year) DO UPDATE SET published = 1", (year,))
         _bump(conn)
     return years
+
+
+def chinese_name(name):
+    """The Chinese name of a holiday chinese-calendar names in English (春节 for 'Spring Festival'); others as they are."""
+    from chinese_calendar.constants import Holiday
+    names = {h.value: h.chinese for h in Holiday}
+    return names.get(str(name or ""), str(name or ""))
 
 
 def _upsert_seed(conn, day, kind, name):

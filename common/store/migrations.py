@@ -491,3 +491,15 @@ def _event_item_snapshots(conn):
 
 # The same for the `submitted` event each application starts with (~700 of its ~900 bytes).
 COMMON.append(Migration("0025_event_item_snapshots", _event_item_snapshots))
+
+
+def _calendar_chinese_names(conn):
+    # Seeded holidays were stored with chinese-calendar's English names ("Spring Festival"): the
+    # administrators read Chinese. Administrator edits keep whatever they wrote.
+    from .calendar import chinese_name
+    for day, name in conn.execute("SELECT day, name FROM calendar_days WHERE source = 'seed'").fetchall():
+        if chinese_name(name) != name:
+            conn.execute("UPDATE calendar_days SET name = ? WHERE day = ?", (chinese_name(name), day))
+
+
+COMMON.append(Migration("0026_calendar_chinese_names", _calendar_chinese_names))

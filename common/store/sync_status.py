@@ -98,10 +98,21 @@ def status(conn):
     }
 
 
+SUBTREE_STALE_S = 30  # a linked child reports its children's links with its pings, every few seconds
+
+
 def subtree(conn):
     """The links below our children, as they last reported them on their heartbeats (with when)."""
-    return [dict(r, reported_age_s=_age_seconds(r["reported_at"]))
-            for r in conn.execute("SELECT * FROM sync_subtree ORDER BY node")]
+    reporters = {r["link"]: r["state"] for r in conn.execute("SELECT link, state FROM sync_links")}
+    out = []
+    for r in conn.execute("SELECT * FROM sync_subtree ORDER BY node"):
+        row = dict(r, reported_age_s=_age_seconds(r["reported_at"]))
+        # What a child said of its own children is only as fresh as its last report: once that is older
+        # than a report's window, or the child's own link is down, nobody here knows their state.
+        if row["reported_age_s"] is None or row["reported_age_s"] > SUBTREE_STALE_S or reporters.get(r["reporter"]) != "up":
+            row["state"] = "unknown"
+        out.append(row)
+    return out
 
 
 def refused_ids(conn, msg_ids):

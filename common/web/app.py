@@ -229,6 +229,8 @@ def build_app(cfg, tier, template_folder=None):
     app.add_template_filter(lambda text: i18n.for_villager(text, lang()), "for_villager")
     # A catalog entry's words in the page's language: {{ m|local('name') }} (English when given, else Chinese).
     app.add_template_filter(lambda entry, key="name": i18n.local(entry, key, lang()), "local")
+    from .. import roles as roles_mod
+    app.add_template_filter(lambda role: roles_mod.label(role, lang()), "role")  # 县部门审批人员, not county_approver
     app.register_error_handler(Exception, _handle_error)
     from werkzeug.exceptions import HTTPException
 

@@ -1,5 +1,6 @@
 """Views every node has: health, OpenAPI, sign-in/out, language switch, catalog API, audit page."""
 import secrets
+from pathlib import Path
 from urllib.parse import urlparse
 
 from flask import Blueprint, current_app, g, jsonify, redirect, render_template, request, session, url_for
@@ -14,6 +15,14 @@ from .app import get_db, lang
 from .openapi import api, build_spec
 
 bp = Blueprint("base", __name__)
+
+
+@bp.get("/favicon.ico")
+@public
+def favicon():
+    """The node's icon (browsers ask for it on every site; a 404 there is noise in every log)."""
+    from flask import send_from_directory
+    return send_from_directory(Path(__file__).parent / "static", "favicon.svg", mimetype="image/svg+xml", max_age=86400)
 
 
 @bp.get("/healthz")

@@ -77,3 +77,48 @@ def test_audit_verify_names_the_broken_record(county):
     conn.commit()
     r = sanji("audit", "verify", "--data", str(county))
     assert r.returncode == 7 and "record 1 was changed" in r.stderr
+
+
+def test_users_added_by_an_admin_get_a_temporary_password(county):
+    env = {"SANJI_NEW_PASSWORD": "wang-pass-2026"}
+    assert sanji("users", "add", "wang", "--role", "county_approver:MZ", "--data", str(county), env=env).returncode == 0
+    assert sanji("users", "add", "li", "--role", "county_reviewer", "--permanent", "--data", str(county),
+                 env=env).returncode == 0
+    db = sqlite3.connect(county / "node.db")
+    flags = dict(db.execute("SELECT username, must_change_password FROM users WHERE username IN ('wang', 'li')"))
+    assert flags == {"wang": 1, "li": 0}
+
+
+def test_a_z85_key_may_start_with_a_dash_and_junk_is_refused(county, tmp_path):
+    from zmq.utils import z85
+    key = next(k for k in (z85.encode(bytes([i]) * 32).decode() for i in range(256)) if k.startswith("-"))
+    r = sanji("keys", "trust-parent", key, "--data", str(county))
+    assert r.returncode == 0 and "trusting parent key" in r.stdout, r.stderr
+    with_h = next(k for k in (z85.encode(bytes([i, j]) * 16).decode() for i in range(256) for j in range(256))
+                  if k.startswith("-") and "h" in k)
+    r = sanji("keys", "trust-parent", with_h, "--data", str(county))  # "-…h…" is a key, not -h for help
+    assert r.returncode == 0 and "trusting parent key" in r.stdout, r.stdout + r.stderr
+    for junk in ("x" * 39 + "\u00e9", "#" * 40, str(tmp_path), str(county / "sanji.toml")):
+        r = sanji("keys", "trust-parent", junk, "--data", str(county))
+        assert r.returncode == 2 and "Traceback" not in r.stderr and ("z85" in r.stderr or "key file" in r.stderr), junk
+
+
+def test_a_child_key_is_enrolled_once_and_never_the_nodes_own(county, tmp_path):
+    child = tmp_path / "t"
+    assert sanji("init", "township", "--name", "镇", "--code", "371399101", "--data", str(child),
+                 "--admin-password", "admin-pass-2026").returncode == 0
+    key = str(child / "keys" / "node.key")
+    assert sanji("nodes", "add", "371399101", "--key", key, "--data", str(county)).returncode == 0
+    r = sanji("nodes", "add", "371399102", "--key", key, "--data", str(county))
+    assert r.returncode == 2 and "already enrolled as 371399101" in r.stderr and "--force" in r.stderr
+    assert sanji("nodes", "add", "371399102", "--key", key, "--force", "--data", str(county)).returncode == 0
+    r = sanji("nodes", "add", "371399103", "--key", str(county / "keys" / "node.key"), "--data", str(county))
+    assert r.returncode == 2 and "own key" in r.stderr
+
+
+def test_serve_on_an_address_this_machine_lacks_says_so(tmp_path):
+    data = tmp_path / "c"
+    assert sanji("init", "county", "--name", "县", "--code", "371399", "--data", str(data), "--web-host", "10.254.254.254",
+                 "--admin-password", "admin-pass-2026").returncode == 0
+    r = sanji("serve", "--data", str(data))
+    assert r.returncode == 2 and "cannot listen on 10.254.254.254" in r.stderr and "Traceback" not in r.stderr

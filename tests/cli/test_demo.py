@@ -1,5 +1,6 @@
 """`sanji demo`: ten real node processes with seeded history, a table for newcomers, traffic, a smoke run."""
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -84,6 +85,56 @@ def test_the_traffic_ran_through_a_township_outage(running):
     texts = network.folder(root, network.NODES[0]) / "sms-sent.jsonl"
     wait_for(texts.exists, timeout=30, what="the demo's text messages")
     assert all(json.loads(line)["to"].startswith("1") for line in texts.read_text().splitlines())
+
+
+def _pid_of(folder):
+    """The PID of the `serve --data FOLDER` process (from /proc: the demo does not publish its children)."""
+    from pathlib import Path
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            args = cmdline.read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"serve" in args and str(folder).encode() in args:
+            return int(cmdline.parent.name)
+    return None
+
+
+def test_one_node_stops_and_comes_back_while_the_others_go_on(running):
+    proc, lines, base, root = running
+    township = network.BY_CODE[T3]
+    drill = subprocess.run([sys.executable, "-m", "common", "demo", "--data", str(root), "stop", T3],
+                           capture_output=True, text=True, timeout=60)
+    assert drill.returncode == 0 and "stopped" in drill.stdout and township.name in drill.stdout, drill.stderr
+    with pytest.raises(requests.ConnectionError):
+        requests.get(f"http://127.0.0.1:{base + township.index}/healthz", timeout=2)
+    others = [n for n in network.NODES if n.code != T3]
+    assert all(requests.get(f"http://127.0.0.1:{base + n.index}/healthz", timeout=5).status_code == 200 for n in others)
+    back = subprocess.run([sys.executable, "-m", "common", "demo", "--data", str(root), "start", T3],
+                          capture_output=True, text=True, timeout=90)
+    assert back.returncode == 0 and "started" in back.stdout, back.stdout + back.stderr
+    assert requests.get(f"http://127.0.0.1:{base + township.index}/healthz", timeout=5).status_code == 200
+    # A node stopped from outside, by its PID (as an outage drill might): named, and the rest go on.
+    victim = network.BY_CODE[V1]
+    pid = _pid_of(network.folder(root, victim))
+    assert pid, "the village's process"
+    os.kill(pid, signal.SIGTERM)
+    wait_for(lambda: any("node stopped: " + V1 in line and victim.name in line for line in lines), timeout=30,
+             what="the demo naming the node that stopped")
+    assert proc.poll() is None and all(
+        requests.get(f"http://127.0.0.1:{base + n.index}/healthz", timeout=5).status_code == 200
+        for n in network.NODES if n.code != V1)
+    assert subprocess.run([sys.executable, "-m", "common", "demo", "--data", str(root), "start", V1],
+                          capture_output=True, text=True, timeout=90).returncode == 0
+    wrong = subprocess.run([sys.executable, "-m", "common", "demo", "--data", str(root), "stop", "999"],
+                           capture_output=True, text=True, timeout=30)
+    assert wrong.returncode != 0 and "no such demo node" in wrong.stderr
+    (root / ".control" / "zz.request").write_bytes(b"\xff\xfe stop")  # junk where requests go: the demo goes on
+    again = subprocess.run([sys.executable, "-m", "common", "demo", "stop", V1, "--data", str(root)],
+                           capture_output=True, text=True, timeout=60)  # --data after the command works too
+    assert again.returncode == 0 and "stopped" in again.stdout and proc.poll() is None, again.stderr
+    assert subprocess.run([sys.executable, "-m", "common", "demo", "--data", str(root), "start", V1],
+                          capture_output=True, text=True, timeout=90).returncode == 0
 
 
 def test_ctrl_c_stops_every_node(running):

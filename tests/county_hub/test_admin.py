@@ -59,7 +59,8 @@ def test_catalog_and_calendar_published_to_a_running_township_and_staff_added(tm
         assert post(s, url, "/admin/calendar", {"day": "28/12/2026", "kind": "holiday"}).status_code == 400
         r = post(s, url, "/admin/staff", {"username": "mz1", "display_name": "民政审批", "password": "a-long-pass-2026",
                                           "role": "county_approver", "department": "MZ"})
-        assert r.status_code == 200 and "county_approver:MZ" in r.text
+        assert r.status_code == 200 and "县部门审批人员（县民政局）" in r.text  # names, not role codes (20.16)
+        assert 'title="county_approver:MZ"' in r.text  # the code on hover for the administrator
         assert post(s, url, "/admin/staff", {"username": "x", "password": "short", "role": "county_approver"}) \
             .status_code == 400
         assert requests.get(url + "/admin/staff", timeout=10).url.endswith("/login?next=/admin/staff")
