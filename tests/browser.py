@@ -48,6 +48,14 @@ def axe_violations(page):
     return [(v["id"], v["nodes"][0]["target"] if v["nodes"] else None) for v in result.response["violations"]]
 
 
+def check_screen(page, what):
+    """axe-core and the 适老化 numbers (text size, line height, 60 px targets) on the screen PAGE shows now."""
+    page.wait_for_load_state("load")  # a click returns once navigation commits; the stylesheet may still be coming
+    assert axe_violations(page) == [], what
+    m = page.evaluate(MEASURE_JS)
+    assert (m["small"], m["tight"], m["targets"]) == ([], [], []), (what, m)
+
+
 def until(page, expression, timeout=10.0, what=None):
     """Poll the JS EXPRESSION in PAGE until it is truthy (with a deadline); returns its value.
 

@@ -118,19 +118,16 @@ def demo(ctx, data_dir, fresh, base_port, traffic, smoke):
         click.echo("已停止 / stopped")
 
 
-@demo.command("stop")
-@click.argument("code")
-@click.option("--data", "sub_data", default=None, type=click.Path(file_okay=False), help="the running demo's data folder")
-@click.pass_context
-def demo_stop(ctx, code, sub_data):
-    """Stop one node of the running demo (its villages keep working offline)."""
-    click.echo(control.ask(Path(sub_data or ctx.obj["data_dir"]), "stop", code))
+def _drill(verb, what):
+    @demo.command(verb, help=what)
+    @click.argument("code")
+    @click.option("--data", "sub_data", default=None, type=click.Path(file_okay=False),
+                  help="the running demo's data folder")
+    @click.pass_context
+    def command(ctx, code, sub_data):
+        click.echo(control.ask(Path(sub_data or ctx.obj["data_dir"]), verb, code))
+    return command
 
 
-@demo.command("start")
-@click.argument("code")
-@click.option("--data", "sub_data", default=None, type=click.Path(file_okay=False), help="the running demo's data folder")
-@click.pass_context
-def demo_start(ctx, code, sub_data):
-    """Start again a node of the running demo that was stopped."""
-    click.echo(control.ask(Path(sub_data or ctx.obj["data_dir"]), "start", code))
+demo_stop = _drill("stop", "Stop one node of the running demo (its villages keep working offline).")
+demo_start = _drill("start", "Start again a node of the running demo that was stopped.")

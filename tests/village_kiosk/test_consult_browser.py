@@ -6,7 +6,7 @@ import pytest
 from common.hlc import Clock
 from common.node import open_db
 from common.store import applications as apps, catalog
-from tests.browser import MEASURE_JS, PORTRAIT, axe_violations, until
+from tests.browser import PORTRAIT, check_screen as check, until
 
 WORDS = {"zh": {"lookup": "查询码", "last4": "身份证号或手机号的最后 4 位", "find": "查询", "offline": "网络不通",
                 "nobody": "没有工作人员能接听", "callback": "请工作人员给我回电", "saved": "回电请求已记下",
@@ -14,12 +14,6 @@ WORDS = {"zh": {"lookup": "查询码", "last4": "身份证号或手机号的最�
          "en": {"lookup": "Tracking code", "last4": "Last 4", "find": "Check", "offline": "network is down",
                 "nobody": "Nobody can answer", "callback": "Ask staff to call me back", "saved": "call-back request is recorded",
                 "book": "Book a visit at the township", "appt_offline": "cannot be reached right now"}}
-
-
-def check(page, what):
-    assert axe_violations(page) == [], what
-    m = page.evaluate(MEASURE_JS)
-    assert (m["small"], m["tight"], m["targets"]) == ([], [], []), (what, m)
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])

@@ -6,7 +6,7 @@ import re
 import pytest
 
 from common.tiers import load_tier
-from tests.browser import MEASURE_JS, PORTRAIT, axe_violations, chromium_path, until
+from tests.browser import PORTRAIT, check_screen as check, chromium_path, until
 from tests.helpers import LiveServer, make_node
 from village_kiosk import card_reader
 
@@ -45,13 +45,6 @@ def tap_keys(page, text):
 def tap_pinyin(page, pinyin, char):
     tap_keys(page, pinyin)
     page.locator(".hg-candidate-box-list-item", has_text=char).first.click()
-
-
-def check(page, what):
-    page.wait_for_load_state("load")
-    assert axe_violations(page) == [], what
-    m = page.evaluate(MEASURE_JS)
-    assert (m["small"], m["tight"], m["targets"]) == ([], [], []), (what, m)
 
 
 def keys_of(page):

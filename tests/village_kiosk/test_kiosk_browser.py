@@ -4,7 +4,7 @@ import pytest
 from common.hlc import Clock
 from common.node import open_db
 from common.store import applications as apps, catalog
-from tests.browser import LANDSCAPE, MEASURE_JS, PORTRAIT, axe_violations, focus_is_on_error_summary
+from tests.browser import LANDSCAPE, MEASURE_JS, PORTRAIT, axe_violations, check_screen, focus_is_on_error_summary
 
 SCREENS = ["/kiosk/", "/kiosk/browse", "/kiosk/browse/event/养老", "/kiosk/browse/department/RS",
            "/kiosk/search?q=shbzk", "/kiosk/search?q=", "/kiosk/item/MZ-001", "/kiosk/item/ZJ-003",
@@ -27,13 +27,6 @@ def test_every_finding_screen_is_accessible_and_big_enough(browser_and_url, view
         assert m["targets"] == [], (path, m["targets"][:5])
     assert external == []  # every asset comes from the node itself
     page.close()
-
-
-def check_screen(page, what):
-    page.wait_for_load_state("load")
-    assert axe_violations(page) == [], what
-    m = page.evaluate(MEASURE_JS)
-    assert (m["small"], m["tight"], m["targets"]) == ([], [], []), (what, m)
 
 
 def test_status_journey_error_then_timeline(browser_and_url):

@@ -10,7 +10,7 @@ from common.node import open_db
 from common.store import applications as apps, catalog
 from common.store.db import transaction
 from common.tiers import load_tier
-from tests.browser import MEASURE_JS, PORTRAIT, axe_violations, until
+from tests.browser import PORTRAIT, check_screen as check, until
 from tests.helpers import LiveServer, make_node
 
 T = "371399101"
@@ -23,13 +23,6 @@ W = {"zh": {"pension": "城乡居民养老保险待遇申领", "clerk": "村代�
       "en": {"pension": "Claiming a residents' pension", "clerk": "village clerk", "again": "Try other words",
              "eighty": "80", "finished": "Finished: approved", "due": "Due", "step": "乡镇窗口审核",
              "offline": "line to the township is down", "idle": "still there", "found": "Tracking code"}}
-
-
-def check(page, what):
-    page.wait_for_load_state("load")
-    assert axe_violations(page) == [], what
-    m = page.evaluate(MEASURE_JS)
-    assert (m["small"], m["tight"], m["targets"]) == ([], [], []), (what, m)
 
 
 def main_text(page):
