@@ -123,19 +123,25 @@ class StaffMember:
         return self.post(f"/api/v1/cases/{app_id}/actions", dict(form, action=action))["application"]
 
     def decide(self, app_id, outcome="approved", **form):
-        """Pass every step offered to this user in turn, then OUTCOME (approved or denied)."""
+        """Pass every step offered to this user in turn, then OUTCOME (approved or denied).
+
+        The last step comes with the decision (one action), as the console offers it.
+        """
+        def extra(offer):
+            out = {"step": offer["step"]} if offer.get("step") else {}
+            if offer.get("assigns"):
+                out["department"] = form.get("department", "MZ")
+            if offer.get("answers"):
+                out["answer"] = form.get("answer", "已办理，谢谢您的反映。")
+            return out
+
         for _ in range(12):
             offered = self.case(app_id)["actions"]
+            final = next((a for a in offered if a["action"] == outcome), None)
+            if final:
+                return self.act(app_id, outcome, **{**extra(final), **form})
             step = next((a for a in offered if a["action"] == "step_passed"), None)
-            if step:
-                extra = {}
-                if step.get("assigns"):
-                    extra["department"] = form.get("department", "MZ")
-                if step.get("answers"):
-                    extra["answer"] = form.get("answer", "已办理，谢谢您的反映。")
-                self.act(app_id, "step_passed", step=step["step"], **extra)
-                continue
-            if any(a["action"] == outcome for a in offered):
-                return self.act(app_id, outcome, **form)
-            return None
+            if not step:
+                return None
+            self.act(app_id, "step_passed", **extra(step))
         return None

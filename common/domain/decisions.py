@@ -1,12 +1,16 @@
 """What a staff member may do to an application now: the catalog's flow, the state, custody and roles.
 
 Pure: `available(doc, me, roles)` lists the actions a console should offer (and nothing else),
-and `event_for(doc, me, action, form)` turns one chosen action into the event to append, checked
-again, so a forged form cannot do what the buttons would not have offered. Township and county
-consoles share it.
+and `events_for(doc, me, action, form)` turns one chosen action into the event(s) to append,
+checked again, so a forged form cannot do what the buttons would not have offered. Township and
+county consoles share it.
+
+The flow's order is kept: a decision (准予 or 不予许可) is offered only once the flow has reached
+its last step, and the holder of that step who may decide takes the step and the decision in one
+action (one post: step_passed then approved, appended together), instead of two.
 """
 from ..errors import Forbidden, ValidationError
-from .application import current_steps, flow_done, is_voice, step_department
+from .application import REASON_REQUIRED, current_steps, flow_done, is_voice, step_department
 from .nodes import tier_of
 
 HEADS = {"township": "township_head", "county": "county_approver"}
@@ -62,6 +66,33 @@ def _staff_roles(tier):
             "county": {"county_approver", "county_reviewer"}}.get(tier, set())
 
 
+def _finishing(doc):
+    """Ids of the current steps whose passing would complete the flow (the last step, or last pending branch)."""
+    flow, steps = doc["item"].get("flow", []), current_steps(doc)
+    return {steps[0]["id"]} if len(steps) == 1 and doc["flow_pos"] == len(flow) - 1 else set()
+
+
+def _at_last_step(doc):
+    """True when the flow has reached its last step (or passed it): a decision may be made now."""
+    return doc["flow_pos"] >= len(doc["item"].get("flow", [])) - 1
+
+
+# The form fields each action needs (beyond the always-optional note), so that a console shows a
+# field only when the chosen action uses it.
+def fields_of(offer, voice=False):
+    """The form fields ('reason', 'missing', 'department', 'answer') the offered action OFFER takes."""
+    action, out = offer["action"], set()
+    if action in REASON_REQUIRED:
+        out.add("reason")
+    if action == "supplement_requested":
+        out.add("missing")
+    if offer.get("assigns") or offer.get("resolution") == "routed":
+        out.add("department")
+    if offer.get("answers") or action == "escalation_answered" or (voice and action == "approved"):
+        out.add("answer")
+    return sorted(out)
+
+
 def available(doc, me, roles):
     """[{action, step?, resolution?, name?}] that a holder of ROLES at node ME may take on DOC now.
 
@@ -105,15 +136,23 @@ def available(doc, me, roles):
         if tier == "township":
             add("escalated")
     elif state in ("accepted", "in_review"):
+        finishing, denial_offered = _finishing(doc), False
         for step in current_steps(doc):
             if _holds(held, step.get("role"), step_department(doc, step)):
                 extra = {k: True for k in ("assigns", "answers") if step.get(k)}
-                add("step_passed", step=step["id"], name=step.get("name", step["id"]), **extra)
+                name = step.get("name", step["id"])
+                if step["id"] in finishing and decides:  # the last step and the decision, in one action
+                    add("approved", step=step["id"], name=name, finishes=True, **extra)
+                    if not voice:
+                        add("denied", step=step["id"], name=name)
+                        denial_offered = True
+                else:
+                    add("step_passed", step=step["id"], name=name, **extra)
                 if not voice:  # a complaint is not sent back for documents; its steps pass or it is asked about
-                    add("step_returned", step=step["id"], name=step.get("name", step["id"]))
+                    add("step_returned", step=step["id"], name=name)
         if flow_done(doc) and decides:
             add("approved")
-        if decides and not voice:
+        if decides and not voice and not denial_offered and _at_last_step(doc):
             add("denied")
         if intake:
             add("supplement_requested")
@@ -136,9 +175,10 @@ def available(doc, me, roles):
     return out
 
 
-def event_for(doc, me, roles, action, form, departments=None):
-    """(event type, payload) for ACTION chosen with FORM ({reason, missing, step, note, answer, resolution, department}).
+def events_for(doc, me, roles, action, form, departments=None):
+    """[(event type, payload)] for ACTION chosen with FORM ({reason, missing, step, note, answer, resolution, department}).
 
+    One event, or two for a finishing approval (step_passed of the last step, then approved).
     Forbidden when ACTION is not among `available(...)` for these ROLES; ValidationError naming
     what is missing (a reason, the list of materials, a DEPARTMENTS code to route to) otherwise.
     """
@@ -153,7 +193,7 @@ def event_for(doc, me, roles, action, form, departments=None):
     payload = {}
     if form.get("note"):
         payload["note"] = form["note"][:500]
-    if action in ("not_accepted", "supplement_requested", "escalated", "step_returned", "denied", "withdrawn"):
+    if action in REASON_REQUIRED:
         reason = form.get("reason", "") or ("申请人撤回" if action == "withdrawn" else "")
         if not reason:
             raise ValidationError("请填写理由 / a reason is required", fields={"reason": "请用群众听得懂的话写明理由"})
@@ -169,7 +209,7 @@ def event_for(doc, me, roles, action, form, departments=None):
     if action == "rectification_done" and not payload.get("note"):
         raise ValidationError("请写明整改情况 / say what was done to put it right",
                               fields={"note": "请在“备注”里写明整改情况"})
-    if action in ("step_passed", "step_returned"):
+    if action in ("step_passed", "step_returned") or chosen.get("step"):
         payload["step"] = chosen["step"]
     if chosen.get("assigns"):
         dept = form.get("department", "")
@@ -195,7 +235,12 @@ def event_for(doc, me, roles, action, form, departments=None):
                 raise ValidationError(f"没有部门 {dept} / no department {dept}", fields={"department": "请选择部门"},
                                       fix=f"one of: {', '.join(sorted(departments))}")
             payload["department"] = dept
-    return action, payload
+    if chosen.get("finishes"):
+        step = {k: payload.pop(k) for k in ("step", "assign") if k in payload}
+        if chosen.get("answers") and "answer" in payload:
+            step["answer"] = payload["answer"]
+        return [("step_passed", step), (action, payload)]
+    return [(action, payload)]
 
 
 def departments_of(doc):

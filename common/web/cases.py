@@ -62,12 +62,20 @@ def user_roles(user):
 
 
 def act(conn, cfg, app_id, user, action, form):
-    """Take ACTION on APP_ID as USER with FORM; only what `decisions.available` offers is allowed."""
+    """Take ACTION on APP_ID as USER with FORM; only what `decisions.available` offers is allowed.
+
+    A finishing approval appends its two events (the last step, the decision) in one transaction.
+    """
     me = cfg["code"]
-    doc = applications.get(conn, app_id)
-    kind, payload = decisions.event_for(doc, me, user_roles(user), action, form,
-                                        departments={d["code"] for d in catalog.departments(conn)})
-    return applications.append(conn, shared_clock(conn, cfg), me, app_id, kind, user["username"], payload)
+    if not action:
+        raise ValidationError("请选择要办理的事项 / choose what to do", fields={"action": "请选择一项"})
+    with transaction(conn):
+        doc = applications.get(conn, app_id)
+        planned = decisions.events_for(doc, me, user_roles(user), action, form,
+                                       departments={d["code"] for d in catalog.departments(conn)})
+        for kind, payload in planned:
+            doc = applications.append(conn, shared_clock(conn, cfg), me, app_id, kind, user["username"], payload)
+    return doc
 
 
 WINDOW_RATERS = ("township_staff", "township_head")
@@ -180,7 +188,8 @@ def cases_blueprint(staff, deciders):
             act(get_db(), current_app.config["SANJI"], app_id, g.user, action, form)
         except SanjiError as exc:
             errors = dict(getattr(exc, "fields", {}) or {"action": exc.message})
-            return _detail(app_id, errors=errors, status=exc.http_status, form=form)
+            return _detail(app_id, errors=errors, status=exc.http_status, form=form,
+                           chosen=request.form.get("action", ""))
         return redirect(url_for("cases.detail", app_id=app_id, done=action))
 
     @bp.post("/cases/<app_id>/rate")
@@ -269,7 +278,7 @@ def cases_blueprint(staff, deciders):
     return bp
 
 
-def _detail(app_id, errors=None, status=200, form=None):
+def _detail(app_id, errors=None, status=200, form=None, chosen=""):
     conn = get_db()
     me = current_app.config["SANJI"]["code"]
     doc = open_case(conn, applications.get(conn, app_id), g.user)
@@ -278,9 +287,11 @@ def _detail(app_id, errors=None, status=200, form=None):
     fulls = {m["sha256"]: full_copy_state(conn, m["full"]) for m in doc.get("materials", [])
              if isinstance(m, dict) and isinstance(m.get("full"), dict)}
     steps_due = step_deadlines(doc, cal_store.load_cached(conn))
+    actions, voice = decisions.available(doc, me, user_roles(g.user)), is_voice(doc)
     return render_template("cases/detail.html", doc=doc, events=timeline_of(conn, doc), held=held, fulls=fulls, steps_due=steps_due,
-                           actions=decisions.available(doc, me, user_roles(g.user)),
+                           actions=actions, needed={f for a in actions for f in decisions.fields_of(a, voice)},
                            labels=catalog.field_labels(conn, doc["item"]["code"]), errors=errors or {},
                            form=form or {}, done=request.args.get("done", ""), state_label=label, me=me,
-                           departments=catalog.departments(conn), levels=ratings.LEVELS, voice=is_voice(doc),
-                           may_rate=window_may_rate(doc, me, g.user)), status
+                           departments=catalog.departments(conn), levels=ratings.LEVELS, voice=voice,
+                           may_rate=window_may_rate(doc, me, g.user), chosen=chosen,
+                           fields_of=decisions.fields_of), status

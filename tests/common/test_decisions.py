@@ -33,17 +33,47 @@ def test_steps_follow_the_flow_and_the_role():
     assert ("step_passed", "review") in acts(d, ["township_staff"])
     assert ("step_passed", "review") not in acts(d, ["township_head"])
     assert ("approved", None) not in acts(d, ["township_head"])  # steps left
-    assert ("denied", None) in acts(d, ["township_head"]) and ("denied", None) not in acts(d, ["township_staff"])
+    # The head cannot decide before the window's review is done (the flow's order).
+    assert ("denied", None) not in acts(d, ["township_head"]) and ("denied", None) not in acts(d, ["township_staff"])
     done = doc(state="in_review", flow_pos=2)
     assert ("approved", None) in acts(done, ["township_head"])
     assert acts(doc(state="approved"), ["township_staff"]) == [("delivered", None)]
+
+
+def test_the_last_step_and_the_decision_are_one_action():
+    """At the head's step the head passes it and decides in one post; nothing else decides then."""
+    at_head = doc(state="in_review", flow_pos=1)
+    assert acts(at_head, ["township_head"])[:3] == [("approved", "approve"), ("denied", "approve"),
+                                                ("step_returned", "approve")]
+    assert ("step_passed", "approve") not in acts(at_head, ["township_head"])
+    assert decisions.events_for(at_head, T, ["township_head"], "approved", {"step": "approve", "note": "同意"}) == \
+        [("step_passed", {"step": "approve"}), ("approved", {"note": "同意"})]
+    [(kind, payload)] = decisions.events_for(at_head, T, ["township_head"], "denied",
+                                             {"step": "approve", "reason": "不符合条件"})
+    assert kind == "denied" and payload == {"reason": "不符合条件", "step": "approve"}
+    assert acts(at_head, ["township_staff"]) == [("supplement_requested", None), ("escalated", None)]
+    quick = doc(state="accepted", flow=FLOW[:1])  # one step: the window passes and finishes it
+    assert acts(quick, ["township_staff"])[:3] == [("approved", "review"), ("denied", "review"),
+                                                   ("step_returned", "review")]
+
+
+def test_each_action_names_only_the_fields_it_takes():
+    assert decisions.fields_of({"action": "supplement_requested"}) == ["missing", "reason"]
+    assert decisions.fields_of({"action": "accepted"}) == []
+    assert decisions.fields_of({"action": "approved", "step": "x", "finishes": True}) == []
+    assert decisions.fields_of({"action": "approved"}, voice=True) == ["answer"]
+    assert decisions.fields_of({"action": "escalation_answered", "resolution": "routed"}) == ["answer", "department"]
+    assert decisions.fields_of({"action": "step_passed", "assigns": True}) == ["department"]
 
 
 def test_parallel_branches_each_offered_to_their_role():
     flow = [{"parallel": {"id": "joint", "name": "联审", "rule": "all", "branches": [
         {"id": "mz", "name": "民政", "role": "county_approver"}, {"id": "rs", "name": "人社", "role": "county_approver"}]}}]
     d = doc(state="accepted", custody=C, decide="county", flow=flow, branches={"mz": "passed", "rs": "pending"})
-    assert [s for a, s in acts(d, ["county_approver"], me=C) if a == "step_passed"] == ["rs"]
+    assert [s for a, s in acts(d, ["county_approver"], me=C) if a == "approved"] == ["rs"]  # the last branch decides
+    both = dict(d, branches={"mz": "pending", "rs": "pending"})
+    assert [s for a, s in acts(both, ["county_approver"], me=C) if a == "step_passed"] == ["mz", "rs"]
+    assert ("approved", None) not in acts(both, ["county_approver"], me=C)
 
 
 def test_withdrawal_and_escalation_review():
@@ -56,17 +86,17 @@ def test_withdrawal_and_escalation_review():
 
 def test_event_for_refuses_what_is_not_offered_and_asks_for_what_is_missing():
     with pytest.raises(Forbidden):
-        decisions.event_for(doc(state="accepted"), T, ["township_staff"], "approved", {})
+        decisions.events_for(doc(state="accepted"), T, ["township_staff"], "approved", {})
     with pytest.raises(Forbidden):
-        decisions.event_for(doc(state="accepted"), T, ["township_staff"], "step_passed", {"step": "approve"})
+        decisions.events_for(doc(state="accepted"), T, ["township_staff"], "step_passed", {"step": "approve"})
     with pytest.raises(ValidationError) as exc:
-        decisions.event_for(doc(), T, ["township_staff"], "supplement_requested", {"reason": "缺材料"})
+        decisions.events_for(doc(), T, ["township_staff"], "supplement_requested", {"reason": "缺材料"})
     assert "missing" in exc.value.fields
-    kind, payload = decisions.event_for(doc(), T, ["township_staff"], "supplement_requested",
+    [(kind, payload)] = decisions.events_for(doc(), T, ["township_staff"], "supplement_requested",
                                         {"reason": "缺材料", "missing": "户口簿\n\n 身份证复印件 "})
     assert kind == "supplement_requested" and payload["missing"] == ["户口簿", "身份证复印件"]
-    assert decisions.event_for(doc(state="accepted"), T, ["township_staff"], "step_passed",
-                               {"step": "review"}) == ("step_passed", {"step": "review"})
+    assert decisions.events_for(doc(state="accepted"), T, ["township_staff"], "step_passed",
+                               {"step": "review"}) == [("step_passed", {"step": "review"})]
 
 
 def test_every_offered_action_is_accepted_by_the_state_machine():
@@ -81,17 +111,19 @@ def test_every_offered_action_is_accepted_by_the_state_machine():
                         "type": "received", "payload": {}})
     form = {"reason": "理由", "missing": "户口簿"}
     for offered in decisions.available(d, T, ["township_staff", "township_head"]):
-        kind, payload = decisions.event_for(d, T, ["township_staff", "township_head"], offered["action"],
-                                            dict(form, **{k: v for k, v in offered.items() if k in ("step",)}))
-        model.apply(d, {**submitted, "id": "x", "origin": T, "hlc": "1763800000002-0000-371399101", "type": kind,
-                        "payload": payload}, strict=True)
+        out = d
+        for n, (kind, payload) in enumerate(decisions.events_for(
+                d, T, ["township_staff", "township_head"], offered["action"],
+                dict(form, **{k: v for k, v in offered.items() if k in ("step",)}))):
+            out = model.apply(out, {**submitted, "id": f"x{n}", "origin": T, "hlc": f"176380000000{2 + n}-0000-371399101",
+                                    "type": kind, "payload": payload}, strict=True)
 
 
 def test_a_township_case_taken_on_escalation_is_decided_by_the_county_reviewer():
     taken = doc(custody=C, escalation={"resolution": "taken", "answer": "县里办"})
     assert acts(taken, ["county_reviewer"], me=C)[:2] == [("accepted", None), ("not_accepted", None)]
     assert acts(taken, [("county_approver", "")], me=C) == []  # the reviewer's alone
-    kind, payload = decisions.event_for(taken, C, ["county_reviewer"], "accepted", {})
+    [(kind, payload)] = decisions.events_for(taken, C, ["county_reviewer"], "accepted", {})
     assert payload["on_behalf_of"] == "" and kind == "accepted"
     accepted = doc(state="accepted", custody=C, escalation={"resolution": "taken"})
     assert ("step_passed", "review") in acts(accepted, ["county_reviewer"], me=C)
@@ -101,11 +133,11 @@ def test_a_township_case_taken_on_escalation_is_decided_by_the_county_reviewer()
 def test_an_escalation_routed_to_a_department_is_decided_by_its_approvers_alone():
     review = doc(state="escalation_review", custody=C)
     review["item"]["department"] = "MZ"
-    kind, payload = decisions.event_for(review, C, ["county_reviewer"], "escalation_answered",
+    [(kind, payload)] = decisions.events_for(review, C, ["county_reviewer"], "escalation_answered",
                                         {"resolution": "routed", "department": "ZJ", "answer": "转住建"}, {"MZ", "ZJ"})
     assert payload == {"resolution": "routed", "department": "ZJ", "answer": "转住建"}
     with pytest.raises(ValidationError) as err:
-        decisions.event_for(review, C, ["county_reviewer"], "escalation_answered",
+        decisions.events_for(review, C, ["county_reviewer"], "escalation_answered",
                             {"resolution": "routed", "department": "XX"}, {"MZ", "ZJ"})
     assert "department" in err.value.fields
     with pytest.raises(ValidationError):  # the state machine wants the department too
@@ -114,7 +146,7 @@ def test_an_escalation_routed_to_a_department_is_decided_by_its_approvers_alone(
     assert acts(routed, [("county_approver", "ZJ")], me=C)[:1] == [("accepted", None)]
     assert acts(routed, [("county_approver", "MZ")], me=C) == []
     assert acts(routed, ["county_reviewer"], me=C) == []
-    kind, payload = decisions.event_for(routed, C, [("county_approver", "ZJ")], "accepted", {})
+    [(kind, payload)] = decisions.events_for(routed, C, [("county_approver", "ZJ")], "accepted", {})
     assert payload["on_behalf_of"] == "ZJ"
     step = doc(state="accepted", custody=C, escalation={"resolution": "routed", "department": "ZJ"})
     assert ("step_passed", "review") in acts(step, [("county_approver", "ZJ")], me=C)
@@ -126,9 +158,9 @@ def test_the_deciding_office_records_that_a_bad_rating_was_put_right():
     assert ("rectification_done", None) in acts(rated, ["township_staff"])
     assert acts(rated, ["township_staff"], me=C) == []  # not the county's case
     with pytest.raises(ValidationError) as err:
-        decisions.event_for(rated, T, ["township_staff"], "rectification_done", {})
+        decisions.events_for(rated, T, ["township_staff"], "rectification_done", {})
     assert "note" in err.value.fields
-    kind, payload = decisions.event_for(rated, T, ["township_staff"], "rectification_done", {"note": "已整改"})
+    [(kind, payload)] = decisions.events_for(rated, T, ["township_staff"], "rectification_done", {"note": "已整改"})
     assert (kind, payload) == ("rectification_done", {"note": "已整改"})
     done = dict(rated, rectification={"state": "done"})
     assert ("rectification_done", None) not in acts(done, ["township_staff"])

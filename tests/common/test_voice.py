@@ -63,25 +63,25 @@ def test_the_hotline_office_assigns_the_department_which_instructs_and_answers()
     assert [a["action"] for a in offered] == ["step_passed", "supplement_requested"] and offered[0]["assigns"]
     assert decisions.available(doc, C, MZ) == []
     with pytest.raises(ValidationError):
-        decisions.event_for(doc, C, RX, "step_passed", {"step": "songyue"}, departments={"RX", "MZ"})
+        decisions.events_for(doc, C, RX, "step_passed", {"step": "songyue"}, departments={"RX", "MZ"})
     with pytest.raises(ValidationError):
-        decisions.event_for(doc, C, RX, "step_passed", {"step": "songyue", "department": "XX"}, departments={"RX", "MZ"})
-    kind, payload = decisions.event_for(doc, C, RX, "step_passed", {"step": "songyue", "department": "MZ"},
+        decisions.events_for(doc, C, RX, "step_passed", {"step": "songyue", "department": "XX"}, departments={"RX", "MZ"})
+    [(kind, payload)] = decisions.events_for(doc, C, RX, "step_passed", {"step": "songyue", "department": "MZ"},
                                         departments={"RX", "MZ"})
     doc = case.add(kind, C, **payload)
     assert doc["assigned"] == "MZ" and departments_of(doc) == ["MZ"]
     assert [a["action"] for a in decisions.available(doc, C, RX)] == ["supplement_requested"]
     doc = case.add("step_passed", C, step="pibang")
     with pytest.raises(ValidationError):
-        decisions.event_for(doc, C, MZ, "step_passed", {"step": "chengban"})
+        decisions.events_for(doc, C, MZ, "step_passed", {"step": "chengban"})
     with pytest.raises(ValidationError):
-        decisions.event_for(doc, C, MZ, "step_passed", {"step": "chengban", "answer": "<b>好</b>"})
-    kind, payload = decisions.event_for(doc, C, MZ, "step_passed", {"step": "chengban", "answer": "已核实，名单已公示"})
+        decisions.events_for(doc, C, MZ, "step_passed", {"step": "chengban", "answer": "<b>好</b>"})
+    [(kind, payload)] = decisions.events_for(doc, C, MZ, "step_passed", {"step": "chengban", "answer": "已核实，名单已公示"})
     doc = case.add(kind, C, **payload)
     assert doc["answer"]["text"] == "已核实，名单已公示" and doc["answer"]["department"] == "MZ"
     doc = case.add("step_passed", C, step="ducha")
     assert [a["action"] for a in decisions.available(doc, C, RX)] == ["approved", "supplement_requested"]
-    kind, payload = decisions.event_for(doc, C, RX, "approved", {"answer": "已核实，名单已于3月公示。"})
+    [(kind, payload)] = decisions.events_for(doc, C, RX, "approved", {"answer": "已核实，名单已于3月公示。"})
     doc = case.add(kind, C, **payload)
     assert doc["state"] == "approved" and doc["answer"]["text"] == "已核实，名单已于3月公示。"
     assert decisions.available(doc, C, RX) == []  # no delivery of an answer

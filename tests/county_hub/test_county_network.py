@@ -48,8 +48,8 @@ def test_a_village_application_is_routed_to_its_department_and_the_outcome_comes
     assert zj.get("/api/v1/county/inbox").json()["applications"] == []
     assert zj.act(app_id, "accepted").status_code == 403  # another department's case
     assert rs.act(app_id, "accepted").status_code == 200
-    assert rs.act(app_id, "step_passed:review").status_code == 200
-    assert rs.act(app_id, "approved").status_code == 200
+    assert rs.act(app_id, "step_passed:review").status_code == 403  # the only step: passed with the decision
+    assert rs.act(app_id, "approved:review").status_code == 200
     wait_for(lambda: state_at(net[V], app_id) == "approved", timeout=60, what="the outcome at the village")
 
 
@@ -81,9 +81,8 @@ def test_a_joint_approval_across_four_departments_in_parallel(net, tmp_path):
     for step, dept in JOINT.items():
         assert approvers[dept].act(app_id, f"step_passed:{step}").status_code == 200
     detail = zj.get(f"/api/v1/cases/{app_id}").json()
-    assert [a.get("step") for a in detail["actions"] if a["action"] == "step_passed"] == ["issue"]
-    assert zj.act(app_id, "step_passed:issue").status_code == 200
-    assert zj.act(app_id, "approved").status_code == 200
+    assert [a.get("step") for a in detail["actions"] if a["action"] == "approved"] == ["issue"]
+    assert zj.act(app_id, "approved:issue").status_code == 200
     wait_for(lambda: state_at(net[T], app_id) == "approved", timeout=60, what="the outcome back at the window")
 
 
@@ -119,7 +118,7 @@ def test_an_escalated_case_the_county_takes_is_decided_by_its_reviewer(net):
     # Another department's approver has nothing to do with it, and cannot even open it (least privilege).
     assert county(procs, "rs1").get(f"/api/v1/cases/{app_id}").status_code == 403
     assert [r["id"] for r in rev.get("/api/v1/county/escalations").json()["taken"]] == [app_id]
-    for action in ("accepted", "step_passed:review", "step_passed:approve", "approved"):
+    for action in ("accepted", "step_passed:review", "approved:approve"):
         assert rev.act(app_id, action).status_code == 200, action
     assert rev.get("/api/v1/county/escalations").json()["taken"] == []  # decided: off the reviewer's list
     for cfg in (net[T], net[V]):
@@ -145,7 +144,7 @@ def test_an_escalation_routed_to_a_department_is_decided_there_and_the_answer_fl
         wait_for(lambda cfg=cfg: _escalation_at(cfg, app_id).get("resolution") == "routed", timeout=60,
                  what="the routing below")
     assert _escalation_at(net[V], app_id)["answer"] == "转县住建局认定后办理"
-    for action in ("accepted", "step_passed:review", "step_passed:approve", "approved"):
+    for action in ("accepted", "step_passed:review", "approved:approve"):
         assert zj.act(app_id, action).status_code == 200, action
     accepted = [e for e in zj.get(f"/api/v1/cases/{app_id}").json()["events"] if e["type"] == "accepted"]
     assert accepted and accepted[0]["actor"] == "zj1"

@@ -128,7 +128,7 @@ def run(browser, net, shot, tmp):
     act(county, "受理")
     while county.get_by_label(re.compile("本环节通过")).count():  # each step of the item's flow
         act(county, re.compile("本环节通过"))
-    act(county, "准予（办结）")
+    act(county, re.compile("准予（办结）"))  # the last step and the decision together
     shot(county, "e2e-07-county-approves", False)
 
     wait_until("the outcome at the village", lambda: villager.status(code)["state"] == "approved")

@@ -47,6 +47,14 @@ def test_window_staff_then_the_head_on_a_phone(township):
     assert axe_violations(win) == []
     win.get_by_role("link", name=village["tracking_code"]).click()
     assert axe_violations(win) == []
+    assert win.locator("input[name=action]:checked").count() == 0  # nothing decided for the staff member
+    assert not win.locator("#reason").is_visible() and not win.locator("#missing").is_visible()
+    win.get_by_role("button", name="确定办理").click()  # nothing chosen: told so, nothing done
+    assert win.title().startswith("错误") and "请选择" in win.inner_text(".error-summary")
+    win.get_by_role("radio", name="一次性告知补正").check()
+    assert win.locator("#reason").is_visible() and win.locator("#missing").is_visible()
+    win.get_by_role("radio", name="受理", exact=True).check()
+    assert not win.locator("#reason").is_visible()  # 受理 takes no reason
     choose(win, "受理")
     assert "已办理：已受理" in win.inner_text("main")
     choose(win, "一次性告知补正", reason="户口簿照片看不清")
@@ -59,8 +67,9 @@ def test_window_staff_then_the_head_on_a_phone(township):
     assert head.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]  # no sideways scrolling
     assert axe_violations(head) == []
     head.get_by_role("link", name=village["tracking_code"]).click()
-    choose(head, re.compile("本环节通过"))
-    choose(head, "准予（办结）")
+    labels = [o.inner_text() for o in head.locator("label.choice").all()]
+    assert "通过并准予（办结）：乡镇分管领导审批" in labels and not any("本环节通过" in t for t in labels)
+    choose(head, "通过并准予（办结）：乡镇分管领导审批")  # the head's step and the decision: one post
     assert "准予许可/办结" in head.inner_text("main")
     assert head.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     assert axe_violations(head) == []
