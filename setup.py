@@ -9,6 +9,7 @@ TEST_REQUIRES = [
     "axe-playwright-python>=0.1.4",  # axe-core accessibility checks inside those journeys
     "zxing-cpp>=2.2",  # an independent QR decoder: the receipt's QR must decode to the status address
     "schemathesis>=4,<5",  # fuzzes each tier's own OpenAPI document: no 5xx, answers as documented
+    "pdfminer.six>=20231228",  # reads the printed papers back as text: an independent check of what they say
 ]
 
 setup(
@@ -44,6 +45,7 @@ setup(
         "pillow>=10.0",  # photos of materials: prove a file is an image, drop EXIF (GPS), shrink for slow links
         "pyjwt>=2.6",  # HS256 tokens for the conference server (Jitsi token auth); no hand-rolled JWT
         "pynacl>=1.5",  # Ed25519 origin signatures on events (libsodium); no hand-written crypto
+        "weasyprint>=62",  # the papers handed to applicants (受理通知书 …) as PDF from HTML, CJK through Pango
     ],
     extras_require={"test": TEST_REQUIRES},
     entry_points={

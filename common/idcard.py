@@ -68,3 +68,9 @@ def mask_phone(phone):
     """138****1234."""
     phone = str(phone or "")
     return phone[:3] + "****" + phone[-4:] if len(phone) >= 8 else "*" * len(phone)
+
+
+def mask_id(id_number):
+    """An ID number with its middle hidden, for what is shown or printed: 110105********002X."""
+    text = str(id_number or "")
+    return text[:6] + "*" * (len(text) - 10) + text[-4:] if len(text) > 10 else text

@@ -23,6 +23,18 @@ if ! { .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade 
   exit 1
 fi
 
+# Every node prints papers (受理通知书, 一次性告知书 …) as PDF: WeasyPrint needs Pango, and a Chinese
+# font with TrueType outlines keeps each paper small (~35 KB; Noto CJK's CFF outlines make ~200 KB).
+pdf_missing=""
+fc-list 2>/dev/null | grep -qi "WenQuanYi Zen Hei" || pdf_missing=" fonts-wqy-zenhei"
+ldconfig -p 2>/dev/null | grep -q "libpangoft2-1.0.so" || pdf_missing="$pdf_missing libpango-1.0-0 libpangoft2-1.0-0"
+if [ -n "$pdf_missing" ]; then
+  echo "setup: installing$pdf_missing from Debian for the printed papers" >&2
+  # shellcheck disable=SC2086
+  (as_root apt-get update -q && as_root apt-get install -y -q $pdf_missing) >/dev/null ||
+    echo "setup: could not install $pdf_missing; papers cannot be printed until it is (the page says so)" >&2
+fi
+
 # The browser tests (and a kiosk PC) need chromium and fonts for Chinese text and the icons' emoji:
 # without them every character is a box, and the screenshots in docs/ would show boxes too.
 if [ "${1:-}" = "--browser" ]; then

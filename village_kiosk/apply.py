@@ -8,7 +8,7 @@ is recorded as made on the villager's behalf (proxy_by).
 from flask import Blueprint, current_app, g, redirect, render_template, request, send_file, session, url_for
 
 from common import clock as business_clock
-from common import i18n, photos
+from common import i18n, idcard, photos
 from common.domain import submission
 from common.errors import NotFound, SanjiError, ValidationError
 from common.store import applications, catalog
@@ -198,7 +198,7 @@ def _check_page(draft, item, error=None):
     n, m = journey.position(item, "check")
     return render_template("kiosk/apply_check.html", draft=draft, item=item, step="check", n=n, m=m, errors=errors,
                            answers=journey.field_answers(item, draft.get("form") or {}), proxy=draft["proxy_by"],
-                           masked=journey.mask_id((draft.get("applicant") or {}).get("id_number", "")),
+                           masked=idcard.mask_id((draft.get("applicant") or {}).get("id_number", "")),
                            back=journey.previous_step(item, "check"), journey=journey), 400 if errors else 200
 
 

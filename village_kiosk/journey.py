@@ -85,12 +85,6 @@ def field_answers(item, form):
     return [(f.get("label", f["key"]), form.get(f["key"], "")) for f in item.get("fields", [])]
 
 
-def mask_id(id_number):
-    """An ID number with its middle hidden, for what is shown or printed: 110105********002X."""
-    text = str(id_number or "")
-    return text[:6] + "*" * (len(text) - 10) + text[-4:] if len(text) > 10 else text
-
-
 def combine_dates(item, raw):
     """RAW with each date question's three boxes (key__year, key__month, key__day) joined as YYYY-MM-DD.
 

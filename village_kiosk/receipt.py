@@ -7,15 +7,10 @@ from datetime import date
 
 from markupsafe import Markup
 
+from common.idcard import mask_id
+from common.papers import status_url
 from common.store import applications, outbox, sync_status
 from common.store import calendar as cal_store
-
-from .journey import mask_id
-
-
-def status_url(base, tracking_code):
-    """The status address of TRACKING_CODE under BASE (the node's public address, ending in /)."""
-    return f"{base.rstrip('/')}/kiosk/status/{tracking_code}"
 
 
 def qr_svg(url, title):

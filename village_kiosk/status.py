@@ -11,8 +11,8 @@ from flask import Blueprint, current_app, jsonify, redirect, render_template, re
 
 from common import config as config_mod
 from common import i18n
-from common import photos
-from common.domain import timeline
+from common import papers, photos
+from common.domain import documents, timeline
 from common.domain.ratings import ratable
 from common.domain import wording
 from common.domain.application import is_voice
@@ -26,7 +26,7 @@ from common.web.app import lang
 
 from . import actions, drafts, lookups, said
 from .apply import clerk
-from .receipt import delivery
+from .receipt import delivery, qr_svg
 
 NOT_FOUND = "没有找到这件申请，请核对查询码和后 4 位 / no application matches that code and those 4 characters"
 LOOKUP_FIX = "查询码在回执上；后 4 位是身份证号或手机号的最后 4 位。多次输错后请 15 分钟后再试，或请代办员帮忙"
@@ -219,7 +219,26 @@ def status_blueprint():
                 applications.append(conn, shared_clock(conn, cfg), cfg["code"], doc["id"], "sms_opted_out", _actor(), {})
         return redirect(url_for("kiosk_status.view", sent="sms_optout"), code=303)
 
+    @bp.get("/kiosk/status/papers/<event_id>")
+    @public
+    def paper(event_id):
+        """A paper the township or county issued for the application looked up (一次性告知书 …), to print."""
+        conn, cfg, doc = get_db(), current_app.config["SANJI"], viewing()
+        event = next((e for e in applications.events(conn, doc["id"]) if e["id"] == event_id
+                      and documents.KIND_OF_EVENT.get(e["type"]) in ISSUED), None)
+        if event is None:
+            raise NotFound("这件申请没有这份文书 / this application has no such paper",
+                           fix="点“返回”，在办理进度页选择要打印的文书")
+        link = papers.status_url(cfg["public_url"], doc["tracking_code"]) if cfg.get("public_url") else ""
+        said_here = documents.content(doc, event, papers.office_for(cfg, event), link)
+        return render_template("kiosk/paper.html", doc=doc, paper=said_here,
+                               qr=qr_svg(link, "扫码查询办理进度") if link else "")
+
     return bp
+
+
+# The papers an office issues that a villager prints at the kiosk (the receipt has its own page).
+ISSUED = ("acceptance", "supplement", "refusal")
 
 
 def _actor():
@@ -235,6 +254,8 @@ def _view_page(doc, errors=None, status=200):
                            errors=errors or {}, supplement_photos=draft["photos"] if draft else [],
                            withdrawable=doc["state"] in actions.WITHDRAWABLE and not doc.get("withdrawal_requested"),
                            ratable=ratable(doc, "kiosk"), delivery=delivery_of(get_db(), doc),
+                           papers=[p for p in documents.papers_of(applications.events(get_db(), doc["id"]))
+                                   if p["kind"] in ISSUED],
                            sent=_sent(request.args.get("sent", ""))), status
 
 

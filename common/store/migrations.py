@@ -503,3 +503,20 @@ def _calendar_chinese_names(conn):
 
 
 COMMON.append(Migration("0026_calendar_chinese_names", _calendar_chinese_names))
+
+
+# Issue 20: the papers a case hands its applicant (受理通知书, 一次性告知书, …), kept as made: one per
+# event and kind, the first print's bytes served again (what was handed over stays what it was).
+COMMON.append(sql_migration("0027_case_documents", """
+    CREATE TABLE case_documents (
+        event_id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        app_id TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        made_at TEXT NOT NULL,
+        pdf BLOB NOT NULL,
+        PRIMARY KEY (event_id, kind)
+    );
+    CREATE INDEX case_documents_app ON case_documents(app_id);
+"""))

@@ -6,11 +6,13 @@ Pages: /cases/<id> (GET), /cases/<id>/act (POST), /cases/<id>/full/<sha> (POST: 
 full copy), /cases/blob/<sha>; JSON beside them under
 /api/v1/cases/….
 """
+import io
 from datetime import datetime
 
 from flask import Blueprint, current_app, g, jsonify, redirect, render_template, request, send_file, url_for
 
-from ..domain import decisions, ratings, submission
+from .. import papers
+from ..domain import decisions, documents, ratings, submission
 from ..domain.application import CHINA, RESOLUTIONS, is_voice, label, step_deadlines
 from ..domain.nodes import child_toward, in_subtree, tier_of
 from ..errors import Conflict, Forbidden, NotFound, SanjiError, ValidationError
@@ -74,6 +76,8 @@ def act(conn, cfg, app_id, user, action, form):
         planned = decisions.events_for(doc, me, user_roles(user), action, form,
                                        departments={d["code"] for d in catalog.departments(conn)})
         for kind, payload in planned:
+            if kind in documents.KIND_OF_EVENT and cfg.get("name"):  # the office that issues its paper
+                payload = dict(payload, office=str(cfg["name"])[:documents.OFFICE_MAX])
             doc = applications.append(conn, shared_clock(conn, cfg), me, app_id, kind, user["username"], payload)
     return doc
 
@@ -153,6 +157,12 @@ def full_copy_state(conn, full):
             "missing_at": row["missing_at"] if row and state == "coming" else ""}
 
 
+def send_paper(kept, doc):
+    """The response for a kept paper KEPT of DOC: its PDF, shown in the browser to print."""
+    return send_file(io.BytesIO(kept["pdf"]), mimetype="application/pdf", as_attachment=False,
+                     download_name=f"{kept['kind']}-{doc['tracking_code']}.pdf", etag=kept["sha256"])
+
+
 def cases_blueprint(staff, deciders):
     """The `cases` blueprint: STAFF roles may look, DECIDERS may act (decisions narrows it further)."""
     bp = Blueprint("cases", __name__)
@@ -203,6 +213,14 @@ def cases_blueprint(staff, deciders):
             errors = dict(getattr(exc, "fields", {}) or {"level": exc.message})
             return _detail(app_id, errors=errors, status=exc.http_status, form=dict(request.form))
         return redirect(url_for("cases.detail", app_id=app_id, done="rated"))
+
+    @bp.get("/cases/<app_id>/papers/<event_id>.pdf")
+    @roles(*staff)
+    def paper_pdf(app_id, event_id):
+        """One of the case's papers (受理通知书, 一次性告知书, 不予受理决定书, 收件回执) as PDF, to print."""
+        conn = get_db()
+        doc = open_case(conn, applications.get(conn, app_id), g.user, "paper")
+        return send_paper(papers.paper(conn, current_app.config["SANJI"], doc, event_id), doc)
 
     @bp.get("/cases/blob/<sha>")
     @roles(*staff)
@@ -294,4 +312,5 @@ def _detail(app_id, errors=None, status=200, form=None, chosen=""):
                            form=form or {}, done=request.args.get("done", ""), state_label=label, me=me,
                            departments=catalog.departments(conn), levels=ratings.LEVELS, voice=voice,
                            may_rate=window_may_rate(doc, me, g.user), chosen=chosen,
+                           papers=papers.listed(conn, doc),
                            fields_of=decisions.fields_of), status

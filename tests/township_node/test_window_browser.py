@@ -96,4 +96,10 @@ def test_a_walk_in_for_a_county_item_is_accepted_and_forwarded(township, tmp_pat
     text = win.inner_text("main")
     assert "现场申请已受理" in text and "由 371399 办理" in text and "没有需要您办理" in text
     assert win.locator(".thumbs img").count() == 1
+    # Something to hand the person: the acceptance notice, a real PDF naming the case.
+    printed = win.get_by_role("link", name="🖨 打印受理通知书").first
+    pdf = win.request.get(url + printed.get_attribute("href"))
+    assert pdf.ok and pdf.headers["content-type"] == "application/pdf" and pdf.body()[:5] == b"%PDF-"
+    assert win.get_by_role("heading", name="可打印的文书").is_visible()
+    assert axe_violations(win) == []
     win.close()

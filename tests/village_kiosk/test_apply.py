@@ -7,6 +7,7 @@ import re
 import pytest
 import requests
 
+from common import idcard
 from common.photos import FULL_SIDE, MAX_SIDE
 from common.node import open_db
 from common.tiers import load_tier
@@ -206,7 +207,7 @@ def test_steps_of_an_item_without_questions_and_the_date_boxes():
     assert journey.combine_dates(dated, {"born__year": "2026", "born__month": "3", "born__day": "1"}) == \
         {"born": "2026-03-01"}
     assert journey.combine_dates(dated, {"born__year": "", "born__month": "", "born__day": ""}) == {"born": ""}
-    assert journey.mask_id("11010519440119002X") == "110105********002X"
+    assert idcard.mask_id("11010519440119002X") == "110105********002X"
 
 
 def test_purge_removes_forgotten_drafts_and_stray_photo_folders(kiosk):

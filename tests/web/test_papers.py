@@ -1,0 +1,96 @@
+"""The papers a case hands its applicant (common/papers.py): real PDFs from a real township node, read back."""
+import io
+
+import pytest
+import requests
+
+from common.domain import documents
+from common.hlc import Clock
+from common.node import open_db
+from common.store import applications as apps
+from common.tiers import load_tier
+from tests.browser import staffed_node
+from tests.helpers import LiveServer, login
+
+pdfminer = pytest.importorskip("pdfminer.high_level")  # a test dependency (setup.py): never skipped in CI
+
+
+def text_of(pdf):
+    """The text a person reads on PDF (pdfminer, independent of how it was made), without line breaks."""
+    return "".join(pdfminer.extract_text(io.BytesIO(pdf)).split())
+
+
+@pytest.fixture()
+def township(tmp_path):
+    def received(conn, cfg, doc):
+        apps.append(conn, Clock(cfg["code"], last=doc["last_hlc"]), cfg["code"], doc["id"], "received", "system")
+    cfg, doc = staffed_node(tmp_path, "township", [("win1", "township_staff"), ("pub1", "publisher")],
+                            "MZ-001", {"bank_account": "6222020200112233445"}, received)
+    with LiveServer(load_tier("township").create_app(cfg)) as srv:
+        s = requests.Session()
+        login(s, srv.url, "win1")
+        s.token = s.get(srv.url + "/api/v1/me", timeout=10).json()["csrf_token"]
+        yield cfg, doc, srv.url, s
+
+
+def act(s, url, app_id, action, **form):
+    r = s.post(url + f"/api/v1/cases/{app_id}/actions", json=dict(form, action=action),
+               headers={"X-CSRF-Token": s.token}, timeout=10)
+    assert r.status_code == 200, r.text
+    return r.json()["application"]
+
+
+def papers(cfg, app_id):
+    conn = open_db(cfg)
+    try:
+        return documents.papers_of(apps.events(conn, app_id))
+    finally:
+        conn.close()
+
+
+def test_the_one_time_notice_lists_every_missing_item_and_the_office(township):
+    cfg, doc, url, s = township
+    act(s, url, doc["id"], "supplement_requested", reason="户口簿照片看不清", missing=["户口簿（户主页）", "银行卡", "困难情况说明"])
+    [notice] = [p for p in papers(cfg, doc["id"]) if p["kind"] == "supplement"]
+    r = s.get(url + f"/cases/{doc['id']}/papers/{notice['event_id']}.pdf", timeout=30)
+    assert r.status_code == 200 and r.headers["Content-Type"] == "application/pdf" and r.content[:5] == b"%PDF-"
+    text = text_of(r.content)
+    assert "一次性告知书" in text and "测试township" in text  # the office that issues it, by its own name
+    for missing in ("户口簿（户主页）", "银行卡", "困难情况说明", "户口簿照片看不清", doc["tracking_code"]):
+        assert missing in text, missing
+    assert "行政许可法" in text and "第三十二条" in text
+    assert "110105********002X" in text and "11010519440119002X" not in text  # the ID masked on paper
+    again = s.get(url + f"/cases/{doc['id']}/papers/{notice['event_id']}.pdf", timeout=30)
+    assert again.content == r.content  # kept: printed again, the same paper
+
+
+def test_acceptance_and_refusal_papers_say_what_was_decided(township):
+    cfg, doc, url, s = township
+    act(s, url, doc["id"], "not_accepted", reason="申请人不属于本乡镇户籍")
+    [refusal] = [p for p in papers(cfg, doc["id"]) if p["kind"] == "refusal"]
+    text = text_of(s.get(url + f"/cases/{doc['id']}/papers/{refusal['event_id']}.pdf", timeout=30).content)
+    assert "不予受理决定书" in text and "申请人不属于本乡镇户籍" in text and "行政复议" in text
+    page = s.get(url + f"/cases/{doc['id']}", timeout=10).text
+    assert "可打印的文书" in page and f"/papers/{refusal['event_id']}.pdf" in page and "收件回执" in page
+
+
+def test_a_paper_is_only_for_staff_who_may_open_the_case(township):
+    cfg, doc, url, s = township
+    [receipt] = papers(cfg, doc["id"])
+    stranger = requests.Session()
+    r = stranger.get(url + f"/cases/{doc['id']}/papers/{receipt['event_id']}.pdf", timeout=10, allow_redirects=False)
+    assert r.status_code in (302, 401) and b"%PDF" not in r.content
+    assert s.get(url + f"/cases/{doc['id']}/papers/{'0' * 36}.pdf", timeout=10).status_code == 404
+    other = requests.Session()  # a publisher of notices has no business with cases
+    login(other, url, "pub1")
+    assert other.get(url + f"/cases/{doc['id']}/papers/{receipt['event_id']}.pdf", timeout=10).status_code == 403
+
+
+def test_the_acceptance_notice_names_the_promised_days_and_date(township):
+    cfg, doc, url, s = township
+    accepted = act(s, url, doc["id"], "accepted")
+    [notice] = [p for p in papers(cfg, doc["id"]) if p["kind"] == "acceptance"]
+    text = text_of(s.get(url + f"/cases/{doc['id']}/papers/{notice['event_id']}.pdf", timeout=30).content)
+    y, m, d = (int(x) for x in accepted["due_on"].split("-"))
+    assert "受理通知书" in text and "决定予以受理" in text and f"{y}年{m}月{d}日" in text
+    assert f"{accepted['limit_days']}个工作日" in text
