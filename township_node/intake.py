@@ -38,7 +38,8 @@ def walk_in(conn, cfg, item_code, applicant, form, files, staff):
         doc = applications.append(conn, clock, me, doc["id"], "received", staff, {"walk_in": True})
         if item["decide_tier"] == "county":
             doc = applications.append(conn, clock, me, doc["id"], "accepted", staff,
-                                      {"on_behalf_of": item["department"], "note": "一窗受理"})
+                                      {"on_behalf_of": item["department"], "note": "一窗受理",
+                                       **({"office": str(cfg["name"])[:60]} if cfg.get("name") else {})})
             doc = applications.append(conn, clock, me, doc["id"], "forwarded", staff, {})
     return doc
 

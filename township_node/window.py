@@ -6,6 +6,7 @@ from flask import Blueprint, current_app, g, redirect, render_template, request,
 
 from common import clock as business_clock
 from common import paging
+from common.domain import submission
 from common.domain.application import label
 from common.errors import SanjiError
 from common.store import catalog
@@ -67,7 +68,8 @@ def window_blueprint():
         errors, values = {}, {}
         if request.method == "POST" and item:
             values = {k: v for k, v in request.form.items() if k not in ("csrf_token", "item")}
-            applicant = {k: values.pop(k, "") for k in ("name", "id_number", "phone")}
+            keys = ("name", "id_number", "phone") + (submission.COMPANY_KEYS if submission.is_company_item(item) else ())
+            applicant = {k: values.pop(k, "") for k in keys}
             files = {int(k[1:]): f.read() for k, f in request.files.items() if k[1:].isdigit() and f.filename}
             try:
                 doc = intake.walk_in(conn, current_app.config["SANJI"], code, applicant, values, files,

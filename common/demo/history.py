@@ -12,10 +12,12 @@ from datetime import date, datetime, time, timedelta, timezone
 from ..domain import application as model
 from ..domain import submission
 from ..ids import new_tracking_code, uuid7
+from .. import uscc
 from ..idcard import check_digit
 
 CHINA = timezone(timedelta(hours=8))
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐"
+COMPANIES = ["示范县丰收农业发展有限公司", "示范县东岭建筑工程有限公司", "示范县河口物流有限公司", "示范县石桥农机专业合作社"]
 GIVEN = ["秀英", "桂兰", "建国", "国强", "玉兰", "德明", "春生", "淑珍", "海燕", "志刚", "凤英", "永福", "翠花", "明亮"]
 ANSWERS = ["已安排人员现场核实，问题已解决。感谢您的监督。", "经核查，您反映的情况属实，已责成相关单位整改，月底前完成。",
            "您咨询的政策：符合条件的可到乡镇便民服务中心申请，需带身份证和户口簿。", "已将您的建议转相关部门研究，明年纳入计划。"]
@@ -37,8 +39,13 @@ def person(rng, item=None, today=None):
     first, last = today - timedelta(days=int(365.25 * oldest)), today - timedelta(days=int(365.25 * youngest) + 1)
     born = first + timedelta(days=rng.randrange(max(1, (last - first).days)))
     first17 = f"371399{born:%Y%m%d}{rng.randrange(1000):03d}"
-    return {"name": rng.choice(SURNAMES) + rng.choice(GIVEN), "id_number": first17 + check_digit(first17),
-            "phone": f"13{rng.randrange(10**9):09d}"}
+    out = {"name": rng.choice(SURNAMES) + rng.choice(GIVEN), "id_number": first17 + check_digit(first17),
+           "phone": f"13{rng.randrange(10**9):09d}"}
+    if submission.is_company_item(item):  # a company applies: its name, a valid 统一社会信用代码, its legal rep
+        first = f"91371399MA{''.join(rng.choice(uscc.ALPHABET[:10] + 'ABCDEFGH') for _ in range(7))}"
+        out.update(company=rng.choice(COMPANIES), uscc=first + uscc.check_char(first),
+                   legal_rep=rng.choice(SURNAMES) + rng.choice(GIVEN))
+    return out
 
 
 def fill_form(item, rng, today):

@@ -25,7 +25,10 @@ CODE_RE = re.compile(r"^[A-Z][A-Z0-9]{1,7}-[0-9]{3}$")
 KEY_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 ITEM_KEYS = {"code", "name", "name_en", "department", "accept_tier", "decide_tier", "case_type", "fee", "fee_note",
              "legal_days", "promised_days", "proxy_allowed", "conditions", "life_events", "keywords", "materials",
-             "fields", "flow", "search_terms", "eligibility", "conditions_en"}
+             "fields", "flow", "search_terms", "eligibility", "conditions_en", "applicant"}
+# Who applies for an item: a person (the default), or a company or organisation, which gives its
+# 统一社会信用代码 and legal representative besides the person who comes (e.g. construction permits).
+APPLICANT_KINDS = ("person", "company")
 ELIGIBILITY_KEYS = {"min_age", "max_age", "id_regions", "note"}
 STEP_ROLES = {"township": ("township_staff", "township_head"), "county": ("county_approver", "county_reviewer")}
 
@@ -229,6 +232,8 @@ def _item(raw, where, problems, departments):
         "search_terms": [str(e) for e in _list(raw.get("search_terms"), where, problems, "search_terms")],
     }
     item["eligibility"] = _eligibility(raw.get("eligibility"), where, problems)
+    if raw.get("applicant", "person") != "person":  # kept only when not the default: items stay as they were
+        item["applicant"] = _choice(raw.get("applicant"), APPLICANT_KINDS, where, problems, "applicant")
     if item["department"] not in departments:
         problems.add(where, f"department {item['department']!r} is not in the catalog's departments")
     try:

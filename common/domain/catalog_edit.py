@@ -31,6 +31,7 @@ def form_of(item):
     out.update({k: _yaml(item.get(k, [])) for k in STRUCTURED})
     out["eligibility"] = _yaml(item["eligibility"]) if item.get("eligibility") else ""
     out["proxy_allowed"] = "on" if item.get("proxy_allowed", True) else ""
+    out["company"] = "on" if item.get("applicant") == "company" else ""
     return out
 
 
@@ -42,6 +43,8 @@ def item_of(form):
     item = {k: v for k, v in item.items() if v != "" or k in ("code", "name", "department")}
     item.update({k: [line.strip() for line in str(form.get(k, "")).splitlines() if line.strip()] for k in LISTS})
     item["proxy_allowed"] = form.get("proxy_allowed") in ("on", "true", "1", True)
+    if form.get("company") in ("on", "true", "1", True):
+        item["applicant"] = "company"
     problems = {}
     for k in STRUCTURED:
         try:

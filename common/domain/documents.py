@@ -66,6 +66,10 @@ def content(doc, event, office, link=""):
            "number": f"{code}-{event['id'][-6:].upper()}", "to": who.get("name", ""), "items": [], "closing": [],
            "link": link or code, "facts": [("申请人", who.get("name", "")), ("身份证号", mask_id(who.get("id_number"))),
                                          ("申请事项", item.get("name", "")), ("查询码", code)]}
+    if who.get("uscc"):  # a company applies: the paper is addressed to it; the person who came handles it
+        out["to"] = who.get("company", "")
+        out["facts"][:1] = [("申请单位", who.get("company", "")), ("统一社会信用代码", who["uscc"]),
+                            ("法定代表人", who.get("legal_rep", "")), ("经办人", who.get("name", ""))]
     if doc.get("proxy_by"):
         out["facts"].append(("代办员", doc["proxy_by"]))
     if kind == "receipt":

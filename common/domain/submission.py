@@ -7,7 +7,7 @@ import re
 import unicodedata
 from datetime import date, datetime
 
-from .. import idcard
+from .. import idcard, uscc
 from ..clock import CHINA, PLAUSIBLE_YEARS
 from ..errors import ValidationError
 from ..ids import is_valid_tracking_code
@@ -31,8 +31,37 @@ def clean_text(value):
     return "".join(ch for ch in str(value) if ch == "\n" or ch >= " ").strip()
 
 
-def check_applicant(raw, today=None):
-    """(applicant dict, {field: message}) for name, id_number and phone."""
+COMPANY_KEYS = ("company", "uscc", "legal_rep")  # what a company applicant adds to the person who comes
+
+
+def is_company_item(item):
+    """True when ITEM is applied for by a company or organisation (catalog `applicant: company`)."""
+    return (item or {}).get("applicant") == "company"
+
+
+def _check_company(raw, out, errors):
+    company = clean_text(raw.get("company", ""))
+    if not company:
+        errors["company"] = "请填写单位名称（与营业执照一致） / enter the company's name as on its licence"
+    elif len(company) > 100 or MARKUP_RE.search(company):
+        errors["company"] = "单位名称不能超过 100 个字，也不能有 < > / at most 100 characters, no < >"
+    out["company"] = company
+    try:
+        out["uscc"] = uscc.parse(raw.get("uscc", ""))
+    except ValidationError as exc:
+        errors["uscc"] = exc.message
+        out["uscc"] = str(raw.get("uscc", ""))
+    rep = clean_text(raw.get("legal_rep", ""))
+    if not rep:
+        errors["legal_rep"] = "请填写法定代表人姓名 / enter the legal representative's name"
+    elif len(rep) > NAME_MAX or MARKUP_RE.search(rep):
+        errors["legal_rep"] = f"法定代表人姓名不能超过 {NAME_MAX} 个字，也不能有 < > / too long, or has < >"
+    out["legal_rep"] = rep
+
+
+def check_applicant(raw, today=None, item=None):
+    """(applicant dict, {field: message}) for name, id_number and phone, and for a company ITEM its
+    name, 统一社会信用代码 (check character verified) and legal representative."""
     errors, out = {}, {}
     name = clean_text(raw.get("name", ""))
     if not name:
@@ -55,6 +84,8 @@ def check_applicant(raw, today=None):
     elif not PHONE_RE.match(phone):
         errors["phone"] = "电话号码格式不对：手机号为 11 位数字 / a mobile number has 11 digits"
     out["phone"] = phone
+    if is_company_item(item):
+        _check_company(raw, out, errors)
     return out, errors
 
 
@@ -163,7 +194,7 @@ def eligibility_problems(item, id_number, today=None):
 
 def check(item, applicant, form, today=None):
     """Validate a whole submission; raise ValidationError listing every field's problem."""
-    app, errors = check_applicant(applicant or {}, today)
+    app, errors = check_applicant(applicant or {}, today, item)
     if "id_number" not in errors:
         errors.update(eligibility_problems(item, app["id_number"], today))
     fields, field_errors = check_form(item, form or {}, today)
@@ -215,8 +246,9 @@ def check_submitted(payload, item, day):
     form, applicant = payload.get("form", {}), payload.get("applicant")
     if not isinstance(form, dict) or not isinstance(applicant, dict):
         raise ValidationError("applicant and form must be maps")
-    if set(applicant) - {"name", "id_number", "phone"} or not all(isinstance(v, str) for v in applicant.values()):
-        raise ValidationError("applicant has name, id_number and phone, each text")
+    allowed = {"name", "id_number", "phone"} | (set(COMPANY_KEYS) if is_company_item(item) else set())
+    if set(applicant) - allowed or not all(isinstance(v, str) for v in applicant.values()):
+        raise ValidationError(f"applicant has {', '.join(sorted(allowed))}, each text")
     known = {f["key"] for f in item.get("fields", [])}
     if set(form) - known:
         raise ValidationError(f"表单含有事项没有的字段 / unknown form fields: {', '.join(sorted(set(form) - known))[:200]}")

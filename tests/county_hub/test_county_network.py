@@ -60,7 +60,8 @@ def test_a_joint_approval_across_four_departments_in_parallel(net, tmp_path):
     scan = io.BytesIO()
     Image.new("RGB", (600, 400), (90, 90, 90)).save(scan, "JPEG")
     r = win.s.post(win.url + "/api/v1/window/walk-ins", headers={"X-CSRF-Token": win.token}, timeout=30, json={
-        "item": "ZJ-003", "applicant": {"name": "周九", "id_number": "11010519440119002X", "phone": "13800001111"},
+        "item": "ZJ-003", "applicant": {"name": "周九", "id_number": "11010519440119002X", "phone": "13800001111",
+                                     "company": "示范县东岭建筑工程有限公司", "uscc": "91350100M000100Y43", "legal_rep": "周九"},
         "form": {"project_name": "村民活动中心", "floor_area": "800"},
         "scans": {str(i): base64.b64encode(scan.getvalue()).decode() for i in range(4)}})
     assert r.status_code == 201, r.text

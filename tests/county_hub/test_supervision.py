@@ -31,7 +31,9 @@ def county(tmp_path):
 def walk_in(conn, days, item=ITEM, form=None):
     """A county walk-in whose events happen on DAYS: {event type[:step]: date} (submitted, received, accepted, …)."""
     doc = apps.submit(conn, _FixedClock(hlc_on(days["submitted"], 0)), C, "desk", dict(catalog.item(conn, item)),
-                      {"name": "吴十", "id_number": "11010519440119002X", "phone": "13700009999"},
+                      {"name": "吴十", "id_number": "11010519440119002X", "phone": "13700009999",
+                       **({"company": "示范县东岭建筑工程有限公司", "uscc": "91350100M000100Y43", "legal_rep": "吴十"}
+                          if item == "ZJ-003" else {})},
                       form or {"delivery": "县政务服务中心领取"})
     for n, (key, day) in enumerate(list(days.items())[1:], start=1):
         kind, _, step = key.partition(":")

@@ -30,6 +30,7 @@ def signed_bytes(event):
 
 
 APPLICANT = {"name": "赵六", "id_number": "11010519440119002X", "phone": "13700000000"}
+COMPANY = {"company": "示范县东岭建筑工程有限公司", "uscc": "91350100M000100Y43", "legal_rep": "周九"}  # catalog `applicant: company`
 FORM = {"MZ-001": {"bank_account": "6222020200112233445"}, "RS-003": {"delivery": "乡镇便民服务中心领取"},
         "ZJ-003": {"project_name": "村级仓库", "floor_area": 300}}
 
@@ -50,7 +51,7 @@ class RawPeer:
         self.signer = nacl.signing.SigningKey.generate()
         self.sign_key = self.signer.verify_key.encode().hex()
         self.seq = 0
-        self.snapshots = {}
+        self.snapshots, self.companies = {}, set()
         self.seen = []  # frames other than acks, batches and pings that arrived while waiting for something else
 
     def close(self):
@@ -116,10 +117,12 @@ class RawPeer:
             try:
                 it = catalog.item(conn, item)
                 self.snapshots[item] = dict({k: it[k] for k in SNAPSHOT_KEYS}, version=catalog.current_version(conn))
+                if it.get("applicant") == "company":
+                    self.companies.add(item)
             finally:
                 conn.close()
         snap = dict(self.snapshots[item], **snapshot_changes)
-        payload = {"tracking_code": new_tracking_code(), "item": snap, "applicant": APPLICANT,
+        payload = {"tracking_code": new_tracking_code(), "item": snap, "applicant": dict(APPLICANT, **(COMPANY if item in self.companies else {})),
                    "form": FORM.get(item, {}), "materials": list(materials), "proxy_by": ""}
         return self.event(uuid7(), "submitted", payload)
 

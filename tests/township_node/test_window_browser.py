@@ -103,3 +103,28 @@ def test_a_walk_in_for_a_county_item_is_accepted_and_forwarded(township, tmp_pat
     assert win.get_by_role("heading", name="可打印的文书").is_visible()
     assert axe_violations(win) == []
     win.close()
+
+
+def test_a_company_walk_in_takes_its_credit_code_and_legal_representative(township):
+    """A construction item is applied for by a company: its 统一社会信用代码 is checked (GB 32100) on the spot."""
+    browser, url, _ = township
+    win = sign_in(browser, url, "win1", PHONE)
+    win.goto(url + "/window/walk-in?item=ZJ-003")
+    assert win.get_by_role("group", name="申请单位").is_visible()
+    win.get_by_label("单位名称（与营业执照一致）").fill("示范县东岭建筑工程有限公司")
+    win.get_by_label("统一社会信用代码").fill("91350100M000100Y44")  # one slip in the check character
+    win.get_by_label("法定代表人").fill("周九")
+    win.get_by_label("姓名").fill("吴十")
+    win.get_by_label("身份证号").fill("11010519440119002X")
+    win.get_by_label("手机号").fill("13900002222")
+    win.get_by_label("项目名称").fill("村民活动中心")
+    win.get_by_label("地上建筑面积（平方米）").fill("800")
+    win.get_by_role("button", name="受理").click()
+    assert win.title().startswith("错误") and "校验位不对" in win.inner_text(".error-summary")
+    assert win.get_by_label("单位名称（与营业执照一致）").input_value() == "示范县东岭建筑工程有限公司"  # nothing lost
+    assert axe_violations(win) == [] and win.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    win.get_by_label("统一社会信用代码").fill("91350100m000100y43")
+    win.get_by_role("button", name="受理").click()
+    text = win.inner_text("main")
+    assert "现场申请已受理" in text and "91350100M000100Y43" in text and "法定代表人 周九" in text
+    win.close()
