@@ -43,4 +43,14 @@ def render(template, **context):
                             fix="install Debian's fonts-wqy-zenhei (apt-get install fonts-wqy-zenhei), then restart")
     import weasyprint  # heavy (Pango through cffi): loaded when a paper is first made, not with the app
     html = render_template(template, fonts=fonts, **context)
-    return weasyprint.HTML(string=html).write_pdf()
+    return weasyprint.HTML(string=html, url_fetcher=fetcher()).write_pdf()
+
+
+def fetcher():
+    """WeasyPrint's fetcher for papers: data: URLs only (the QR code).
+
+    A paper carries text from other nodes and people; whatever got through, it never makes this
+    node read a file or fetch an address (file:///etc/…, http://…).
+    """
+    import weasyprint
+    return weasyprint.URLFetcher(allowed_protocols=("data",), timeout=2, allow_redirects=False)

@@ -94,3 +94,18 @@ def test_the_acceptance_notice_names_the_promised_days_and_date(township):
     y, m, d = (int(x) for x in accepted["due_on"].split("-"))
     assert "受理通知书" in text and "决定予以受理" in text and f"{y}年{m}月{d}日" in text
     assert f"{accepted['limit_days']}个工作日" in text
+
+
+def test_a_paper_fetches_nothing_but_its_own_qr_code(tmp_path):
+    """Text from other nodes ends up on paper: even as markup that got through, no file or address is read."""
+    import weasyprint
+    from PIL import Image
+
+    from common import pdf
+    secret = tmp_path / "secret.png"
+    Image.new("RGB", (40, 40), (200, 0, 0)).save(secret)
+    html = f'<p>x</p><img src="file://{secret}"><img src="{pdf.qr_svg("X")}">'
+    images = lambda body: body.count(b"/Subtype /Image") + body.count(b"/Subtype/Image")  # noqa: E731
+    unguarded = weasyprint.HTML(string=html).write_pdf()
+    guarded = weasyprint.HTML(string=html, url_fetcher=pdf.fetcher()).write_pdf()
+    assert images(unguarded) > images(guarded)  # the file was read without the guard, not with it
