@@ -80,10 +80,12 @@ def _set_disabled(data_dir, username, disabled):
 @users.command("reset-password")
 @click.argument("username")
 @password_option
-@click.option("--temporary", is_flag=True, help="the person must choose their own password at next sign-in")
+@click.option("--temporary/--permanent", default=True, show_default=True,
+              help="the password is temporary: the person must choose their own at next sign-in (an "
+                   "administrator should not know a colleague's password)")
 @data_option
 def reset_password(username, password, temporary, data_dir):
-    """Set a new password; unlocks the account and ends its sessions."""
+    """Set a new password (by default temporary); unlocks the account and ends its sessions."""
     from .. import accounts
     _, conn = open_for_cli(data_dir)
     accounts.reset_password(conn, username, password, must_change=temporary)

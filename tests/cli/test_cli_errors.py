@@ -87,6 +87,11 @@ def test_users_added_by_an_admin_get_a_temporary_password(county):
     db = sqlite3.connect(county / "node.db")
     flags = dict(db.execute("SELECT username, must_change_password FROM users WHERE username IN ('wang', 'li')"))
     assert flags == {"wang": 1, "li": 0}
+    # A password an administrator resets is temporary too, unless said otherwise.
+    assert sanji("users", "reset-password", "li", "--data", str(county), env=env).returncode == 0
+    assert sanji("users", "reset-password", "wang", "--permanent", "--data", str(county), env=env).returncode == 0
+    flags = dict(db.execute("SELECT username, must_change_password FROM users WHERE username IN ('wang', 'li')"))
+    assert flags == {"wang": 0, "li": 1}
 
 
 def test_a_z85_key_may_start_with_a_dash_and_junk_is_refused(county, tmp_path):
