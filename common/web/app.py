@@ -231,6 +231,9 @@ def build_app(cfg, tier, template_folder=None):
     app.add_template_filter(lambda entry, key="name": i18n.local(entry, key, lang()), "local")
     from .. import roles as roles_mod
     app.add_template_filter(lambda role: roles_mod.label(role, lang()), "role")  # 县部门审批人员, not county_approver
+    from .. import audit_actions
+    # 审批环节通过, not application.step_passed (the code stays in the cell's title for searching).
+    app.add_template_filter(lambda code: audit_actions.label(code, lang()), "audit_action")
     app.register_error_handler(Exception, _handle_error)
     from werkzeug.exceptions import HTTPException
 
