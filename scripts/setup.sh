@@ -25,9 +25,10 @@ fi
 
 # Every node prints papers (受理通知书, 一次性告知书 …) as PDF: WeasyPrint needs Pango, and a Chinese
 # font with TrueType outlines keeps each paper small (~35 KB; Noto CJK's CFF outlines make ~200 KB).
+# (grep reads all of its input here: with pipefail, grep -q would end the pipe early and fc-list die of SIGPIPE.)
 pdf_missing=""
-fc-list 2>/dev/null | grep -qi "WenQuanYi Zen Hei" || pdf_missing=" fonts-wqy-zenhei"
-ldconfig -p 2>/dev/null | grep -q "libpangoft2-1.0.so" || pdf_missing="$pdf_missing libpango-1.0-0 libpangoft2-1.0-0"
+fc-list 2>/dev/null | grep -i "WenQuanYi Zen Hei" >/dev/null || pdf_missing=" fonts-wqy-zenhei"
+ldconfig -p 2>/dev/null | grep "libpangoft2-1.0.so" >/dev/null || pdf_missing="$pdf_missing libpango-1.0-0 libpangoft2-1.0-0"
 if [ -n "$pdf_missing" ]; then
   echo "setup: installing$pdf_missing from Debian for the printed papers" >&2
   # shellcheck disable=SC2086
