@@ -32,8 +32,7 @@ def test_an_approver_takes_a_case_from_the_inbox_to_approval(county):
     page.get_by_role("link", name=doc["tracking_code"]).click()
     assert axe_violations(page) == []
     choose(page, "受理")
-    choose(page, "本环节通过：部门审核办结")
-    choose(page, "准予（办结）")
+    choose(page, "通过并准予（办结）：部门审核办结")  # the only step and the decision: one post
     assert "准予许可/办结" in page.inner_text("main")
     assert axe_violations(page) == []
     page.goto(url + "/")
