@@ -160,7 +160,7 @@ def available(doc, me, roles):
                 add("escalated")
     elif state == "returned" and intake:
         add("supplement_requested")
-        if decides:
+        if decides and _at_last_step(doc):  # the flow's order holds after a return too
             add("denied")
         if tier == "township":
             add("escalated")
@@ -175,6 +175,24 @@ def available(doc, me, roles):
     return out
 
 
+MISSING_ITEM_MAX = 200  # one missing material, as a person names it: longer is cut, not kept whole
+
+
+def _clean_form(form):
+    # What a console or an API client posts: every value text, and `missing` text or a list of texts.
+    # Anything else (numbers, maps, lists elsewhere) is refused here, before it reaches an event.
+    out = {}
+    for k, v in (form or {}).items():
+        if k == "missing" and isinstance(v, list) and all(isinstance(m, str) for m in v):
+            out[k] = [m[:MISSING_ITEM_MAX] for m in v]
+        elif isinstance(v, str):
+            out[k] = v.strip()
+        else:
+            raise ValidationError(f"“{k}”须是文字 / {k} must be text" + (" or a list of texts" if k == "missing" else ""),
+                                  fields={str(k): "请填写文字"})
+    return out
+
+
 def events_for(doc, me, roles, action, form, departments=None):
     """[(event type, payload)] for ACTION chosen with FORM ({reason, missing, step, note, answer, resolution, department}).
 
@@ -182,7 +200,7 @@ def events_for(doc, me, roles, action, form, departments=None):
     Forbidden when ACTION is not among `available(...)` for these ROLES; ValidationError naming
     what is missing (a reason, the list of materials, a DEPARTMENTS code to route to) otherwise.
     """
-    form = {k: (str(v).strip() if not isinstance(v, list) else v) for k, v in (form or {}).items()}
+    form = _clean_form(form)
     offered = [a for a in available(doc, me, roles) if a["action"] == action
                and a.get("step", form.get("step")) == form.get("step", a.get("step"))
                and a.get("resolution", form.get("resolution")) == form.get("resolution", a.get("resolution"))]
@@ -200,8 +218,8 @@ def events_for(doc, me, roles, action, form, departments=None):
         payload["reason"] = reason[:500]
     if action == "supplement_requested":
         missing = form.get("missing")
-        missing = [m.strip() for m in (missing if isinstance(missing, list) else str(missing or "").splitlines())
-                   if m.strip()]
+        missing = [m.strip()[:MISSING_ITEM_MAX] for m in (missing if isinstance(missing, list)
+                                                          else str(missing or "").splitlines()) if m.strip()]
         if not missing:
             raise ValidationError("请列出缺少的材料，每行一项 / list what is missing, one per line",
                                   fields={"missing": "请列出缺少的材料，每行一项"})

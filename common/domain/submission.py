@@ -39,12 +39,19 @@ def is_company_item(item):
     return (item or {}).get("applicant") == "company"
 
 
+def _one_line(value):
+    # A name printed on papers: one line, nothing invisible (a right-to-left override or a
+    # zero-width space would make the printed name differ from the one checked).
+    return "\n" not in value and not any(unicodedata.category(c) in INVISIBLE for c in value)
+
+
 def _check_company(raw, out, errors):
     company = clean_text(raw.get("company", ""))
     if not company:
         errors["company"] = "请填写单位名称（与营业执照一致） / enter the company's name as on its licence"
-    elif len(company) > 100 or MARKUP_RE.search(company):
-        errors["company"] = "单位名称不能超过 100 个字，也不能有 < > / at most 100 characters, no < >"
+    elif len(company) > 100 or MARKUP_RE.search(company) or not _one_line(company):
+        errors["company"] = ("单位名称须为一行、不超过 100 个字，不能有 < > 或看不见的字符 / one line, at most 100 "
+                             "characters, no < > or invisible characters")
     out["company"] = company
     try:
         out["uscc"] = uscc.parse(raw.get("uscc", ""))
@@ -54,7 +61,7 @@ def _check_company(raw, out, errors):
     rep = clean_text(raw.get("legal_rep", ""))
     if not rep:
         errors["legal_rep"] = "请填写法定代表人姓名 / enter the legal representative's name"
-    elif len(rep) > NAME_MAX or MARKUP_RE.search(rep):
+    elif len(rep) > NAME_MAX or MARKUP_RE.search(rep) or not _one_line(rep):
         errors["legal_rep"] = f"法定代表人姓名不能超过 {NAME_MAX} 个字，也不能有 < > / too long, or has < >"
     out["legal_rep"] = rep
 

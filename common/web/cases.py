@@ -276,8 +276,10 @@ def cases_blueprint(staff, deciders):
         body = request.get_json(silent=True)
         if not isinstance(body, dict):
             raise ValidationError("请求体须是 JSON 对象 / the request body must be a JSON object")
-        form = {k: v for k, v in body.items() if k != "action" and isinstance(v, (str, list))}
-        action = parse_action(body.get("action", ""), form)
+        if not isinstance(body.get("action", ""), str):
+            raise ValidationError("请选择要办理的事项 / action must be text", fields={"action": "请选择一项"})
+        form = {k: v for k, v in body.items() if k != "action"}
+        action = parse_action(body.get("action", "").strip(), form)
         return jsonify({"application": act(get_db(), current_app.config["SANJI"], app_id, g.user, action, form)})
 
     @bp.post("/api/v1/cases/<app_id>/rating")

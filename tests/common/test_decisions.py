@@ -164,3 +164,19 @@ def test_the_deciding_office_records_that_a_bad_rating_was_put_right():
     assert (kind, payload) == ("rectification_done", {"note": "已整改"})
     done = dict(rated, rectification={"state": "done"})
     assert ("rectification_done", None) not in acts(done, ["township_staff"])
+
+
+def test_posted_values_are_text_and_bounded():
+    """What an API client posts is text (missing: a list of texts), each missing item bounded; else a clear 400."""
+    for form in ({"reason": ["a", {"x": 1}]}, {"missing": [1, {}], "reason": "r"}, {"department": ["ZJ"]}):
+        with pytest.raises(ValidationError):
+            decisions.events_for(doc(), T, ["township_staff"], "supplement_requested", form)
+    [(kind, payload)] = decisions.events_for(doc(), T, ["township_staff"], "supplement_requested",
+                                             {"reason": "缺", "missing": ["户" * 100_000]})
+    assert len(payload["missing"][0]) == decisions.MISSING_ITEM_MAX
+
+
+def test_a_returned_case_is_not_denied_before_the_flow_reaches_its_last_step():
+    returned = doc(state="returned", flow_pos=0)
+    assert ("denied", None) not in acts(returned, ["township_staff", "township_head"])
+    assert ("denied", None) in acts(dict(returned, flow_pos=1), ["township_head"])

@@ -42,3 +42,12 @@ def test_a_company_item_asks_for_the_company_its_code_and_legal_representative()
     person_app, _ = submission.check({"code": "MZ-002", "fields": [], "eligibility": {}},
                                      dict(PERSON, uscc="91350100M000100Y43"), {})
     assert "uscc" not in person_app
+
+
+@pytest.mark.parametrize("key, value", [("company", "\u202e司公限有筑建"), ("legal_rep", "李\u200b四"),
+                                        ("company", "某某建筑\n有限公司")])
+def test_names_printed_on_papers_are_one_visible_line(key, value):
+    good = dict(PERSON, company="示范县东岭建筑工程有限公司", uscc="91350100M000100Y43", legal_rep="周九")
+    with pytest.raises(ValidationError) as err:
+        submission.check(COMPANY_ITEM, dict(good, **{key: value}), {})
+    assert set(err.value.fields) == {key}

@@ -109,3 +109,11 @@ def test_a_paper_fetches_nothing_but_its_own_qr_code(tmp_path):
     unguarded = weasyprint.HTML(string=html).write_pdf()
     guarded = weasyprint.HTML(string=html, url_fetcher=pdf.fetcher()).write_pdf()
     assert images(unguarded) > images(guarded)  # the file was read without the guard, not with it
+
+
+def test_a_post_without_a_text_action_is_asked_to_choose(township):
+    cfg, doc, url, s = township
+    for body in ({"action": None}, {"action": 0}, {"action": ["accepted"]}, {"action": "  "},
+                 {"action": "supplement_requested", "missing": [1], "reason": "r"}):
+        r = s.post(url + f"/api/v1/cases/{doc['id']}/actions", json=body, headers={"X-CSRF-Token": s.token}, timeout=10)
+        assert r.status_code == 400, (body, r.status_code, r.text[:200])
