@@ -224,15 +224,15 @@ def status_blueprint():
     def paper(event_id):
         """A paper the township or county issued for the application looked up (一次性告知书 …), to print."""
         conn, cfg, doc = get_db(), current_app.config["SANJI"], viewing()
-        event = next((e for e in applications.events(conn, doc["id"]) if e["id"] == event_id
+        events = applications.events(conn, doc["id"])
+        event = next((e for e in events if e["id"] == event_id
                       and documents.KIND_OF_EVENT.get(e["type"]) in ISSUED), None)
         if event is None:
             raise NotFound("这件申请没有这份文书 / this application has no such paper",
                            fix="点“返回”，在办理进度页选择要打印的文书")
-        link = papers.status_url(cfg["public_url"], doc["tracking_code"]) if cfg.get("public_url") else ""
-        said_here = documents.content(doc, event, papers.office_for(cfg, event), link)
+        said_here = papers.said_of(conn, cfg, doc, events, event)
         return render_template("kiosk/paper.html", doc=doc, paper=said_here,
-                               qr=qr_svg(link, "扫码查询办理进度") if link else "")
+                               qr=qr_svg(said_here["link"], "扫码查询办理进度") if cfg.get("public_url") else "")
 
     return bp
 

@@ -26,9 +26,26 @@ MARKUP_MESSAGE = "不能包含网页代码（如 <script>）/ must not contain m
 
 
 def clean_text(value):
-    """VALUE as text without control characters (newlines kept), trimmed."""
+    """VALUE as text without control characters (newlines kept), trimmed; None is empty."""
     # Strip control characters other than newline; HTML is escaped on output, not mangled here.
-    return "".join(ch for ch in str(value) if ch == "\n" or ch >= " ").strip()
+    return "".join(ch for ch in str("" if value is None else value) if ch == "\n" or ch >= " ").strip()
+
+
+NOT_TEXT = "须填写文字 / must be text"
+
+
+def posted(raw, key, errors):
+    """RAW[KEY] as text for checking: absent or JSON null is empty, a number its digits; anything
+    else (a list, an object, true/false) is noted in ERRORS[KEY] and read as empty."""
+    value = raw.get(key)
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    errors[key] = NOT_TEXT
+    return ""
 
 
 COMPANY_KEYS = ("company", "uscc", "legal_rep")  # what a company applicant adds to the person who comes
@@ -46,20 +63,25 @@ def _one_line(value):
 
 
 def _check_company(raw, out, errors):
-    company = clean_text(raw.get("company", ""))
-    if not company:
+    company = clean_text(posted(raw, "company", errors))
+    if "company" in errors:  # not text at all: said already
+        pass
+    elif not company:
         errors["company"] = "请填写单位名称（与营业执照一致） / enter the company's name as on its licence"
     elif len(company) > 100 or MARKUP_RE.search(company) or not _one_line(company):
         errors["company"] = ("单位名称须为一行、不超过 100 个字，不能有 < > 或看不见的字符 / one line, at most 100 "
                              "characters, no < > or invisible characters")
     out["company"] = company
+    code = posted(raw, "uscc", errors)
     try:
-        out["uscc"] = uscc.parse(raw.get("uscc", ""))
+        out["uscc"] = uscc.parse(code)
     except ValidationError as exc:
-        errors["uscc"] = exc.message
-        out["uscc"] = str(raw.get("uscc", ""))
-    rep = clean_text(raw.get("legal_rep", ""))
-    if not rep:
+        errors.setdefault("uscc", exc.message)
+        out["uscc"] = code
+    rep = clean_text(posted(raw, "legal_rep", errors))
+    if "legal_rep" in errors:  # not text at all: said already
+        pass
+    elif not rep:
         errors["legal_rep"] = "请填写法定代表人姓名 / enter the legal representative's name"
     elif len(rep) > NAME_MAX or MARKUP_RE.search(rep) or not _one_line(rep):
         errors["legal_rep"] = f"法定代表人姓名不能超过 {NAME_MAX} 个字，也不能有 < > / too long, or has < >"
@@ -70,8 +92,10 @@ def check_applicant(raw, today=None, item=None):
     """(applicant dict, {field: message}) for name, id_number and phone, and for a company ITEM its
     name, 统一社会信用代码 (check character verified) and legal representative."""
     errors, out = {}, {}
-    name = clean_text(raw.get("name", ""))
-    if not name:
+    name = clean_text(posted(raw, "name", errors))
+    if "name" in errors:  # not text at all: said already
+        pass
+    elif not name:
         errors["name"] = "请填写申请人姓名 / enter the applicant's name"
     elif len(name) > NAME_MAX:
         errors["name"] = f"姓名不能超过 {NAME_MAX} 个字 / name too long"
@@ -80,13 +104,16 @@ def check_applicant(raw, today=None, item=None):
     elif any(unicodedata.category(c) in INVISIBLE for c in name):
         errors["name"] = "姓名含有看不见的控制字符，请重新输入 / the name contains invisible control characters; type it again"
     out["name"] = name
+    number = posted(raw, "id_number", errors)
     try:
-        out["id_number"] = idcard.parse(raw.get("id_number", ""), today)
+        out["id_number"] = idcard.parse(number, today)
     except ValidationError as exc:
-        errors["id_number"] = exc.message
-        out["id_number"] = str(raw.get("id_number", ""))
-    phone = re.sub(r"[\s]", "", str(raw.get("phone", "")))
-    if not phone:
+        errors.setdefault("id_number", exc.message)
+        out["id_number"] = number
+    phone = re.sub(r"[\s]", "", posted(raw, "phone", errors))
+    if "phone" in errors:  # not text at all: said already
+        pass
+    elif not phone:
         errors["phone"] = "请填写联系电话，办理结果会通知到这个号码 / enter a phone number"
     elif not PHONE_RE.match(phone):
         errors["phone"] = "电话号码格式不对：手机号为 11 位数字 / a mobile number has 11 digits"
@@ -154,7 +181,9 @@ def check_form(item, raw, today=None):
     """(form dict, {field key: message}) for the item's form fields (dates judged on TODAY); unknown keys are dropped."""
     errors, out = {}, {}
     for f in item.get("fields", []):
-        value = clean_text(raw.get(f["key"], "") or "")
+        value = clean_text(posted(raw, f["key"], errors))
+        if f["key"] in errors:
+            continue
         if not value:
             if f.get("required", True):
                 errors[f["key"]] = f"请填写“{f['label']}” / required"

@@ -51,3 +51,13 @@ def test_names_printed_on_papers_are_one_visible_line(key, value):
     with pytest.raises(ValidationError) as err:
         submission.check(COMPANY_ITEM, dict(good, **{key: value}), {})
     assert set(err.value.fields) == {key}
+
+
+def test_json_null_is_empty_and_a_list_is_not_text():
+    """An API client's null is an empty field (not the word "None"); a list or an object is refused by name."""
+    from common.domain.submission import NOT_TEXT, check_applicant
+    out, errors = check_applicant({"name": None, "id_number": None, "phone": ["13800000000"]})
+    assert out["name"] == "" and "None" not in out["id_number"] and "name" in errors and "id_number" in errors
+    assert errors["phone"] == NOT_TEXT
+    out, errors = check_applicant({"name": "王五", "id_number": "11010519440119002X", "phone": 13800001111})
+    assert errors == {} and out["phone"] == "13800001111"

@@ -117,3 +117,26 @@ def test_a_post_without_a_text_action_is_asked_to_choose(township):
                  {"action": "supplement_requested", "missing": [1], "reason": "r"}):
         r = s.post(url + f"/api/v1/cases/{doc['id']}/actions", json=body, headers={"X-CSRF-Token": s.token}, timeout=10)
         assert r.status_code == 400, (body, r.status_code, r.text[:200])
+
+
+def test_a_paper_says_what_was_true_the_day_it_was_issued(township):
+    """A receipt first printed after a 补正 lists what was handed in then; the acceptance notice, the
+    deadline promised then — not what later events made of the case."""
+    from common import papers as papers_mod
+    cfg, doc, url, s = township
+    accepted = act(s, url, doc["id"], "accepted")
+    act(s, url, doc["id"], "supplement_requested", reason="缺户口簿", missing=["户口簿（户主页）"])
+    conn = open_db(cfg)
+    try:
+        apps.append(conn, Clock("371399101001", last=apps.get(conn, doc["id"])["last_hlc"]), "371399101001",
+                    doc["id"], "supplement_provided", "kiosk",
+                    {"materials": [{"sha256": "ab" * 32, "material": -1, "size": 10, "name": "补交的户口簿", "type": "image/jpeg"}]})
+        events = apps.events(conn, doc["id"])
+        as_accepted = papers_mod.as_issued(conn, events, next(e for e in events if e["type"] == "accepted"))
+    finally:
+        conn.close()
+    assert as_accepted["pauses"] == [] and as_accepted["due_on"] == accepted["due_on"]
+    [receipt] = [p for p in papers(cfg, doc["id"]) if p["kind"] == "receipt"]
+    text = text_of(s.get(url + f"/cases/{doc['id']}/papers/{receipt['event_id']}.pdf", timeout=30).content)
+    assert "未附材料" in text and "补交的户口簿" not in text
+
