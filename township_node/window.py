@@ -5,7 +5,7 @@ One application's page and its actions are the shared casework pages (`common.we
 from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
 
 from common import clock as business_clock
-from common import paging
+from common import paging, uscc
 from common.domain import submission
 from common.domain.application import label
 from common.errors import SanjiError
@@ -79,7 +79,7 @@ def window_blueprint():
                 values.update(applicant)
             else:
                 return redirect(url_for("cases.detail", app_id=doc["id"], done="walk_in"))
-        return render_template("window/walkin.html", item=item, items=catalog.items(conn), errors=errors,
+        return render_template("window/walkin.html", uscc_typed_max=uscc.TYPED_MAX, item=item, items=catalog.items(conn), errors=errors,
                                values=values), 400 if errors else 200
 
     return bp

@@ -9,9 +9,10 @@ PERSON = {"name": "周九", "id_number": "11010519440119002X", "phone": "1380000
 COMPANY_ITEM = {"code": "ZJ-002", "applicant": "company", "fields": [], "eligibility": {}}
 
 
-@pytest.mark.parametrize("code", ["91110000802100433B", "91350100M000100Y43", " 9135 0100 m000 100y43 "])
+@pytest.mark.parametrize("code", ["91110000802100433B", "91350100M000100Y43", " 9135 0100 m000 100y43 ",
+                                  "９１３５０１００ｍ０００１００ｙ４３"])
 def test_valid_codes_are_normalised(code):
-    assert uscc.parse(code) == code.replace(" ", "").upper()
+    assert uscc.parse(code) == code.replace(" ", "").translate(uscc.FULL_WIDTH).upper()
 
 
 @pytest.mark.parametrize("code, why", [("91110000802100433C", "校验位"), ("9111000080210043", "18 位"),
