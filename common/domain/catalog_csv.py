@@ -11,7 +11,7 @@ import re
 from ..errors import ValidationError
 
 COLUMNS = ("code", "name", "name_en", "department", "accept_tier", "decide_tier", "case_type", "fee",
-           "legal_days", "promised_days", "proxy_allowed", "life_events", "materials", "fields", "flow")
+           "legal_days", "promised_days", "proxy_allowed", "applicant", "life_events", "materials", "fields", "flow")
 REQUIRED = ("code", "name", "department", "decide_tier", "case_type", "legal_days", "promised_days")
 _PARALLEL = re.compile(r"^(all|any)\((.*)\)$")
 

@@ -84,6 +84,16 @@ def test_csv_import(conn, shipped):
     assert store.item(conn, "ZJ-101", v)["flow"][1]["parallel"]["branches"][0]["department"] == "ZR"
 
 
+def test_csv_says_which_items_companies_apply_for(conn, shipped):
+    store.import_catalog(conn, shipped, "test")
+    text = CSV.replace("promised_days,", "promised_days,applicant,", 1).replace(",5,", ",5,,").replace(",10,,设计", ",10,company,,设计")
+    v = store.import_catalog(conn, catalog_csv.parse(text, store.departments(conn)), "csv")
+    assert store.item(conn, "ZJ-101", v)["applicant"] == "company" and "applicant" not in store.item(conn, "MZ-101", v)
+    with pytest.raises(ValidationError) as exc:
+        model.validate(catalog_csv.parse(text.replace(",company,", ",firm,"), store.departments(conn)))
+    assert "applicant" in " ".join(exc.value.details)
+
+
 def test_csv_bad_rows_named(conn, shipped):
     store.import_catalog(conn, shipped, "test")
     bad = CSV.replace("township,promised,10,5", "township,promised,x,5").replace("/required/later", "/sometimes")
