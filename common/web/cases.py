@@ -12,7 +12,7 @@ from datetime import datetime
 from flask import Blueprint, current_app, g, jsonify, redirect, render_template, request, send_file, url_for
 
 from .. import papers
-from ..domain import decisions, documents, ratings, submission
+from ..domain import decisions, documents, ratings, submission, timeline
 from ..domain.application import CHINA, RESOLUTIONS, is_voice, label, step_deadlines
 from ..domain.nodes import child_toward, in_subtree, tier_of
 from ..errors import Conflict, Forbidden, NotFound, SanjiError, ValidationError
@@ -31,11 +31,12 @@ def event_time(hlc):
 
 
 def timeline_of(conn, doc):
-    """Every event of DOC for staff (who did what, when, why), oldest first."""
-    return [{"hlc": e["hlc"], "at": event_time(e["hlc"]), "type": e["type"], "label": label(e["type"]),
-             "origin": e["origin"], "actor": e["actor"], "reason": e["payload"].get("reason", ""),
-             "missing": e["payload"].get("missing", []),
-             "note": e["payload"].get("note", "") or e["payload"].get("answer", "") or e["payload"].get("level", "")}
+    """Every event of DOC for staff (who did what, when, why, at which step of which department), oldest first."""
+    names = {d["code"]: d["name"] for d in catalog.departments(conn)}
+    return [dict(timeline.who_acted(doc, e, names), hlc=e["hlc"], at=event_time(e["hlc"]), type=e["type"],
+                 label=label(e["type"]), origin=e["origin"], actor=e["actor"],
+                 reason=e["payload"].get("reason", ""), missing=e["payload"].get("missing", []),
+                 note=e["payload"].get("note", "") or e["payload"].get("answer", "") or e["payload"].get("level", ""))
             for e in applications.events(conn, doc["id"])]
 
 
