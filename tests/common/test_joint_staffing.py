@@ -84,3 +84,22 @@ def test_departments_without_an_active_account_are_gaps_with_their_steps():
     # An approver for every department covers them all; a reviewer covers the reviewer's cases.
     assert staffing.gaps(counts, people + [user("all", "county_approver", "county_reviewer")], docs, 1) == []
     assert staffing.gaps({}, [], [], 0) == []
+
+
+def test_the_demo_county_staffs_every_department_its_catalog_uses():
+    from common.demo import network
+    from tests.common.test_demo_history import shipped_items
+    from tests.common.test_catalog import SHIPPED
+    from common.domain import catalog
+    shipped = catalog.validate(catalog.load_yaml(SHIPPED.read_text(encoding="utf-8")))
+    people = [{"username": u, "disabled": 0, "roles": [tuple(r.split(":")) if ":" in r else (r, "")]}
+              for u, _, r in network.county_staff(shipped["departments"])]
+    used = {it["department"] for it in shipped_items() if it["decide_tier"] == "county"}
+    used |= {s["department"] for it in shipped_items() for el in it.get("flow", [])
+             for s in (el["parallel"]["branches"] if "parallel" in el else [el])
+             if s.get("department") and s["department"] != "@assigned"}
+    assert {"ZR", "ZJ", "HB", "SL"} <= used  # ZJ-003's four branches
+    assert [d for d in sorted(used) if not staffing.can_act(people, "county_approver", d)] == []
+    assert staffing.can_act(people, "county_reviewer", "")
+    names = {u for u, _, _ in network.county_staff(shipped["departments"])}
+    assert {"zr", "hb", "sl", "rs", "mz", "yb", "zj", "rx"} <= names
