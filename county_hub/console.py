@@ -123,11 +123,12 @@ def console_blueprint():
         return jsonify(supervision.rules(get_db()))
 
     @bp.put("/api/v1/supervision/rules")
-    @roles("admin")
-    @api("Change supervision rules: {yellow_days_left, repeat_supplements, check_fee}", tag="supervision",
+    @roles("supervisor", "admin")  # as on the page /supervision/rules
+    @api("Change supervision rules: {yellow_days_left, repeat_supplements, check_fee, rectify_days}", tag="supervision",
          request_body={"type": "object", "properties": {"yellow_days_left": {"type": "integer"},
                                                         "repeat_supplements": {"type": "integer"},
-                                                        "check_fee": {"type": "boolean"}}})
+                                                        "check_fee": {"type": "boolean"},
+                                                        "rectify_days": {"type": "integer"}}})
     def rules_put():
         """JSON: the rules now in force."""
         return jsonify(supervision.set_rules(get_db(), request.get_json(silent=True), g.user["username"]))

@@ -18,7 +18,7 @@ def _row(doc, due_on):
             "awaiting": departments_of(doc), "applicant_name": doc["applicant"]["name"], "origin": doc["origin"],
             "township": doc["origin"][:9], "state": doc["state"], "state_label": label(doc["state"], is_voice(doc)),
             "submitted_on": doc["submitted_on"], "accepted_on": doc.get("accepted_on"), "due_on": due_on,
-            "warning": doc.get("warning"), "escalation": doc.get("escalation")}
+            "warning": doc.get("warning"), "escalation": doc.get("escalation"), "urged": doc.get("urged")}
 
 
 def _docs(conn, sql, args):
