@@ -1,5 +1,6 @@
 """Staff accounts: Argon2id passwords, roles per tier, lockout after repeated failures (kept in SQLite)."""
 import os
+import re
 import threading
 import time
 from datetime import datetime, timedelta, timezone
@@ -54,9 +55,24 @@ def parse_roles(specs, tier):
     return out
 
 
-def add_user(conn, tier, username, display_name, password, role_specs, actor="cli", must_change=False):
-    """Create a staff account (MUST_CHANGE: its password is temporary, changed at first sign-in); returns its id."""
+MOBILE_RE = re.compile(r"^1[3-9][0-9]{9}$")  # a mainland mobile: what the SMS gateway can text
+
+
+def clean_phone(phone):
+    """PHONE as stored: '' (none) or an 11-digit mainland mobile number; ValidationError otherwise."""
+    phone = str(phone or "").strip().replace(" ", "").replace("-", "")
+    if phone and not MOBILE_RE.match(phone):
+        raise ValidationError("手机号须是 11 位手机号码 / the phone must be an 11-digit mobile number",
+                              fields={"phone": "11 位手机号，如 13700001234；可不填"},
+                              fix="leave it empty, or write e.g. 13700001234")
+    return phone
+
+
+def add_user(conn, tier, username, display_name, password, role_specs, actor="cli", must_change=False, phone=""):
+    """Create a staff account (MUST_CHANGE: its password is temporary, changed at first sign-in; PHONE: its
+    mobile number, texted with a supervisor's 督办); returns its id."""
     username = (username or "").strip()
+    phone = clean_phone(phone)
     if not username or not username.replace("_", "").replace(".", "").isalnum() or len(username) > 40:
         raise ValidationError("用户名只能由字母、数字、下划线和点组成 / username: letters, digits, _ and .")
     check_password_rules(password)
@@ -64,8 +80,9 @@ def add_user(conn, tier, username, display_name, password, role_specs, actor="cl
     if users.by_username(conn, username):
         raise Conflict(f"用户 {username} 已存在 / user exists", fix="choose another username or reset-password")
     with transaction(conn):
-        uid = users.create(conn, username, display_name or username, _hasher().hash(password), roles, must_change)
-        audit.record(conn, actor, "user.created", username, {"roles": [f"{r}:{d}" if d else r for r, d in roles]})
+        uid = users.create(conn, username, display_name or username, _hasher().hash(password), roles, must_change, phone)
+        audit.record(conn, actor, "user.created", username, {"roles": [f"{r}:{d}" if d else r for r, d in roles],
+                                                            "phone": bool(phone)})
     return uid
 
 
@@ -233,3 +250,14 @@ def set_disabled(conn, username, disabled=True, actor="cli"):
         if disabled:
             session_store.delete_for_user(conn, user["id"])
         audit.record(conn, actor, "user.disabled" if disabled else "user.enabled", username)
+
+
+def set_phone(conn, username, phone, actor="cli"):
+    """Give USERNAME's account the mobile number PHONE ('' removes it); audited (that a number was set, not the number)."""
+    phone = clean_phone(phone)
+    user = users.by_username(conn, username)
+    if user is None:
+        raise NotFound(f"没有用户 {username} / no such user", fix="`sanji users list` shows them")
+    with transaction(conn):
+        users.set_phone(conn, user["id"], phone)
+        audit.record(conn, actor, "user.phone_set", username, {"phone": bool(phone)})

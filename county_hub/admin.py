@@ -104,7 +104,7 @@ def admin_blueprint():
             try:
                 accounts.add_user(conn, "county", request.form.get("username", ""), request.form.get("display_name", ""),
                                   request.form.get("password", ""), [f"{role}:{dept}" if dept else role],
-                                  actor=g.user["username"], must_change=True)
+                                  actor=g.user["username"], must_change=True, phone=request.form.get("phone", "")[:40])
                 return redirect(url_for("county_admin.staff_page"))
             except SanjiError as exc:
                 error = exc
@@ -123,6 +123,19 @@ def admin_blueprint():
             raise ValidationError("不能停用自己的账号 / you cannot disable your own account",
                                   fix="ask another administrator")
         accounts.set_disabled(get_db(), username, action == "disable", actor=g.user["username"])
+        return redirect(url_for("county_admin.staff_page"))
+
+    @bp.post("/staff/<username>/phone")
+    @roles("admin")
+    def staff_phone(username):
+        """Set or clear an account's mobile number (texted with a supervisor's 督办 for its department)."""
+        try:
+            accounts.set_phone(get_db(), username, request.form.get("phone", "")[:40], actor=g.user["username"])
+        except SanjiError as exc:
+            conn = get_db()
+            return render_template("county/admin_staff.html", people=users.all_users(conn), error=exc, reset="",
+                                   roles=roles_for_tier("county"), departments=catalog.departments(conn)), \
+                exc.http_status
         return redirect(url_for("county_admin.staff_page"))
 
     @bp.post("/staff/<username>/password")

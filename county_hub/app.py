@@ -14,7 +14,10 @@ def create_app(config):
     from .tier import TIER
     app = build_app(config, TIER)
     app.register_blueprint(console_blueprint())
-    app.register_blueprint(cases_blueprint(STAFF, DECIDERS))
+    from .supervision_views import supervision_views_blueprint
+    from .urge import case_extras
+    app.register_blueprint(cases_blueprint(STAFF, DECIDERS, extras=case_extras))
+    app.register_blueprint(supervision_views_blueprint())
     app.register_blueprint(dashboard_blueprint())
     app.register_blueprint(admin_blueprint())
     app.register_blueprint(catalog_items_blueprint())

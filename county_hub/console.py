@@ -8,10 +8,11 @@ import hmac
 from flask import Blueprint, current_app, g, jsonify, redirect, render_template, request, url_for
 
 from common import paging
+from common.domain import staffing
 from common.domain.application import label
 from common.errors import AuthRequired, NotFound, ValidationError
 from common.store import calendar as cal_store
-from common.store import catalog
+from common.store import catalog, users
 from common.web import api, get_db, public, roles
 from common.web.access import csrf_exempt
 from common.web.notice_views import only_publishes
@@ -36,6 +37,12 @@ def my_departments(user):
     return {d or "" for r, d in user["roles"] if r == "county_approver"}
 
 
+def staffing_gaps(conn):
+    """Departments (and their steps) with open cases here that no active account can act on; the reviewer too."""
+    counts, people = queues.awaiting_counts(conn, me()), users.all_users(conn)
+    uncovered = {d for d in counts if d and not staffing.can_act(people, staffing.APPROVER, d)}
+    return staffing.gaps(counts, people, queues.awaiting_docs(conn, me(), uncovered), queues.reviewer_count(conn, me()))
+
 
 def console_blueprint():
     """The county's `tier` blueprint: / (queues), /supervision, and their JSON."""
@@ -59,7 +66,8 @@ def console_blueprint():
                                taken=queues.taken(conn, me()) if "county_reviewer" in held else None,
                                warnings=queues.warned(conn, limit=paging.PAGE) if held & {"supervisor", "admin"} else None,
                                departments={d["code"]: d["name"] for d in catalog.departments(conn)},
-                               my_departments=sorted(depts))
+                               my_departments=sorted(depts),
+                               gaps=staffing_gaps(conn) if "admin" in held else None)
 
     @bp.get("/supervision")
     @roles("supervisor", "admin")
@@ -74,7 +82,7 @@ def console_blueprint():
         limit, offset = paging.window(page)
         rows, more = paging.split(queues.warned(conn, **f, limit=limit, offset=offset))
         return render_template("county/supervision.html", rows=rows, f=f, rectifying=rectifying,
-                               page=page, more=more, rule=rule, state_label=label,
+                               page=page, more=more, rule=rule, state_label=label, gaps=staffing_gaps(conn),
                                departments={d["code"]: d["name"] for d in catalog.departments(conn)})
 
     @bp.get("/api/v1/county/inbox")
@@ -115,11 +123,12 @@ def console_blueprint():
         return jsonify(supervision.rules(get_db()))
 
     @bp.put("/api/v1/supervision/rules")
-    @roles("admin")
-    @api("Change supervision rules: {yellow_days_left, repeat_supplements, check_fee}", tag="supervision",
+    @roles("supervisor", "admin")  # as on the page /supervision/rules
+    @api("Change supervision rules: {yellow_days_left, repeat_supplements, check_fee, rectify_days}", tag="supervision",
          request_body={"type": "object", "properties": {"yellow_days_left": {"type": "integer"},
                                                         "repeat_supplements": {"type": "integer"},
-                                                        "check_fee": {"type": "boolean"}}})
+                                                        "check_fee": {"type": "boolean"},
+                                                        "rectify_days": {"type": "integer"}}})
     def rules_put():
         """JSON: the rules now in force."""
         return jsonify(supervision.set_rules(get_db(), request.get_json(silent=True), g.user["username"]))

@@ -18,7 +18,7 @@ def _row(doc, due_on):
             "awaiting": departments_of(doc), "applicant_name": doc["applicant"]["name"], "origin": doc["origin"],
             "township": doc["origin"][:9], "state": doc["state"], "state_label": label(doc["state"], is_voice(doc)),
             "submitted_on": doc["submitted_on"], "accepted_on": doc.get("accepted_on"), "due_on": due_on,
-            "warning": doc.get("warning"), "escalation": doc.get("escalation")}
+            "warning": doc.get("warning"), "escalation": doc.get("escalation"), "urged": doc.get("urged")}
 
 
 def _docs(conn, sql, args):
@@ -114,3 +114,28 @@ def for_period(conn, start, end):
         "SELECT doc FROM applications WHERE submitted_at <= ?"
         " AND (COALESCE(json_extract(doc, '$.decision.on'), '9999-12-31') >= ?"
         "      OR json_extract(doc, '$.rating.on') >= ?)", (end.isoformat(), start.isoformat(), start.isoformat()))]
+
+
+def awaiting_counts(conn, me):
+    """{department: cases the county holds that await it}, from the awaiting index (one row a department)."""
+    marks = ", ".join("?" * len(WORKING))
+    return dict(conn.execute(f"SELECT w.department, COUNT(*) FROM app_awaiting w JOIN applications a ON a.id = w.app_id"
+                             f" WHERE a.custody = ? AND a.state IN ({marks}) GROUP BY w.department", [me, *WORKING]))
+
+
+def awaiting_docs(conn, me, departments, limit=200):
+    """Up to LIMIT projections the county holds that await one of DEPARTMENTS, soonest due first."""
+    if not departments:
+        return []
+    depts, marks = sorted(departments), ", ".join("?" * len(WORKING))
+    return [d for d, _ in _docs(conn, f"SELECT a.doc, a.due_on FROM applications a WHERE a.id IN (SELECT app_id FROM"
+                                      f" app_awaiting WHERE department IN ({', '.join('?' * len(depts))}))"
+                                      f" AND a.custody = ? AND a.state IN ({marks})"
+                                      " ORDER BY COALESCE(a.due_on, '9999') LIMIT ?", [*depts, me, *WORKING, limit])]
+
+
+def reviewer_count(conn, me):
+    """How many cases wait for the county's reviewer: escalations under review and cases it took (not routed)."""
+    review = conn.execute("SELECT COUNT(*) FROM applications WHERE custody = ? AND state = 'escalation_review'",
+                          (me,)).fetchone()[0]
+    return review + len(taken(conn, me))  # (routed ones are the department's: in the awaiting index)

@@ -18,6 +18,8 @@ TEMPLATES = {
     "approved": "{sign}您的“{item}”申请已办结（同意）。查询码{code}。",
     "denied": "{sign}您的“{item}”申请已办结（不同意）：{reason}。查询码{code}。",
     "voice_answered": "{sign}您反映的“{topic}”问题已答复：{answer}全文凭查询码{code}到村服务站查看。",
+    # To county staff, not the applicant: a supervisor's 督办/催办 of a case their department holds.
+    "urged_staff": "{sign}电子监察{kind}：“{item}”（查询码{code}）{level}，请登录系统尽快办理。",
     "rate_invite": "{sign}您办理的“{item}”已办结，请凭查询码{code}在村服务站评价这次服务，您的意见我们会认真改进。回复TD退订。",
 }
 EVENT_TEMPLATES = ("submitted", "accepted", "supplement_requested", "not_accepted", "approved", "denied")

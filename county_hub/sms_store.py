@@ -122,3 +122,9 @@ def for_application(conn, app_id):
     """The messages about APP_ID, oldest first (for the case page and tests)."""
     return [dict(r) for r in conn.execute("SELECT * FROM sms_outbox WHERE app_id = ? ORDER BY created_at, id",
                                           (app_id,))]
+
+
+def for_key_prefix(conn, prefix):
+    """The messages whose key starts with PREFIX (e.g. one urge's texts to staff), oldest first."""
+    return [dict(r) for r in conn.execute("SELECT * FROM sms_outbox WHERE substr(id, 1, ?) = ? ORDER BY created_at, id",
+                                          (len(prefix), prefix))]

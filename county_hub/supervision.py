@@ -5,8 +5,8 @@
 whose warning can rise) and records each new or
 stronger warning as a `warning_raised` event by the system actor; running it twice on the same
 day records nothing more. Open rectifications of bad ratings (差评整改) are watched the same way
-(`rectify_days` working days from the rating). The rules are data in the node's meta table, changed by an
-administrator through the API; deadlines come from the calendar as it is now, so a calendar
+(`rectify_days` working days from the rating). The rules are data in the node's meta table, changed by a
+supervisor or an administrator on /supervision/rules or through the API; deadlines come from the calendar as it is now, so a calendar
 change moves them at the next sweep.
 """
 from datetime import date

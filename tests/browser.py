@@ -87,10 +87,11 @@ def served(cfg, tier):
             browser.close()
 
 
-def staffed_node(root, tier, people, item, form, then):
+def staffed_node(root, tier, people, item, form, then, applicant=None):
     """A TIER node under ROOT with PEOPLE [(username, role spec)] holding one village application of ITEM.
 
-    THEN(conn, cfg, doc) adds what the link would have delivered next. Returns (cfg, doc).
+    THEN(conn, cfg, doc) adds what the link would have delivered next; APPLICANT adds to (or replaces) the
+    applicant's answers (a company's, for a company item). Returns (cfg, doc).
     """
     from common import accounts
     from common.hlc import Clock
@@ -103,7 +104,8 @@ def staffed_node(root, tier, people, item, form, then):
         accounts.add_user(conn, tier, username, username, ADMIN_PASSWORD, [spec])
     village = "371399101001"
     doc = applications.submit(conn, Clock(village), village, "kiosk", catalog.item(conn, item),
-                              {"name": "钱七", "id_number": "11010519440119002X", "phone": "13700004321"}, form)
+                              dict({"name": "钱七", "id_number": "11010519440119002X", "phone": "13700004321"},
+                                   **(applicant or {})), form)
     then(conn, cfg, doc)
     conn.close()
     return cfg, doc

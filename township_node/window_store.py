@@ -45,6 +45,7 @@ def inbox(conn, me, scope="mine", item=None, origin=None, state=None, due_by=Non
                      "due_provisional": bool(r["due_provisional"]), "open": doc["state"] in OPEN_STATES,
                      "withdrawal_requested": doc.get("withdrawal_requested", False),
                      "escalation": doc.get("escalation"), "waiting": waiting.get(doc["id"], 0),
+                     "urged": doc.get("urged") if doc["state"] in UNFINISHED else None,  # the county's 督办/催办
                      "warning": deadlines.strongest(doc.get("warning"), deadlines.light(doc, r["due_on"], cal, today))
                      if today and doc["state"] in UNFINISHED else None})
     return rows

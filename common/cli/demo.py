@@ -16,7 +16,8 @@ ROLES = [  # (who, username, where) as printed for a newcomer
     ("村代办员 village clerk", "clerk", "每个村 / each village"),
     ("乡镇窗口 township window", "window", "每个乡镇 / each township"),
     ("乡镇分管领导 township head", "head", "每个乡镇 / each township"),
-    ("县部门审批 county approvers", "rs, mz, yb, zj", "县 / county (人社, 民政, 医保, 住建)"),
+    ("县部门审批 county approvers", "rs, mz, yb, zj, zr, hb, sl …", "县 / county: 每个部门一个，用户名为部门代码小写 / "
+     "one per department, its code in lower case (人社 rs, 民政 mz, 医保 yb, 住建 zj, 自然资源 zr, 生态环境 hb, 水利 sl …)"),
     ("12345 热线办 hotline office", "rx", "县 / county"),
     ("上报件审核 escalation reviewer", "reviewer", "县 / county"),
     ("电子监察 supervisor", "supervisor", "县 / county"),

@@ -50,11 +50,21 @@ BY_CODE = {n.code: n for n in NODES}
 STAFF = {  # besides admin on every node: (username, display name, role); the same names at each node of a tier
     "village": [("clerk", "村代办员", "village_clerk")],
     "township": [("window", "窗口工作人员", "township_staff"), ("head", "分管领导", "township_head")],
-    "county": [("rs", "人社局审批人员", "county_approver:RS"), ("mz", "民政局审批人员", "county_approver:MZ"),
-               ("yb", "医保局审批人员", "county_approver:YB"), ("zj", "住建局审批人员", "county_approver:ZJ"),
-               ("rx", "12345热线办", "county_approver:RX"), ("reviewer", "上报件审核", "county_reviewer"),
-               ("supervisor", "电子监察", "supervisor"), ("publisher", "政务公开信息员", "publisher")],
+    # and at the county an approver for every department of its catalog (`county_staff`)
+    "county": [("reviewer", "上报件审核", "county_reviewer"), ("supervisor", "电子监察", "supervisor"),
+               ("publisher", "政务公开信息员", "publisher")],
 }
+APPROVER_NAMES = {"RS": "人社局审批人员", "MZ": "民政局审批人员", "YB": "医保局审批人员", "ZJ": "住建局审批人员",
+                  "RX": "12345热线办"}
+
+
+def county_staff(departments):
+    """The demo county's accounts: an approver for each of DEPARTMENTS ([{code, name}], every one its catalog
+    names, so no case waits for a department nobody can sign in for), username the code in lower case;
+    then the reviewer, the supervisor and the publisher."""
+    approvers = [(d["code"].lower(), APPROVER_NAMES.get(d["code"], f"{d['name']}审批人员"), f"county_approver:{d['code']}")
+                 for d in departments]
+    return approvers + STAFF["county"]
 
 
 def folder(root, node):
@@ -84,6 +94,7 @@ def build(root, base_port, history=True):
     """Make the data folders that do not exist yet; returns the codes of the nodes made now."""
     from .. import accounts
     from ..node import init_node, open_db
+    from ..store import catalog
     made = []
     for node in NODES:
         where = folder(root, node)
@@ -102,7 +113,8 @@ def build(root, base_port, history=True):
             _lay_demo_card(where)
         conn = open_db(cfg)
         try:
-            for username, name, role in STAFF[node.tier]:
+            people = county_staff(catalog.departments(conn)) if node.tier == "county" else STAFF[node.tier]
+            for username, name, role in people:
                 accounts.add_user(conn, node.tier, username, name, PASSWORD, [role], actor="demo")
         finally:
             conn.close()

@@ -10,7 +10,7 @@ strict=False, following the authority even if they missed something (noted in `a
 from datetime import date, datetime, timedelta, timezone
 
 from ..errors import CustodyError, TransitionError, ValidationError
-from . import ratings
+from . import ratings, urging
 from .nodes import parent_of, tier_of
 
 CHINA = timezone(timedelta(hours=8))
@@ -39,11 +39,12 @@ DECISIONS = {
                   "withdrawn"),
 }
 COMMUTATIVE = {"commented", "supplement_provided", "rated", "consult_held", "withdrawal_requested",
-               "warning_raised", "callback_booked", "rectification_done", "sms_opted_out", "appointment_booked"}
+               "warning_raised", "callback_booked", "rectification_done", "sms_opted_out", "appointment_booked",
+               "urged"}
 EVENT_TYPES = {"submitted"} | set(DECISIONS) | COMMUTATIVE
 # Commutative events whose effect does not depend on the state or on the events around them
 # (counters and flags): one that arrives late is applied as it is, without replaying the history.
-ORDER_FREE = {"commented", "consult_held", "callback_booked", "sms_opted_out", "withdrawal_requested"}
+ORDER_FREE = {"commented", "consult_held", "callback_booked", "sms_opted_out", "withdrawal_requested", "urged"}
 # How the county answers an escalation: back to the township, decided by the reviewer, or by a department.
 RESOLUTIONS = ("returned", "taken", "routed")
 REASON_REQUIRED = {"not_accepted", "supplement_requested", "escalated", "step_returned", "denied", "withdrawn"}
@@ -326,6 +327,8 @@ def _commutative(doc, event):
         doc["callbacks"] += 1
     elif kind == "appointment_booked":  # the township's book is the authority; the latest booking stands
         doc["appointment"] = {k: p.get(k) for k in ("date", "time", "end", "place")}
+    elif kind == "urged":  # 督办/催办: counted, the latest kept; the state is the office's to change
+        urging.urged(doc, event, day)
     elif kind == "sms_opted_out":
         doc["sms_opted_out"] = True  # the county adds the applicant's number to its opt-out list
 
@@ -373,6 +376,8 @@ def apply(doc, event, strict=True, custody=True):
             ratings.check(doc, event["payload"])
         elif strict and kind == "rectification_done":
             ratings.check_done(doc, event["payload"])
+        elif strict and kind == "urged":
+            urging.check_shape(event)
         _commutative(doc, event)
     doc["last_hlc"] = max(doc["last_hlc"], event["hlc"])
     return doc
@@ -413,7 +418,7 @@ LABELS = {
     "delivered": "已送达", "withdrawn": "已撤回", "withdrawal_requested": "申请撤回", "commented": "备注",
     "rated": "评价", "rectification_done": "差评整改完成", "consult_held": "视频咨询", "warning_raised": "监察预警", "callback_booked": "预约回访",
     "appointment_booked": "已预约到乡镇办理",
-    "sms_opted_out": "退订短信",
+    "sms_opted_out": "退订短信", "urged": "电子监察督办",
 }
 
 

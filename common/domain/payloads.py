@@ -7,7 +7,7 @@ import re
 from datetime import date
 
 from ..errors import CustodyError, ValidationError
-from . import ratings, submission
+from . import ratings, submission, urging
 from .nodes import tier_of
 
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -32,6 +32,8 @@ def check_from_child(event):
             raise CustodyError("只有县级电子监察可以预警 / only the county's supervision raises warnings")
         if p.get("level") not in WARNING_LEVELS or p.get("about", "deadline") not in ("deadline", "rectification"):
             raise ValidationError(f"warning level must be one of {', '.join(WARNING_LEVELS)}")
+    elif kind == "urged":  # 督办/催办 come from the county's supervisors only
+        urging.check_shape(event)
     elif kind == "rated":
         ratings.check_shape(p)
     elif kind == "supplement_provided":

@@ -520,3 +520,10 @@ COMMON.append(sql_migration("0027_case_documents", """
     );
     CREATE INDEX case_documents_app ON case_documents(app_id);
 """))
+
+
+# Issue 20.11: a staff member's mobile number, so that a supervisor's 督办/催办 reaches the approvers of the
+# department it is for by text ('' when none was given; validated by common.accounts).
+COMMON.append(sql_migration("0028_user_phones", """
+    ALTER TABLE users ADD COLUMN phone TEXT NOT NULL DEFAULT '';
+"""))

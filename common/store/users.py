@@ -2,11 +2,12 @@
 from .db import now_iso, transaction
 
 
-def create(conn, username, display_name, password_hash, roles, must_change=False):
-    """Insert a user with ROLES [(role, department)]; returns the new id."""
+def create(conn, username, display_name, password_hash, roles, must_change=False, phone=""):
+    """Insert a user with ROLES [(role, department)] (and a mobile PHONE, '' for none); returns the new id."""
     with transaction(conn):
-        cur = conn.execute("INSERT INTO users (username, display_name, password_hash, created_at, must_change_password)"
-                           " VALUES (?, ?, ?, ?, ?)", (username, display_name, password_hash, now_iso(), int(must_change)))
+        cur = conn.execute("INSERT INTO users (username, display_name, password_hash, created_at, must_change_password,"
+                           " phone) VALUES (?, ?, ?, ?, ?, ?)",
+                           (username, display_name, password_hash, now_iso(), int(must_change), phone))
         uid = cur.lastrowid
         conn.executemany("INSERT INTO user_roles (user_id, role, department) VALUES (?, ?, ?)",
                          [(uid, role, dept or "") for role, dept in roles])
@@ -38,6 +39,11 @@ def _with_roles(conn, row):
 def all_users(conn):
     """Every user with roles, by username."""
     return [_with_roles(conn, r) for r in conn.execute("SELECT * FROM users ORDER BY username")]
+
+
+def set_phone(conn, uid, phone):
+    """Replace the account's mobile number ('' for none)."""
+    conn.execute("UPDATE users SET phone = ? WHERE id = ?", (phone, uid))
 
 
 def set_disabled(conn, uid, disabled):

@@ -12,7 +12,7 @@ from datetime import datetime
 from flask import Blueprint, current_app, g, jsonify, redirect, render_template, request, send_file, url_for
 
 from .. import papers
-from ..domain import decisions, documents, ratings, submission
+from ..domain import decisions, documents, ratings, submission, timeline, urging
 from ..domain.application import CHINA, RESOLUTIONS, is_voice, label, step_deadlines
 from ..domain.nodes import child_toward, in_subtree, tier_of
 from ..errors import Conflict, Forbidden, NotFound, SanjiError, ValidationError
@@ -31,11 +31,12 @@ def event_time(hlc):
 
 
 def timeline_of(conn, doc):
-    """Every event of DOC for staff (who did what, when, why), oldest first."""
-    return [{"hlc": e["hlc"], "at": event_time(e["hlc"]), "type": e["type"], "label": label(e["type"]),
-             "origin": e["origin"], "actor": e["actor"], "reason": e["payload"].get("reason", ""),
-             "missing": e["payload"].get("missing", []),
-             "note": e["payload"].get("note", "") or e["payload"].get("answer", "") or e["payload"].get("level", "")}
+    """Every event of DOC for staff (who did what, when, why, at which step of which department), oldest first."""
+    names = {d["code"]: d["name"] for d in catalog.departments(conn)}
+    return [dict(timeline.who_acted(doc, e, names), hlc=e["hlc"], at=event_time(e["hlc"]), type=e["type"],
+                 label=label(e["type"]), origin=e["origin"], actor=e["actor"],
+                 reason=e["payload"].get("reason", ""), missing=e["payload"].get("missing", []),
+                 note=e["payload"].get("note", "") or e["payload"].get("answer", "") or e["payload"].get("level", ""))
             for e in applications.events(conn, doc["id"])]
 
 
@@ -163,9 +164,13 @@ def send_paper(kept, doc):
                      download_name=f"{kept['kind']}-{doc['tracking_code']}.pdf", etag=kept["sha256"])
 
 
-def cases_blueprint(staff, deciders):
-    """The `cases` blueprint: STAFF roles may look, DECIDERS may act (decisions narrows it further)."""
+def cases_blueprint(staff, deciders, extras=None):
+    """The `cases` blueprint: STAFF roles may look, DECIDERS may act (decisions narrows it further).
+
+    EXTRAS(conn, doc, user): more for a case's page that only this tier knows (the county's 督办 texts).
+    """
     bp = Blueprint("cases", __name__)
+    bp.record_once(lambda state: state.app.extensions.__setitem__("sanji_case_extras", extras))
 
     @bp.get("/cases/find")
     @roles(*staff)
@@ -186,7 +191,7 @@ def cases_blueprint(staff, deciders):
     @roles(*staff)
     def detail(app_id):
         """One application: applicant, answers, materials, timeline and the actions open to this user."""
-        return _detail(app_id)
+        return render_detail(app_id)
 
     @bp.post("/cases/<app_id>/act")
     @roles(*deciders)
@@ -198,7 +203,7 @@ def cases_blueprint(staff, deciders):
             act(get_db(), current_app.config["SANJI"], app_id, g.user, action, form)
         except SanjiError as exc:
             errors = dict(getattr(exc, "fields", {}) or {"action": exc.message})
-            return _detail(app_id, errors=errors, status=exc.http_status, form=form,
+            return render_detail(app_id, errors=errors, status=exc.http_status, form=form,
                            chosen=request.form.get("action", ""))
         return redirect(url_for("cases.detail", app_id=app_id, done=action))
 
@@ -211,7 +216,7 @@ def cases_blueprint(staff, deciders):
                            request.form.get("comment", ""))
         except SanjiError as exc:
             errors = dict(getattr(exc, "fields", {}) or {"level": exc.message})
-            return _detail(app_id, errors=errors, status=exc.http_status, form=dict(request.form))
+            return render_detail(app_id, errors=errors, status=exc.http_status, form=dict(request.form))
         return redirect(url_for("cases.detail", app_id=app_id, done="rated"))
 
     @bp.get("/cases/<app_id>/papers/<event_id>.pdf")
@@ -298,7 +303,8 @@ def cases_blueprint(staff, deciders):
     return bp
 
 
-def _detail(app_id, errors=None, status=200, form=None, chosen=""):
+def render_detail(app_id, errors=None, status=200, form=None, chosen=""):
+    """The page of one case (with ERRORS of a refused post, its FORM and CHOSEN action kept), as (html, STATUS)."""
     conn = get_db()
     me = current_app.config["SANJI"]["code"]
     doc = open_case(conn, applications.get(conn, app_id), g.user)
@@ -307,6 +313,7 @@ def _detail(app_id, errors=None, status=200, form=None, chosen=""):
     fulls = {m["sha256"]: full_copy_state(conn, m["full"]) for m in doc.get("materials", [])
              if isinstance(m, dict) and isinstance(m.get("full"), dict)}
     steps_due = step_deadlines(doc, cal_store.load_cached(conn))
+    extras = current_app.extensions.get("sanji_case_extras")
     actions, voice = decisions.available(doc, me, user_roles(g.user)), is_voice(doc)
     return render_template("cases/detail.html", doc=doc, events=timeline_of(conn, doc), held=held, fulls=fulls, steps_due=steps_due,
                            actions=actions, needed={f for a in actions for f in decisions.fields_of(a, voice)},
@@ -314,5 +321,6 @@ def _detail(app_id, errors=None, status=200, form=None, chosen=""):
                            form=form or {}, done=request.args.get("done", ""), state_label=label, me=me,
                            departments=catalog.departments(conn), levels=ratings.LEVELS, voice=voice,
                            may_rate=window_may_rate(doc, me, g.user), chosen=chosen,
-                           papers=papers.listed(conn, doc),
-                           fields_of=decisions.fields_of), status
+                           papers=papers.listed(conn, doc), may_urge=urging.may_urge(doc, me, g.user["roles"]),
+                           urge_kinds=urging.KINDS, fields_of=decisions.fields_of,
+                           **(extras(conn, doc, g.user) if extras else {})), status
