@@ -10,6 +10,7 @@ TEST_REQUIRES = [
     "zxing-cpp>=2.2",  # an independent QR decoder: the receipt's QR must decode to the status address
     "schemathesis>=4,<5",  # fuzzes each tier's own OpenAPI document: no 5xx, answers as documented
     "pdfminer.six>=20231228",  # reads the printed papers back as text: an independent check of what they say
+    "pytest-xdist>=3.5",  # the suite on both of CI's cores: most tests wait on sockets and processes, not the CPU
 ]
 
 setup(

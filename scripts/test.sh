@@ -3,4 +3,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --browser
-exec .venv/bin/python -m pytest -q -p no:cacheprovider "$@"
+# Two workers (CI has two cores; SANJI_TEST_WORKERS=0 runs in one process); the slowest tests are listed at the end.
+exec .venv/bin/python -m pytest -q -p no:cacheprovider -n "${SANJI_TEST_WORKERS:-2}" --durations=25 "$@"

@@ -3,11 +3,13 @@
 Each step is printed with the seconds it took; the first that fails ends the run, named, with a
 non-zero exit (the network is stopped and the folder removed either way).
 """
+import random
 import shutil
 import socket
 import subprocess
 import tempfile
 import time
+from pathlib import Path
 
 from ..errors import SanjiError
 from . import network
@@ -23,13 +25,22 @@ class SmokeFailed(SanjiError):
     exit_code = 3
 
 
+def _ephemeral():
+    # The range the kernel hands out for bind(port 0) and outgoing connections: a block chosen inside
+    # it can be taken by any other program between choosing it and starting the nodes on it.
+    try:
+        low, high = (int(x) for x in Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split())
+        return low, high
+    except (OSError, ValueError):
+        return 32768, 60999
+
+
 def free_base(span=30):
-    """A port P with P…P+SPAN free on 127.0.0.1."""
-    for _ in range(100):
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            base = s.getsockname()[1]
-        if base + span < 65000 and all(_free(base + i) for i in range(span)):
+    """A port P with P…P+SPAN free on 127.0.0.1, outside the kernel's ephemeral range."""
+    low, high = _ephemeral()
+    blocks = [p for p in range(10000, 65000 - span, span) if p + span <= low or p > high]
+    for base in random.sample(blocks, min(len(blocks), 100)):
+        if all(_free(base + i) for i in range(span)):
             return base
     raise SanjiError("没有空闲的端口段 / no free block of ports", fix="stop other programs, or pass --base-port")
 
