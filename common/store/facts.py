@@ -174,7 +174,7 @@ def daily(conn, start, end, by_month=False):
 
 
 def voice(conn, start, end, today):
-    """The complaint figures' counts (see county_hub.stats.voice_figures) from the facts."""
+    """The complaint figures' counts (see common.domain.stats.voice_figures) from the facts."""
     s, e = start.isoformat(), end.isoformat()
     received, replied = conn.execute(
         "SELECT COUNT(*), COALESCE(SUM(outcome = 'approved'), 0) FROM app_facts WHERE case_type = 'voice'"

@@ -10,7 +10,8 @@ from common import accounts
 from common.node import open_db
 from common.tiers import load_tier
 from common.workcal import WorkCalendar
-from county_hub import charts, stats
+from common.domain import stats
+from common.web import charts
 from tests.helpers import ADMIN_PASSWORD, LiveServer, login, make_node
 
 MARCH = (date(2026, 3, 1), date(2026, 3, 31))
