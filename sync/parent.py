@@ -143,6 +143,7 @@ class ParentProtocol:
             recv = store.link(self.conn, child)["recv_upto"]
             down_last = outbox.last_seq(self.conn, child)
         ep.rewind(acked=min(resend_from, down_last))
+        ep.names_sent = places.of_ancestry(self.conn, self.me)  # in this welcome; a ping tells what changes later
         for old_rid, code in list(self.sessions.items()):
             if code == child:
                 del self.sessions[old_rid]

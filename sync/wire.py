@@ -68,7 +68,7 @@ OPTIONAL = {
     "blob_get": {"max": (_INT, MAX_CHUNK),  # the chunk size the asker wants (sized to the rate it measures)
                  "bq": (_LIST, 8)},          # [photos, bytes, …] the asker still wants from the holder
     "ping": {"q": SEQ, "sub": (_LIST, MAX_SUB), "bq": (_LIST, 8),  # bq: its first two entries (room to grow)
-             "names": (_MAP, MAX_SUB)},  # going up, when they changed: the names of the sender and its subtree
+             "names": (_MAP, MAX_SUB)},  # when they changed: up, the sender's and its subtree's names; down, its ancestry's
 }
 _local = threading.local()  # zstd contexts are not thread-safe; a township uses two link threads
 

@@ -60,3 +60,21 @@ def test_a_child_names_only_its_own_subtree_and_a_parent_only_its_ancestry(tmp_p
     known = places.names(tc)
     assert known.get(V1) == "东岭 村" and "371399101002" not in known and known[T] != "冒名的乡镇"
     assert places.clean({V1: "长" * 100}) == [(V1, "长" * places.NAME_MAX)]
+
+
+def test_a_name_learned_after_a_childs_welcome_goes_down_in_a_ping(tmp_path):
+    cfgs = make_network(tmp_path, villages=1)
+    tc, vc, village_link = _protocols(cfgs, T, V1)
+    cc, _, township_link = _protocols(cfgs, "county", T)
+    with transaction(cc):
+        meta.put(cc, "name", "示范县")
+    village_link.pump()  # welcomed before the township knows its county's name
+    assert COUNTY not in places.names(vc)
+    township_link.pump()
+    assert places.names(tc)[COUNTY] == "示范县"
+    down = village_link.parent.endpoint(V1)
+    for back in village_link.child.handle(down.ping()):
+        village_link.to_parent(back)
+    village_link.child.ep.flush_stats(every=0)
+    assert places.names(vc)[COUNTY] == "示范县"
+    assert "names" not in wire.decode(down.ping())  # told once

@@ -107,6 +107,8 @@ def test_every_staff_page_reflows_at_phone_width(network, tier):
     browser, nodes = network
     app, url, users, values = nodes[tier]
     too_wide, squeezed, seen, axed = [], [], 0, set()
+    if tier in ("county", "township"):  # each dashboard is walked (the township head's since issue 20.14)
+        assert "/dashboard" in staff_pages(app, "supervisor" if tier == "county" else "township_head", values)
     for user in users:
         page = sign_in(browser, url, user, PHONE)
         for path in staff_pages(app, _role(user), values):
