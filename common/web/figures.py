@@ -103,12 +103,14 @@ def totals_of(conn, start, end, min_sample, keep=None, rows=None):
     whatever grouping the table shows (a village grouping leaves out walk-ins; items never do).
     ROWS: the item rows of that period when the caller has them already."""
     if rows is None:
-        rows = stats.finish(facts.figures(conn, start, end, "item").values(), min_sample)
+        rows = stats.finish(facts.figures(conn, start, end, "item", every_key=False).values(), min_sample)
     return stats.totals([r for r in rows if keep is None or keep(r["key"])])
 
 
 def trend(conn, start, end):
-    """Received and completed per day, week or month of [START, END] (the trend chart's columns)."""
+    """Received and completed per day, week or month of [START, END] (the trend chart's columns),
+    from FIRST_YEAR at the earliest (an all-time period's comparison reaches back before any record)."""
+    start = max(start, date(FIRST_YEAR, 1, 1))
     return stats.trend_of(*facts.daily(conn, start, end, stats.bucket_size(start, end) == "month"), start, end)
 
 
