@@ -303,7 +303,8 @@ def check_figures(cfg):
     from common.node import open_db
     from common.store import applications, facts
     from common.store import calendar as cal_store
-    from county_hub import queues, stats
+    from county_hub import queues
+    from common.domain import stats
     conn = open_db(cfg)
     cal, today = cal_store.load(conn), date.today()
     first = today.replace(day=1)

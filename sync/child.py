@@ -2,7 +2,7 @@
 import logging
 
 from common import signing
-from common.store import meta, node_keys, outbox
+from common.store import meta, node_keys, outbox, places
 from common.store.db import now_iso, transaction
 
 from . import keys, store, wire
@@ -28,6 +28,7 @@ class ChildProtocol:
     def hello(self):
         """The hello frame that opens (or re-opens) the session."""
         self.established = False
+        self.ep.names_sent = None  # a new session: the parent hears our places' names again
         state = store.link(self.conn, UP)
         announced = keys.next_public(self.keys_dir)
         return wire.encode("hello", node=self.me, epoch=meta.get(self.conn, "epoch", ""),
@@ -74,6 +75,9 @@ class ChildProtocol:
             restored = (state["peer_epoch"] and state["peer_epoch"] != msg["epoch"]) or \
                 msg["up_recv"] < state["acked_upto"]
             self._learn_keys(msg)
+            if isinstance(msg.get("names"), dict):  # the parent's name and its ancestors', never others'
+                places.learn(self.conn, [(c, n) for c, n in places.clean(msg["names"])
+                                         if self.me.startswith(c) and c != self.me], msg["node"])
             if restored:
                 # The parent lost what it had acknowledged: offer it everything we hold again, the
                 # signing keys of our subtree first so it can check the events that follow.

@@ -11,7 +11,7 @@ import time
 from collections import deque
 
 from common.domain.nodes import in_subtree
-from common.store import blobs, outbox
+from common.store import blobs, outbox, places
 from common.store.db import savepoint, transaction
 
 from common.replication import CHILD_AHEAD_MS, NotYet
@@ -75,6 +75,8 @@ class Endpoint(BlobPuller):
         self.blobs_refused = 0    # blob requests from a child for blobs outside its subtree
         self._quarantine_logged = 0.0
         self.peer_subtree = None  # the child's report of its own children's links, saved with the stats
+        self.peer_names = None    # the names of the child's places it told us, saved with the stats
+        self.names_sent = None    # the names last told the peer on this session (None: tell them again)
         self._stats_at = time.monotonic()
         self._stats_bytes = (0, 0)
         self.alarm = state["alarm"]  # mirrors sync_links.alarm, so a heartbeat writes only when it changes
@@ -450,6 +452,10 @@ class Endpoint(BlobPuller):
             self.peer_blobs = _valid_pair(msg["bq"]) if isinstance(msg.get("bq"), list) else (0, 0)
         if kind == "ping" and self.link != outbox.UP and isinstance(msg.get("sub"), list):
             self.peer_subtree = _valid_subtree(msg["sub"], self.link)
+        if kind == "ping" and isinstance(msg.get("names"), dict):  # a child names its subtree, a parent its ancestry
+            told = places.clean(msg["names"])
+            self.peer_names = [(c, n) for c, n in told if in_subtree(c, self.link)] if self.link != outbox.UP else \
+                [(c, n) for c, n in told if self.me.startswith(c) and c != self.me]
         return []  # ping: any traffic counts as a heartbeat
 
     def ping(self):
@@ -467,6 +473,12 @@ class Endpoint(BlobPuller):
             sub = store.child_links(self.conn)
             if sub:
                 fields["sub"] = sub
+        # Names change rarely: told once a session, and again only when one changes (a heartbeat
+        # stays ~130 bytes on a line that is otherwise idle). Up: ours and our subtree's; down: ours
+        # and our ancestors' (a county name a township learned after its village's welcome).
+        names = places.of_subtree(self.conn, self.me) if self.link == outbox.UP else places.of_ancestry(self.conn, self.me)
+        if names and names != self.names_sent:
+            fields["names"], self.names_sent = names, names
         return wire.encode("ping", **fields)
 
     def flush_stats(self, now=None, every=2.0):
@@ -487,6 +499,9 @@ class Endpoint(BlobPuller):
             if self.peer_subtree is not None:
                 store.save_subtree(self.conn, self.link, self.peer_subtree)
                 self.peer_subtree = None
+            if self.peer_names:
+                places.learn(self.conn, self.peer_names, self.link)
+            self.peer_names = None
             self.conn.execute("UPDATE sync_links SET bytes_in = bytes_in + ?, bytes_out = bytes_out + ?,"
                               " rate_in = ?, rate_out = ?, peer_backlog = ?, bytes_resent = bytes_resent + ?,"
                               " peer_blobs = ?, peer_blob_bytes = ? WHERE link = ?",

@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 from common import signing
 from common.domain.nodes import ancestors, tier_of
 from common.replication import node_key_id
-from common.store import meta, node_keys, outbox
+from common.store import meta, node_keys, outbox, places
 from common.store.db import now_iso, transaction
 
 from . import store, wire
@@ -143,6 +143,7 @@ class ParentProtocol:
             recv = store.link(self.conn, child)["recv_upto"]
             down_last = outbox.last_seq(self.conn, child)
         ep.rewind(acked=min(resend_from, down_last))
+        ep.names_sent = places.of_ancestry(self.conn, self.me)  # in this welcome; a ping tells what changes later
         for old_rid, code in list(self.sessions.items()):
             if code == child:
                 del self.sessions[old_rid]
@@ -159,7 +160,8 @@ class ParentProtocol:
             extra["hb_idle"] = float(ep.hb_idle)
         return [wire.encode("welcome", node=self.me, child=child, epoch=self.epoch, up_recv=recv,
                             down_last=down_last, hb=float(self.heartbeat), sign_key=self.sign_key,
-                            keys=node_keys.of_codes(self.conn, ancestors(self.me)), **extra)]
+                            keys=node_keys.of_codes(self.conn, ancestors(self.me)),
+                            names=places.of_ancestry(self.conn, self.me), **extra)]
 
     def _learn_key(self, child, key):
         # The child's signing key, vouched for by its enrolled CurveZMQ key; passed up so every

@@ -62,11 +62,13 @@ SCHEMAS = {
 # Optional fields, checked the same way when present.
 OPTIONAL = {
     "hello": {"next_key": (_STR, KEY_LEN), "sign_key": (_STR, 64), "hb_idle": (_NUM, (1.0, 60.0))},
-    "welcome": {"next_key": (_STR, KEY_LEN), "sign_key": (_STR, 64), "keys": (_MAP, 4), "hb_idle": (_NUM, (1.0, 60.0))},
+    "welcome": {"next_key": (_STR, KEY_LEN), "sign_key": (_STR, 64), "keys": (_MAP, 4), "hb_idle": (_NUM, (1.0, 60.0)),
+                "names": (_MAP, 4)},  # the parent's name and its ancestors' (县、乡镇), by code
     "ack": {"held": (_INT, MAX_ENTRIES), "refused": (_LIST, MAX_ENTRIES)},
     "blob_get": {"max": (_INT, MAX_CHUNK),  # the chunk size the asker wants (sized to the rate it measures)
                  "bq": (_LIST, 8)},          # [photos, bytes, …] the asker still wants from the holder
-    "ping": {"q": SEQ, "sub": (_LIST, MAX_SUB), "bq": (_LIST, 8)},  # bq: its first two entries (room to grow)
+    "ping": {"q": SEQ, "sub": (_LIST, MAX_SUB), "bq": (_LIST, 8),  # bq: its first two entries (room to grow)
+             "names": (_MAP, MAX_SUB)},  # when they changed: up, the sender's and its subtree's names; down, its ancestry's
 }
 _local = threading.local()  # zstd contexts are not thread-safe; a township uses two link threads
 

@@ -24,4 +24,6 @@ def create_app(config):
     appointments.register(app.config["SANJI"])  # the kiosks book visits here, from this township's book
     from .appointment_views import appointments_blueprint
     app.register_blueprint(appointments_blueprint())
+    from .dashboard import dashboard_blueprint
+    app.register_blueprint(dashboard_blueprint())  # the township head's figures (its items, its villages)
     return app

@@ -4,7 +4,7 @@ The dashboard's figures (绩效) are sums over these facts in SQL, not loops ove
 `facts_of` is the one definition of a group key, a completion, on time, early and the working days
 taken, and `ratings_of` of each rating given. Both are pure; `common.store.facts` keeps them in the
 tables `app_facts` and `app_ratings` in the same transaction as the projection, and again when the
-calendar changes what they depend on. `county_hub.stats` keeps the straightforward recomputation
+calendar changes what they depend on. `common.domain.stats` keeps the straightforward recomputation
 over projections, which the tests and the benchmark compare these with.
 """
 from datetime import date

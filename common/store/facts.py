@@ -56,12 +56,14 @@ def _group_sql(group):
     return group  # a column name from the fixed list, never the caller's text
 
 
-def figures(conn, start, end, group):
+def figures(conn, start, end, group, every_key=True):
     """{key: {received, accepted, completed, on_time, early, rated, satisfied, bad, _days}} over [START, END].
 
     Whole months come from the monthly sums, the days at either end from the facts. A key appears
     as the reference recomputation lists it: for any application submitted by END that was not
-    decided before START (or was rated since START), even with nothing to count.
+    decided before START (or was rated since START), even with nothing to count. Without
+    EVERY_KEY only keys with something counted appear (enough for totals, and a past period's
+    "decided after it" is every later case: not read for nothing).
     """
     g, e = _group_sql(group), end.isoformat()
     rows = {}
@@ -90,6 +92,8 @@ def figures(conn, start, end, group):
         _add_days(conn, g, a.isoformat(), b.isoformat(), row)
     for r in rows.values():
         r["bad"] = r["rated"] - r["satisfied"]
+    if not every_key:
+        return rows
     # The rest of the groups the reference lists: open in the period, with nothing counted in it —
     # submitted by END and undecided, or decided or rated after END (those decided or rated in the
     # period are keys already). Small index ranges, however long the period.
@@ -174,7 +178,7 @@ def daily(conn, start, end, by_month=False):
 
 
 def voice(conn, start, end, today):
-    """The complaint figures' counts (see county_hub.stats.voice_figures) from the facts."""
+    """The complaint figures' counts (see common.domain.stats.voice_figures) from the facts."""
     s, e = start.isoformat(), end.isoformat()
     received, replied = conn.execute(
         "SELECT COUNT(*), COALESCE(SUM(outcome = 'approved'), 0) FROM app_facts WHERE case_type = 'voice'"

@@ -527,3 +527,16 @@ COMMON.append(sql_migration("0027_case_documents", """
 COMMON.append(sql_migration("0028_user_phones", """
     ALTER TABLE users ADD COLUMN phone TEXT NOT NULL DEFAULT '';
 """))
+
+
+# Issue 20: the names of the places of the network (县、乡镇、村), so screens say 东岭村 where they said
+# 371399101001. Each node tells its parent its own name and its subtree's (ping `names`), and its
+# children its own and its ancestors' (welcome `names`); a node's own name stays in meta.
+COMMON.append(sql_migration("0029_place_names", """
+    CREATE TABLE place_names (
+        code TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        told_by TEXT NOT NULL,
+        told_at TEXT NOT NULL
+    ) WITHOUT ROWID;
+"""))

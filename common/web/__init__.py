@@ -1,4 +1,4 @@
 """The web base every tier's Flask app is built on."""
 from .access import authenticated, public, roles  # noqa: F401
-from .app import build_app, get_db  # noqa: F401
+from .app import build_app, get_db, lang  # noqa: F401
 from .openapi import api  # noqa: F401

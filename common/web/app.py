@@ -7,13 +7,14 @@ from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask, g, jsonify, render_template, request, session
+from markupsafe import Markup
 from flask.json.provider import DefaultJSONProvider
 
 from .. import __version__, clock as clock_mod, config as config_mod, i18n
 from ..errors import CsrfFailed, SanjiError, describe, http_status
 from ..node import open_db
 from ..store import db, meta
-from ..store import sync_status, users
+from ..store import places, sync_status, users
 from . import access
 from .sessions import ServerSessionInterface
 
@@ -177,6 +178,21 @@ def _security_headers(response):
     return response
 
 
+def place_name(code):
+    """The name of the place CODE (a county, township or village) as this node knows it, else the code."""
+    if "place_names" not in g:
+        g.place_names = places.names(get_db())
+    return g.place_names.get(str(code or ""), "") or str(code or "")
+
+
+def place(code):
+    """CODE as a page shows a place: its name, with the code on hover (just the code when nobody named it)."""
+    name = place_name(code)
+    if not code or name == code:
+        return code or ""
+    return Markup('<span class="place" title="{}">{}</span>').format(code, name)
+
+
 def build_app(cfg, tier, template_folder=None):
     """A Flask app for the node described by CFG (a Config or a data folder) and TIER (a Tier)."""
     if not isinstance(cfg, config_mod.Config):
@@ -221,7 +237,8 @@ def build_app(cfg, tier, template_folder=None):
                 "user": g.get("user"), "version": __version__, "link_summary": link_summary,
                 "business_clock": lambda: clock_mod.for_config(cfg),
                 "consult_ice": lambda: json.dumps(config_mod.ice_servers(cfg)),
-                "children": lambda: [ln["link"] for ln in sync_status.links(get_db()) if ln["link"] != "up"]}
+                "children": lambda: [ln["link"] for ln in sync_status.links(get_db()) if ln["link"] != "up"],
+                "place": place, "place_name": place_name}
 
     app.add_template_filter(clock_mod.china_text, "china")  # stored times are UTC; people read China time
     # Errors are written "中文 / English" (logs and API clients read both); a page shows its language only.

@@ -17,7 +17,8 @@ from common.store import calendar as cal_store
 from common.node import migrations_for, open_db
 from common.store.db import migrate, transaction
 from common.tiers import load_tier
-from county_hub import queues, stats
+from common.domain import stats
+from county_hub import queues
 from tests.helpers import make_node
 
 VILLAGES = [f"371399{t:03d}{v:03d}" for t in (101, 102, 103) for v in (1, 2, 3)]

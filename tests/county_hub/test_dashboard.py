@@ -10,7 +10,8 @@ from common import accounts
 from common.node import open_db
 from common.tiers import load_tier
 from common.workcal import WorkCalendar
-from county_hub import charts, stats
+from common.domain import stats
+from common.web import charts
 from tests.helpers import ADMIN_PASSWORD, LiveServer, login, make_node
 
 MARCH = (date(2026, 3, 1), date(2026, 3, 31))
@@ -97,8 +98,60 @@ def test_ratings_by_office_and_staff_count_every_rating_of_the_period():
 def test_ranked_groups_come_first_and_the_chart_is_svg():
     rows = stats.figures(FIXTURE, CAL, *MARCH, "department", min_sample=3)
     assert [r["key"] for r in rows] == ["MZ", "RS"]
-    svg = str(charts.bar_chart(rows, "on_time_rate", lambda r: r["key"], "按期办结率"))
+    svg = str(charts.bar_chart(rows, "on_time_rate", "按期办结率"))
     assert svg.startswith("<svg") and 'role="img"' in svg and "100.0%" in svg and svg.count("<rect") == 1
+
+
+def test_two_villages_of_one_township_are_told_apart_by_name_with_the_code_on_hover():
+    rows = [{"key": "371399101001", "name": "东岭村", "on_time_rate": 1.0},
+            {"key": "371399101002", "name": "西岭村", "on_time_rate": 0.5},
+            {"key": "371399101003", "name": "371399101003", "on_time_rate": 0.25},  # nobody named it yet
+            {"key": "371399101004", "name": "石桥镇东岭村第一村民小组联络点", "on_time_rate": 0.1}]
+    svg = str(charts.bar_chart(rows, "on_time_rate", "按期办结率"))
+    labels = re.findall(r'font-size="(\d+)">([^<%]+)</text>', svg)
+    assert [t for _, t in labels] == ["东岭村", "西岭村", "371399101003", "石桥镇东岭村第一村民小…"]  # whole codes, never cut
+    assert {int(size) for size in re.findall(r'font-size="(\d+)"', svg)} == {14}
+    assert "<title>东岭村 371399101001 100.0%</title>" in svg and "<title>371399101003 25.0%</title>" in svg
+    assert "<title>石桥镇东岭村第一村民小组联络点 371399101004 10.0%</title>" in svg
+    weeks = [{"period": "2026-03-02", "received": 3, "completed": 1}]
+    volume = str(charts.column_chart(weeks, [("received", "收件", charts.BLUE)], "收件"))
+    assert {int(size) for size in re.findall(r'font-size="(\d+)"', volume)} == {14}  # 12 px was too small
+
+
+def test_the_dashboard_opens_on_this_month_against_the_whole_previous_month():
+    p = stats.choose_period(date(2026, 12, 3))
+    assert p == {"choice": "month", "start": date(2026, 12, 1), "end": date(2026, 12, 3),
+                 "prev_start": date(2026, 11, 1), "prev_end": date(2026, 11, 30)}
+    assert stats.choose_period(date(2026, 3, 31), "last_month") == {
+        "choice": "last_month", "start": date(2026, 2, 1), "end": date(2026, 2, 28),
+        "prev_start": date(2026, 1, 1), "prev_end": date(2026, 1, 31)}
+    assert stats.choose_period(date(2026, 1, 15), "last_month")["prev_start"] == date(2025, 11, 1)
+    q = stats.choose_period(date(2026, 8, 20), "quarter")
+    assert (q["start"], q["prev_start"], q["prev_end"]) == (date(2026, 7, 1), date(2026, 4, 1), date(2026, 6, 30))
+    y = stats.choose_period(date(2026, 8, 20), "year")
+    assert (y["start"], y["prev_start"], y["prev_end"]) == (date(2026, 1, 1), date(2025, 1, 1), date(2025, 12, 31))
+    c = stats.choose_period(date(2026, 8, 20), start=date(2026, 3, 1), end=date(2026, 3, 31))
+    assert (c["choice"], c["prev_start"], c["prev_end"]) == ("custom", date(2026, 1, 29), date(2026, 2, 28))
+    from common.web import figures
+    assert figures.period({}, date(2026, 12, 3))["start"] == date(2026, 12, 1)
+    assert figures.period({"period": "last_month", "from": "2020-01-01"}, date(2026, 12, 3))["start"] == date(2026, 11, 1)
+
+
+def test_the_csv_speaks_the_readers_language_with_yes_and_no():
+    from common.web import figures
+    rows = [{"key": "371399101001", "name": "东岭村", "received": 3, "accepted": 3, "completed": 2, "on_time": 2,
+             "early": 1, "on_time_rate": None, "early_rate": None, "avg_working_days": 4.5, "rated": 0, "bad": 0,
+             "satisfaction_rate": None, "ranked": False},
+            {"key": "371399101002", "name": "西岭村", "received": 9, "accepted": 9, "completed": 6, "on_time": 6,
+             "early": 3, "on_time_rate": 1.0, "early_rate": 0.5, "avg_working_days": 2.0, "rated": 5, "bad": 1,
+             "satisfaction_rate": 0.8, "ranked": True}]
+    zh = figures.csv_table(rows, "village", "zh")
+    assert zh[0] == ["代码", "村", "收件", "受理", "办结", "按期办结", "提前办结", "按期办结率", "提前办结率",
+                     "平均用时（工作日）", "评价数", "差评", "满意率", "参与排名"]
+    assert zh[1][-1] == "否" and zh[2][-1] == "是" and zh[1][7] == "" and zh[1][:2] == ["371399101001", "东岭村"]
+    en = figures.csv_table(rows, "village", "en")
+    assert en[0][:3] == ["Code", "Village", "Received"] and en[0][-1] == "Ranked"
+    assert (en[1][-1], en[2][-1]) == ("no", "yes")
 
 
 def test_volumes_per_period_match_the_fixture_by_hand():
@@ -138,10 +191,13 @@ def test_the_dashboard_page_csv_and_api(tmp_path):
         assert page.status_code == 200 and "按期办结率" in page.text and "<svg" in page.text
         r = s.get(srv.url + "/dashboard.csv", params={"group": "township"}, timeout=10)
         assert r.headers["Content-Type"].startswith("text/csv")
-        assert next(csv.reader(io.StringIO(r.text.lstrip("\ufeff"))))[:3] == ["key", "name", "received"]
+        assert next(csv.reader(io.StringIO(r.text.lstrip("\ufeff"))))[:3] == ["代码", "乡镇", "收件"]
         body = s.get(srv.url + "/api/v1/dashboard", params={"from": "2026-03-01", "to": "2026-03-31"}, timeout=10).json()
         assert body["group"] == "department" and body["totals"]["completed"] == 0
-        assert body["trend"]["bucket"] == "day" and len(body["trend"]["periods"]) == 31
+        assert body["period"] == "custom" and body["previous"]["from"] == "2026-01-29"
+        # The columns run across the comparison period too: 29 January to 31 March, by week.
+        assert body["trend"]["bucket"] == "week" and body["trend"]["periods"][0]["period"] == "2026-01-26"
+        assert body["trend"]["periods"][-1]["period"] == "2026-03-30"
         assert body["ratings"] == {"office": [], "staff": []}
         assert 'id="ratings-office"' in page.text and 'id="ratings-staff"' in page.text and "按窗口和工作人员" in page.text
         assert page.text.count("<svg") == 3 and "提前办结率" in page.text and "收件与办结" in page.text

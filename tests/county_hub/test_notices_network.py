@@ -43,6 +43,11 @@ def test_a_county_notice_reaches_every_kiosk_even_one_that_was_offline(county):
     page = requests.get(f"{v1}/kiosk/notices/{notice['id']}", timeout=10)
     assert page.status_code == 200 and "每人每年400元" in page.text and "朗读这条公告" in page.text
     assert page.text.count("<p>") >= 3  # one paragraph per blank-line-separated block
+    # 发布：the county's name (it came down the links), its code on hover — not 发布：371399
+    county_name = net["county"]["name"]
+    wait_for(lambda: f'<span title="{C}">发布：{county_name}，' in
+             requests.get(f"{v1}/kiosk/notices/{notice['id']}", timeout=10).text, timeout=30,
+             what="the county's name on the kiosk's notice")
     assert "政务公开" in requests.get(v1 + "/kiosk/", timeout=10).text
 
     procs[V2].start()  # the village that was down comes back

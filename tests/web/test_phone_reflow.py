@@ -26,7 +26,7 @@ CASES = {"county": ("RS-003", {"delivery": "乡镇便民服务中心领取"}, "c
 # Pages where a long list or query shows what an empty one would hide.
 VARIANTS = {"/": ("?scope=all",), "/cases/find": ("?q=钱七",)}
 # Pages whose tables became cards for this test: axe-core checks them too, at phone width, once a tier.
-AXE_PAGES = {"/admin/nodes", "/admin/quarantine", "/admin/audit", "/clerk/"}
+AXE_PAGES = {"/admin/nodes", "/admin/quarantine", "/admin/audit", "/clerk/", "/dashboard"}
 
 # Width the page takes, and every visible cell too narrow for three characters of its text a line
 # (a header or a name stacked a character a line, the way a squeezed table shows it).
@@ -107,6 +107,8 @@ def test_every_staff_page_reflows_at_phone_width(network, tier):
     browser, nodes = network
     app, url, users, values = nodes[tier]
     too_wide, squeezed, seen, axed = [], [], 0, set()
+    if tier in ("county", "township"):  # each dashboard is walked (the township head's since issue 20.14)
+        assert "/dashboard" in staff_pages(app, "supervisor" if tier == "county" else "township_head", values)
     for user in users:
         page = sign_in(browser, url, user, PHONE)
         for path in staff_pages(app, _role(user), values):

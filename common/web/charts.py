@@ -13,15 +13,28 @@ def _open(width, height, title):
             f'aria-label="{escape(title)}" class="chart"><title>{escape(title)}</title>']
 
 
-def bar_chart(rows, value, label, title, width=640, bar=28, colour=BLUE):
-    """Horizontal bars (0–100 %) of VALUE per row, labelled by LABEL(row); rows without a value are left out."""
+FONT = 14  # px: every label of a chart (12 px was too small to read on a county office's screens)
+LABEL_CHARS = 12  # a name longer than fits beside the bars is cut with …; its title holds it whole
+
+
+def short(name, most=LABEL_CHARS):
+    """NAME cut to MOST characters with an ellipsis (the full name goes in the bar's hover title)."""
+    return name if len(name) <= most else name[:most - 1] + "…"
+
+
+def bar_chart(rows, value, title, width=640, bar=28, colour=BLUE):
+    """Horizontal bars (0–100 %) of VALUE per row, labelled by its `name` (cut to fit), each bar's
+    title the whole name with its `key` (a code: 东岭村 371399101001); rows without a value are left out."""
     shown = [r for r in rows if r.get(value) is not None]
     parts = _open(width, 30 + bar * max(1, len(shown)), title)
     for i, r in enumerate(shown):
         y, w = 20 + i * bar, round((width - 260) * r[value])
-        parts.append(f'<text x="0" y="{y + bar * 0.65}" font-size="14">{escape(label(r))}</text>'
+        name, key = r.get("name") or r["key"], r["key"]
+        hover = name if name == key else f"{name} {key}"
+        parts.append(f'<g><title>{escape(hover)} {r[value] * 100:.1f}%</title>'
+                     f'<text x="0" y="{y + bar * 0.65}" font-size="{FONT}">{escape(short(name))}</text>'
                      f'<rect x="180" y="{y + 4}" width="{w}" height="{bar - 8}" fill="{colour}"></rect>'
-                     f'<text x="{186 + w}" y="{y + bar * 0.65}" font-size="14">{r[value] * 100:.1f}%</text>')
+                     f'<text x="{186 + w}" y="{y + bar * 0.65}" font-size="{FONT}">{r[value] * 100:.1f}%</text></g>')
     return Markup("".join(parts) + "</svg>")
 
 
@@ -45,7 +58,7 @@ def column_chart(periods, series, title, width=720, height=260):
     for tick in range(0, top + 1, step):
         y = 20 + plot_h - plot_h * tick / top
         parts.append(f'<line x1="{left}" x2="{width - 10}" y1="{y:.1f}" y2="{y:.1f}" stroke="#b1b4b6"></line>'
-                     f'<text x="{left - 6}" y="{y + 4:.1f}" font-size="12" text-anchor="end">{tick}</text>')
+                     f'<text x="{left - 6}" y="{y + 4:.1f}" font-size="{FONT}" text-anchor="end">{tick}</text>')
     every = max(1, len(periods) // 8)  # at most ~8 labels under the columns
     for i, p in enumerate(periods):
         x0 = left + i * slot + (slot - col * len(series)) / 2
@@ -55,10 +68,10 @@ def column_chart(periods, series, title, width=720, height=260):
                          f'height="{h:.1f}" fill="{colour}"><title>{escape(p["period"])} {escape(legend)} '
                          f'{p[key]}</title></rect>')
         if i % every == 0:
-            parts.append(f'<text x="{x0:.1f}" y="{height - 22}" font-size="12">{escape(p["period"][5:])}</text>')
+            parts.append(f'<text x="{x0:.1f}" y="{height - 22}" font-size="{FONT}">{escape(p["period"][5:])}</text>')
     x = left
     for key, legend, colour in series:
         parts.append(f'<rect x="{x}" y="{height - 14}" width="12" height="12" fill="{colour}"></rect>'
-                     f'<text x="{x + 16}" y="{height - 4}" font-size="12">{escape(legend)}</text>')
-        x += 30 + 14 * len(legend)
+                     f'<text x="{x + 16}" y="{height - 4}" font-size="{FONT}">{escape(legend)}</text>')
+        x += 30 + FONT * len(legend)
     return Markup("".join(parts) + "</svg>")

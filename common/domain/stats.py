@@ -13,10 +13,10 @@ A group with fewer than MIN_SAMPLE completed applications gets no rates and is n
 """
 from datetime import date, timedelta
 
-from common.domain.facts import GROUPS, RATING_GROUPS, keys_of
-from common.domain.facts import decided_on as _decided_on
-from common.domain.ratings import BAD as BAD_RATING
-from common.domain.ratings import all_of as all_ratings
+from .facts import GROUPS, RATING_GROUPS, keys_of
+from .facts import decided_on as _decided_on
+from .ratings import BAD as BAD_RATING
+from .ratings import all_of as all_ratings
 
 MIN_SAMPLE = 5
 
@@ -205,3 +205,51 @@ def trend_of(received, completed, start, end, size=None):
         r["completed"] += n
         r["on_time"] += on_time
     return list(rows.values())
+
+
+# The periods a dashboard offers. The default is this month: a dashboard opened on the 3rd still
+# shows the month so far, and beside it the whole previous month, so a few days of figures are
+# read against a full month of history rather than alone.
+PERIODS = ("month", "last_month", "quarter", "year", "custom")
+
+
+def _month_start(day):
+    return day.replace(day=1)
+
+
+def _months_back(first, n):
+    """The first day of the month N months before FIRST (itself a first of a month)."""
+    months = first.year * 12 + first.month - 1 - n
+    return date(months // 12, months % 12 + 1, 1)
+
+
+def choose_period(today, choice=None, start=None, end=None):
+    """{choice, start, end, prev_start, prev_end}: the period to show on TODAY and the one to compare it with.
+
+    CHOICE is one of PERIODS (None: START/END when given, else this month). month: the 1st of this
+    month to today, against the whole previous month; last_month: that whole month against the one
+    before; quarter and year: from their first day to today, against the whole previous quarter or
+    year; custom: START to END (each defaulting as this month does), against as many days right before.
+    """
+    if choice is None:
+        choice = "custom" if start or end else "month"
+    if choice not in PERIODS:
+        raise ValueError(f"period must be one of {PERIODS}")
+    first = _month_start(today)
+    if choice == "month":
+        s, e, ps = first, today, _months_back(first, 1)
+        pe = first - timedelta(days=1)
+    elif choice == "last_month":
+        s = _months_back(first, 1)
+        e, ps, pe = first - timedelta(days=1), _months_back(first, 2), s - timedelta(days=1)
+    elif choice == "quarter":
+        s = _months_back(first, (today.month - 1) % 3)
+        e, ps, pe = today, _months_back(s, 3), s - timedelta(days=1)
+    elif choice == "year":
+        s = date(today.year, 1, 1)
+        e, ps, pe = today, date(today.year - 1, 1, 1), s - timedelta(days=1)
+    else:
+        s, e = start or first, end or today
+        pe = s - timedelta(days=1)
+        ps = pe - (e - s)
+    return {"choice": choice, "start": s, "end": e, "prev_start": ps, "prev_end": pe}
