@@ -32,6 +32,6 @@ def appointments_blueprint():
                                weekday=appointments.WEEKDAYS[day.weekday()], total=len(rows),
                                prev=(day - timedelta(days=1)).isoformat(), next=(day + timedelta(days=1)).isoformat(),
                                upcoming=appointment_store.days_with_bookings(conn, today.isoformat()),
-                               place=appointments.place_of(cfg))
+                               office_place=appointments.place_of(cfg))
 
     return bp

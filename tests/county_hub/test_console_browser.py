@@ -45,11 +45,11 @@ def test_an_approver_takes_a_case_from_the_inbox_to_approval(county):
     sup.get_by_role("link", name="绩效看板").click()
     sup.get_by_label("排名最小样本").fill("1")
     sup.get_by_role("button", name="查看").click()
-    on_time = sup.get_by_role("img", name="按期办结率 / on-time rate")
+    on_time = sup.get_by_role("img", name="按期办结率", exact=True)
     assert on_time.locator("rect").count() == 1  # 人社局: one completed, on time
-    assert sup.get_by_role("img", name="提前办结率 / early-completion rate").locator("rect").count() == 1
-    volume = sup.get_by_role("img", name="收件与办结 / received and completed")
-    days = datetime.now(CHINA).day  # the default period: this month up to today
-    assert volume.locator("rect").count() == days * 2 + 2  # two columns a day, and the legend
+    assert sup.get_by_role("img", name="提前办结率", exact=True).locator("rect").count() == 1
+    volume = sup.get_by_role("img", name="收件与办结", exact=True)
+    days = datetime.now(CHINA).day  # the period shown: this month up to today, compared with as many days before
+    assert volume.locator("rect").count() == days * 2 * 2 + 2  # two columns a day over both, and the legend
     assert "100.0%" in sup.inner_text("main") and axe_violations(sup) == []
     sup.close()
