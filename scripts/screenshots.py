@@ -81,6 +81,9 @@ def township_screens(browser, cfg, url, out):
     save(page, out, "19-window-walk-in")
     phone = sign_in(browser, url, "head", {"width": 390, "height": 844})
     save(phone, out, "20-window-on-a-phone")
+    page = sign_in(browser, url, "head", {"width": 1280, "height": 900})
+    page.goto(url + "/dashboard?min_sample=1")
+    save(page, out, "34-township-dashboard")
 
 
 def ask_for_supplement(cfg, code):
@@ -160,6 +163,8 @@ def walk(page, url, out, tmp, cfg):
     save(page, out, "12-status-lookup")
     page.get_by_role("button", name="查询").click()
     save(page, out, "13-status-supplement-requested")
+    page.locator("a.k-button", has_text="一次性告知书").click()  # the paper the township issued, to print here
+    save(page, out, "33-kiosk-one-time-notice")
     page.goto(url + "/kiosk/status/consult")  # this kiosk's line is down: said as it is
     page.wait_for_selector("[data-consult][data-state=offline]")
     save(page, out, "31-consult-offline")
@@ -198,6 +203,9 @@ def county_screens(browser, cfg, url, out):
     page.goto(url + "/dashboard?min_sample=1")
     save(page, out, "23-county-dashboard")
     save(page, out, "24-county-dashboard-charts", at="#charts")
+    page = sign_in(browser, url, "sup", {"width": 1280, "height": 900})
+    page.goto(url + "/supervision")
+    save(page, out, "35-county-supervision")
 
 
 def voice_screens(browser, cfg, url, out, viewport):
@@ -270,7 +278,8 @@ def main(argv=None):
                         encoding="utf-8")
         t_cfg, t_url, t_server = serve(tmp, "township", "城关镇为民服务中心", "371399101",
                                        [("window", "township_staff"), ("head", "township_head")])
-        c_cfg, c_url, c_server = serve(tmp, "county", "示范县政务服务中心", "371399", [("rs", "county_approver:RS")])
+        c_cfg, c_url, c_server = serve(tmp, "county", "示范县政务服务中心", "371399",
+                                       [("rs", "county_approver:RS"), ("sup", "supervisor")])
         try:
             with sync_playwright() as p:
                 browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--lang=zh-CN"])

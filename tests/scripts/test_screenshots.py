@@ -7,7 +7,7 @@ from PIL import Image
 
 from tests.browser import chromium_path
 
-EXPECTED = 32
+EXPECTED = 35
 
 
 def test_the_screenshot_script_saves_every_screen(tmp_path):
