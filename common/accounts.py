@@ -3,6 +3,7 @@ import os
 import re
 import threading
 import time
+import unicodedata
 from datetime import datetime, timedelta, timezone
 
 from argon2 import PasswordHasher
@@ -60,7 +61,10 @@ MOBILE_RE = re.compile(r"^1[3-9][0-9]{9}$")  # a mainland mobile: what the SMS g
 
 def clean_phone(phone):
     """PHONE as stored: '' (none) or an 11-digit mainland mobile number; ValidationError otherwise."""
-    phone = str(phone or "").strip().replace(" ", "").replace("-", "")
+    # As people type or paste it: full-width digits (a Chinese input method), no-break spaces, dashes, +86.
+    phone = "".join(unicodedata.normalize("NFKC", str(phone or "")).split()).replace("-", "")
+    if len(phone) == 14 and phone.startswith("+86") or len(phone) == 13 and phone.startswith("86"):
+        phone = phone[-11:]
     if phone and not MOBILE_RE.match(phone):
         raise ValidationError("手机号须是 11 位手机号码 / the phone must be an 11-digit mobile number",
                               fields={"phone": "11 位手机号，如 13700001234；可不填"},

@@ -108,7 +108,10 @@ def admin_blueprint():
                 return redirect(url_for("county_admin.staff_page"))
             except SanjiError as exc:
                 error = exc
-        return render_template("county/admin_staff.html", people=users.all_users(conn), error=error,
+        # A refused account is shown back as typed (but for its password), to be corrected, not retyped.
+        typed = {k: request.form.get(k, "")[:100] for k in ("username", "display_name", "phone", "role", "department")} \
+            if error else {}
+        return render_template("county/admin_staff.html", people=users.all_users(conn), error=error, typed=typed,
                                reset=request.args.get("reset", ""),
                                roles=roles_for_tier("county"), departments=catalog.departments(conn)), \
             400 if error else 200
@@ -134,6 +137,7 @@ def admin_blueprint():
         except SanjiError as exc:
             conn = get_db()
             return render_template("county/admin_staff.html", people=users.all_users(conn), error=exc, reset="",
+                                   typed={}, typed_phone=(username, request.form.get("phone", "")[:40]),
                                    roles=roles_for_tier("county"), departments=catalog.departments(conn)), \
                 exc.http_status
         return redirect(url_for("county_admin.staff_page"))
@@ -148,7 +152,7 @@ def admin_blueprint():
         except SanjiError as exc:
             conn = get_db()
             return render_template("county/admin_staff.html", people=users.all_users(conn), error=exc, reset="",
-                                   roles=roles_for_tier("county"), departments=catalog.departments(conn)), \
+                                   typed={}, roles=roles_for_tier("county"), departments=catalog.departments(conn)), \
                 exc.http_status
         return redirect(url_for("county_admin.staff_page", reset=username))
 

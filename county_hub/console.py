@@ -40,7 +40,11 @@ def my_departments(user):
 def staffing_gaps(conn):
     """Departments (and their steps) with open cases here that no active account can act on; the reviewer too."""
     counts, people = queues.awaiting_counts(conn, me()), users.all_users(conn)
-    uncovered = {d for d in counts if d and not staffing.can_act(people, staffing.APPROVER, d)}
+    # The cases to look into: those of departments no approver covers, and of departments whose items have a
+    # reviewer's step when no reviewer covers it (the index says which department a case awaits, not the role).
+    reviewed = staffing.reviewer_departments(catalog.items(conn))
+    uncovered = {d for d in counts if d and (not staffing.can_act(people, staffing.APPROVER, d) or
+                                             d in reviewed and not staffing.can_act(people, staffing.REVIEWER, d))}
     return staffing.gaps(counts, people, queues.awaiting_docs(conn, me(), uncovered), queues.reviewer_count(conn, me()))
 
 

@@ -60,7 +60,8 @@ def dashboard_blueprint():
         return render_template("county/dashboard.html", rows=rows, total=f["totals"], previous=f["previous"],
                                period=f["period"], start=f["start"], end=f["end"], group=f["group"],
                                consults=consults, min_sample=f["min_sample"], charts=charts, trend=trend,
-                               links=links, groups=stats.GROUPS, outside=outside, choices=figures.period_links(
+                               links=links, groups=stats.GROUPS, outside=outside, query=figures.query_of(request.args),
+                               choices=figures.period_links(
                                    request.args, f["period"]["choice"]),
                                subtree=status["subtree"], ratings=f["ratings"], voice=f["voice"], texts=texts)
 

@@ -32,7 +32,9 @@ def urge(conn, cfg, app_id, user, kind, note):
             raise Forbidden("只能对有黄牌或红牌预警、尚未办结的办件督办 / only an open case with a yellow or red warning "
                             "can be urged, by a supervisor", fix="the supervision page lists the warned cases")
         depts = awaiting(doc) if tier_of(doc["custody"]) == "county" else []
-        payload = urging.payload_for(doc, kind, note, business_clock.today(cfg).isoformat(), depts)
+        today = business_clock.today(cfg).isoformat()
+        payload = urging.payload_for(doc, kind, note, today, depts, user.get("display_name", ""))
+        urging.check_not_repeated(doc, kind, today)
         doc = applications.append(conn, shared_clock(conn, cfg), me, app_id, "urged", user["username"], payload)
         texted = _text_staff(conn, cfg, doc, payload) if payload["departments"] else None
     return doc, texted

@@ -6,11 +6,12 @@ the same pure `common.domain.stats` and `common.web.figures`, never a copy of th
 the items the catalog says a township decides; the village table counts every application the
 villages sent, county items included, which the page says.
 """
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, current_app, render_template, request
 
 from common import clock as business_clock
 from common.domain import stats
 from common.domain.nodes import is_child
+from common.errors import NotFound
 from common.store import catalog, facts
 from common.web import figures, get_db, lang, roles
 
@@ -51,7 +52,7 @@ def dashboard_blueprint():
         f = compute(get_db(), request.args, me, lang())
         charts = figures.charts(f["items"], f["trend"], lang())
         return render_template("window/dashboard.html", f=f, period=f["period"], charts=charts,
-                               choices=figures.period_links(request.args, f["period"]["choice"]))
+                               query=figures.query_of(request.args), choices=figures.period_links(request.args, f["period"]["choice"]))
 
     @bp.get("/dashboard.csv")
     @roles(*HEADS)
@@ -59,7 +60,8 @@ def dashboard_blueprint():
         """One of the page's tables (`table`: items or villages) as CSV in the page's language."""
         table = request.args.get("table") or "items"
         if table not in TABLES:
-            abort(404)
+            raise NotFound(f"没有名为 {table[:20]!r} 的表 / no such table",
+                           fix=f"table is one of: {', '.join(TABLES)}")
         me = current_app.config["SANJI"]["code"]
         f = compute(get_db(), request.args, me, lang())
         group = "item" if table == "items" else "village"

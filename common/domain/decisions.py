@@ -30,6 +30,12 @@ def _holds(held, role, dept):
     return role in held and ("" in held[role] or not dept or dept in held[role])
 
 
+def holds(roles, role, dept):
+    """True when ROLES (role names or (role, department) pairs) hold ROLE for DEPT (a role without a
+    department holds every one; a step without a department is anyone's of that role)."""
+    return _holds(held_roles(roles), role, dept)
+
+
 def _deciders(doc, tier):
     """Roles that may make the final decision: the last step's role, and the tier's head."""
     flow = doc["item"].get("flow", [])

@@ -7,7 +7,7 @@ supervisors are told which departments (and which steps of them) have open cases
 The node decides this from its own accounts and its own projections, never from what a child says.
 """
 from .application import current_steps, step_department
-from .decisions import routed_to, taken_by_county
+from .decisions import holds, routed_to, taken_by_county
 
 REVIEWER = "county_reviewer"
 APPROVER = "county_approver"
@@ -31,44 +31,62 @@ def needs_of(doc):
         return []
     if state in ("accepted", "in_review"):
         steps = current_steps(doc)
-        if steps:
-            return [(s.get("role") or APPROVER, step_department(doc, s) if (s.get("role") or APPROVER) == APPROVER
-                     else "", s["id"], s.get("name", s["id"])) for s in steps]
+        if steps:  # a step is its department's, whichever role acts on it (a reviewer may hold one department)
+            return [(s.get("role") or APPROVER, step_department(doc, s), s["id"], s.get("name", s["id"]))
+                    for s in steps]
     return [(APPROVER, doc["item"].get("department", ""), "", "")]
 
 
 def can_act(users, role, department):
-    """True when an active account among USERS holds ROLE for DEPARTMENT (or for every department)."""
-    for user in users:
-        if user.get("disabled"):
-            continue
-        for held, dept in user["roles"]:
-            if held == role and (not dept or role != APPROVER or dept == department):
-                return True
-    return False
+    """True when an active account among USERS holds ROLE for DEPARTMENT, by the decision rules' own test
+    (`decisions.holds`: a role without a department covers every one)."""
+    return any(not user.get("disabled") and holds(user["roles"], role, department) for user in users)
+
+
+def reviewer_departments(items):
+    """The departments whose county items have a step the reviewer acts on (those cases need a reviewer
+    at that step, not the department's approver)."""
+    out = set()
+    for item in items:
+        for entry in item.get("flow", []):
+            for step in entry["parallel"]["branches"] if "parallel" in entry else [entry]:
+                if step.get("role") == REVIEWER:
+                    out.add(step.get("department") or item.get("department", ""))
+    return out - {""}
 
 
 def gaps(counts, users, docs=(), reviewer_cases=0):
     """[{role, department, count, steps: [{id, name, count}]}] nobody among USERS can act on: departments, most cases first, then the reviewer.
 
-    COUNTS: {department: open cases awaiting it}; DOCS: some of the cases awaiting the uncovered
-    departments (for naming their steps; a sample is enough); REVIEWER_CASES: escalations under
-    review and cases the county took for its reviewer.
+    COUNTS: {department: open cases awaiting it} (the awaiting index: complete); DOCS: some of those
+    cases (at most a few hundred, for the roles their steps need and their names); REVIEWER_CASES:
+    escalations under review and cases the county took for its reviewer. A department's count is its
+    index count less the sampled cases someone can act on, so a case at a step the reviewer holds is
+    not reported as the approver's, and one nobody can take is reported under the role it needs.
     """
-    out = []
+    out, acted, reviewer_steps = [], {}, {}
+    for doc in docs:
+        for role, dept, step_id, name in needs_of(doc):
+            if can_act(users, role, dept):
+                acted.setdefault(dept, set()).add(doc["id"])
+            elif role == REVIEWER and dept:
+                reviewer_steps.setdefault(dept, []).append(doc)
     for dept, n in counts.items():
-        if n and dept and not can_act(users, APPROVER, dept):
-            out.append({"role": APPROVER, "department": dept, "count": n, "steps": _steps(docs, dept)})
+        left = n - len(acted.get(dept, ()))
+        if left > 0 and dept and not can_act(users, APPROVER, dept):
+            out.append({"role": APPROVER, "department": dept, "count": left, "steps": _steps(docs, dept, APPROVER)})
+    for dept, waiting in reviewer_steps.items():
+        out.append({"role": REVIEWER, "department": dept, "count": len(waiting), "steps": _steps(waiting, dept, REVIEWER)})
     if reviewer_cases and not can_act(users, REVIEWER, ""):
         out.append({"role": REVIEWER, "department": "", "count": reviewer_cases, "steps": []})
     return sorted(out, key=lambda g: (g["role"] == REVIEWER, -g["count"], g["department"]))
 
 
-def _steps(docs, dept):
+def _steps(docs, dept, role_needed):
     found = {}
     for doc in docs:
         for role, d, step_id, name in needs_of(doc):
-            if role == APPROVER and d == dept and step_id:
+            if role == role_needed and d == dept and step_id:
                 entry = found.setdefault((doc["item"]["code"], step_id), {"id": step_id, "name": name, "count": 0,
                                                                           "item": doc["item"]["code"]})
                 entry["count"] += 1

@@ -6,13 +6,18 @@ the case. It originates only at the county: a township or village that claims to
 refused by `check_shape` (docs/protocol.md). Whom it is for is decided by the county from its own
 projection (the custodian, and at the county the departments the case awaits), not from the form.
 """
-from ..errors import CustodyError, ValidationError
+from ..errors import Conflict, CustodyError, TooMany, ValidationError
 from .deadlines import LEVELS
 from .nodes import tier_of
 
 KINDS = {"cuiban": ("催办", "Reminder"), "duban": ("督办", "Supervision order")}
 NOTE_MAX = 500
 MAX_DEPARTMENTS = 20
+# A double click, or a script, must not text an office's staff again and again: one urge of a kind
+# per case per day (催办 then 督办 the same day is an escalation, and allowed), and a case urged this
+# often has a problem no further urge will solve.
+URGES_PER_CASE = 30
+BY_NAME_MAX = 60  # the supervisor's name as the case shows it at every tier (their account is the county's)
 URGERS = ("supervisor",)
 # The states in which someone is working on the case (an urge to a finished case would ask for nothing).
 OPEN = ("received", "forwarded", "accepted", "in_review", "returned", "supplement", "escalated", "escalation_review")
@@ -43,6 +48,8 @@ def check_shape(event):
     if not isinstance(depts, list) or len(depts) > MAX_DEPARTMENTS or \
             not all(isinstance(d, str) and 0 < len(d) <= 16 for d in depts):
         problems.append(f"departments must be a list of at most {MAX_DEPARTMENTS} department codes")
+    if not isinstance(p.get("by_name", ""), str) or len(p.get("by_name", "")) > BY_NAME_MAX:
+        problems.append(f"by_name must be text of at most {BY_NAME_MAX} characters")
     if not isinstance(p.get("on", ""), str) or len(p.get("on", "")) > 10:
         problems.append("on must be a date (YYYY-MM-DD)")
     if problems:
@@ -57,7 +64,8 @@ def urged(doc, event, day):
     if event["hlc"] >= latest.get("hlc", ""):
         doc["urged"] = {"kind": p.get("kind"), "note": p.get("note", ""), "level": p.get("level"),
                         "office": p.get("office", ""), "departments": list(p.get("departments") or []),
-                        "by": event["actor"], "on": p.get("on") or day, "hlc": event["hlc"]}
+                        "by": event["actor"], "by_name": p.get("by_name", ""), "on": p.get("on") or day,
+                        "hlc": event["hlc"]}
 
 
 def may_urge(doc, me, roles):
@@ -67,13 +75,13 @@ def may_urge(doc, me, roles):
         and doc.get("warning") in LEVELS[1:]
 
 
-def payload_for(doc, kind, note, today, awaiting=()):
+def payload_for(doc, kind, note, today, awaiting=(), by_name=""):
     """The payload of an urge of KIND with NOTE on DOC TODAY (an ISO date), for the office holding it.
 
     AWAITING: the departments DOC awaits at the county (when the county holds it). ValidationError
     names the field a person got wrong.
     """
-    if kind not in KINDS:
+    if not isinstance(kind, str) or kind not in KINDS:
         raise ValidationError("请选择催办或督办 / choose 催办 or 督办", fields={"kind": "请选择一项"})
     note = note.strip() if isinstance(note, str) else ""
     if not note:
@@ -83,7 +91,19 @@ def payload_for(doc, kind, note, today, awaiting=()):
                               fields={"note": f"不超过 {NOTE_MAX} 字"})
     departments = sorted({d for d in awaiting if d})[:MAX_DEPARTMENTS] if tier_of(doc["custody"]) == "county" else []
     return {"kind": kind, "note": note, "level": doc.get("warning"), "office": doc["custody"],
-            "departments": departments, "on": today}
+            "departments": departments, "on": today, "by_name": str(by_name or "")[:BY_NAME_MAX]}
+
+
+def check_not_repeated(doc, kind, today):
+    """Raise unless an urge of KIND may be sent on DOC TODAY: Conflict when one was sent today already,
+    TooMany when the case has had URGES_PER_CASE."""
+    if doc.get("urges", 0) >= URGES_PER_CASE:
+        raise TooMany(f"此件已督办 {URGES_PER_CASE} 次，请直接联系承办单位负责人 / this case has been urged "
+                      f"{URGES_PER_CASE} times", fix="call the office's head; the supervision page names the office")
+    latest = doc.get("urged") or {}
+    if latest.get("kind") == kind and latest.get("on") == today:
+        raise Conflict(f"今天已对此件{kind_label(kind)}过，短信已发出，明天可以再次{kind_label(kind)} / already "
+                       f"urged today", fix="wait for the office to act, or send 督办 instead of 催办")
 
 
 def recipients(users, departments):

@@ -4,9 +4,11 @@ A node's own name is in meta (`name`, set at `sanji init`); the others arrive on
 (sync.endpoint, sync.parent, sync.child) and are kept here, so a screen can show 东岭村 with its
 code 371399101001 on hover instead of the bare code.
 """
+import unicodedata
 from datetime import datetime, timezone
 
 from ..domain.nodes import tier_of
+from ..domain.submission import INVISIBLE
 from . import meta
 
 NAME_MAX = 60  # a place's name as shown; a longer one is cut
@@ -31,12 +33,20 @@ def of_ancestry(conn, me):
     return {c: n for c, n in names(conn).items() if me.startswith(c)}
 
 
+def visible(name):
+    """NAME with control, format (bidi overrides, zero-width marks) and unassigned characters taken out,
+    its spaces folded, cut to NAME_MAX: what every screen shows of a place's name."""
+    kept = "".join(c for c in " ".join(name.split()) if unicodedata.category(c) not in INVISIBLE)  # a newline is a space
+    return " ".join(kept.split())[:NAME_MAX]
+
+
 def clean(told):
-    """The well-formed (code, name) pairs of TOLD, a map a peer sent: division codes, names as text, cut."""
+    """The well-formed (code, name) pairs of TOLD, a map a peer sent: division codes, names as visible
+    text, cut; a name with nothing visible left is dropped (the place keeps showing its code)."""
     out = []
     for code, name in list((told or {}).items())[:2000]:
-        if isinstance(code, str) and tier_of(code) and isinstance(name, str) and name.strip():
-            out.append((code, " ".join(name.split())[:NAME_MAX]))
+        if isinstance(code, str) and tier_of(code) and isinstance(name, str) and visible(name):
+            out.append((code, visible(name)))
     return out
 
 

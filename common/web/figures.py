@@ -76,6 +76,10 @@ def name_rows(rows, names):
     return rows
 
 
+# What makes a spreadsheet program read a cell as a formula (OWASP "CSV injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def csv_table(rows, group, lang):
     """The CSV's lines for ROWS of GROUP: a header in LANG, then each row (booleans 是/否 or yes/no, no value empty)."""
     header = [i18n.translate(f"dash.group.{group}", lang) if c == "name" else i18n.translate(CSV_HEADERS[c], lang)
@@ -86,6 +90,8 @@ def csv_table(rows, group, lang):
     def cell(value):
         if isinstance(value, bool):
             return yes if value else no
+        if isinstance(value, str) and value[:1] in FORMULA_STARTS:
+            return "'" + value  # shown as text, never run as a formula (names come from other nodes and the catalog)
         return "" if value is None else value
     return [header] + [[cell(r.get(c)) for c in CSV_COLUMNS] for r in rows]
 
@@ -112,6 +118,15 @@ def trend(conn, start, end):
     from FIRST_YEAR at the earliest (an all-time period's comparison reaches back before any record)."""
     start = max(start, date(FIRST_YEAR, 1, 1))
     return stats.trend_of(*facts.daily(conn, start, end, stats.bucket_size(start, end) == "month"), start, end)
+
+
+QUERY_KEYS = ("period", "from", "to", "group", "min_sample")  # what a dashboard's address may carry
+
+
+def query_of(args):
+    """The dashboard query ARGS keeps for its own links (CSV, periods): only QUERY_KEYS, as text — any
+    other argument (endpoint=, _method=) would be taken by url_for as its own."""
+    return {k: str(args[k])[:40] for k in QUERY_KEYS if args.get(k)}
 
 
 def period_links(args, chosen):

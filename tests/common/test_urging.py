@@ -59,7 +59,8 @@ def test_who_may_urge_and_what_the_urge_says():
     assert not urging.may_urge(warned, T, sup) and not urging.may_urge(warned, C, [("admin", ""), ("county_approver", "MZ")])
     assert not urging.may_urge(dict(warned, state="approved"), C, sup)
     p = urging.payload_for(warned, "cuiban", "  请抓紧  ", "2026-01-05", awaiting=["MZ"])
-    assert p == {"kind": "cuiban", "note": "请抓紧", "level": "yellow", "office": T, "departments": [], "on": "2026-01-05"}
+    assert p == {"kind": "cuiban", "note": "请抓紧", "level": "yellow", "office": T, "departments": [], "on": "2026-01-05",
+                 "by_name": ""}
     at_county = dict(warned, custody=C)
     assert urging.payload_for(at_county, "duban", "限期办结", "2026-01-05", ["ZR", "HB"])["departments"] == ["HB", "ZR"]
     for kind, note, field in (("", "x", "kind"), ("duban", " ", "note"), ("duban", "x" * 501, "note")):
