@@ -77,6 +77,7 @@ def test_a_villager_applies_with_taps_alone(kiosk, lang, reader):
     page.goto(urls[reader] + f"/lang/{lang}?next=/kiosk/item/MZ-001")
     tap(page, "button.k-primary[type=submit]")  # 开始申请 / Start
     page.wait_for_selector("#name")
+    page.wait_for_load_state("load")
     if reader:
         check(page, f"applicant with a card reader ({lang})")
         tap(page, "form#card button[type=submit]")  # 读身份证: the simulator's card fills name and number
@@ -91,6 +92,7 @@ def test_a_villager_applies_with_taps_alone(kiosk, lang, reader):
     assert page.locator("#k-keyboard").is_hidden()
     tap(page, "main form.k-form button[type=submit]")  # 下一步
     page.wait_for_selector("#bank_account")
+    page.wait_for_load_state("load")  # the keyboard's script attached (a busy machine shows the field first)
     tap(page, "#bank_account")
     tap_keys(page, "62220202001122339")
     tap(page, '.hg-button[data-skbtn="{bksp}"]')  # a slip, taken back
