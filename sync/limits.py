@@ -1,7 +1,7 @@
 """Every number that bounds or paces a sync link, in one place.
 
 docs/protocol.md § 13 (Implementation limits) states each of them with the name it has here, and
-tests/test_docs.py compares the two, so the spec cannot drift from the code. Module constants are
+tests/docs/test_protocol_doc.py compares the two, so the spec cannot drift from the code. Module constants are
 fixed by the protocol or by this implementation; `Limits` holds the per-link sizes a test or a
 bench may tune (an Endpoint takes one).
 """
