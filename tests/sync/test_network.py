@@ -1,4 +1,4 @@
-"""Sync over real sockets between real node processes (DESIGN.md §4; issue 3 (a), (c)–(g))."""
+"""Sync over real sockets between real node processes (docs/protocol.md; issue 3 (a), (c)–(g))."""
 import pytest
 
 from common.domain.nodes import parent_of
