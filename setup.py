@@ -51,7 +51,7 @@ setup(
     extras_require={"test": TEST_REQUIRES},
     entry_points={
         "console_scripts": ["sanji = common.cli:main"],
-        # Tiers register themselves so common/ never imports a tier (DESIGN.md §2).
+        # Tiers register themselves so common/ never imports a tier (docs/architecture.md, Tiers and processes).
         "sanji.tiers": [
             "county = county_hub.tier:TIER",
             "township = township_node.tier:TIER",

@@ -159,7 +159,7 @@ def photo_bytes_at(cfg):
 
 def chunk_of(cfg):
     """The chunk size the village's line carries now (what the township asks for at its measured rate)."""
-    from sync.endpoint import Limits
+    from sync.limits import Limits
     rate = q(cfg, "SELECT rate_out FROM sync_links WHERE link = 'up'") or 0
     return int(rate * Limits.chunk_seconds) // 4096 * 4096
 
@@ -243,7 +243,7 @@ def scenario(rate, n_apps, n_photos, cut, timeout, idle=0, kind="document", rtt_
                 time.sleep(2.5)  # the link's counters are written every 2 s
                 figures["resent_after_cut_bytes"] = resent(village) - served
             if idle:  # an idle line's heartbeats, both ways, as the village's side carries them
-                from sync.endpoint import Limits
+                from sync.limits import Limits
                 time.sleep(Limits.idle_after + 5)  # once both sides have slowed to the idle beat
                 before = line.village_tx_bytes()
                 time.sleep(idle)

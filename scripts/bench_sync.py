@@ -36,7 +36,7 @@ os.environ.setdefault("SANJI_ARGON2_PROFILE", "test")  # throwaway admin account
 from common.node import open_db  # noqa: E402
 from common.store import db  # noqa: E402
 from common.store.migrations import COMMON  # noqa: E402
-from sync.faultproxy import FaultProxy  # noqa: E402
+from tests.sync.faultproxy import FaultProxy  # noqa: E402
 from tests.helpers import wait_for  # noqa: E402
 from tests.sync import netutil  # noqa: E402
 

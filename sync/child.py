@@ -6,7 +6,8 @@ from common.store import meta, node_keys, outbox, places
 from common.store.db import now_iso, transaction
 
 from . import keys, store, wire
-from .endpoint import Endpoint, Limits
+from .endpoint import Endpoint
+from .limits import HEARTBEAT, Limits
 
 log = logging.getLogger("sanji.sync.child")
 UP = outbox.UP
@@ -21,7 +22,7 @@ class ChildProtocol:
         self.ep = Endpoint(conn, me, UP, replicator, data_dir, limits or Limits(), on_live=on_live)
         self.established = False
         self.refused = None
-        self.heartbeat = 2.0
+        self.heartbeat = HEARTBEAT  # until the welcome says the parent's
         self.parent_code = None
         self.sign_key = signing.ensure(conn, me)
 

@@ -11,12 +11,11 @@ from common.store.db import transaction
 
 from . import keys, store
 from .child import UP, ChildProtocol
+from .limits import (BACKOFF_BASE, BACKOFF_CAP, HELLO_TIMEOUT, HELLO_TIMEOUT_MAX, POLL_MS, RECONNECT_MAX_S,
+                     RECONNECT_S, RECV_PER_TURN)
 from .sockets import common_options, load_keys, parent_keys
 
 log = logging.getLogger("sanji.sync.client")
-POLL_MS = 20
-HELLO_TIMEOUT = 5.0       # the first wait for a welcome …
-HELLO_TIMEOUT_MAX = 40.0  # … doubled after each attempt without one: a handshake is ~5 round trips
 WARN_EVERY = 300.0        # how often a link that is never welcomed says so again
 GRACE = 30.0              # … and not before this long without a welcome (a parent restarting is back sooner)
 NO_WELCOME = ("NOT LINKED: the parent at %s has not welcomed this node (for %.0f s). Likely causes: the parent "
@@ -24,13 +23,12 @@ NO_WELCOME = ("NOT LINKED: the parent at %s has not welcomed this node (for %.0f
               "links); a firewall; the parent has not enrolled this node (on the parent: sanji nodes list, then "
               "sanji nodes accept FINGERPRINT --code CODE, or sanji nodes add CODE --key FILE); or the pinned "
               "parent key is not the parent's (sanji keys trust-parent). Applications wait here meanwhile.")
-                          # (TCP, ZMTP greeting, CurveZMQ, hello), 10 s on a 2 s GPRS round trip
 
 
 class Backoff:
     """Exponential backoff with full jitter, so hundreds of villages do not return in step."""
 
-    def __init__(self, base=0.5, cap=30.0, rng=None):
+    def __init__(self, base=BACKOFF_BASE, cap=BACKOFF_CAP, rng=None):
         self.base, self.cap, self.attempt = base, cap, 0
         self.rng = rng or random.Random()
 
@@ -128,8 +126,8 @@ class SyncClient:
         common_options(sock)
         sock.curve_publickey, sock.curve_secretkey, sock.curve_serverkey = public, secret, server_key
         sock.setsockopt(zmq.ROUTING_ID, f"{self.cfg['code']}.{random.getrandbits(32):08x}".encode())
-        sock.setsockopt(zmq.RECONNECT_IVL, 1000)
-        sock.setsockopt(zmq.RECONNECT_IVL_MAX, 30_000)
+        sock.setsockopt(zmq.RECONNECT_IVL, RECONNECT_S * 1000)
+        sock.setsockopt(zmq.RECONNECT_IVL_MAX, RECONNECT_MAX_S * 1000)
         sock.connect(self.cfg["parent"])
         child = self.protocol
         poller = zmq.Poller()
@@ -140,7 +138,7 @@ class SyncClient:
             while not self._stop.is_set():
                 now = time.monotonic()
                 if poller.poll(POLL_MS):
-                    for _ in range(200):
+                    for _ in range(RECV_PER_TURN):
                         try:
                             data = sock.recv(zmq.NOBLOCK)
                         except zmq.Again:

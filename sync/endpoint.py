@@ -2,8 +2,11 @@
 
 Outbound: messages leave in order from the durable outbox, in batches bounded by count and bytes,
 with at most `window` unacknowledged messages in flight (go-back-N on timeout or reconnect).
-Inbound: a batch is applied in one SQLite transaction (each message under its own savepoint, so a
-bad one is quarantined without blocking the rest), then the highest contiguous sequence is acked.
+Inbound: a batch is applied in one SQLite transaction, optimistically without savepoints; only when
+a message fails is it rolled back and applied again with one savepoint per message, so the bad one
+is quarantined without blocking the rest (and a batch that fails even so, at commit, is quarantined
+whole). Events that cannot apply yet are held, not quarantined. Then the highest contiguous
+sequence is stored in the same transaction and acknowledged after it commits.
 """
 import logging
 import sqlite3
@@ -14,42 +17,13 @@ from common.domain.nodes import in_subtree
 from common.store import blobs, outbox, places
 from common.store.db import savepoint, transaction
 
-from common.replication import CHILD_AHEAD_MS, NotYet
+from common.replication import NotYet
 
 from . import store, wire
+from .limits import ALARM_REFRESH_S, CLOCK_ALARM_MS, STATS_EVERY, Limits
 from .pull import BlobPuller
 
 log = logging.getLogger("sanji.sync")
-CLOCK_ALARM_MS = CHILD_AHEAD_MS  # a peer's heartbeat this far off our clock raises the 'clock' alarm
-ALARM_REFRESH_S = 60             # an alarm's detail is rewritten at most this often
-
-
-class Limits:
-    """Tunable sizes of a link (defaults suit a slow village line and a 2-core hub)."""
-
-    batch_count = 250        # small enough that the next hop starts early (pipelining), large enough to amortise a commit
-    batch_bytes = 1024 * 1024
-    window = 2000            # unacknowledged messages in flight
-    batches_in_flight = 2    # unacknowledged batch frames: what a live frame may have to wait behind
-    retry_after = 10.0       # seconds without ack progress before resending from the last ack
-    persist_acks_every = 1.0 # seconds: the acked position is saved lazily (resends are harmless)
-    blob_requests = 2        # blob chunks requested at once
-    blob_retry = 5.0         # seconds before asking again for a blob the peer lacks
-    # An idle line's heartbeats cost ~330 KB an hour at one every 2 s (each ~130 B with TCP/IP,
-    # and the ACK of the other side's): on a metered GPRS plan, a village pays for silence. After
-    # `idle_after` seconds without anything but heartbeats, both sides beat every `hb_idle` s
-    # (negotiated: hello offers it, welcome confirms); the first real frame brings the fast beat back.
-    idle_after = 30.0
-    hb_idle = 10.0
-    # A slow line (64 kbit/s) must never carry a frame that takes longer than a fraction of the
-    # liveness window (3 heartbeats), and new work must not wait long behind bulk: chunks and
-    # batches are sized to the rate measured on the link, starting small.
-    chunk_seconds = 1.5      # a blob chunk is about this much of the measured inbound rate (~12 KiB at 64 kbit/s)
-    first_chunk = 16 * 1024  # before anything is measured (2 s at 64 kbit/s, 4 s at 32)
-    batch_seconds = 1.5      # a batch frame is about this much of the measured outbound rate …
-    first_batch = 64 * 1024  # … and this many bytes of bodies before anything is measured
-    squeeze = 4              # what zstd makes of event bodies (about; bodies are counted before it)
-    max_depth = 4            # chunks of one blob asked for ahead, at most (see Endpoint.pipeline_depth)
 
 
 class Endpoint(BlobPuller):
@@ -199,7 +173,7 @@ class Endpoint(BlobPuller):
         lim = self.limits
         if self.rate_out_est is None:
             return min(lim.first_batch, lim.batch_bytes)
-        return int(max(16 * 1024, min(lim.batch_bytes, self.rate_out_est * lim.batch_seconds * lim.squeeze)))
+        return int(max(lim.min_batch, min(lim.batch_bytes, self.rate_out_est * lim.batch_seconds * lim.squeeze)))
 
     def _batch(self):
         room = min(self.limits.batch_count, self.limits.window - (self.sent - self.acked))
@@ -481,7 +455,7 @@ class Endpoint(BlobPuller):
             fields["names"], self.names_sent = names, names
         return wire.encode("ping", **fields)
 
-    def flush_stats(self, now=None, every=2.0):
+    def flush_stats(self, now=None, every=STATS_EVERY):
         """Every EVERY seconds, write byte totals, rates and the peer's backlog to the link row."""
         now = now or time.monotonic()
         self.save_ack()

@@ -14,7 +14,8 @@ from common.store import meta, node_keys, outbox, places
 from common.store.db import now_iso, transaction
 
 from . import store, wire
-from .endpoint import Endpoint, Limits
+from .endpoint import Endpoint
+from .limits import HEARTBEAT, Limits
 
 log = logging.getLogger("sanji.sync.parent")
 
@@ -28,7 +29,7 @@ class OriginRefused(Exception):
 class ParentProtocol:
     """Handles frames from children; `outgoing()` yields what to send to each established child."""
 
-    def __init__(self, conn, me, replicator, data_dir, heartbeat=2.0, limits=None, on_live=None, next_key=None, own_keys=()):
+    def __init__(self, conn, me, replicator, data_dir, heartbeat=HEARTBEAT, limits=None, on_live=None, next_key=None, own_keys=()):
         self.conn, self.me, self.replicator, self.data_dir = conn, me, replicator, data_dir
         self.next_key = next_key  # our announced next public key, sent in every welcome
         self.heartbeat, self.limits, self.on_live = heartbeat, limits or Limits(), on_live
@@ -185,7 +186,7 @@ class ParentProtocol:
                 yield rid, frame
 
     def expire(self, now, heartbeat):
-        """Forget sessions silent past their allowance (3 HEARTBEATs and what they are sending us); mark their links down.
+        """Forget sessions silent past their allowance (MISSED_BEATS heartbeats and what they are sending us); mark their links down.
 
         Returns their codes.
         """

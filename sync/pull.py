@@ -14,9 +14,9 @@ from common.store import applications, blobs, outbox
 from common.store.db import transaction
 
 from . import wire
+from .limits import BAD_BLOB_RETRY_MAX, CHUNKS_AHEAD_MAX, MISSED_BEATS
 
 log = logging.getLogger("sanji.sync")
-BAD_BLOB_RETRY_MAX = 300.0  # seconds, at most, before a blob that failed its check is asked for again (5 s, doubling)
 
 
 class BlobPuller:
@@ -104,14 +104,14 @@ class BlobPuller:
         measured: a ping sent behind them on a slow line cannot arrive sooner. Frames are sized in
         seconds of the measured rate, so this stays a few seconds at 64 kbit/s as at 1 Gbit/s.
         """
-        return 3 * self.ping_interval(heartbeat) + self._chunks_ahead()
+        return MISSED_BEATS * self.ping_interval(heartbeat) + self._chunks_ahead()
 
     def _chunks_ahead(self):
-        # Seconds the chunks we asked for take at the rate we measured (at most 30).
+        # Seconds the chunks we asked for take at the rate we measured (at most CHUNKS_AHEAD_MAX).
         if not (self.blob_asked and self.rate_in_est):
             return 0.0
         outstanding = sum(entry[1] for asked in self.blob_asked.values() for entry in asked)
-        return min(30.0, outstanding / self.rate_in_est)
+        return min(CHUNKS_AHEAD_MAX, outstanding / self.rate_in_est)
 
     def pipeline_depth(self):
         """Chunks outstanding on this link, at most: enough to keep the line busy across a round trip.

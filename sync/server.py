@@ -8,19 +8,17 @@ import zmq
 from common.store import db
 from . import keys, store
 from .auth import RegistryAuthenticator
+from .limits import HEARTBEAT, POLL_MS, PRUNE_EVERY, RECV_PER_TURN
 from .parent import ParentProtocol
 from .sockets import common_options, load_keys
 
 log = logging.getLogger("sanji.sync.server")
-POLL_MS = 20
-MAX_RECV_PER_TURN = 200
-PRUNE_EVERY = 60.0  # seconds between bounding the refusal and pending tables
 
 
 class SyncServer:
     """Runs a ROUTER for child links in its own thread."""
 
-    def __init__(self, cfg, replicator, heartbeat=2.0, limits=None, on_live=None):
+    def __init__(self, cfg, replicator, heartbeat=HEARTBEAT, limits=None, on_live=None):
         self.cfg, self.replicator, self.heartbeat, self.limits = cfg, replicator, heartbeat, limits
         self.on_live = on_live
         self._stop = threading.Event()
@@ -95,7 +93,7 @@ class SyncServer:
         """One round: take what arrived, answer it, send what is due, keep heartbeats and liveness."""
         parent = self.protocol
         if poller.poll(POLL_MS):
-            for _ in range(MAX_RECV_PER_TURN):
+            for _ in range(RECV_PER_TURN):
                 try:
                     frames = sock.recv_multipart(zmq.NOBLOCK, copy=False)
                 except zmq.Again:

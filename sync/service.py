@@ -10,6 +10,7 @@ from common.node import open_db, shared_clock
 from common.replication import Replicator
 
 from .client import SyncClient
+from .limits import HEARTBEAT
 from .server import SyncServer
 
 log = logging.getLogger("sanji.sync")
@@ -18,7 +19,7 @@ log = logging.getLogger("sanji.sync")
 class SyncService:
     """start()/stop() for the runtime; holds the server (county, township) and the client (township, village)."""
 
-    def __init__(self, cfg, heartbeat=2.0, limits=None, on_message=None):
+    def __init__(self, cfg, heartbeat=HEARTBEAT, limits=None, on_message=None):
         self.cfg = cfg
         self.on_message = on_message  # called with each live body addressed to this node; else queued in `inbox`
         conn = open_db(cfg)

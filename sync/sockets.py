@@ -6,7 +6,7 @@ import zmq.auth
 
 from common.errors import ConfigError
 
-from .wire import MAX_FRAME
+from .limits import FRAME_SLACK, HANDSHAKE_S, HWM, KEEPALIVE_CNT, KEEPALIVE_IDLE, KEEPALIVE_INTVL, MAX_FRAME
 
 
 def load_keys(keys_dir):
@@ -28,9 +28,9 @@ def parent_keys(keys_dir):
 def common_options(sock):
     """Options every sync socket has."""
     sock.setsockopt(zmq.LINGER, 0)
-    sock.setsockopt(zmq.MAXMSGSIZE, MAX_FRAME + 1024)
-    sock.setsockopt(zmq.SNDHWM, 10_000)
-    sock.setsockopt(zmq.RCVHWM, 10_000)
+    sock.setsockopt(zmq.MAXMSGSIZE, MAX_FRAME + FRAME_SLACK)
+    sock.setsockopt(zmq.SNDHWM, HWM)
+    sock.setsockopt(zmq.RCVHWM, HWM)
     # No ZMTP heartbeats: in libzmq 4.3.4/4.3.5 (every pyzmq wheel, Debian's libzmq5) the heartbeat
     # timer calls out_event on a connection that already failed, and `zmq_assert(!_io_error)` aborts
     # the whole node (libzmq issue 4841; a child that floods and dies without reading triggers it:
@@ -38,7 +38,7 @@ def common_options(sock):
     # peer; TCP keepalive finds a dead connection underneath.
     sock.setsockopt(zmq.HEARTBEAT_IVL, 0)
     sock.setsockopt(zmq.TCP_KEEPALIVE, 1)
-    sock.setsockopt(zmq.TCP_KEEPALIVE_IDLE, 10)
-    sock.setsockopt(zmq.TCP_KEEPALIVE_INTVL, 5)
-    sock.setsockopt(zmq.TCP_KEEPALIVE_CNT, 3)
-    sock.setsockopt(zmq.HANDSHAKE_IVL, 10_000)
+    sock.setsockopt(zmq.TCP_KEEPALIVE_IDLE, KEEPALIVE_IDLE)
+    sock.setsockopt(zmq.TCP_KEEPALIVE_INTVL, KEEPALIVE_INTVL)
+    sock.setsockopt(zmq.TCP_KEEPALIVE_CNT, KEEPALIVE_CNT)
+    sock.setsockopt(zmq.HANDSHAKE_IVL, HANDSHAKE_S * 1000)

@@ -4,6 +4,10 @@ import hashlib
 from common.store import sync_status
 from common.store.db import now_iso, tx_cache
 
+# The bounds are limits.py's (docs/protocol.md § 13); read here, and as store.MAX_QUARANTINED elsewhere.
+from .limits import (MAX_HELD, MAX_HELD_BYTES, MAX_PENDING, MAX_QUARANTINED, MAX_REFUSAL_ROWS, PRUNE_SLACK,
+                     QUARANTINE_KEEP, QUARANTINE_LINK_BYTES, QUARANTINE_PREFIX)
+
 STATUSES = ("pending", "accepted", "rejected", "revoked")
 
 
@@ -165,10 +169,6 @@ def add_accepted(conn, public_key, code, address=""):
 
 # ---- quarantine and refusals ----------------------------------------------------------------
 
-QUARANTINE_KEEP = 64 * 1024  # bytes of a quarantined body kept whole (an event is a few kB: it can be retried)
-QUARANTINE_LINK_BYTES = 1024 * 1024  # past this many bytes of bodies from one link, only a prefix is kept
-QUARANTINE_PREFIX = 256
-MAX_QUARANTINED = 1000  # messages quarantined per link; past it the link stops acknowledging (an alarm)
 
 
 def _link_use(conn, table, link_name):
@@ -238,8 +238,6 @@ def quarantine_count(conn):
     return conn.execute("SELECT COUNT(*) FROM sync_quarantine").fetchone()[0]
 
 
-MAX_REFUSAL_ROWS = 1000  # (peer, reason) pairs kept; the least recent go first
-MAX_PENDING = 200        # strangers' keys kept as pending; the least recently seen go first
 
 
 def refuse(conn, peer, code, detail):
@@ -257,11 +255,10 @@ _PRUNE_REFUSALS = ("DELETE FROM sync_refusals WHERE id IN (SELECT id FROM sync_r
                    " LIMIT -1 OFFSET ?)")
 _PRUNE_PENDING = ("DELETE FROM sync_nodes WHERE public_key IN (SELECT public_key FROM sync_nodes WHERE status = 'pending'"
                   " ORDER BY last_seen DESC LIMIT -1 OFFSET ?)")
-_SLACK = 50  # rows past a bound before it is enforced on insert (not one DELETE per row of a flood)
 
 
 def _bound(conn, count_sql, prune_sql, limit):
-    if conn.execute(count_sql).fetchone()[0] > limit + _SLACK:
+    if conn.execute(count_sql).fetchone()[0] > limit + PRUNE_SLACK:
         conn.execute(prune_sql, (limit,))
 
 
@@ -279,8 +276,6 @@ def refusals(conn, limit=100):
 
 # ---- the backlog of events that cannot apply yet, and what the parent refused ------------------
 
-MAX_HELD = 10_000             # events held per link; past it they are quarantined (an alarm, not a backlog)
-MAX_HELD_BYTES = 8 * 1024 * 1024  # and bytes of their bodies
 
 
 def _held_use(conn, link_name):

@@ -9,16 +9,19 @@ import threading
 import msgpack
 import zstandard
 
-from common.store.blobs import CHUNK, MAX_BLOB
+from .limits import (KEY_LEN, MAX_BATCH_BODIES, MAX_BATCH_RAW, MAX_BLOB_SIZE, MAX_CHUNK, MAX_ENTRIES, MAX_FRAME,
+                     MAX_KIND, MAX_LIVE, MAX_MSG_ID, MAX_SEQ, MAX_SUB, MAX_SUBJECT, MIN_CHUNK, PROTOCOL_VERSION,
+                     SHA_LEN)
 
-PROTOCOL_VERSION = 1
-SUPPORTED = (1,)
-MAX_FRAME = 8 * 1024 * 1024          # ZMQ_MAXMSGSIZE: larger frames drop the connection
-MAX_BATCH_RAW = 32 * 1024 * 1024     # decompressed batch limit (no zstd bombs)
-MAX_ENTRIES = 500                    # entries in one batch (senders send at most this)
-MAX_BATCH_BODIES = 1024 * 1024       # bytes of bodies in a batch of more than one entry
-SHA_LEN = 64
+SUPPORTED = (PROTOCOL_VERSION,)
+# Re-exported: callers read the bounds as wire.MAX_ENTRIES and the like (they are limits.py's).
+__all__ = ["ERROR_CODES", "FrameError", "KEY_LEN", "MAX_BATCH_BODIES", "MAX_BATCH_RAW", "MAX_CHUNK", "MAX_ENTRIES",
+           "MAX_FRAME", "MAX_LIVE", "MAX_SEQ", "MAX_SUB", "MIN_CHUNK", "OPTIONAL", "PROTOCOL_VERSION", "SCHEMAS",
+           "SHA_LEN", "SUPPORTED", "decode", "encode", "error", "is_public_key", "pack_batch", "unpack_batch",
+           "unpack_body"]
 
+# No code for "I failed": a frame the receiver cannot process for a reason of its own (a locked
+# database, a bug) goes unanswered, and the sender's go-back-N timeout sends it again.
 ERROR_CODES = {
     "bad_frame": "the frame is not a valid sync frame",
     "version": "unsupported protocol version",
@@ -26,17 +29,10 @@ ERROR_CODES = {
     "revoked": "this node's key has been revoked",
     "not_enrolled": "this node's key is not accepted (yet)",
     "too_big": "the frame or batch exceeds the limits",
-    "internal": "the peer failed to process the frame; it will be retried",
     "quarantine_full": "too many of this link's messages are quarantined; nothing more is taken until the "
                        "receiver's administrator reviews them (sanji sync quarantine list)",
 }
 
-MAX_SEQ = 2 ** 53 - 1            # sequence numbers, acks, queue depths: exact in every language's numbers
-MAX_CHUNK = CHUNK                # bytes of data in one blob_chunk (MAX_BLOB: a blob's total size)
-MIN_CHUNK = 4 * 1024             # the smallest chunk a sender serves, whatever `max` asks
-MAX_SUB = 1000                   # rows of a ping's subtree report
-MAX_LIVE = 64 * 1024             # a whole live frame (signalling: an SDP offer is a few kB)
-KEY_LEN = 40                     # a z85 CurveZMQ public key
 Z85 = frozenset("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#")
 
 # A field is (type, bound): for ints the largest value, for str/bin the longest length, for
@@ -52,8 +48,8 @@ SCHEMAS = {
     "batch": {"first": SEQ, "last": SEQ, "n": (_INT, MAX_ENTRIES), "z": (_BIN, MAX_FRAME)},
     "ack": {"upto": SEQ},
     "ping": {"ts": (_NUM, (0.0, 1e11))},
-    "blob_get": {"sha": (_STR, SHA_LEN), "offset": (_INT, MAX_BLOB)},
-    "blob_chunk": {"sha": (_STR, SHA_LEN), "offset": (_INT, MAX_BLOB), "total": (_INT, MAX_BLOB),
+    "blob_get": {"sha": (_STR, SHA_LEN), "offset": (_INT, MAX_BLOB_SIZE)},
+    "blob_chunk": {"sha": (_STR, SHA_LEN), "offset": (_INT, MAX_BLOB_SIZE), "total": (_INT, MAX_BLOB_SIZE),
                    "data": (_BIN, MAX_CHUNK)},
     "blob_missing": {"sha": (_STR, SHA_LEN), "reason": (_STR, 200)},
     "live": {"to": CODE, "body": (_MAP, 64)},
@@ -192,8 +188,8 @@ def unpack_batch(msg):
     out = []
     for i, e in enumerate(entries):
         ok = (isinstance(e, list) and len(e) == 5 and isinstance(e[0], int) and e[0] == msg["first"] + i
-              and isinstance(e[1], str) and len(e[1]) <= 16 and isinstance(e[2], str) and len(e[2]) <= 128
-              and isinstance(e[3], str) and len(e[3]) <= 32 and isinstance(e[4], bytes))
+              and isinstance(e[1], str) and len(e[1]) <= MAX_KIND and isinstance(e[2], str)
+              and len(e[2]) <= MAX_MSG_ID and isinstance(e[3], str) and len(e[3]) <= MAX_SUBJECT and isinstance(e[4], bytes))
         if not ok:
             raise FrameError("bad_frame", f"batch entry {i} malformed or out of sequence")
         out.append(tuple(e))

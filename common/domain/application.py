@@ -2,7 +2,8 @@
 
 An application's state is a fold of its events in HLC order. Two kinds of events:
 - decision events change the case and may be appended only by the node holding custody
-  (DESIGN.md §3); each has the states it may follow;
+  (one node decides at a time: `check_custody`; docs/architecture.md, "Custody"); each has the
+  states it may follow;
 - commutative events (comments, supplements provided, ratings, …) may come from any tier.
 `apply(doc, event, strict=True)` is used where an event is created; replicas replay with
 strict=False, following the authority even if they missed something (noted in `anomalies`).

@@ -10,7 +10,7 @@ import msgpack
 from common.store import blobs, sync_status
 from common.store.db import transaction
 from sync import wire
-from sync.endpoint import Limits
+from sync.limits import Limits
 from tests.sync.test_protocol import APPLICANT, T, V1, net, submit  # noqa: F401 (the fixture)
 
 SHA = "ab" * 32
@@ -155,7 +155,8 @@ def test_a_child_waits_longer_for_a_welcome_after_each_attempt_without_one(net):
     # A GPRS line with a 2 s round trip needs ~10 s for the handshake; 5 s for ever would never connect.
     from common.hlc import Clock
     from common.replication import Replicator
-    from sync.client import HELLO_TIMEOUT, SyncClient
+    from sync.client import SyncClient
+    from sync.limits import HELLO_TIMEOUT
     from tests.helpers import wait_for
     cfgs, tc, vc, link = net
     client = SyncClient(cfgs[V1], Replicator(V1, Clock(V1)))  # its township is not running: no welcome

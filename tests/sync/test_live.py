@@ -1,8 +1,8 @@
 """Live messages overtake bulk batches on the same link, and are relayed hop by hop."""
 import time
 
-from sync.endpoint import Limits
-from sync.faultproxy import FaultProxy
+from sync.limits import Limits
+from tests.sync.faultproxy import FaultProxy
 from sync.service import SyncService
 from tests.helpers import wait_for
 from tests.sync.netutil import COUNTY, count, make_node, submit_many

@@ -1,4 +1,4 @@
-"""Sync over real sockets between real node processes (DESIGN.md §4; issue 3 (a), (c)–(g))."""
+"""Sync over real sockets between real node processes (docs/protocol.md; issue 3 (a), (c)–(g))."""
 import pytest
 
 from common.domain.nodes import parent_of
@@ -48,7 +48,7 @@ def test_a_thousand_applications_up_exactly_once_and_outcomes_back(running):
 
 def proxied_network(root):
     """County, township, and V1 reaching the township only through a FaultProxy; V2 direct."""
-    from sync.faultproxy import FaultProxy
+    from tests.sync.faultproxy import FaultProxy
     from tests.sync.netutil import COUNTY, make_node
     net = {"county": make_node(root, "county", COUNTY)}
     net[T] = make_node(root, "township", T, net["county"])

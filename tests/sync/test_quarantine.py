@@ -81,6 +81,6 @@ def test_refusal_and_stranger_tables_are_bounded_as_rows_arrive_not_only_by_the_
         for i in range(store.MAX_REFUSAL_ROWS + 400):
             store.refuse(conn, f"peer-{i}", "bad_frame", "garbage")
     pending = conn.execute("SELECT COUNT(*) FROM sync_nodes WHERE status = 'pending'").fetchone()[0]
-    assert pending <= store.MAX_PENDING + store._SLACK + 1
-    assert conn.execute("SELECT COUNT(*) FROM sync_refusals").fetchone()[0] <= store.MAX_REFUSAL_ROWS + store._SLACK + 1
+    assert pending <= store.MAX_PENDING + store.PRUNE_SLACK + 1
+    assert conn.execute("SELECT COUNT(*) FROM sync_refusals").fetchone()[0] <= store.MAX_REFUSAL_ROWS + store.PRUNE_SLACK + 1
     assert store.node_by_key(conn, f"{store.MAX_PENDING + 399:040d}") is not None  # the newest is kept

@@ -125,7 +125,7 @@ def test_a_photo_cut_mid_transfer_resumes_with_at_most_one_chunk_sent_again(tmp_
 
 def _uplink_proxied(root):
     """County; township reaching it only through a FaultProxy; two villages straight to the township."""
-    from sync.faultproxy import FaultProxy
+    from tests.sync.faultproxy import FaultProxy
     from tests.sync.netutil import COUNTY, make_node
     from tests.sync.test_network import V2
     net = {"county": make_node(root, "county", COUNTY)}
