@@ -13,7 +13,7 @@ def register(cli):
 
 @click.group()
 def calendar():
-    """The working-day calendar: holidays and make-up workdays (调休)."""
+    """The working-day calendar: holidays and make-up workdays (调休); each change is audited and sent down."""
 
 
 @calendar.command("show")
@@ -44,7 +44,7 @@ def _edit_day(data_dir, day, kind, name, said):
 @click.option("--name", default="", help="e.g. 国庆节")
 @data_option
 def add_holiday(day, name, data_dir):
-    """Make DAY (YYYY-MM-DD) a holiday (audited and sent down, as every change here)."""
+    """Make DAY (YYYY-MM-DD) a holiday."""
     _edit_day(data_dir, day, "holiday", name, "设为休息日 / is now a holiday")
 
 
