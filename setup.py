@@ -57,11 +57,5 @@ setup(
             "township = township_node.tier:TIER",
             "village = village_kiosk.tier:TIER",
         ],
-        # Commands of packages common/ may not import (sync/ registers its own).
-        "sanji.commands": [
-            "nodes = sync.cli:nodes",
-            "keys = sync.cli:keys",
-            "sync = sync.cli:sync_group",
-        ],
     },
 )

@@ -35,7 +35,3 @@ def load_tier(name):
     raise ConfigError(f"没有名为 {name!r} 的层级 / no tier called {name!r}",
                       fix="tier is county, township or village; reinstall sanji (pip install -e .) if all are missing")
 
-
-def extra_commands():
-    """Click commands other packages register under the `sanji.commands` entry point group."""
-    return [ep.load() for ep in entry_points(group="sanji.commands")]

@@ -1,42 +1,33 @@
 """County administration on the web: import and publish the catalog, edit the calendar, staff accounts.
 
 What the CLI does (`sanji catalog import`, `sanji calendar …`, `sanji users …`), for an
-administrator without a shell. A catalog or calendar change is published down the tree at once
-(`common.replication.publish`); children offline get it at their next hello.
+administrator without a shell, through the same functions (common/usecases/, common/accounts.py):
+a catalog or calendar change is audited and published down the tree in one transaction;
+children offline get it at their next hello.
 """
-from datetime import date
-from pathlib import PurePath
-
 from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
 
 from common import clock as business_clock
 from common import accounts
-from common.domain import catalog as catalog_model
-from common.domain import catalog_csv
 from common.errors import SanjiError, ValidationError
-from common.replication import publish
 from common.roles import roles_for_tier
-from common.store import audit, catalog, users
+from common.store import catalog, users
 from common.store import calendar as cal_store
+from common.usecases import calendar as calendar_usecase
+from common.usecases import catalog as catalog_usecase
 from common.web import get_db, roles
 
 MAX_CATALOG_BYTES = 2 * 1024 * 1024
 
 
-def _parsed_catalog(upload, conn):
-    """The catalog document in an uploaded YAML or CSV file; ValidationError when unreadable."""
+def _upload(upload):
+    """The bytes of an uploaded catalog file; ValidationError when there is none or it is too large."""
     if upload is None or not upload.filename:
         raise ValidationError("请选择目录文件 / choose a catalog file", fix="YAML or CSV, as docs/catalog.md describes")
     data = upload.read(MAX_CATALOG_BYTES + 1)
     if len(data) > MAX_CATALOG_BYTES:
         raise ValidationError("目录文件太大 / the file is too large", fix="at most 2 MB")
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise ValidationError("文件不是 UTF-8 文本 / not UTF-8 text", fix="save the file as UTF-8") from None
-    if PurePath(upload.filename).suffix.lower() == ".csv":
-        return catalog_csv.parse(text, catalog.departments(conn), label=PurePath(upload.filename).stem)
-    return catalog_model.load_yaml(text)
+    return data
 
 
 def admin_blueprint():
@@ -51,12 +42,9 @@ def admin_blueprint():
         error, done = None, request.args.get("done", "")
         if request.method == "POST":
             try:
-                before = catalog.current_version(conn)
-                version = catalog.import_catalog(conn, _parsed_catalog(request.files.get("file"), conn),
-                                                 f"web:{g.user['username']}")
-                if version != before:
-                    audit.record(conn, g.user["username"], "catalog.imported", str(version), {})
-                    publish(conn, current_app.config["SANJI"]["code"], ("catalog",))
+                version, _ = catalog_usecase.import_file(conn, current_app.config["SANJI"]["code"], g.user["username"],
+                                                         _upload(request.files.get("file")),
+                                                         request.files["file"].filename, f"web:{g.user['username']}")
                 return redirect(url_for("county_admin.catalog_page", done=str(version)))
             except SanjiError as exc:
                 error = exc
@@ -75,19 +63,10 @@ def admin_blueprint():
             year = business_clock.today(current_app.config["SANJI"]).year
         if request.method == "POST":
             try:
-                day = date.fromisoformat(request.form.get("day", ""))
-                kind = request.form.get("kind")
-                if kind == "remove":
-                    cal_store.clear_day(conn, day)
-                elif kind in ("holiday", "workday"):
-                    cal_store.set_day(conn, day, kind, request.form.get("name", "")[:40])
-                else:
-                    raise ValidationError("请选择放假、调休上班或删除 / choose holiday, workday or remove")
-                audit.record(conn, g.user["username"], f"calendar.{kind}", day.isoformat(), {})
-                publish(conn, current_app.config["SANJI"]["code"], ("calendar",))
+                day = calendar_usecase.edit_day(conn, current_app.config["SANJI"]["code"], g.user["username"],
+                                                request.form.get("day", ""), request.form.get("kind"),
+                                                request.form.get("name", ""))
                 return redirect(url_for("county_admin.calendar_page", year=day.year))
-            except ValueError:
-                error = ValidationError("日期须为 YYYY-MM-DD / the date must be YYYY-MM-DD")
             except SanjiError as exc:
                 error = exc
         return render_template("county/admin_calendar.html", year=year, days=cal_store.days_of_year(conn, year),

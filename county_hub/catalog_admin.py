@@ -1,7 +1,7 @@
 """Catalog items edited one by one on the web (/admin/catalog/items): list, edit, add, retire.
 
-Each save is a new catalog version, validated as a whole like an import and published down the
-tree at once. The form carries the version it was opened on, so two administrators editing at
+Each save is a new catalog version, validated as a whole like an import, audited and published
+down the tree in one transaction (common/usecases/catalog.py). The form carries the version it was opened on, so two administrators editing at
 the same time cannot overwrite each other silently; a refused save shows the form again with
 everything typed in it.
 """
@@ -9,19 +9,13 @@ from flask import Blueprint, current_app, g, redirect, render_template, request,
 
 from common.domain import catalog_edit
 from common.errors import SanjiError
-from common.replication import publish
-from common.store import audit, catalog
-from common.store.db import transaction
+from common.store import catalog
+from common.usecases import catalog as usecase
 from common.web import get_db, roles
 
 
-def _save(conn, new_doc, what, code):
-    """Import NEW_DOC as the next version, audit WHAT on CODE and publish; returns the version."""
-    with transaction(conn):
-        version = catalog.import_catalog(conn, new_doc, f"web:{g.user['username']}")
-        audit.record(conn, g.user["username"], what, code, {"version": version})
-    publish(conn, current_app.config["SANJI"]["code"], ("catalog",))
-    return version
+def _me():
+    return current_app.config["SANJI"]["code"]
 
 
 def _form_page(conn, form, code, error=None):
@@ -57,9 +51,7 @@ def catalog_items_blueprint():
             return _form_page(conn, form, None)
         form = request.form.to_dict()
         try:
-            new_doc = catalog_edit.with_item(catalog.export(conn), form.get("base_version", "0"),
-                                             catalog.current_version(conn), catalog_edit.item_of(form))
-            version = _save(conn, new_doc, "catalog.item_added", form.get("code", ""))
+            version = usecase.save_item(conn, _me(), g.user["username"], form)
         except SanjiError as exc:
             return _form_page(conn, form, None, exc)
         return redirect(url_for("county_items.list_items", done=f"{form.get('code')}:{version}"))
@@ -74,9 +66,7 @@ def catalog_items_blueprint():
             return _form_page(conn, form, code)
         form = request.form.to_dict()
         try:
-            new_doc = catalog_edit.with_item(catalog.export(conn), form.get("base_version", "0"),
-                                             catalog.current_version(conn), catalog_edit.item_of(form), replacing=code)
-            version = _save(conn, new_doc, "catalog.item_edited", code)
+            version = usecase.save_item(conn, _me(), g.user["username"], form, replacing=code)
         except SanjiError as exc:
             return _form_page(conn, form, code, exc)
         return redirect(url_for("county_items.list_items", done=f"{form.get('code')}:{version}"))
@@ -85,10 +75,7 @@ def catalog_items_blueprint():
     @roles("admin")
     def retire_item(code):
         """Take item CODE out of the catalog (applications already made keep their copy of it)."""
-        conn = get_db()
-        new_doc = catalog_edit.without_item(catalog.export(conn), request.form.get("base_version", "0"),
-                                            catalog.current_version(conn), code)
-        version = _save(conn, new_doc, "catalog.item_retired", code)
+        version = usecase.retire_item(get_db(), _me(), g.user["username"], code, request.form.get("base_version", "0"))
         return redirect(url_for("county_items.list_items", done=f"-{code}:{version}"))
 
     return bp

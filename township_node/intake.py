@@ -4,8 +4,9 @@ One-window intake (一窗受理): anyone may apply at the window for any item. A
 received here (the window receives its own); a county item is accepted on the county
 department's behalf and forwarded at once, handing custody to the county in the same step.
 """
+import hashlib
+
 from common import photos
-from common.domain import submission
 from common.errors import ValidationError
 from common import clock as business_clock
 from common.node import shared_clock
@@ -16,7 +17,6 @@ from common.store.db import transaction
 def walk_in(conn, cfg, item_code, applicant, form, files, staff):
     """Submit a walk-in for ITEM_CODE with FILES ({material index: bytes}) as scans; returns the doc."""
     item = catalog.item(conn, item_code)
-    submission.check(item, applicant, form, today=business_clock.today(cfg))  # all checked before anything is written
     scans, problems = [], {}
     for index, data in sorted(files.items()):
         if not 0 <= index < len(item.get("materials", [])):
@@ -28,13 +28,18 @@ def walk_in(conn, cfg, item_code, applicant, form, files, staff):
             problems[f"m{index}"] = f"{item['materials'][index]['name']}：{exc.message}"
             continue
         scans.append((index, photo))
-    if problems:
-        raise ValidationError("扫描件有误 / some scans could not be used", fields=problems, details=list(problems.values()))
     me, clock = cfg["code"], shared_clock(conn, cfg)
     with transaction(conn):
-        materials = [_scan(conn, cfg.data_dir, i, item["materials"][i]["name"], photo) for i, photo in scans]
-        doc = applications.submit(conn, clock, me, staff, item, applicant, form, materials,
-                                  catalog_version=catalog.current_version(conn))
+        # applications.submit checks the applicant and form (every entry's one check, on the node's
+        # business day) before the scans' problems are told; a refusal rolls everything back.
+        doc = applications.submit(conn, clock, me, staff, item, applicant, form,
+                                  [_scan_entry(i, item["materials"][i]["name"], photo) for i, photo in scans],
+                                  catalog_version=catalog.current_version(conn), today=business_clock.today(cfg))
+        if problems:
+            raise ValidationError("扫描件有误 / some scans could not be used", fields=problems,
+                                  details=list(problems.values()))
+        for _, photo in scans:
+            _put_scan(conn, cfg.data_dir, photo)
         doc = applications.append(conn, clock, me, doc["id"], "received", staff, {"walk_in": True})
         if item["decide_tier"] == "county":
             doc = applications.append(conn, clock, me, doc["id"], "accepted", staff,
@@ -44,13 +49,18 @@ def walk_in(conn, cfg, item_code, applicant, form, files, staff):
     return doc
 
 
-def _scan(conn, data_dir, index, name, photo):
-    # A scan's review copy and full copy become blobs; the material entry names both (the county
-    # pulls the full copy only when a reviewer asks for it).
-    entry = {"sha256": blobs.put(conn, data_dir, photo.jpeg), "material": index, "size": len(photo.jpeg),
+def _scan_entry(index, name, photo):
+    # A scan's material entry names its review copy and full copy by their sha256, the names
+    # `_put_scan` stores them under (the county pulls the full copy only when a reviewer asks).
+    entry = {"sha256": hashlib.sha256(photo.jpeg).hexdigest(), "material": index, "size": len(photo.jpeg),
              "name": name, "type": "image/jpeg"}
     if photo.full:
-        full = blobs.put(conn, data_dir, photo.full)
-        blobs.set_full(conn, entry["sha256"], full)
-        entry["full"] = {"sha256": full, "size": len(photo.full)}
+        entry["full"] = {"sha256": hashlib.sha256(photo.full).hexdigest(), "size": len(photo.full)}
     return entry
+
+
+def _put_scan(conn, data_dir, photo):
+    # The scan's review copy and full copy become blobs.
+    sha = blobs.put(conn, data_dir, photo.jpeg)
+    if photo.full:
+        blobs.set_full(conn, sha, blobs.put(conn, data_dir, photo.full))

@@ -1,7 +1,8 @@
 """What a villager or clerk does at the village: add a photo, submit, add a supplement, ask to withdraw.
 
-Each function checks everything before it writes, then writes in one transaction, so a refused
-request leaves nothing behind. The web pages and the JSON API both call these.
+Each function writes in one transaction, so a refused request leaves nothing behind; a submission's
+applicant and form are checked where it is stored (`applications.submit`), once for every entry.
+The web pages and the JSON API both call these.
 """
 import hashlib
 import shutil
@@ -66,9 +67,12 @@ def _draft_shas(photo):
     return [photo["sha256"]] + ([full["sha256"]] if isinstance(full, dict) else [])
 
 
-def _draft_files(conn, data_dir, draft):
-    """{sha256: bytes} of DRAFT's photos, each checked against its sha256; a lost or damaged one is
-    taken out of the draft and the person is asked to take it again (nothing is submitted)."""
+def _draft_files(data_dir, draft):
+    """({sha256: bytes}, damaged photos) of DRAFT's photos, each checked against its sha256.
+
+    Only reads: a lost full copy is dropped from its photo's entry (the photo itself is whole);
+    what is done about a damaged photo is `submit_draft`'s.
+    """
     folder = drafts.folder(data_dir, draft["id"])
     files, damaged = {}, []
     for p in draft["photos"]:
@@ -84,13 +88,17 @@ def _draft_files(conn, data_dir, draft):
                 p.pop("full")
             else:
                 files[full["sha256"]] = data
-    if damaged:
-        draft["photos"] = [p for p in draft["photos"] if p not in damaged]
-        drafts.save(conn, draft)
-        names = "、".join(dict.fromkeys(p["name"] for p in damaged))
-        raise ValidationError(f"照片“{names}”已损坏，请重新拍 / a photo was lost or damaged: take it again",
-                              fix="重新拍这几项材料的照片，再提交", fields={"photo": f"请重新拍：{names}"})
-    return files
+    return files, damaged
+
+
+class _Damaged(ValidationError):
+    """A draft's photo was lost or damaged: it leaves the draft and the person is asked to take it again."""
+
+
+def _damaged_error(damaged):
+    names = "、".join(dict.fromkeys(p["name"] for p in damaged))
+    return _Damaged(f"照片“{names}”已损坏，请重新拍 / a photo was lost or damaged: take it again",
+                    fix="重新拍这几项材料的照片，再提交", fields={"photo": f"请重新拍：{names}"})
 
 
 def _read_checked(folder, sha):
@@ -115,33 +123,50 @@ def _material_entry(sha, index, name, size, full=None):
     return entry
 
 
-def _put_photo(conn, data_dir, files, photo):
-    # The photo's review copy and (when kept) its full copy become blobs; the material entry names both.
+def _photo_entry(photo):
+    # The material entry of a draft's photo, naming the blobs `_put_photo` makes of it (a blob is
+    # named by its sha256, already checked against the file's bytes).
     full = photo.get("full") if isinstance(photo.get("full"), dict) else None
+    return _material_entry(photo["sha256"], photo["material"], photo["name"], photo["size"], full)
+
+
+def _put_photo(conn, data_dir, files, photo):
+    # The photo's review copy and (when kept) its full copy become blobs.
     sha = blobs.put(conn, data_dir, files[photo["sha256"]])
-    if full:
+    full = photo.get("full")
+    if isinstance(full, dict):
         blobs.set_full(conn, sha, blobs.put(conn, data_dir, files[full["sha256"]]))
-    return _material_entry(sha, photo["material"], photo["name"], photo["size"], full)
 
 
 def submit_draft(conn, cfg, draft, actor):
     """Turn DRAFT into an application (its photos become blobs) and delete the draft; returns the doc."""
     item = catalog.item(conn, draft["item_code"])
     check_can_apply_here(item, draft["proxy_by"])
-    # Raises with every field's problem; eligibility on the node's business day (drills move it).
-    submission.check(item, draft["applicant"], draft["form"], today=business_clock.today(cfg))
-    missing = journey.materials_errors(item, draft)
-    if missing:
-        raise ValidationError("还有材料没有拍照 / some materials still need a photo", fields=missing,
-                              details=list(missing.values()))
+    files, damaged = _draft_files(cfg.data_dir, draft)
     folder = drafts.folder(cfg.data_dir, draft["id"])
-    files = _draft_files(conn, cfg.data_dir, draft)
-    with transaction(conn):
-        materials = [_put_photo(conn, cfg.data_dir, files, p) for p in draft["photos"]]
-        doc = applications.submit(conn, shared_clock(conn, cfg), cfg["code"], actor, item,
-                                  draft["applicant"], draft["form"], materials, proxy_by=draft["proxy_by"],
-                                  catalog_version=catalog.current_version(conn))
-        drafts.delete_row(conn, draft["id"])
+    try:
+        with transaction(conn):
+            # applications.submit checks the applicant and form (every entry's one check, on the
+            # node's business day: drills move it). It goes first, so their problems are told
+            # before the photos'; a refusal after it rolls it back and leaves nothing behind.
+            doc = applications.submit(conn, shared_clock(conn, cfg), cfg["code"], actor, item,
+                                      draft["applicant"], draft["form"],
+                                      [_photo_entry(p) for p in draft["photos"] if p not in damaged],
+                                      proxy_by=draft["proxy_by"], catalog_version=catalog.current_version(conn),
+                                      today=business_clock.today(cfg))
+            missing = journey.materials_errors(item, draft)
+            if missing:
+                raise ValidationError("还有材料没有拍照 / some materials still need a photo", fields=missing,
+                                      details=list(missing.values()))
+            if damaged:
+                raise _damaged_error(damaged)
+            for p in draft["photos"]:
+                _put_photo(conn, cfg.data_dir, files, p)
+            drafts.delete_row(conn, draft["id"])
+    except _Damaged:
+        draft["photos"] = [p for p in draft["photos"] if p not in damaged]
+        drafts.save(conn, draft)  # after the rollback: the draft keeps only the photos that can be sent
+        raise
     shutil.rmtree(folder, ignore_errors=True)
     return doc
 
@@ -172,14 +197,15 @@ def submit_direct(conn, cfg, item_code, applicant, form, materials, actor, proxy
         else:
             clean.append(_material_entry(m["sha256"], m["material"], item["materials"][m["material"]]["name"],
                                           blobs.row(conn, m["sha256"])["size"], _full_of(conn, m["sha256"])))
-    submission.check(item, applicant, form, today=business_clock.today(cfg))
-    missing = journey.materials_errors(item, {"photos": clean})
-    problems.update(missing)
-    if problems:
-        raise ValidationError("材料有误 / the materials are incomplete", fields=problems, details=list(problems.values()))
+    problems.update(journey.materials_errors(item, {"photos": clean}))
     with transaction(conn):
+        # The applicant and form are checked by applications.submit, first (as in `submit_draft`).
         doc = applications.submit(conn, shared_clock(conn, cfg), cfg["code"], actor, item, applicant, form,
-                                  clean, proxy_by=proxy_by, catalog_version=catalog.current_version(conn))
+                                  clean, proxy_by=proxy_by, catalog_version=catalog.current_version(conn),
+                                  today=business_clock.today(cfg))
+        if problems:
+            raise ValidationError("材料有误 / the materials are incomplete", fields=problems,
+                                  details=list(problems.values()))
         blobs.claim(conn, [s for m in clean for s in _draft_shas(m)])
     return doc
 

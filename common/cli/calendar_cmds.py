@@ -1,9 +1,8 @@
-"""sanji calendar show / add-holiday / add-workday / remove / publish."""
+"""sanji calendar show / add-holiday / add-workday / remove / publish (the changes: common/usecases/calendar.py)."""
 from datetime import date, timedelta
 
 import click
 
-from ..errors import ValidationError
 from .options import data_option, open_for_cli
 
 
@@ -12,16 +11,9 @@ def register(cli):
     cli.add_command(calendar)
 
 
-def _day(value):
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise ValidationError(f"{value!r} 不是日期 / not a date", fix="write dates as YYYY-MM-DD, e.g. 2027-10-01") from None
-
-
 @click.group()
 def calendar():
-    """The working-day calendar: holidays and make-up workdays (调休)."""
+    """The working-day calendar: holidays and make-up workdays (调休); each change is audited and sent down."""
 
 
 @calendar.command("show")
@@ -40,11 +32,10 @@ def show(year, data_dir):
         click.echo(f"  {row['day']}  {kind}  {row['name']}  ({row['source']})")
 
 
-def _set_day(data_dir, day, kind, name, said):
-    from ..store import audit, calendar as store
-    _, conn = open_for_cli(data_dir)
-    store.set_day(conn, _day(day), kind, name)
-    audit.record(conn, "cli", f"calendar.{kind}", day, {"name": name})
+def _edit_day(data_dir, day, kind, name, said):
+    from ..usecases import calendar as usecase
+    cfg, conn = open_for_cli(data_dir)
+    usecase.edit_day(conn, cfg["code"], "cli", day, kind, name)
     click.echo(f"{day} {said}")
 
 
@@ -54,7 +45,7 @@ def _set_day(data_dir, day, kind, name, said):
 @data_option
 def add_holiday(day, name, data_dir):
     """Make DAY (YYYY-MM-DD) a holiday."""
-    _set_day(data_dir, day, "holiday", name, "设为休息日 / is now a holiday")
+    _edit_day(data_dir, day, "holiday", name, "设为休息日 / is now a holiday")
 
 
 @calendar.command("add-workday")
@@ -63,7 +54,7 @@ def add_holiday(day, name, data_dir):
 @data_option
 def add_workday(day, name, data_dir):
     """Make DAY (YYYY-MM-DD) a working day (调休上班)."""
-    _set_day(data_dir, day, "workday", name, "设为工作日 / is now a working day")
+    _edit_day(data_dir, day, "workday", name, "设为工作日 / is now a working day")
 
 
 @calendar.command("remove")
@@ -71,11 +62,7 @@ def add_workday(day, name, data_dir):
 @data_option
 def remove(day, data_dir):
     """Drop DAY's exception, so the Monday–Friday rule applies."""
-    from ..store import audit, calendar as store
-    _, conn = open_for_cli(data_dir)
-    store.clear_day(conn, _day(day))
-    audit.record(conn, "cli", "calendar.cleared", day)
-    click.echo(f"{day} 恢复按星期计算 / follows the weekday rule again")
+    _edit_day(data_dir, day, "remove", "", "恢复按星期计算 / follows the weekday rule again")
 
 
 @calendar.command("publish")
@@ -84,8 +71,7 @@ def remove(day, data_dir):
 @data_option
 def publish(year, undo, data_dir):
     """Mark YEAR's schedule as published once its holidays are entered."""
-    from ..store import audit, calendar as store
-    _, conn = open_for_cli(data_dir)
-    store.set_published(conn, year, not undo)
-    audit.record(conn, "cli", "calendar.published", str(year), {"published": not undo})
+    from ..usecases import calendar as usecase
+    cfg, conn = open_for_cli(data_dir)
+    usecase.set_published(conn, cfg["code"], "cli", year, not undo)
     click.echo(f"{year}: {'provisional' if undo else 'published'}")

@@ -1,10 +1,9 @@
-"""sanji catalog import / list / show."""
+"""sanji catalog import / list / show (the import itself: common/usecases/catalog.py)."""
 import json
 from pathlib import Path
 
 import click
 
-from ..errors import ValidationError
 from .options import data_option, open_for_cli
 
 
@@ -22,27 +21,17 @@ def catalog():
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @data_option
 def import_cmd(file, data_dir):
-    """Import a catalog from YAML or CSV as a new version; a bad file changes nothing."""
-    from ..domain import catalog as model
-    from ..domain import catalog_csv
+    """Import a catalog from YAML or CSV as a new version, audited and sent down; a bad file changes nothing."""
     from ..store import catalog as store
-    _, conn = open_for_cli(data_dir)
+    from ..usecases import catalog as usecase
+    cfg, conn = open_for_cli(data_dir)
     path = Path(file)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise ValidationError(f"{path} 不是 UTF-8 文本 / not UTF-8 text", fix="save the file as UTF-8") from None
-    if path.suffix.lower() == ".csv":
-        doc = catalog_csv.parse(text, store.departments(conn), label=path.stem)
-    else:
-        doc = model.load_yaml(text)
-    before = store.current_version(conn)
-    version = store.import_catalog(conn, doc, path.name)
+    version, changed = usecase.import_file(conn, cfg["code"], "cli", path.read_bytes(), path.name, path.name)
     n = len(store.items(conn, version))
-    if version == before:
-        click.echo(f"内容与第 {version} 版相同，未新建版本 / unchanged: version {version}, {n} items")
-    else:
+    if changed:
         click.echo(f"已导入目录第 {version} 版，共 {n} 项 / imported version {version} with {n} items")
+    else:
+        click.echo(f"内容与第 {version} 版相同，未新建版本 / unchanged: version {version}, {n} items")
 
 
 @catalog.command("list")

@@ -184,15 +184,19 @@ def flush_events(conn):
         conn.executemany(INSERT_EVENT, rows)
 
 
-def submit(conn, clock, node, actor, item, applicant, form, materials=(), proxy_by="", catalog_version=None):
+def submit(conn, clock, node, actor, item, applicant, form, materials=(), proxy_by="", catalog_version=None,
+           today=None):
     """Create an application at NODE: validate, then store its `submitted` event. Returns the doc.
 
-    ITEM is of CATALOG_VERSION (default: the node's current catalog), named in the snapshot so that
-    the parent can check it against its own copy of that version.
+    This is where the applicant and form are checked, once, for every way in (the kiosk, the
+    township window, the JSON API): TODAY is the node's business day, which eligibility and dates
+    are judged on (default: China's date today). ITEM is of CATALOG_VERSION (default: the node's
+    current catalog), named in the snapshot so that the parent can check it against its own copy.
+    Callers write what they add (photos, a draft's removal) in the same transaction, after this.
     """
     if catalog_version is None:
         catalog_version = cal_catalog.current_version(conn)
-    clean_applicant, clean_form = submission.check(item, applicant, form)
+    clean_applicant, clean_form = submission.check(item, applicant, form, today=today)
     snapshot = submission.snapshot(item, catalog_version)
     payload = {"tracking_code": new_tracking_code(), "item": snapshot, "applicant": clean_applicant,
                "form": clean_form, "materials": list(materials), "proxy_by": proxy_by}

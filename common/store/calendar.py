@@ -44,32 +44,38 @@ def _upsert_seed(conn, day, kind, name):
         (day.isoformat(), kind, name))
 
 
-def set_day(conn, day, kind, name=""):
-    """Administrator edit: make DAY a holiday or a workday, whatever the seed said."""
+def set_day(conn, day, kind, name="", refresh=True):
+    """Administrator edit: make DAY a holiday or a workday, whatever the seed said.
+
+    Not REFRESH: the caller calls `refresh_deadlines` for DAY once its own transaction has committed.
+    """
     with transaction(conn):
         conn.execute(
             "INSERT INTO calendar_days (day, kind, name, source) VALUES (?, ?, ?, 'admin')"
             " ON CONFLICT(day) DO UPDATE SET kind = excluded.kind, name = excluded.name, source = 'admin'",
             (day.isoformat(), kind, name))
         _bump(conn)
-    _moved(conn, day, day)
+    if refresh:
+        _moved(conn, day, day)
 
 
-def clear_day(conn, day):
-    """Drop any exception for DAY, so the Monday–Friday rule applies again."""
+def clear_day(conn, day, refresh=True):
+    """Drop any exception for DAY, so the Monday–Friday rule applies again (REFRESH: as `set_day`)."""
     with transaction(conn):
         conn.execute("DELETE FROM calendar_days WHERE day = ?", (day.isoformat(),))
         _bump(conn)
-    _moved(conn, day, day)
+    if refresh:
+        _moved(conn, day, day)
 
 
-def set_published(conn, year, published=True):
-    """Mark YEAR's schedule as published (not provisional) or not."""
+def set_published(conn, year, published=True, refresh=True):
+    """Mark YEAR's schedule as published (not provisional) or not (REFRESH: as `set_day`)."""
     with transaction(conn):
         conn.execute("INSERT INTO calendar_years (year, published) VALUES (?, ?)"
                      " ON CONFLICT(year) DO UPDATE SET published = excluded.published", (year, int(published)))
         _bump(conn)
-    _moved(conn, date(year, 1, 1), date(year, 12, 31))
+    if refresh:
+        _moved(conn, date(year, 1, 1), date(year, 12, 31))
 
 
 def _bump(conn):
@@ -144,6 +150,15 @@ def _changed_days(old, new):
     for year, _ in years:
         out.update((date(year, 1, 1), date(year, 12, 31)))
     return out
+
+
+def refresh_deadlines(conn, first, last):
+    """Write again the deadlines (and working days taken) a calendar change between FIRST and LAST can move.
+
+    Run after the change commits: `applications.refresh_for_calendar` works in bounded batches
+    of their own, so one edit does not hold the write lock over every open case.
+    """
+    _moved(conn, first, last)
 
 
 def _moved(conn, first, last):

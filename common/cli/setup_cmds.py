@@ -1,4 +1,4 @@
-"""sanji init / serve / config / audit verify."""
+"""sanji init / config: make a node's data folder, and list the settings it reads."""
 import json
 import re
 
@@ -6,42 +6,12 @@ import click
 
 from .. import config as config_mod
 from ..errors import ValidationError
-from .options import data_option, open_for_cli
 
 
 def register(cli):
     """Add these commands to the sanji CLI."""
     cli.add_command(init)
-    cli.add_command(serve)
     cli.add_command(show_config)
-    cli.add_command(audit)
-    cli.add_command(backup_cmd)
-    cli.add_command(restore_cmd)
-
-
-@click.command("backup")
-@click.argument("target", type=click.Path(dir_okay=False))
-@data_option
-def backup_cmd(target, data_dir):
-    """Copy the node's database to TARGET while it runs (SQLite online backup)."""
-    from ..node import backup
-    cfg = config_mod.load(data_dir)
-    backup(cfg, target)
-    click.echo(f"已备份到 {target} / backed up")
-
-
-@click.command("restore")
-@click.argument("source", type=click.Path(dir_okay=False))
-@click.option("--yes", is_flag=True, help="do not ask for confirmation")
-@data_option
-def restore_cmd(source, yes, data_dir):
-    """Replace the (stopped) node's database with a backup; children re-offer what it lacks."""
-    from ..node import restore
-    cfg = config_mod.load(data_dir)
-    if not yes:
-        click.confirm(f"用 {source} 替换 {cfg.db_path}？/ replace the database?", abort=True)
-    epoch = restore(cfg, source)
-    click.echo(f"已恢复，新纪元 {epoch}；子节点重连后会补发 / restored, new epoch {epoch}")
 
 
 SYNC_PORTS = {"county": 7000, "township": 7001, "village": 0}  # init's defaults: children need one to link to
@@ -119,23 +89,6 @@ def link_notes(tier, sync_host, sync_port):
     return lines
 
 
-@click.command()
-@data_option
-@click.option("--port", type=click.IntRange(0, 65535), default=None, help="override web_port")
-def serve(data_dir, port):
-    """Run the node (web UI and JSON API) until Ctrl-C or SIGTERM."""
-    from ..runtime import serve as run
-    from ..tiers import load_tier
-    overrides = {"web_port": port} if port is not None else None
-    cfg = config_mod.load(data_dir, overrides=overrides)
-    tier = load_tier(cfg["tier"])
-    if cfg["tier"] != "village" and not int(cfg["sync_port"]):
-        click.echo("注意 / note: sync_port 0: no child can link to this node (set sync_port in sanji.toml)", err=True)
-    if cfg["tier"] != "county" and not cfg["parent"]:
-        click.echo("注意 / note: no parent set (parent in sanji.toml): this node will not link upward", err=True)
-    run(cfg, tier, components=tier.make_components(cfg), ready=lambda url: click.echo(f"serving {cfg['tier']} {cfg['code']} at {url}"))
-
-
 @click.command("config")
 @click.option("--data", "data_dir", default=None, envvar="SANJI_DATA", help="show this node's values too")
 @click.option("--json", "as_json", is_flag=True)
@@ -149,22 +102,3 @@ def show_config(data_dir, as_json):
         return
     for r in rows:
         click.echo(f"{r['key']:<24} {r['value']!s:<24} {r['help']}")
-
-
-@click.group()
-def audit():
-    """The append-only audit trail."""
-
-
-@audit.command("verify")
-@data_option
-def audit_verify(data_dir):
-    """Check the audit hash chain; names the first broken record."""
-    from ..store import audit as audit_store
-    _, conn = open_for_cli(data_dir)
-    ok, count, problem = audit_store.verify(conn)
-    if ok:
-        click.echo(f"审计链完整 / audit chain intact: {count} records")
-        return
-    click.echo(f"审计链被破坏 / audit chain broken after {count} records: {problem}", err=True)
-    raise SystemExit(7)
