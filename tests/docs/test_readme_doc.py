@@ -3,13 +3,12 @@ import re
 
 import click
 
-from common.cli import _register_extra, cli
+from common.cli import cli
 from tests.docs.markdown import read, table
 
 
 def commands():
     """Every runnable command of `sanji`, as its words ('sanji sync quarantine list')."""
-    _register_extra()  # the sync commands come through an entry point, as in main()
     found = set()
 
     def walk(command, path):
@@ -36,7 +35,6 @@ def _words(group, words):
 
 def documented():
     """The commands the README's table names: `sanji group cmd ARGS` / `other ARGS` / … per row."""
-    _register_extra()
     named = set()
     for row in table(read("README.md"), "command", "what it does"):
         spans = re.findall(r"`([^`]+)`", row["command"])
