@@ -280,9 +280,16 @@ def provide_supplement(conn, cfg, doc, draft, actor):
         raise ValidationError("请先拍下要补充的材料 / take a photo of what is missing first",
                               fields={"photo": "请先拍下要补充的材料"})
     folder = drafts.folder(cfg.data_dir, draft["id"])
-    files = _draft_files(conn, cfg.data_dir, draft)
+    files, damaged = _draft_files(cfg.data_dir, draft)
+    if damaged:  # nothing is sent: the damaged photos leave the draft and are asked for again
+        draft["photos"] = [p for p in draft["photos"] if p not in damaged]
+        drafts.save(conn, draft)
+        raise _damaged_error(damaged)
     with transaction(conn):
-        materials = [_put_photo(conn, cfg.data_dir, files, dict(p, material=-1)) for p in draft["photos"]]
+        materials = []
+        for p in draft["photos"]:
+            _put_photo(conn, cfg.data_dir, files, p)
+            materials.append(_photo_entry(dict(p, material=-1)))
         doc = provide_supplement_blobs(conn, cfg, doc, materials, actor)
         drafts.delete_row(conn, draft["id"])
     shutil.rmtree(folder, ignore_errors=True)
