@@ -6,7 +6,7 @@ belong to theirs; intake and single steps to the item's department).
 """
 from common.domain.application import is_voice, label
 from common.domain.decisions import taken_by_county
-from common.domain.facts import WORKING
+from common.domain.states import WORKING
 from common.domain.facts import awaiting as departments_of
 from common.store.item_snapshots import doc_of
 from common.paging import PAGE

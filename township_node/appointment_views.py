@@ -4,6 +4,7 @@ from datetime import timedelta
 from flask import Blueprint, current_app, render_template, request
 
 from common import clock as business_clock
+from common.domain.states import NO_VISIT
 from common.web import get_db, roles
 
 from . import appointment_store, appointments
@@ -32,6 +33,6 @@ def appointments_blueprint():
                                weekday=appointments.WEEKDAYS[day.weekday()], total=len(rows),
                                prev=(day - timedelta(days=1)).isoformat(), next=(day + timedelta(days=1)).isoformat(),
                                upcoming=appointment_store.days_with_bookings(conn, today.isoformat()),
-                               office_place=appointments.place_of(cfg))
+                               office_place=appointments.place_of(cfg), freed=NO_VISIT)
 
     return bp

@@ -8,6 +8,7 @@ from common import clock as business_clock
 from common import paging, uscc
 from common.domain import submission
 from common.domain.application import label
+from common.domain.states import TOWNSHIP_FILTER
 from common.errors import SanjiError
 from common.store import catalog
 from common.store import calendar as cal_store
@@ -56,7 +57,8 @@ def window_blueprint():
         return render_template("window/inbox.html", rows=rows, f=f, page=page, more=more,
                                due=request.args.get("due", ""), items=catalog.items(conn),
                                origins=window_store.origins(conn),
-                               villages=window_store.villages(conn), state_label=label, me=me())
+                               villages=window_store.villages(conn), state_label=label, me=me(),
+                               filter_states=TOWNSHIP_FILTER)
 
     @bp.route("/window/walk-in", methods=["GET", "POST"])
     @roles("township_staff", "township_head")

@@ -9,7 +9,8 @@ from flask import Blueprint, current_app, redirect, render_template, request, se
 from common import clock as business_clock
 from common import paging
 from common.domain import wording
-from common.domain.application import UNFINISHED, label
+from common.domain.application import label
+from common.domain.states import STATES
 from common.errors import NotFound
 from common.store import applications, blobs, catalog
 from common.web import get_db, roles
@@ -36,8 +37,7 @@ def clerk_blueprint():
                   if not (r["supplement"] or {}).get("provided")]
         return render_template("clerk/console.html", s=clerk_store.summary(conn, business_clock.today(current_app.config["SANJI"]).isoformat()),
                                rows=listed, follow=follow, state=state or "", page=page, more=more, state_label=label,
-                               states=UNFINISHED + ("approved", "denied", "delivered", "withdrawn",
-                                                          "not_accepted"))
+                               states=STATES)
 
     @bp.get("/app/<app_id>")
     @roles(*CLERK_ROLES)

@@ -12,9 +12,9 @@ action (one post: step_passed then approved, appended together), instead of two.
 from ..errors import Forbidden, ValidationError
 from .application import REASON_REQUIRED, current_steps, flow_done, is_voice, step_department
 from .nodes import tier_of
+from .states import AWAITING_INTAKE, IN_FLOW, TO_DELIVER, WITHDRAWABLE
 
 HEADS = {"township": "township_head", "county": "county_approver"}
-WITHDRAWABLE = {"submitted", "received", "forwarded", "accepted", "supplement", "in_review", "returned"}
 
 
 def held_roles(roles):
@@ -126,7 +126,7 @@ def available(doc, me, roles):
 
     if doc.get("withdrawal_requested") and state in WITHDRAWABLE and intake:
         add("withdrawn")
-    if state in ("received", "forwarded") and intake:
+    if state in AWAITING_INTAKE and intake:
         if own_item:
             add("accepted")
         elif tier == "township":
@@ -135,7 +135,7 @@ def available(doc, me, roles):
         add("supplement_requested")
         if tier == "township":
             add("escalated")
-    elif state in ("accepted", "in_review"):
+    elif state in IN_FLOW:
         finishing, denial_offered = _finishing(doc), False
         for step in current_steps(doc):
             if _holds(held, step.get("role"), step_department(doc, step)):
@@ -168,7 +168,7 @@ def available(doc, me, roles):
         add("escalation_answered", resolution="returned")
         add("escalation_answered", resolution="taken")
         add("escalation_answered", resolution="routed", department=dept)
-    elif state in ("approved", "denied") and intake and not voice:
+    elif state in TO_DELIVER and intake and not voice:
         add("delivered")  # an answer needs no handing over
     if (doc.get("rectification") or {}).get("state") == "open" and (intake or decides):
         add("rectification_done")  # a bad rating: the office that decided puts it right

@@ -9,13 +9,12 @@ projection (the custodian, and at the county the departments the case awaits), n
 from ..errors import CustodyError, ValidationError
 from .deadlines import LEVELS
 from .nodes import tier_of
+from .states import URGEABLE
 
 KINDS = {"cuiban": ("催办", "Reminder"), "duban": ("督办", "Supervision order")}
 NOTE_MAX = 500
 MAX_DEPARTMENTS = 20
 URGERS = ("supervisor",)
-# The states in which someone is working on the case (an urge to a finished case would ask for nothing).
-OPEN = ("received", "forwarded", "accepted", "in_review", "returned", "supplement", "escalated", "escalation_review")
 
 
 def kind_label(kind, lang="zh"):
@@ -63,7 +62,7 @@ def urged(doc, event, day):
 def may_urge(doc, me, roles):
     """True when a holder of ROLES ((role, department) pairs) at node ME may urge on DOC now: a supervisor at
     the county, on an unfinished case that carries a yellow or red warning."""
-    return tier_of(me) == "county" and any(r in URGERS for r, _ in roles) and doc["state"] in OPEN \
+    return tier_of(me) == "county" and any(r in URGERS for r, _ in roles) and doc["state"] in URGEABLE \
         and doc.get("warning") in LEVELS[1:]
 
 
