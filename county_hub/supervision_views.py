@@ -6,6 +6,7 @@ as `PUT /api/v1/supervision/rules`, audited the same way).
 from flask import Blueprint, current_app, g, jsonify, redirect, render_template, request, url_for
 
 from common.errors import SanjiError, ValidationError
+from common.roles import OVERSEERS
 from common.web import api, get_db, roles
 from common.web.cases import open_case, render_detail
 from common.store import applications
@@ -15,7 +16,6 @@ from common.domain import urging
 from . import supervision, urge
 from .supervision import DEFAULT_RULES, RULE_BOUNDS
 
-EDITORS = ("supervisor", "admin")
 
 
 def rules_from_form(form):
@@ -72,7 +72,7 @@ def supervision_views_blueprint():
         return jsonify({"application": doc, "texted": texted})
 
     @bp.route("/supervision/rules", methods=["GET", "POST"])
-    @roles(*EDITORS)
+    @roles(*OVERSEERS)
     def rules_page():
         """The supervision rules in force, and a form to change them (audited as the API is)."""
         conn = get_db()

@@ -6,10 +6,11 @@ from flask import Blueprint, current_app, g, jsonify, request
 
 from common import paging
 from common.errors import ValidationError
+from common.roles import TOWNSHIP_CASEWORKERS, TOWNSHIP_CONSOLE
 from common.web import api, get_db, roles
 
 from . import intake, window_store
-from .window import STAFF, filters_from, me
+from .window import filters_from, me
 
 
 def _body():
@@ -24,7 +25,7 @@ def api_blueprint():
     bp = Blueprint("window_api", __name__, url_prefix="/api/v1/window")
 
     @bp.get("/applications")
-    @roles(*STAFF)
+    @roles(*TOWNSHIP_CONSOLE)
     @api("The window inbox: applications held here, filtered", tag="window",
          query={"scope": "mine (custody here, unfinished; default), open or all", "item": "item code",
                 "origin": "village code, or this township's code for walk-ins", "state": "state",
@@ -40,7 +41,7 @@ def api_blueprint():
         return jsonify({"applications": rows, "page": page, "more": more})
 
     @bp.post("/walk-ins")
-    @roles("township_staff", "township_head")
+    @roles(*TOWNSHIP_CASEWORKERS)
     @api("One-window intake: {item, applicant, form, scans: {material index: base64 image}}", tag="window", status=201,
          request_body={"type": "object", "required": ["item", "applicant"], "properties": {
              "item": {"type": "string"}, "applicant": {"type": "object"}, "form": {"type": "object"},
@@ -60,7 +61,7 @@ def api_blueprint():
         return jsonify({"application": doc}), 201
 
     @bp.get("/villages")
-    @roles(*STAFF)
+    @roles(*TOWNSHIP_CONSOLE)
     @api("Each village's link: state, since, last contact, queue depth both ways, oldest pending", tag="window")
     def villages():
         """JSON list of the child links."""

@@ -5,6 +5,7 @@ from flask import Blueprint, current_app, render_template, request
 
 from common import clock as business_clock
 from common.domain.states import NO_VISIT
+from common.roles import TOWNSHIP_CONSOLE
 from common.web import get_db, roles
 
 from . import appointment_store, appointments
@@ -15,7 +16,7 @@ def appointments_blueprint():
     bp = Blueprint("appointments", __name__, template_folder="templates")
 
     @bp.get("/appointments")
-    @roles("township_staff", "township_head", "admin")
+    @roles(*TOWNSHIP_CONSOLE)
     def page():
         """The day's bookings slot by slot (today unless ?day=), and the next days that have any."""
         cfg, conn = current_app.config["SANJI"], get_db()

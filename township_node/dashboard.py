@@ -10,11 +10,11 @@ from flask import Blueprint, abort, current_app, render_template, request
 
 from common import clock as business_clock
 from common.domain import stats
+from common.roles import HEADS
 from common.domain.nodes import is_child
 from common.store import catalog, facts
 from common.web import figures, get_db, lang, roles
 
-HEADS = ("township_head",)
 TABLES = ("items", "villages")
 
 
@@ -44,7 +44,7 @@ def dashboard_blueprint():
     bp = Blueprint("dashboard", __name__, template_folder="templates")
 
     @bp.get("/dashboard")
-    @roles(*HEADS)
+    @roles(HEADS["township"])
     def page():
         """The township's figures: totals against the comparison period, the trend, items and villages."""
         me = current_app.config["SANJI"]["code"]
@@ -54,7 +54,7 @@ def dashboard_blueprint():
                                choices=figures.period_links(request.args, f["period"]["choice"]))
 
     @bp.get("/dashboard.csv")
-    @roles(*HEADS)
+    @roles(HEADS["township"])
     def csv_export():
         """One of the page's tables (`table`: items or villages) as CSV in the page's language."""
         table = request.args.get("table") or "items"

@@ -11,12 +11,13 @@ from common import paging, photos
 from common.domain import ratings
 from common.domain.application import is_voice, label
 from common.errors import ValidationError
+from common.roles import VILLAGE_CONSOLE
 from common.store import applications
 from common.web import api, get_db, public, roles
 from common.web.access import csrf_exempt, csrf_exempt_anonymous
 
 from . import actions, clerk_store
-from .apply import CLERK_ROLES, clerk
+from .apply import clerk
 from .receipt import build as build_receipt
 from .rating import WHY, record_rating
 from .status import REASONS, find, steps_of
@@ -168,7 +169,7 @@ def api_blueprint():
         return jsonify(_receipt(doc)), 201
 
     @bp.get("/applications")
-    @roles(*CLERK_ROLES)
+    @roles(*VILLAGE_CONSOLE)
     @api("The village's applications, newest first, each with its sync state", tag="clerk",
          query={"state": "only this state, e.g. supplement", "limit": "at most this many (default 200)",
                 "page": "page number, LIMIT rows a page (`more` says whether another follows)"})
@@ -184,7 +185,7 @@ def api_blueprint():
         return jsonify({"applications": rows, "page": page, "more": more})
 
     @bp.get("/applications/<app_id>")
-    @roles(*CLERK_ROLES)
+    @roles(*VILLAGE_CONSOLE)
     @api("One application in full with its plain-words timeline", tag="clerk")
     def one_application(app_id):
         """JSON: the projection and its steps."""
@@ -192,7 +193,7 @@ def api_blueprint():
         return jsonify(dict(doc, steps=steps_of(get_db(), doc)))
 
     @bp.get("/clerk/summary")
-    @roles(*CLERK_ROLES)
+    @roles(*VILLAGE_CONSOLE)
     @api("Today's summary for the village clerk: new, waiting for the network, supplements, decided", tag="clerk")
     def summary():
         """JSON: today's counts and the parent link's state."""

@@ -1,4 +1,6 @@
 """Who answers a live consult: the pure routing facts every tier needs (the hub's machine is county_hub/consult.py)."""
+from ..roles import TOWNSHIP_CASEWORKERS
+
 STAFF_STATUSES = ("available", "paused")
 
 
@@ -17,7 +19,7 @@ def serves_of(node, roles):
             out.add(f"dept:{dept}" if dept else "dept:*")
         elif role == "county_reviewer":
             out.add("dept:*")
-        elif role in ("township_staff", "township_head"):
+        elif role in TOWNSHIP_CASEWORKERS:
             out.add(f"township:{node}")
     return frozenset(out)
 

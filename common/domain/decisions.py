@@ -10,11 +10,11 @@ its last step, and the holder of that step who may decide takes the step and the
 action (one post: step_passed then approved, appended together), instead of two.
 """
 from ..errors import Forbidden, ValidationError
+from ..roles import CASEWORKERS, HEADS, SEES_ALL
 from .application import REASON_REQUIRED, current_steps, flow_done, is_voice, step_department
 from .nodes import tier_of
 from .states import AWAITING_INTAKE, IN_FLOW, TO_DELIVER, WITHDRAWABLE
 
-HEADS = {"township": "township_head", "county": "county_approver"}
 
 
 def held_roles(roles):
@@ -62,8 +62,7 @@ def _flow_roles(doc):
 
 
 def _staff_roles(tier):
-    return {"township": {"township_staff", "township_head"},
-            "county": {"county_approver", "county_reviewer"}}.get(tier, set())
+    return set(CASEWORKERS.get(tier, ()))
 
 
 def _finishing(doc):
@@ -268,10 +267,6 @@ def departments_of(doc):
         for step in (element["parallel"]["branches"] if "parallel" in element else [element]):
             out.add(step.get("department") or "")
     return out - {"", "@assigned"}
-
-
-# Roles whose work needs every case of their node (review of escalations, supervision, running it).
-SEES_ALL = {"county_reviewer", "supervisor", "admin", "township_staff", "township_head", "village_clerk"}
 
 
 def may_view(doc, roles):

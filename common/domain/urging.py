@@ -7,6 +7,7 @@ refused by `check_shape` (docs/protocol.md). Whom it is for is decided by the co
 projection (the custodian, and at the county the departments the case awaits), not from the form.
 """
 from ..errors import CustodyError, ValidationError
+from ..roles import URGERS
 from .deadlines import LEVELS
 from .nodes import tier_of
 from .states import URGEABLE
@@ -14,7 +15,6 @@ from .states import URGEABLE
 KINDS = {"cuiban": ("催办", "Reminder"), "duban": ("督办", "Supervision order")}
 NOTE_MAX = 500
 MAX_DEPARTMENTS = 20
-URGERS = ("supervisor",)
 
 
 def kind_label(kind, lang="zh"):

@@ -17,6 +17,7 @@ from ..domain.application import CHINA, RESOLUTIONS, is_voice, label, step_deadl
 from ..domain.nodes import child_toward, in_subtree, tier_of
 from ..errors import Conflict, Forbidden, NotFound, SanjiError, ValidationError
 from ..node import shared_clock
+from ..roles import TOWNSHIP_CASEWORKERS
 from ..store import applications, audit, blobs, catalog, sync_status
 from ..store import calendar as cal_store
 from ..store.db import transaction
@@ -83,12 +84,14 @@ def act(conn, cfg, app_id, user, action, form):
     return doc
 
 
-WINDOW_RATERS = ("township_staff", "township_head")
-
-
 def _window_of(doc, me, user):
     return tier_of(me) == "township" and in_subtree(doc["origin"], me) \
-        and any(r in WINDOW_RATERS for r, _ in user["roles"])
+        and any(r in TOWNSHIP_CASEWORKERS for r, _ in user["roles"])
+
+
+def hands_off(me, user):
+    """True when USER, at node ME, may hand a case up to the county in a live consult (township caseworkers)."""
+    return tier_of(me) == "township" and any(r in TOWNSHIP_CASEWORKERS for r, _ in user["roles"])
 
 
 def window_may_rate(doc, me, user):
@@ -208,7 +211,7 @@ def cases_blueprint(staff, deciders, extras=None):
         return redirect(url_for("cases.detail", app_id=app_id, done=action))
 
     @bp.post("/cases/<app_id>/rate")
-    @roles(*WINDOW_RATERS)
+    @roles(*TOWNSHIP_CASEWORKERS)
     def rate_page(app_id):
         """Record the person's rating (好差评) given at the window."""
         try:
@@ -288,7 +291,7 @@ def cases_blueprint(staff, deciders, extras=None):
         return jsonify({"application": act(get_db(), current_app.config["SANJI"], app_id, g.user, action, form)})
 
     @bp.post("/api/v1/cases/<app_id>/rating")
-    @roles(*WINDOW_RATERS)
+    @roles(*TOWNSHIP_CASEWORKERS)
     @api("Record the rating the applicant gave at this township's window: {level 1–5, comment?}", tag="cases",
          request_body={"type": "object", "required": ["level"], "properties": {
              "level": {"type": "integer", "minimum": 1, "maximum": 5}, "comment": {"type": "string"}}})
@@ -320,7 +323,7 @@ def render_detail(app_id, errors=None, status=200, form=None, chosen=""):
                            labels=catalog.field_labels(conn, doc["item"]["code"]), errors=errors or {},
                            form=form or {}, done=request.args.get("done", ""), state_label=label, me=me,
                            departments=catalog.departments(conn), levels=ratings.LEVELS, voice=voice,
-                           may_rate=window_may_rate(doc, me, g.user), chosen=chosen,
+                           may_rate=window_may_rate(doc, me, g.user), chosen=chosen, hands_off=hands_off(me, g.user),
                            papers=papers.listed(conn, doc), may_urge=urging.may_urge(doc, me, g.user["roles"]),
                            urge_kinds=urging.KINDS, fields_of=decisions.fields_of,
                            **(extras(conn, doc, g.user) if extras else {})), status

@@ -17,6 +17,7 @@ from ..domain.consults import STAFF_STATUSES, hub_of, serves_of, target_of
 from ..errors import Conflict, NotFound, ValidationError
 from ..live import live_for
 from ..node import open_db, shared_clock
+from ..roles import CONSULTERS, TOWNSHIP_CASEWORKERS
 from ..domain.nodes import tier_of
 from ..store import applications, outbox, sync_status
 from ..store.db import transaction
@@ -24,7 +25,6 @@ from .access import public, roles
 from .app import get_db
 from .openapi import api
 
-CONSOLE_ROLES = ("township_staff", "township_head", "county_approver", "county_reviewer")
 ACTIONS = ("accept", "decline", "connected", "hangup", "wrapped", "cancel")
 SIGNALS = ("offer", "answer", "ice", "bye")
 BOOKINGS = ("callback", "appointment")
@@ -44,7 +44,7 @@ def _staff_key():
 
 
 def _is_console():
-    return bool(g.get("user")) and any(r in CONSOLE_ROLES for r, _ in g.user["roles"])
+    return bool(g.get("user")) and any(r in CONSULTERS for r, _ in g.user["roles"])
 
 
 def _me(sid=None):
@@ -83,7 +83,7 @@ def consult_blueprint():
     bp = Blueprint("consults", __name__, url_prefix="/api/v1")
 
     @bp.post("/live/presence")
-    @roles(*CONSOLE_ROLES)
+    @roles(*CONSULTERS)
     @api("A staff console's heartbeat (every ~15 s): available or paused for live consults", tag="consults",
          request_body={"type": "object", "required": ["status"],
                        "properties": {"status": {"type": "string", "enum": list(STAFF_STATUSES)}}})
@@ -202,7 +202,7 @@ def consult_pages_blueprint():
     bp = Blueprint("consult_pages", __name__)
 
     @bp.get("/consults/call/<app_id>")
-    @roles("township_staff", "township_head")
+    @roles(*TOWNSHIP_CASEWORKERS)
     def call(app_id):
         """Hand a hard case to the county face to face: rings a county reviewer (or the item's department)."""
         doc = applications.get(get_db(), app_id)
