@@ -8,16 +8,14 @@ from common import paging
 from common.errors import ValidationError
 from common.roles import TOWNSHIP_CASEWORKERS, TOWNSHIP_CONSOLE
 from common.web import api, get_db, roles
+from common.web.json_body import json_object
 
 from . import intake, window_store
 from .window import filters_from, me
 
 
 def _body():
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise ValidationError("请求体须是 JSON 对象 / the request body must be a JSON object")
-    return body
+    return json_object()
 
 
 def api_blueprint():

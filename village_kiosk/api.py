@@ -15,6 +15,7 @@ from common.roles import VILLAGE_CONSOLE
 from common.store import applications
 from common.web import api, get_db, public, roles
 from common.web.access import csrf_exempt, csrf_exempt_anonymous
+from common.web.json_body import json_object
 
 from . import actions, clerk_store
 from .apply import clerk
@@ -27,10 +28,7 @@ CODE_BODY = {"type": "object", "required": ["code", "last4"],
 
 
 def _body(*required):
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise ValidationError("请求体须是 JSON 对象 / the request body must be a JSON object",
-                              fix=f"send Content-Type: application/json with {', '.join(required)}")
+    body = json_object(fix=f"send Content-Type: application/json with {', '.join(required)}")
     bad = [k for k in required if k not in body]
     if bad:
         raise ValidationError(f"缺少字段 / missing: {', '.join(bad)}", fix=f"send {', '.join(required)}")

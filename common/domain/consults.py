@@ -1,5 +1,6 @@
 """Who answers a live consult: the pure routing facts every tier needs (the hub's machine is county_hub/consult.py)."""
 from ..roles import TOWNSHIP_CASEWORKERS
+from .nodes import ancestor_of
 
 STAFF_STATUSES = ("available", "paused")
 
@@ -26,4 +27,4 @@ def serves_of(node, roles):
 
 def hub_of(code):
     """The county hub (the first six digits of any node's division code) that brokers NODE's consults."""
-    return str(code)[:6]
+    return ancestor_of(code, "county")

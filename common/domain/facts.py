@@ -11,6 +11,7 @@ from datetime import date
 
 from .application import current_steps, step_department
 from .decisions import routed_to, taken_by_county
+from .nodes import ancestor_of, tier_of
 from .ratings import BAD, all_of
 from .states import IN_FLOW
 
@@ -21,8 +22,8 @@ RATING_GROUPS = ("office", "staff")                     # who a rating was about
 def keys_of(doc):
     """DOC's group keys: {department, township, village, item} ('' when it has none, e.g. a walk-in's village)."""
     origin = doc["origin"]
-    return {"department": doc["item"].get("department", ""), "township": origin[:9],
-            "village": origin if len(origin) == 12 else "", "item": doc["item"]["code"]}
+    return {"department": doc["item"].get("department", ""), "township": ancestor_of(origin, "township"),
+            "village": origin if tier_of(origin) == "village" else "", "item": doc["item"]["code"]}
 
 
 def decided_on(doc):

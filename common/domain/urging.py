@@ -9,7 +9,7 @@ projection (the custodian, and at the county the departments the case awaits), n
 from ..errors import CustodyError, ValidationError
 from ..roles import URGERS
 from .deadlines import LEVELS
-from .nodes import tier_of
+from .nodes import COUNTY_LENGTH, VILLAGE_LENGTH, tier_of
 from .states import URGEABLE
 
 KINDS = {"cuiban": ("催办", "Reminder"), "duban": ("督办", "Supervision order")}
@@ -36,7 +36,7 @@ def check_shape(event):
         problems.append(f"note must be non-blank text of at most {NOTE_MAX} characters")
     if p.get("level") not in LEVELS[1:]:
         problems.append("level must be yellow or red")
-    if not isinstance(p.get("office"), str) or not 6 <= len(p["office"]) <= 12 or not p["office"].isdigit():
+    if not isinstance(p.get("office"), str) or not COUNTY_LENGTH <= len(p["office"]) <= VILLAGE_LENGTH or not p["office"].isdigit():
         problems.append("office must be the code of the node holding the case")
     depts = p.get("departments", [])
     if not isinstance(depts, list) or len(depts) > MAX_DEPARTMENTS or \

@@ -13,7 +13,9 @@ from flask import Blueprint, current_app, g, jsonify, redirect, render_template,
 
 from .. import papers
 from ..domain import decisions, documents, ratings, submission, timeline, urging
-from ..domain.application import CHINA, RESOLUTIONS, is_voice, label, step_deadlines
+from .. import hlc
+from ..clock import CHINA
+from ..domain.application import RESOLUTIONS, is_voice, label, step_deadlines
 from ..domain.nodes import child_toward, in_subtree, tier_of
 from ..errors import Conflict, Forbidden, NotFound, SanjiError, ValidationError
 from ..node import shared_clock
@@ -23,12 +25,13 @@ from ..store import calendar as cal_store
 from ..store.db import transaction
 from .access import roles
 from .app import get_db
+from .json_body import json_object
 from .openapi import api
 
 
-def event_time(hlc):
-    """YYYY-MM-DD HH:MM (China time) of an HLC timestamp."""
-    return datetime.fromtimestamp(int(hlc[:13]) / 1000, CHINA).strftime("%Y-%m-%d %H:%M")
+def event_time(stamp):
+    """YYYY-MM-DD HH:MM (China time) of an HLC timestamp STAMP."""
+    return datetime.fromtimestamp(hlc.parse(stamp).ms / 1000, CHINA).strftime("%Y-%m-%d %H:%M")
 
 
 def timeline_of(conn, doc):
@@ -281,9 +284,7 @@ def cases_blueprint(staff, deciders, extras=None):
              "department": {"type": "string", "description": "with resolution routed: the county department"}}})
     def act_api(app_id):
         """JSON: the application after the action."""
-        body = request.get_json(silent=True)
-        if not isinstance(body, dict):
-            raise ValidationError("请求体须是 JSON 对象 / the request body must be a JSON object")
+        body = json_object()
         if not isinstance(body.get("action", ""), str):
             raise ValidationError("请选择要办理的事项 / action must be text", fields={"action": "请选择一项"})
         form = {k: v for k, v in body.items() if k != "action"}
@@ -297,9 +298,7 @@ def cases_blueprint(staff, deciders, extras=None):
              "level": {"type": "integer", "minimum": 1, "maximum": 5}, "comment": {"type": "string"}}})
     def rate_api(app_id):
         """JSON: the application after the rating."""
-        body = request.get_json(silent=True)
-        if not isinstance(body, dict):
-            raise ValidationError("请求体须是 JSON 对象 / the request body must be a JSON object")
+        body = json_object()
         return jsonify({"application": rate_at_window(get_db(), current_app.config["SANJI"], app_id, g.user,
                                                       body.get("level"), body.get("comment", ""))})
 

@@ -12,6 +12,7 @@ from ..roles import NOTICE_PUBLISHERS, NOTICE_READERS
 from ..store import notices as store
 from .access import roles
 from .app import get_db
+from .json_body import json_object
 from .openapi import api
 
 
@@ -79,9 +80,7 @@ def notices_blueprint():
                  "withdrawn": {"type": "boolean"}}})
     def publish_api():
         """JSON: the notice as stored (201)."""
-        body = request.get_json(silent=True)
-        if not isinstance(body, dict):
-            raise ValidationError("请求体须是 JSON 对象 / the request body must be a JSON object")
+        body = json_object()
         notice_id = body.get("id") if isinstance(body.get("id"), str) else None
         if body.get("id") is not None and notice_id is None:
             raise NotFound("没有这条公告 / no such notice", fix="id is the text id of a notice published here")
