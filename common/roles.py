@@ -38,14 +38,14 @@ COORDINATORS = ("admin", "supervisor", "county_reviewer")
 VILLAGE_CONSOLE = ("village_clerk", "admin")
 TOWNSHIP_CONSOLE = TOWNSHIP_CASEWORKERS + ("admin",)
 COUNTY_CONSOLE = COUNTY_CASEWORKERS + OVERSEERS
-# The county's figures (绩效): its overseers and the county's caseworkers, who answer for them.
+# The county's figures (绩效): its overseers and its caseworkers.
 DASHBOARD_VIEWERS = OVERSEERS + COUNTY_CASEWORKERS
 # Who asks for a live consult from a console: the caseworkers of either deciding tier.
 CONSULTERS = TOWNSHIP_CASEWORKERS + COUNTY_CASEWORKERS
 # Staff who join video meetings: every caseworker of the township and the county, and the overseers.
 MEETING_STAFF = TOWNSHIP_CASEWORKERS + COUNTY_CASEWORKERS + OVERSEERS
-# Public notices (政务公开) are read by every staff member above the village and by their publishers;
-# published by the publisher, the administrator and (for the township's own) the township head.
+# Public notices (政务公开) are read by every staff member above the village and by their publishers,
+# and published by the publisher, the administrator and the township head.
 NOTICE_READERS = MEETING_STAFF + ("publisher",)
 NOTICE_PUBLISHERS = ("admin", "publisher", "township_head")
 # Whose work needs every case of their node (review of escalations, supervision, running it,
