@@ -1,14 +1,17 @@
-"""One vocabulary: each group of states, roles, code lengths, the China time zone and the JSON-body check is
-defined in one module, and this scan of the source tree keeps copies from coming back (issue 22, point 1).
+"""One vocabulary: each group of states and of roles, the decisions needing a reason, code lengths, the China
+time zone and the JSON-body check is defined in one module, and this scan of the source tree keeps copies
+from coming back (issue 22, point 1).
 
 Each check reads the source (ast for Python, text for templates) and names the file and line of a copy,
 with where the one definition lives. The last tests run the checks on small invented sources, so a
 check that can no longer see a copy fails too.
 """
 import ast
+import functools
 import re
 from pathlib import Path
 
+from common.domain.application import REASON_REQUIRED
 from common.domain.states import STATES
 from common.roles import ROLES
 
@@ -28,6 +31,9 @@ STATE_LISTS_ALLOWED = {
 CODE_SLICES_ALLOWED = {
     "common/idcard.py",  # an ID number's first six digits shown, the rest masked
 }
+
+
+_parse = functools.lru_cache(maxsize=None)(ast.parse)  # each file once, however many checks read it
 
 
 def _sources():
@@ -62,7 +68,7 @@ def _strings(elts):
 def state_lists(name, text):
     """[(line, values)]: tuple, set or list literals of three or more states and nothing else, and SQL
     `state IN ('…', '…')` lists of two or more (event types share some names: `type IN (…)` is not asked)."""
-    tree = ast.parse(text)
+    tree = _parse(text)
     assigned = _assigned_names(tree)
     found = []
     for node in ast.walk(tree):
@@ -93,7 +99,7 @@ def role_lists(text):
     """[(line, roles)]: literals (tuples, sets, lists, or a call's arguments such as @roles(…)) naming two
     or more different roles."""
     found = []
-    for node in ast.walk(ast.parse(text)):
+    for node in ast.walk(_parse(text)):
         elts = node.elts if isinstance(node, (ast.Tuple, ast.Set, ast.List)) else \
             node.args if isinstance(node, ast.Call) else None
         if elts is not None:
@@ -116,7 +122,7 @@ def template_role_lists(text):
 def china_zones(text):
     """[(line, what)]: a China time zone made here (UTC+8 offsets, the zone's name)."""
     found = []
-    for node in ast.walk(ast.parse(text)):
+    for node in ast.walk(_parse(text)):
         if isinstance(node, ast.Constant) and isinstance(node.value, str) and (
                 "Asia/Shanghai" in node.value or "+08:00" in node.value):
             found.append((node.lineno, node.value))
@@ -136,17 +142,28 @@ def _plain_slice(node):
 
 def hlc_slices(text):
     """[line]: `x[:13]`, an HLC's milliseconds cut out by hand instead of hlc.parse(x).ms."""
-    return [node.lineno for node in ast.walk(ast.parse(text)) if _plain_slice(node) == 13]
+    return [node.lineno for node in ast.walk(_parse(text)) if _plain_slice(node) == 13]
 
 
 def code_slices(text):
     """[line]: `x[:6]` or `x[:9]`, a division code cut to a tier by hand instead of nodes.ancestor_of."""
-    return [node.lineno for node in ast.walk(ast.parse(text)) if _plain_slice(node) in (6, 9)]
+    return [node.lineno for node in ast.walk(_parse(text)) if _plain_slice(node) in (6, 9)]
+
+
+def reason_lists(text):
+    """[(line, values)]: literals of three or more decisions that need a reason, and nothing else."""
+    found = []
+    for node in ast.walk(_parse(text)):
+        if isinstance(node, (ast.Tuple, ast.Set, ast.List)) and len(node.elts) >= 3:
+            values = _strings(node.elts)
+            if len(values) == len(node.elts) and set(values) <= REASON_REQUIRED:
+                found.append((node.lineno, values))
+    return found
 
 
 def json_object_checks(text):
     """[line]: the "must be a JSON object" refusal written out instead of common.web.json_body.json_object."""
-    return [node.lineno for node in ast.walk(ast.parse(text))
+    return [node.lineno for node in ast.walk(_parse(text))
             if isinstance(node, ast.Constant) and isinstance(node.value, str) and "须是 JSON 对象" in node.value]
 
 
@@ -188,6 +205,13 @@ def test_division_codes_cut_only_in_nodes():
                                                                         "parent_of, LENGTH_OF)")
 
 
+def test_reasons_required_listed_once():
+    found = [f"{name}:{line}: {values}" for name, text in _sources() if name != "common/domain/application.py"
+             for line, values in reason_lists(text)]
+    assert not found, "decisions needing a reason listed again:\n" + _report(found, "common/domain/application.py "
+                                                                                   "(REASON_REQUIRED)")
+
+
 def test_json_object_check_once():
     found = [f"{name}:{line}" for name, text in _sources() if name != "common/web/json_body.py"
              for line in json_object_checks(text)]
@@ -207,6 +231,7 @@ def test_checks_see_copies():
     assert china_zones('s = BackgroundScheduler(timezone="Asia/Shanghai")\n')
     assert hlc_slices('ms = int(event["hlc"][:13])\n')
     assert code_slices('township = origin[:9]\n')
+    assert reason_lists('NEEDS = {"not_accepted", "denied", "step_returned"}\n')
     assert json_object_checks('raise ValidationError("请求体须是 JSON 对象 / the request body must be a JSON object")\n')
 
 
