@@ -21,7 +21,6 @@ from common.web.notice_views import only_publishes
 from . import external, external_store, queues, supervision
 
 
-
 def me():
     """The county's node code."""
     return current_app.config["SANJI"]["code"]

@@ -18,7 +18,6 @@ from .consult_hub import hub_for
 from . import external_store, sms_store
 
 
-
 def compute(conn, args, language="zh"):
     """The dashboard's figures for query ARGS: {rows, totals, previous, period, trend, ratings, voice}.
 

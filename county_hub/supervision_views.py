@@ -18,7 +18,6 @@ from . import supervision, urge
 from .supervision import DEFAULT_RULES, RULE_BOUNDS
 
 
-
 def rules_from_form(form):
     """The rules a posted FORM asks for: whole numbers from their boxes, check_fee from its checkbox.
 

@@ -16,7 +16,6 @@ from .nodes import tier_of
 from .states import AWAITING_INTAKE, IN_FLOW, TO_DELIVER, WITHDRAWABLE
 
 
-
 def held_roles(roles):
     """{role: {departments}} from role names or (role, department) pairs; '' stands for every department."""
     out = {}

@@ -13,7 +13,6 @@ from ..roles import COORDINATORS, MEETING_STAFF
 from .access import roles
 
 
-
 def _ask(body):
     cfg = current_app.config["SANJI"]
     answer = ask(live_for(cfg), hub_of(cfg["code"]), body)

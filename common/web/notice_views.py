@@ -16,7 +16,6 @@ from .json_body import json_object
 from .openapi import api
 
 
-
 def only_publishes(user):
     """True when USER's one job here is notices (so the console's home sends them to /notices)."""
     return {r for r, _ in user["roles"]} <= {"publisher"}
