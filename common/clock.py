@@ -21,7 +21,10 @@ from datetime import date, datetime, timedelta, timezone
 
 from .errors import ConfigError
 
+# China time (UTC+8, no daylight saving): the one definition; CHINA_ZONE names it for libraries that
+# take a zone name (the scheduler).
 CHINA = timezone(timedelta(hours=8))
+CHINA_ZONE = "Asia/Shanghai"
 PLAUSIBLE_YEARS = (1900, 2100)  # a date a person types outside these is a slip (births, deaths, notices)
 DAY_MS = 86_400_000
 log = logging.getLogger("sanji.clock")

@@ -7,6 +7,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from .domain.nodes import LENGTH_OF
 from .errors import ConfigError
 
 CONFIG_FILE = "sanji.toml"
@@ -167,7 +168,7 @@ def validate(values):
     if values["tier"] not in TIERS:
         problems.append(f"tier must be one of {', '.join(TIERS)}, not {values['tier']!r}")
     code, tier = str(values["code"]), values["tier"]
-    want = {"county": 6, "township": 9, "village": 12}.get(tier)
+    want = LENGTH_OF.get(tier)
     if want and not (code.isdigit() and len(code) == want):
         problems.append(f"code of a {tier} node must be {want} digits, not {code!r}")
     if tier in ("township", "village") and values["parent"] and not str(values["parent"]).startswith("tcp://"):

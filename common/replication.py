@@ -7,6 +7,7 @@ taking custody, relaying onwards — commits before the batch is acknowledged.
 import logging
 
 from .domain.nodes import in_subtree, parent_of, tier_of
+from .domain.states import AWAITING_PARENT
 from .errors import NotFound, ValidationError
 from . import hlc, notices, signing
 from .domain import application as model, notices as notice_model, submission
@@ -193,7 +194,7 @@ class Replicator:
     def _take_custody(self, conn, doc):
         # The parent holds custody of what its children hand up, before the batch is acknowledged.
         # A township passes a county item straight on: one `forwarded` takes custody and hands it up.
-        if doc["state"] not in ("submitted", "escalated") or parent_of(doc["custody"]) != self.me:
+        if doc["state"] not in AWAITING_PARENT or parent_of(doc["custody"]) != self.me:
             return None
         passes_on = tier_of(self.me) == "township" and doc["item"]["decide_tier"] == "county"
         kind = "forwarded" if passes_on and doc["state"] == "submitted" else "received"

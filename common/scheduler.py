@@ -10,6 +10,7 @@ from typing import Callable
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from .clock import CHINA_ZONE
 from .live import live_for
 from .store import audit, blobs, db, sessions
 
@@ -57,7 +58,7 @@ class Scheduler:
 
     def start(self):
         """Schedule every job (first run after a second) and start the scheduler thread."""
-        self.scheduler = BackgroundScheduler(timezone="Asia/Shanghai",
+        self.scheduler = BackgroundScheduler(timezone=CHINA_ZONE,
                                              job_defaults={"coalesce": True, "max_instances": 1})
         for job in self.jobs:
             self.scheduler.add_job(self._run, "interval", seconds=job.seconds, args=[job], id=job.name,

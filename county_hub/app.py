@@ -9,14 +9,15 @@ def create_app(config):
     """The county node's web app for CONFIG (a Config or a data folder path)."""
     from .admin import admin_blueprint
     from .catalog_admin import catalog_items_blueprint
-    from .console import DECIDERS, STAFF, console_blueprint
+    from common.roles import COUNTY_CASEWORKERS, COUNTY_CONSOLE
+    from .console import console_blueprint
     from .dashboard import dashboard_blueprint
     from .tier import TIER
     app = build_app(config, TIER)
     app.register_blueprint(console_blueprint())
     from .supervision_views import supervision_views_blueprint
     from .urge import case_extras
-    app.register_blueprint(cases_blueprint(STAFF, DECIDERS, extras=case_extras))
+    app.register_blueprint(cases_blueprint(COUNTY_CONSOLE, COUNTY_CASEWORKERS, extras=case_extras))
     app.register_blueprint(supervision_views_blueprint())
     app.register_blueprint(dashboard_blueprint())
     app.register_blueprint(admin_blueprint())

@@ -11,6 +11,7 @@ from common import paging
 from common.domain import staffing
 from common.domain.application import label
 from common.errors import AuthRequired, NotFound, ValidationError
+from common.roles import COUNTY_CONSOLE, OVERSEERS
 from common.store import calendar as cal_store
 from common.store import catalog, users
 from common.web import api, get_db, public, roles
@@ -18,9 +19,6 @@ from common.web.access import csrf_exempt
 from common.web.notice_views import only_publishes
 
 from . import external, external_store, queues, supervision
-
-STAFF = ("county_approver", "county_reviewer", "supervisor", "admin")
-DECIDERS = ("county_approver", "county_reviewer")
 
 
 def me():
@@ -53,7 +51,7 @@ def console_blueprint():
     bp = Blueprint("tier", __name__, template_folder="templates")
 
     @bp.get("/")
-    @roles(*STAFF, "publisher")
+    @roles(*COUNTY_CONSOLE, "publisher")
     def home():
         """The user's queues: their departments' inbox, escalations to review, warnings."""
         if only_publishes(g.user):
@@ -68,13 +66,13 @@ def console_blueprint():
         return render_template("county/home.html", state_label=label, page=page, more=more, inbox=inbox,
                                escalations=queues.escalations(conn, me()) if "county_reviewer" in held else None,
                                taken=queues.taken(conn, me()) if "county_reviewer" in held else None,
-                               warnings=queues.warned(conn, limit=paging.PAGE) if held & {"supervisor", "admin"} else None,
+                               warnings=queues.warned(conn, limit=paging.PAGE) if held & set(OVERSEERS) else None,
                                departments={d["code"]: d["name"] for d in catalog.departments(conn)},
                                my_departments=sorted(depts),
                                gaps=staffing_gaps(conn) if "admin" in held else None)
 
     @bp.get("/supervision")
-    @roles("supervisor", "admin")
+    @roles(*OVERSEERS)
     def supervision_page():
         """Warnings, filtered by level, department and township, with the rules in force."""
         conn = get_db()
@@ -108,7 +106,7 @@ def console_blueprint():
         return jsonify({"applications": queues.escalations(get_db(), me()), "taken": queues.taken(get_db(), me())})
 
     @bp.get("/api/v1/supervision/warnings")
-    @roles("supervisor", "admin")
+    @roles(*OVERSEERS)
     @api("Unfinished applications with a yellow or red warning", tag="supervision",
          query={"level": "yellow or red", "department": "department code", "township": "township code"})
     def warnings_api():
@@ -120,14 +118,14 @@ def console_blueprint():
         return jsonify({"applications": rows, "page": page, "more": more})
 
     @bp.get("/api/v1/supervision/rules")
-    @roles("supervisor", "admin")
+    @roles(*OVERSEERS)
     @api("The supervision rules in force", tag="supervision")
     def rules_api():
         """JSON rules."""
         return jsonify(supervision.rules(get_db()))
 
     @bp.put("/api/v1/supervision/rules")
-    @roles("supervisor", "admin")  # as on the page /supervision/rules
+    @roles(*OVERSEERS)  # as on the page /supervision/rules
     @api("Change supervision rules: {yellow_days_left, repeat_supplements, check_fee, rectify_days}", tag="supervision",
          request_body={"type": "object", "properties": {"yellow_days_left": {"type": "integer"},
                                                         "repeat_supplements": {"type": "integer"},
@@ -138,7 +136,7 @@ def console_blueprint():
         return jsonify(supervision.set_rules(get_db(), request.get_json(silent=True), g.user["username"]))
 
     @bp.post("/api/v1/supervision/sweep")
-    @roles("admin", "supervisor")
+    @roles(*OVERSEERS)
     @api("Run the supervision sweep now (it also runs every few minutes)", tag="supervision")
     def sweep_api():
         """JSON: how many warnings were raised."""

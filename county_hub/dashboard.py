@@ -9,14 +9,13 @@ from flask import Blueprint, current_app, render_template, request
 
 from common import clock as business_clock
 from common.domain import stats
+from common.roles import COORDINATORS, DASHBOARD_VIEWERS
 from common.store import facts, sync_status
 from common.store.outbox import UP
 from common.web import api, figures, get_db, lang, roles
 
 from .consult_hub import hub_for
 from . import external_store, sms_store
-
-VIEWERS = ("supervisor", "admin", "county_approver", "county_reviewer")
 
 
 def compute(conn, args, language="zh"):
@@ -45,7 +44,7 @@ def dashboard_blueprint():
     bp = Blueprint("dashboard", __name__, template_folder="templates")
 
     @bp.get("/dashboard")
-    @roles(*VIEWERS)
+    @roles(*DASHBOARD_VIEWERS)
     def page():
         """Figures, charts (on-time and early rates per group, volumes per period), and the network."""
         conn = get_db()
@@ -66,21 +65,21 @@ def dashboard_blueprint():
                                subtree=status["subtree"], ratings=f["ratings"], voice=f["voice"], texts=texts)
 
     @bp.get("/dashboard.csv")
-    @roles(*VIEWERS)
+    @roles(*DASHBOARD_VIEWERS)
     def csv_export():
         """The same figures as CSV in the page's language (UTF-8 with BOM, so spreadsheet programs read the Chinese)."""
         f = compute(get_db(), request.args, lang())
         return figures.csv_response(f["rows"], f["group"], lang(), f"sanji-{f['group']}-{f['start']}-{f['end']}.csv")
 
     @bp.get("/api/v1/consults/status")
-    @roles("supervisor", "admin", "county_reviewer")
+    @roles(*COORDINATORS)
     @api("Live consults now: staff consoles present (available, paused, busy) and open sessions", tag="consults")
     def consults_status():
         """JSON: the hub's presence and open consults."""
         return hub_for(current_app.config["SANJI"]).snapshot()
 
     @bp.get("/api/v1/dashboard")
-    @roles(*VIEWERS)
+    @roles(*DASHBOARD_VIEWERS)
     @api("Performance figures over a period, grouped, with the previous period's totals", tag="dashboard",
          query={"period": "month (default), last_month, quarter, year or custom",
                 "from": "YYYY-MM-DD (custom; default: first of this month)", "to": "YYYY-MM-DD (custom; default: today)",

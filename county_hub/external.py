@@ -13,6 +13,7 @@ import logging
 from datetime import datetime, timedelta, timezone
 
 from common.domain import application as model
+from common.domain.states import AWAITING_INTAKE, FINISHED, OUTCOMES
 from common.errors import ValidationError
 from common.node import shared_clock
 from common.store import applications
@@ -23,7 +24,6 @@ from . import external_store as store
 log = logging.getLogger("sanji.external")
 ACTOR = "external:approval"
 STATUSES = ("received", "accepted", "supplement", "approved", "denied", "not_accepted")
-FINAL = {"approved", "denied", "not_accepted"}
 TIMEOUT = 10
 
 
@@ -59,17 +59,17 @@ def events_for(doc, remote):
         doc = model.apply(doc, _fake(doc, kind, payload or {}), strict=True)
         out.append((kind, payload or {}))
 
-    if state in model.TERMINAL or state in ("approved", "denied") or status == "received":
+    if state in FINISHED or status == "received":
         return out
     if status == "not_accepted":
-        if state in ("received", "forwarded"):
+        if state in AWAITING_INTAKE:
             step("not_accepted", {"reason": reason})
         return out
     if status == "supplement":
         if state != "supplement":
             step("supplement_requested", {"missing": list(remote.get("missing") or ["补正材料"]), "reason": reason})
         return out
-    if state in ("received", "forwarded"):
+    if state in AWAITING_INTAKE:
         step("accepted")
     if status == "denied":
         step("denied", {"reason": reason})
@@ -90,7 +90,7 @@ def apply_remote(conn, cfg, app_id, remote):
         for kind, payload in kinds:
             applications.append(conn, shared_clock(conn, cfg), me, app_id, kind, ACTOR, payload)
         store.update(conn, app_id, remote_status=remote["status"], last_error="",
-                     state="done" if remote["status"] in FINAL else "submitted",
+                     state="done" if remote["status"] in OUTCOMES else "submitted",
                      next_try=_later(cfg["approval_poll_seconds"]))
     return [k for k, _ in kinds]
 

@@ -1,6 +1,7 @@
 """SQL of the external approval adapter: a durable queue of cases handed to an outside approval system."""
 from datetime import datetime, timedelta, timezone
 
+from common.domain.states import AWAITING_INTAKE
 from common.store.db import now_iso, sql_migration, transaction
 
 MIGRATIONS = [
@@ -27,8 +28,8 @@ def enqueue_arrivals(conn, me):
     with transaction(conn):
         cur = conn.execute(
             "INSERT OR IGNORE INTO external_cases (app_id, state, next_try, created_at, updated_at)"
-            " SELECT id, 'pending', ?, ?, ? FROM applications WHERE custody = ? AND state IN ('forwarded', 'received')",
-            (now, now, now, me))
+            " SELECT id, 'pending', ?, ?, ? FROM applications WHERE custody = ?"
+            f" AND state IN ({', '.join('?' * len(AWAITING_INTAKE))})", (now, now, now, me, *AWAITING_INTAKE))
         return cur.rowcount
 
 

@@ -6,8 +6,9 @@ belong to theirs; intake and single steps to the item's department).
 """
 from common.domain.application import is_voice, label
 from common.domain.decisions import taken_by_county
-from common.domain.facts import WORKING
+from common.domain.states import WORKING
 from common.domain.facts import awaiting as departments_of
+from common.domain.nodes import ancestor_of
 from common.store.item_snapshots import doc_of
 from common.paging import PAGE
 
@@ -16,7 +17,7 @@ def _row(doc, due_on):
     return {"id": doc["id"], "tracking_code": doc["tracking_code"], "item_code": doc["item"]["code"],
             "item_name": doc["item"]["name"], "department": doc["item"].get("department", ""),
             "awaiting": departments_of(doc), "applicant_name": doc["applicant"]["name"], "origin": doc["origin"],
-            "township": doc["origin"][:9], "state": doc["state"], "state_label": label(doc["state"], is_voice(doc)),
+            "township": ancestor_of(doc["origin"], "township"), "state": doc["state"], "state_label": label(doc["state"], is_voice(doc)),
             "submitted_on": doc["submitted_on"], "accepted_on": doc.get("accepted_on"), "due_on": due_on,
             "warning": doc.get("warning"), "escalation": doc.get("escalation"), "urged": doc.get("urged")}
 

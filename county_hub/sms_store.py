@@ -2,6 +2,7 @@
 from datetime import datetime, timedelta, timezone
 
 from common.jsontext import dumps
+from common.domain.states import RATABLE
 from common.store import meta
 from common.store.item_snapshots import doc_of, payload_of
 from common.store.db import now_iso, sql_migration, transaction
@@ -88,10 +89,10 @@ def rate_invites_due(conn, first_day, last_day):
     # `+state`: the week's decisions are read from the decided_on index, not every finished case
     # from the state index (which SQLite picks otherwise: a second at a million, every 3 s).
     return [doc_of(conn, r["doc"]) for r in conn.execute(
-        "SELECT doc FROM applications WHERE +state IN ('approved', 'denied', 'delivered', 'not_accepted')"
+        f"SELECT doc FROM applications WHERE +state IN ({', '.join('?' * len(RATABLE))})"
         " AND decided_on BETWEEN ? AND ? AND json_extract(doc, '$.rating') IS NULL"
         " AND NOT EXISTS (SELECT 1 FROM sms_outbox WHERE sms_outbox.id = 'rate:' || applications.id)",
-        (first_day, last_day))]
+        (*RATABLE, first_day, last_day))]
 
 
 def opt_out(conn, phone, source):

@@ -2,6 +2,7 @@
 from flask import Blueprint, current_app, jsonify, request
 
 from common.errors import ValidationError
+from common.roles import OVERSEERS
 from common.store.db import transaction
 from common.web import api, get_db, roles
 
@@ -13,7 +14,7 @@ def sms_blueprint():
     bp = Blueprint("sms", __name__)
 
     @bp.get("/api/v1/sms/status")
-    @roles("admin", "supervisor")
+    @roles(*OVERSEERS)
     @api("The SMS outbox: pending (and retrying), sent, failed, skipped, opted-out numbers, the last error",
          tag="sms")
     def status():

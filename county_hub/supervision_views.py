@@ -6,16 +6,16 @@ as `PUT /api/v1/supervision/rules`, audited the same way).
 from flask import Blueprint, current_app, g, jsonify, redirect, render_template, request, url_for
 
 from common.errors import SanjiError, ValidationError
+from common.roles import OVERSEERS
 from common.web import api, get_db, roles
 from common.web.cases import open_case, render_detail
+from common.web.json_body import json_object
 from common.store import applications
 
 from common.domain import urging
 
 from . import supervision, urge
 from .supervision import DEFAULT_RULES, RULE_BOUNDS
-
-EDITORS = ("supervisor", "admin")
 
 
 def rules_from_form(form):
@@ -63,16 +63,14 @@ def supervision_views_blueprint():
              "note": {"type": "string", "maxLength": urging.NOTE_MAX}}})
     def urge_api(app_id):
         """JSON: the application after the urge, and how many staff were texted (null: no text sent)."""
-        body = request.get_json(silent=True)
-        if not isinstance(body, dict):
-            raise ValidationError("请求体须是 JSON 对象 / the request body must be a JSON object")
+        body = json_object()
         conn = get_db()
         open_case(conn, applications.get(conn, app_id), g.user, "urge")
         doc, texted = urge.urge(conn, current_app.config["SANJI"], app_id, g.user, body.get("kind"), body.get("note"))
         return jsonify({"application": doc, "texted": texted})
 
     @bp.route("/supervision/rules", methods=["GET", "POST"])
-    @roles(*EDITORS)
+    @roles(*OVERSEERS)
     def rules_page():
         """The supervision rules in force, and a form to change them (audited as the API is)."""
         conn = get_db()

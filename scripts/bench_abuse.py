@@ -30,6 +30,7 @@ os.environ.setdefault("SANJI_ARGON2_PROFILE", "test")
 import msgpack  # noqa: E402
 import zmq  # noqa: E402
 
+from common import hlc  # noqa: E402
 from sync import wire  # noqa: E402
 from tests.sync.netutil import COUNTY, NodeProcess, count, make_node  # noqa: E402
 from tests.sync.peer import HonestChild, RawPeer  # noqa: E402
@@ -94,7 +95,7 @@ def refused(peer, cfgs, until):
 def late(peer, cfgs, until):
     mine = peer.submitted(cfgs[T])
     peer.batch(mine)
-    old = int(mine["hlc"][:13]) - 60_000
+    old = hlc.parse(mine["hlc"]).ms - 60_000
     while time.monotonic() < until:
         peer.batch(*[peer.event(mine["app_id"], "commented", {"text": "迟"}, hlc_ms=old) for _ in range(400)], timeout=10)
 

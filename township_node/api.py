@@ -6,17 +6,16 @@ from flask import Blueprint, current_app, g, jsonify, request
 
 from common import paging
 from common.errors import ValidationError
+from common.roles import TOWNSHIP_CASEWORKERS, TOWNSHIP_CONSOLE
 from common.web import api, get_db, roles
+from common.web.json_body import json_object
 
 from . import intake, window_store
-from .window import STAFF, filters_from, me
+from .window import filters_from, me
 
 
 def _body():
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise ValidationError("请求体须是 JSON 对象 / the request body must be a JSON object")
-    return body
+    return json_object()
 
 
 def api_blueprint():
@@ -24,7 +23,7 @@ def api_blueprint():
     bp = Blueprint("window_api", __name__, url_prefix="/api/v1/window")
 
     @bp.get("/applications")
-    @roles(*STAFF)
+    @roles(*TOWNSHIP_CONSOLE)
     @api("The window inbox: applications held here, filtered", tag="window",
          query={"scope": "mine (custody here, unfinished; default), open or all", "item": "item code",
                 "origin": "village code, or this township's code for walk-ins", "state": "state",
@@ -40,7 +39,7 @@ def api_blueprint():
         return jsonify({"applications": rows, "page": page, "more": more})
 
     @bp.post("/walk-ins")
-    @roles("township_staff", "township_head")
+    @roles(*TOWNSHIP_CASEWORKERS)
     @api("One-window intake: {item, applicant, form, scans: {material index: base64 image}}", tag="window", status=201,
          request_body={"type": "object", "required": ["item", "applicant"], "properties": {
              "item": {"type": "string"}, "applicant": {"type": "object"}, "form": {"type": "object"},
@@ -60,7 +59,7 @@ def api_blueprint():
         return jsonify({"application": doc}), 201
 
     @bp.get("/villages")
-    @roles(*STAFF)
+    @roles(*TOWNSHIP_CONSOLE)
     @api("Each village's link: state, since, last contact, queue depth both ways, oldest pending", tag="window")
     def villages():
         """JSON list of the child links."""

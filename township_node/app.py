@@ -9,10 +9,11 @@ def create_app(config):
     """The township node's web app for CONFIG (a Config or a data folder path)."""
     from .api import api_blueprint
     from .tier import TIER
-    from .window import STAFF, window_blueprint
+    from common.roles import TOWNSHIP_CASEWORKERS, TOWNSHIP_CONSOLE
+    from .window import window_blueprint
     app = build_app(config, TIER)
     app.register_blueprint(window_blueprint())
-    app.register_blueprint(cases_blueprint(STAFF, ("township_staff", "township_head")))
+    app.register_blueprint(cases_blueprint(TOWNSHIP_CONSOLE, TOWNSHIP_CASEWORKERS))
     app.register_blueprint(api_blueprint())
     app.register_blueprint(nodes_blueprint)  # enrolment of child nodes, link status
     app.register_blueprint(quarantine_blueprint())  # what could not be applied: retry or drop

@@ -3,11 +3,11 @@
 A booking stands while its row is 'booked' and its application is not over (withdrawn or
 delivered): an ended application frees its place without anyone having to cancel it.
 """
+from common.domain.states import NO_VISIT
 from common.store.db import sql_migration, tx_now
 
-FREED = ("withdrawn", "delivered")  # an application in these states no longer holds its place
 _STANDING = ("a.state = 'booked' AND NOT EXISTS (SELECT 1 FROM applications p WHERE p.id = a.app_id"
-             f" AND p.state IN ({', '.join(repr(s) for s in FREED)}))")
+             f" AND p.state IN ({', '.join(repr(s) for s in NO_VISIT)}))")
 
 MIGRATIONS = [
     sql_migration("township_0001_appointments", """

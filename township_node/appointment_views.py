@@ -4,6 +4,8 @@ from datetime import timedelta
 from flask import Blueprint, current_app, render_template, request
 
 from common import clock as business_clock
+from common.domain.states import NO_VISIT
+from common.roles import TOWNSHIP_CONSOLE
 from common.web import get_db, roles
 
 from . import appointment_store, appointments
@@ -14,7 +16,7 @@ def appointments_blueprint():
     bp = Blueprint("appointments", __name__, template_folder="templates")
 
     @bp.get("/appointments")
-    @roles("township_staff", "township_head", "admin")
+    @roles(*TOWNSHIP_CONSOLE)
     def page():
         """The day's bookings slot by slot (today unless ?day=), and the next days that have any."""
         cfg, conn = current_app.config["SANJI"], get_db()
@@ -32,6 +34,6 @@ def appointments_blueprint():
                                weekday=appointments.WEEKDAYS[day.weekday()], total=len(rows),
                                prev=(day - timedelta(days=1)).isoformat(), next=(day + timedelta(days=1)).isoformat(),
                                upcoming=appointment_store.days_with_bookings(conn, today.isoformat()),
-                               office_place=appointments.place_of(cfg))
+                               office_place=appointments.place_of(cfg), freed=NO_VISIT)
 
     return bp

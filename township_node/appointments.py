@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from common import clock as business_clock
 from common.domain.nodes import in_subtree, parent_of, tier_of
+from common.domain.states import NO_VISIT
 from common.errors import ConfigError, Conflict, NotFound, SanjiError
 from common.live import live_for
 from common.node import open_db, shared_clock
@@ -118,7 +119,7 @@ def book(conn, cfg, now, village, app_id, day, time):
         raise Refused("unknown_app", "乡镇还没有收到这件申请 / the township does not have this application yet") from None
     if not in_subtree(doc["origin"], village):
         raise Refused("unknown_app", "没有这件申请 / no such application from this village")
-    if doc["state"] in appointment_store.FREED:
+    if doc["state"] in NO_VISIT:
         raise Refused("closed", "这件申请已经结束，不用再预约 / the application is over")
     shown = offer(conn, cfg, now)
     days = {d["date"]: d for d in shown["days"]}

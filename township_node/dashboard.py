@@ -10,12 +10,12 @@ from flask import Blueprint, current_app, render_template, request
 
 from common import clock as business_clock
 from common.domain import stats
+from common.roles import HEADS
 from common.domain.nodes import is_child
 from common.errors import NotFound
 from common.store import catalog, facts
 from common.web import figures, get_db, lang, roles
 
-HEADS = ("township_head",)
 TABLES = ("items", "villages")
 
 
@@ -45,7 +45,7 @@ def dashboard_blueprint():
     bp = Blueprint("dashboard", __name__, template_folder="templates")
 
     @bp.get("/dashboard")
-    @roles(*HEADS)
+    @roles(HEADS["township"])
     def page():
         """The township's figures: totals against the comparison period, the trend, items and villages."""
         me = current_app.config["SANJI"]["code"]
@@ -55,7 +55,7 @@ def dashboard_blueprint():
                                query=figures.query_of(request.args), choices=figures.period_links(request.args, f["period"]["choice"]))
 
     @bp.get("/dashboard.csv")
-    @roles(*HEADS)
+    @roles(HEADS["township"])
     def csv_export():
         """One of the page's tables (`table`: items or villages) as CSV in the page's language."""
         table = request.args.get("table") or "items"

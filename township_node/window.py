@@ -8,7 +8,9 @@ from common import clock as business_clock
 from common import paging, uscc
 from common.domain import submission
 from common.domain.application import label
+from common.domain.states import TOWNSHIP_FILTER
 from common.errors import SanjiError
+from common.roles import TOWNSHIP_CASEWORKERS, TOWNSHIP_CONSOLE
 from common.store import catalog
 from common.store import calendar as cal_store
 from common.web import get_db, roles
@@ -16,7 +18,6 @@ from common.web.notice_views import only_publishes
 
 from . import intake, window_store
 
-STAFF = ("township_staff", "township_head", "admin")
 DUE_SOON_DAYS = 3
 
 
@@ -42,7 +43,7 @@ def window_blueprint():
     bp = Blueprint("tier", __name__, template_folder="templates")
 
     @bp.get("/")
-    @roles(*STAFF, "publisher")
+    @roles(*TOWNSHIP_CONSOLE, "publisher")
     def home():
         """The inbox, filtered by scope, item, village, state and due soon."""
         if only_publishes(g.user):
@@ -56,10 +57,11 @@ def window_blueprint():
         return render_template("window/inbox.html", rows=rows, f=f, page=page, more=more,
                                due=request.args.get("due", ""), items=catalog.items(conn),
                                origins=window_store.origins(conn),
-                               villages=window_store.villages(conn), state_label=label, me=me())
+                               villages=window_store.villages(conn), state_label=label, me=me(),
+                               filter_states=TOWNSHIP_FILTER)
 
     @bp.route("/window/walk-in", methods=["GET", "POST"])
-    @roles("township_staff", "township_head")
+    @roles(*TOWNSHIP_CASEWORKERS)
     def walk_in():
         """One-window intake: choose the item, then one page with the applicant, the answers and the scans."""
         conn = get_db()

@@ -1,5 +1,6 @@
 """SQL behind the township window console: the inbox with its filters, and the villages' links."""
-from common.domain.application import OPEN_STATES, UNFINISHED, label
+from common.domain.application import label
+from common.domain.states import NAMES_HOLDER, UNFINISHED
 from common.store.item_snapshots import doc_of
 from common.paging import PAGE
 from common.domain import deadlines
@@ -42,7 +43,7 @@ def inbox(conn, me, scope="mine", item=None, origin=None, state=None, due_by=Non
                      "applicant_name": doc["applicant"]["name"], "origin": doc["origin"],
                      "walk_in": doc["origin"] == me, "custody": doc["custody"], "state": doc["state"],
                      "state_label": label(doc["state"]), "submitted_on": doc["submitted_on"], "due_on": r["due_on"],
-                     "due_provisional": bool(r["due_provisional"]), "open": doc["state"] in OPEN_STATES,
+                     "due_provisional": bool(r["due_provisional"]), "open": doc["state"] in NAMES_HOLDER,
                      "withdrawal_requested": doc.get("withdrawal_requested", False),
                      "escalation": doc.get("escalation"), "waiting": waiting.get(doc["id"], 0),
                      "urged": doc.get("urged") if doc["state"] in UNFINISHED else None,  # the county's 督办/催办

@@ -9,6 +9,7 @@ import shutil
 
 from common import photos
 from common.domain import submission
+from common.domain.states import WITHDRAWABLE
 from common.errors import Conflict, ValidationError
 from common import clock as business_clock
 from common.node import shared_clock
@@ -16,8 +17,6 @@ from common.store import applications, blobs, catalog, idempotency
 from common.store.db import transaction
 
 from . import drafts, journey
-
-WITHDRAWABLE = {"submitted", "received", "forwarded", "accepted", "supplement", "in_review", "returned"}
 
 
 def add_draft_photo(conn, data_dir, draft, item, index, data):

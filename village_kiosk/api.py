@@ -11,12 +11,14 @@ from common import paging, photos
 from common.domain import ratings
 from common.domain.application import is_voice, label
 from common.errors import ValidationError
+from common.roles import VILLAGE_CONSOLE
 from common.store import applications
 from common.web import api, get_db, public, roles
 from common.web.access import csrf_exempt, csrf_exempt_anonymous
+from common.web.json_body import json_object
 
 from . import actions, clerk_store
-from .apply import CLERK_ROLES, clerk
+from .apply import clerk
 from .receipt import build as build_receipt
 from .rating import WHY, record_rating
 from .status import REASONS, find, steps_of
@@ -26,10 +28,7 @@ CODE_BODY = {"type": "object", "required": ["code", "last4"],
 
 
 def _body(*required):
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise ValidationError("请求体须是 JSON 对象 / the request body must be a JSON object",
-                              fix=f"send Content-Type: application/json with {', '.join(required)}")
+    body = json_object(fix=f"send Content-Type: application/json with {', '.join(required)}")
     bad = [k for k in required if k not in body]
     if bad:
         raise ValidationError(f"缺少字段 / missing: {', '.join(bad)}", fix=f"send {', '.join(required)}")
@@ -168,7 +167,7 @@ def api_blueprint():
         return jsonify(_receipt(doc)), 201
 
     @bp.get("/applications")
-    @roles(*CLERK_ROLES)
+    @roles(*VILLAGE_CONSOLE)
     @api("The village's applications, newest first, each with its sync state", tag="clerk",
          query={"state": "only this state, e.g. supplement", "limit": "at most this many (default 200)",
                 "page": "page number, LIMIT rows a page (`more` says whether another follows)"})
@@ -184,7 +183,7 @@ def api_blueprint():
         return jsonify({"applications": rows, "page": page, "more": more})
 
     @bp.get("/applications/<app_id>")
-    @roles(*CLERK_ROLES)
+    @roles(*VILLAGE_CONSOLE)
     @api("One application in full with its plain-words timeline", tag="clerk")
     def one_application(app_id):
         """JSON: the projection and its steps."""
@@ -192,7 +191,7 @@ def api_blueprint():
         return jsonify(dict(doc, steps=steps_of(get_db(), doc)))
 
     @bp.get("/clerk/summary")
-    @roles(*CLERK_ROLES)
+    @roles(*VILLAGE_CONSOLE)
     @api("Today's summary for the village clerk: new, waiting for the network, supplements, decided", tag="clerk")
     def summary():
         """JSON: today's counts and the parent link's state."""

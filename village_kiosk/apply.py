@@ -11,6 +11,7 @@ from common import clock as business_clock
 from common import i18n, idcard, photos
 from common.domain import submission
 from common.errors import NotFound, SanjiError, ValidationError
+from common.roles import VILLAGE_CONSOLE
 from common.store import applications, catalog
 from common.web import get_db, public
 from common.web.app import lang
@@ -19,13 +20,12 @@ from common.web.access import user_has
 from . import actions, card_reader, drafts, journey
 from .receipt import build as build_receipt, qr_svg
 
-CLERK_ROLES = ("village_clerk", "admin")
 GONE = "这次填写已经结束（长时间没有操作会自动清除）/ this application form has ended"
 
 
 def clerk():
     """The signed-in village clerk's username, or '' for a villager on their own."""
-    return g.user["username"] if g.get("user") and user_has(g.user, CLERK_ROLES) else ""
+    return g.user["username"] if g.get("user") and user_has(g.user, VILLAGE_CONSOLE) else ""
 
 
 def current_draft():

@@ -7,6 +7,7 @@ the line is down and books nothing; "booked" is shown only once the township has
 from flask import Blueprint, current_app, render_template, request
 
 from common.domain.nodes import parent_of
+from common.domain.states import NO_VISIT
 from common.live import ask, live_for
 from common.web import public
 
@@ -14,7 +15,6 @@ from .status import viewing
 
 ASK_SECONDS = 5.0
 REASONS = ("full", "bad_time", "unknown_app", "closed", "too_many", "person_booked", "village_share")
-OVER = ("withdrawn", "delivered")  # an application in these states needs no visit
 
 
 def _ask(body):
@@ -31,7 +31,7 @@ def appointment_blueprint():
     def book():
         """The township's free slots for the next working days; a tap on one books it there."""
         doc = viewing()
-        if doc["state"] in OVER:
+        if doc["state"] in NO_VISIT:
             return render_template("kiosk/appointment.html", doc=doc, offline=False, problem="closed", days=[],
                                    chosen=None, offer={}), 409
         problem, booked = None, None

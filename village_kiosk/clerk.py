@@ -9,13 +9,14 @@ from flask import Blueprint, current_app, redirect, render_template, request, se
 from common import clock as business_clock
 from common import paging
 from common.domain import wording
-from common.domain.application import UNFINISHED, label
+from common.domain.application import label
+from common.domain.states import STATES
 from common.errors import NotFound
+from common.roles import VILLAGE_CONSOLE
 from common.store import applications, blobs, catalog
 from common.web import get_db, roles
 
 from . import clerk_store
-from .apply import CLERK_ROLES
 from . import said
 
 
@@ -24,7 +25,7 @@ def clerk_blueprint():
     bp = Blueprint("tier", __name__, url_prefix="/clerk")
 
     @bp.get("/")
-    @roles(*CLERK_ROLES)
+    @roles(*VILLAGE_CONSOLE)
     def home():
         """The console: today, follow-ups (supplements, withdrawals asked), all applications with sync state."""
         conn = get_db()
@@ -36,11 +37,10 @@ def clerk_blueprint():
                   if not (r["supplement"] or {}).get("provided")]
         return render_template("clerk/console.html", s=clerk_store.summary(conn, business_clock.today(current_app.config["SANJI"]).isoformat()),
                                rows=listed, follow=follow, state=state or "", page=page, more=more, state_label=label,
-                               states=UNFINISHED + ("approved", "denied", "delivered", "withdrawn",
-                                                          "not_accepted"))
+                               states=STATES)
 
     @bp.get("/app/<app_id>")
-    @roles(*CLERK_ROLES)
+    @roles(*VILLAGE_CONSOLE)
     def detail(app_id):
         """One application: applicant, answers, photos, timeline; and a way to act on it at the kiosk pages."""
         conn = get_db()
@@ -53,7 +53,7 @@ def clerk_blueprint():
                                labels=catalog.field_labels(conn, doc["item"]["code"]))
 
     @bp.post("/app/<app_id>/open")
-    @roles(*CLERK_ROLES)
+    @roles(*VILLAGE_CONSOLE)
     def open_at_kiosk(app_id):
         """Open the application in the kiosk's status pages (to add a supplement, withdraw, print the receipt)."""
         doc = applications.get(get_db(), app_id)
@@ -61,7 +61,7 @@ def clerk_blueprint():
         return redirect(url_for("kiosk_status.view"))
 
     @bp.get("/blob/<sha>")
-    @roles(*CLERK_ROLES)
+    @roles(*VILLAGE_CONSOLE)
     def blob(sha):
         """A photo of a material held here."""
         if len(sha) != 64 or not blobs.is_complete(get_db(), sha):

@@ -1,5 +1,6 @@
 """SQL behind the village clerk's console: the village's applications with their sync state, today's figures."""
-from common.domain.application import UNFINISHED, is_voice, label
+from common.domain.application import is_voice, label
+from common.domain.states import UNFINISHED
 from common.store.item_snapshots import doc_of
 from common.paging import PAGE
 from common.store import outbox, sync_status

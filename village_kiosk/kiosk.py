@@ -9,11 +9,12 @@ from urllib.parse import urlparse
 from flask import Blueprint, current_app, g, render_template, request, send_file, session, url_for
 
 from common.domain import catalog_search
-from common.errors import NotFound, ValidationError
+from common.errors import NotFound
 from common.store import catalog
 from common.web import get_db, public
 from common.web.access import csrf_exempt
 from common.web.app import lang
+from common.web.json_body import json_object
 
 from . import drafts, speech
 
@@ -92,9 +93,7 @@ def kiosk_blueprint():
     @csrf_exempt  # it changes nothing but a bounded cache of audio, and another site cannot read the answer
     def speak():
         """JSON {text} → a WAV of it in the page's language, made by the node (for browsers without a voice)."""
-        body = request.get_json(silent=True)
-        if not isinstance(body, dict):
-            raise ValidationError("请求体须是 JSON 对象 {text} / send {\"text\": …}")
+        body = json_object(fix='send {"text": …}')
         path = speech.audio(current_app.config["SANJI"], body.get("text"), lang())
         return send_file(path, mimetype="audio/wav", max_age=3600)
 

@@ -16,6 +16,7 @@ from common.domain import documents, timeline
 from common.domain.ratings import ratable
 from common.domain import wording
 from common.domain.application import is_voice
+from common.domain.states import NO_VISIT, WITHDRAWABLE
 from common.errors import NotFound, SanjiError, ValidationError
 from common.ids import parse_tracking_code
 from common.node import shared_clock
@@ -249,10 +250,10 @@ def _view_page(doc, errors=None, status=200):
     draft = supplement_draft_of(doc)
     voice = is_voice(doc)
     now, steps = said.sentences(get_db(), doc)
-    return render_template("kiosk/status.html", doc=doc, steps=steps, now=now, voice=voice,
+    return render_template("kiosk/status.html", doc=doc, steps=steps, now=now, voice=voice, no_visit=NO_VISIT,
                            shows_due=wording.shows_due(doc),
                            errors=errors or {}, supplement_photos=draft["photos"] if draft else [],
-                           withdrawable=doc["state"] in actions.WITHDRAWABLE and not doc.get("withdrawal_requested"),
+                           withdrawable=doc["state"] in WITHDRAWABLE and not doc.get("withdrawal_requested"),
                            ratable=ratable(doc, "kiosk"), delivery=delivery_of(get_db(), doc),
                            papers=[p for p in documents.papers_of(applications.events(get_db(), doc["id"]))
                                    if p["kind"] in ISSUED],

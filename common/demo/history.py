@@ -7,15 +7,16 @@ Its events are then stored in the three databases on its path (village, township
 sync had carried them, so the network starts consistent without replaying weeks of traffic.
 """
 import random
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta
 
 from ..domain import application as model
 from ..domain import submission
+from ..domain.nodes import ancestor_of, tier_of
 from ..ids import new_tracking_code, uuid7
 from .. import uscc
+from ..clock import CHINA
 from ..idcard import check_digit
 
-CHINA = timezone(timedelta(hours=8))
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐"
 COMPANIES = ["示范县丰收农业发展有限公司", "示范县东岭建筑工程有限公司", "示范县河口物流有限公司", "示范县石桥农机专业合作社"]
 GIVEN = ["秀英", "桂兰", "建国", "国强", "玉兰", "德明", "春生", "淑珍", "海燕", "志刚", "凤英", "永福", "翠花", "明亮"]
@@ -103,7 +104,7 @@ def _moment(day, rng):
 
 def tell(story, cal, rng, today, village):
     """Carry STORY on from its submission as far as TODAY allows (the last events may lie ahead: stop there)."""
-    doc, township, county = story.doc, village[:9], village[:6]
+    doc, township, county = story.doc, ancestor_of(village, "township"), ancestor_of(village, "county")
     day = date.fromisoformat(doc["submitted_on"])
     county_item, voice = doc["item"]["decide_tier"] == "county", doc["item"]["case_type"] == "voice"
     where, dept = (county, doc["item"]["department"].lower()) if county_item else (township, "window")
@@ -215,7 +216,7 @@ def seed(open_conn, catalog_items, villages, cal, today, **options):
     told = stories(catalog_items, villages, cal, today, **options)
     by_node = {}
     for village, story in told:
-        for code in (village, village[:9], village[:6]):
+        for code in (village, ancestor_of(village, "township"), ancestor_of(village, "county")):
             by_node.setdefault(code, []).extend(story.events)
     from ..store import meta
     for code, events in by_node.items():
@@ -224,7 +225,7 @@ def seed(open_conn, catalog_items, villages, cal, today, **options):
             with transaction(conn):
                 for event in events:
                     applications.ingest(conn, event, trusted=True, route=False)
-                if len(code) == 6:  # the county texts what happens from now on, not the invented past
+                if tier_of(code) == "county":  # the county texts what happens from now on, not the invented past
                     meta.put(conn, "sms_event_cursor",  # county_hub.sms_store.CURSOR
                              conn.execute("SELECT COALESCE(MAX(rowid), 0) FROM events").fetchone()[0])
         finally:

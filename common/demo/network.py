@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..domain.nodes import parent_of
 from ..errors import SanjiError
 
 PASSWORD = "demo-admin-2026"
@@ -31,7 +32,7 @@ class Node:
     @property
     def parent(self):
         """The parent's code ('' for the county)."""
-        return {"county": "", "township": self.code[:6], "village": self.code[:9]}[self.tier]
+        return parent_of(self.code) or ""
 
 
 NODES = [Node(t, c, n, i) for i, (t, c, n) in enumerate([

@@ -10,6 +10,8 @@ import random
 import time
 from datetime import date
 
+from ..domain.nodes import ancestor_of
+from ..domain.states import AWAITING_INTAKE
 from . import network
 from .client import StaffMember, Villager, wait_until
 from .history import fill_form, person
@@ -62,11 +64,11 @@ def handle(office, village, villager, receipt, item, rng):
     code = receipt["tracking_code"]
     app_id = villager.status(code)["id"]
     county_item = item["decide_tier"] == "county"
-    where = village[:6] if county_item else village[:9]
+    where = ancestor_of(village, "county" if county_item else "township")
     first = office(where, "rx" if item["case_type"] == "voice" else item["department"].lower() if county_item
                    else "window")
     wait_until(f"{code} at {where}", lambda: (first.find(app_id) or {}).get("custody") == where
-               and first.find(app_id)["state"] in ("received", "forwarded"))
+               and first.find(app_id)["state"] in AWAITING_INTAKE)
     first.act(app_id, "accepted")
     if item["case_type"] != "voice" and rng.random() < 0.15:
         first.act(app_id, "supplement_requested", reason="照片看不清，请重新拍", missing=["身份证（正反面）"])

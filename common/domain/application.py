@@ -8,36 +8,31 @@ An application's state is a fold of its events in HLC order. Two kinds of events
 `apply(doc, event, strict=True)` is used where an event is created; replicas replay with
 strict=False, following the authority even if they missed something (noted in `anomalies`).
 """
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 
+from .. import hlc
+from ..clock import CHINA  # noqa: F401  (re-exported: pages and tests ask the state machine for it)
 from ..errors import CustodyError, TransitionError, ValidationError
 from . import ratings, urging
 from .nodes import parent_of, tier_of
-
-CHINA = timezone(timedelta(hours=8))
-OPEN_STATES = {"received", "accepted", "supplement", "in_review", "returned"}
-TERMINAL = {"not_accepted", "delivered", "withdrawn"}
-# Not finished: every state an application can be in before its outcome (named, not "NOT IN" the
-# finished ones, so that a query reads the state index instead of every application ever held).
-UNFINISHED = ("submitted", "received", "forwarded", "accepted", "supplement", "in_review", "returned", "escalated",
-              "escalation_review")
+from .states import AWAITING_INTAKE, AWAITING_PARENT, IN_FLOW, OUTCOMES, TO_DELIVER, WITHDRAWABLE
+from .states import UNFINISHED  # noqa: F401  (re-exported: the state machine's callers ask it)
 
 # type: (allowed previous states, resulting state or None when computed)
 DECISIONS = {
-    "received": ({"submitted", "escalated"}, None),
-    "accepted": ({"received", "forwarded"}, "accepted"),
-    "not_accepted": ({"received", "forwarded"}, "not_accepted"),
+    "received": (frozenset(AWAITING_PARENT), None),
+    "accepted": (frozenset(AWAITING_INTAKE), "accepted"),
+    "not_accepted": (frozenset(AWAITING_INTAKE), "not_accepted"),
     "supplement_requested": ({"received", "forwarded", "accepted", "in_review", "returned"}, "supplement"),
     "forwarded": ({"submitted", "received", "accepted"}, None),
     "escalated": ({"received", "accepted", "in_review", "returned"}, "escalated"),
     "escalation_answered": ({"escalation_review"}, None),
-    "step_passed": ({"accepted", "in_review"}, "in_review"),
-    "step_returned": ({"accepted", "in_review"}, "returned"),
-    "approved": ({"accepted", "in_review"}, "approved"),
+    "step_passed": (frozenset(IN_FLOW), "in_review"),
+    "step_returned": (frozenset(IN_FLOW), "returned"),
+    "approved": (frozenset(IN_FLOW), "approved"),
     "denied": ({"accepted", "in_review", "returned"}, "denied"),
-    "delivered": ({"approved", "denied"}, "delivered"),
-    "withdrawn": ({"submitted", "received", "forwarded", "accepted", "supplement", "in_review", "returned"},
-                  "withdrawn"),
+    "delivered": (frozenset(TO_DELIVER), "delivered"),
+    "withdrawn": (frozenset(WITHDRAWABLE), "withdrawn"),
 }
 COMMUTATIVE = {"commented", "supplement_provided", "rated", "consult_held", "withdrawal_requested",
                "warning_raised", "callback_booked", "rectification_done", "sms_opted_out", "appointment_booked",
@@ -51,9 +46,9 @@ RESOLUTIONS = ("returned", "taken", "routed")
 REASON_REQUIRED = {"not_accepted", "supplement_requested", "escalated", "step_returned", "denied", "withdrawn"}
 
 
-def event_date(hlc):
-    """The calendar day (China time) of an HLC timestamp string."""
-    return datetime.fromtimestamp(int(hlc[:13]) / 1000, CHINA).date()
+def event_date(stamp):
+    """The calendar day (China time) of an HLC timestamp string STAMP."""
+    return datetime.fromtimestamp(hlc.parse(stamp).ms / 1000, CHINA).date()
 
 
 def day_of_ms(ms):
@@ -149,7 +144,7 @@ def step_deadlines(doc, cal):
     A step's clock starts when the flow reaches it (or when it resumes after a supplement);
     CAL is the working-day calendar.
     """
-    if doc["state"] not in ("accepted", "in_review") or not doc.get("step_since"):
+    if doc["state"] not in IN_FLOW or not doc.get("step_since"):
         return []
     since = date.fromisoformat(doc["step_since"])
     return [{"id": s["id"], "name": s.get("name", s["id"]), "days": s["days"],
@@ -269,7 +264,7 @@ def _effect(doc, event):
         doc["branches"] = {b: ("returned" if b == p["step"] else ("cancelled" if s == "pending" else s))
                            for b, s in doc["branches"].items()}
         doc["returned"] = {"step": p["step"], "reason": p.get("reason"), "on": day}
-    elif kind in ("approved", "denied", "not_accepted"):
+    elif kind in OUTCOMES:
         doc["decision"] = {"outcome": kind, "reason": p.get("reason", ""), "note": p.get("note", ""), "on": day,
                            "by": event["actor"], "at": event["origin"]}
         if kind == "approved" and p.get("answer"):  # a voice case's answer as finally sent (督察 may edit it)

@@ -10,7 +10,7 @@ import re
 import yaml
 
 from ..errors import ValidationError
-from ..roles import ROLES
+from ..roles import CASEWORKERS, ROLES
 
 TIERS = ("village", "township", "county")
 DECIDE_TIERS = ("township", "county")
@@ -30,7 +30,6 @@ ITEM_KEYS = {"code", "name", "name_en", "department", "accept_tier", "decide_tie
 # 统一社会信用代码 and legal representative besides the person who comes (e.g. construction permits).
 APPLICANT_KINDS = ("person", "company")
 ELIGIBILITY_KEYS = {"min_age", "max_age", "id_regions", "note"}
-STEP_ROLES = {"township": ("township_staff", "township_head"), "county": ("county_approver", "county_reviewer")}
 
 
 class _Problems(list):
@@ -156,7 +155,7 @@ def _step(s, where, problems, item, departments, ids):
         problems.add(where, f"step id {sid!r} is used twice")
     ids.add(sid)
     role = s.get("role")
-    allowed = STEP_ROLES.get(item.get("decide_tier"), ())
+    allowed = CASEWORKERS.get(item.get("decide_tier"), ())
     if role not in ROLES:
         problems.add(where, f"role {role!r} is not a known role")
     elif allowed and role not in allowed:

@@ -1,4 +1,7 @@
 """Who answers a live consult: the pure routing facts every tier needs (the hub's machine is county_hub/consult.py)."""
+from ..roles import TOWNSHIP_CASEWORKERS
+from .nodes import ancestor_of
+
 STAFF_STATUSES = ("available", "paused")
 
 
@@ -17,11 +20,11 @@ def serves_of(node, roles):
             out.add(f"dept:{dept}" if dept else "dept:*")
         elif role == "county_reviewer":
             out.add("dept:*")
-        elif role in ("township_staff", "township_head"):
+        elif role in TOWNSHIP_CASEWORKERS:
             out.add(f"township:{node}")
     return frozenset(out)
 
 
 def hub_of(code):
     """The county hub (the first six digits of any node's division code) that brokers NODE's consults."""
-    return str(code)[:6]
+    return ancestor_of(code, "county")

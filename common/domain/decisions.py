@@ -10,11 +10,10 @@ its last step, and the holder of that step who may decide takes the step and the
 action (one post: step_passed then approved, appended together), instead of two.
 """
 from ..errors import Forbidden, ValidationError
+from ..roles import CASEWORKERS, HEADS, SEES_ALL
 from .application import REASON_REQUIRED, current_steps, flow_done, is_voice, step_department
 from .nodes import tier_of
-
-HEADS = {"township": "township_head", "county": "county_approver"}
-WITHDRAWABLE = {"submitted", "received", "forwarded", "accepted", "supplement", "in_review", "returned"}
+from .states import AWAITING_INTAKE, IN_FLOW, TO_DELIVER, WITHDRAWABLE
 
 
 def held_roles(roles):
@@ -68,8 +67,7 @@ def _flow_roles(doc):
 
 
 def _staff_roles(tier):
-    return {"township": {"township_staff", "township_head"},
-            "county": {"county_approver", "county_reviewer"}}.get(tier, set())
+    return set(CASEWORKERS.get(tier, ()))
 
 
 def _finishing(doc):
@@ -132,7 +130,7 @@ def available(doc, me, roles):
 
     if doc.get("withdrawal_requested") and state in WITHDRAWABLE and intake:
         add("withdrawn")
-    if state in ("received", "forwarded") and intake:
+    if state in AWAITING_INTAKE and intake:
         if own_item:
             add("accepted")
         elif tier == "township":
@@ -141,7 +139,7 @@ def available(doc, me, roles):
         add("supplement_requested")
         if tier == "township":
             add("escalated")
-    elif state in ("accepted", "in_review"):
+    elif state in IN_FLOW:
         finishing, denial_offered = _finishing(doc), False
         for step in current_steps(doc):
             if _holds(held, step.get("role"), step_department(doc, step)):
@@ -174,7 +172,7 @@ def available(doc, me, roles):
         add("escalation_answered", resolution="returned")
         add("escalation_answered", resolution="taken")
         add("escalation_answered", resolution="routed", department=dept)
-    elif state in ("approved", "denied") and intake and not voice:
+    elif state in TO_DELIVER and intake and not voice:
         add("delivered")  # an answer needs no handing over
     if (doc.get("rectification") or {}).get("state") == "open" and (intake or decides):
         add("rectification_done")  # a bad rating: the office that decided puts it right
@@ -274,10 +272,6 @@ def departments_of(doc):
         for step in (element["parallel"]["branches"] if "parallel" in element else [element]):
             out.add(step.get("department") or "")
     return out - {"", "@assigned"}
-
-
-# Roles whose work needs every case of their node (review of escalations, supervision, running it).
-SEES_ALL = {"county_reviewer", "supervisor", "admin", "township_staff", "township_head", "village_clerk"}
 
 
 def may_view(doc, roles):

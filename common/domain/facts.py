@@ -11,19 +11,19 @@ from datetime import date
 
 from .application import current_steps, step_department
 from .decisions import routed_to, taken_by_county
+from .nodes import ancestor_of, tier_of
 from .ratings import BAD, all_of
+from .states import IN_FLOW
 
 GROUPS = ("department", "township", "village", "item")  # the dashboard's groupings: columns of app_facts
 RATING_GROUPS = ("office", "staff")                     # who a rating was about: columns of app_ratings
-# The states in which a deciding tier is working on an application (its inboxes).
-WORKING = ("received", "forwarded", "accepted", "in_review", "returned", "supplement")
 
 
 def keys_of(doc):
     """DOC's group keys: {department, township, village, item} ('' when it has none, e.g. a walk-in's village)."""
     origin = doc["origin"]
-    return {"department": doc["item"].get("department", ""), "township": origin[:9],
-            "village": origin if len(origin) == 12 else "", "item": doc["item"]["code"]}
+    return {"department": doc["item"].get("department", ""), "township": ancestor_of(origin, "township"),
+            "village": origin if tier_of(origin) == "village" else "", "item": doc["item"]["code"]}
 
 
 def decided_on(doc):
@@ -71,7 +71,7 @@ def awaiting(doc):
     if taken_by_county(doc, "county"):
         return [routed_to(doc)] if routed_to(doc) else []
     dept = doc["item"].get("department", "")
-    if doc["state"] in ("accepted", "in_review"):
+    if doc["state"] in IN_FLOW:
         steps = current_steps(doc)
         if steps:
             return sorted({step_department(doc, s) for s in steps})

@@ -5,8 +5,11 @@ These run for every event on every hop, so the pure ones are memoised.
 """
 from functools import lru_cache
 
-TIER_BY_LENGTH = {6: "county", 9: "township", 12: "village"}
-CHILD_LENGTH = {6: 9, 9: 12}
+# The one place the lengths are written: everything else asks tier_of, parent_of or ancestor_of.
+COUNTY_LENGTH, TOWNSHIP_LENGTH, VILLAGE_LENGTH = 6, 9, 12
+TIER_BY_LENGTH = {COUNTY_LENGTH: "county", TOWNSHIP_LENGTH: "township", VILLAGE_LENGTH: "village"}
+LENGTH_OF = {tier: length for length, tier in TIER_BY_LENGTH.items()}
+CHILD_LENGTH = {COUNTY_LENGTH: TOWNSHIP_LENGTH, TOWNSHIP_LENGTH: VILLAGE_LENGTH}
 
 
 @lru_cache(maxsize=4096)
@@ -19,7 +22,14 @@ def tier_of(code):
 @lru_cache(maxsize=4096)
 def parent_of(code):
     """The parent node's code (None at the county)."""
-    return {12: code[:9], 9: code[:6]}.get(len(code)) if tier_of(code) else None
+    length = {VILLAGE_LENGTH: TOWNSHIP_LENGTH, TOWNSHIP_LENGTH: COUNTY_LENGTH}.get(len(code))
+    return code[:length] if length and tier_of(code) else None
+
+
+def ancestor_of(code, tier):
+    """The node of TIER whose subtree holds CODE (a village's township, any node's county): CODE cut to
+    TIER's length, so CODE itself when it is of TIER or above it."""
+    return str(code)[:LENGTH_OF[tier]]
 
 
 def ancestors(code):

@@ -6,13 +6,13 @@ by them does not count), at the kiosk or at a township window; one rating per ch
 `rectification_done`; supervision watches its deadline (`rectify_days` working days).
 """
 from ..errors import Conflict, TransitionError, ValidationError
+from .states import RATABLE
 
 # value: (label, English) — the national 好差评 scale, best first
 LEVELS = {5: ("非常满意", "very satisfied"), 4: ("满意", "satisfied"), 3: ("基本满意", "fairly satisfied"),
           2: ("不满意", "dissatisfied"), 1: ("非常不满意", "very dissatisfied")}
 BAD = 2                      # this level or lower opens a rectification case
 CHANNELS = ("kiosk", "window")
-RATABLE = {"approved", "denied", "not_accepted", "delivered"}
 MAX_COMMENT = 200
 
 

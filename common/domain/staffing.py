@@ -8,10 +8,10 @@ The node decides this from its own accounts and its own projections, never from 
 """
 from .application import current_steps, step_department
 from .decisions import holds, routed_to, taken_by_county
+from .states import IN_FLOW, WORKING
 
 REVIEWER = "county_reviewer"
 APPROVER = "county_approver"
-WORKING = ("received", "forwarded", "accepted", "in_review", "returned", "supplement")
 
 
 def needs_of(doc):
@@ -29,7 +29,7 @@ def needs_of(doc):
         return [(APPROVER, routed, "", "")] if routed else [(REVIEWER, "", "", "")]
     if state not in WORKING:
         return []
-    if state in ("accepted", "in_review"):
+    if state in IN_FLOW:
         steps = current_steps(doc)
         if steps:  # a step is its department's, whichever role acts on it (a reviewer may hold one department)
             return [(s.get("role") or APPROVER, step_department(doc, s), s["id"], s.get("name", s["id"]))

@@ -7,8 +7,10 @@ refused by `check_shape` (docs/protocol.md). Whom it is for is decided by the co
 projection (the custodian, and at the county the departments the case awaits), not from the form.
 """
 from ..errors import Conflict, CustodyError, TooMany, ValidationError
+from ..roles import URGERS
 from .deadlines import LEVELS
-from .nodes import tier_of
+from .nodes import COUNTY_LENGTH, VILLAGE_LENGTH, tier_of
+from .states import URGEABLE
 
 KINDS = {"cuiban": ("催办", "Reminder"), "duban": ("督办", "Supervision order")}
 NOTE_MAX = 500
@@ -18,9 +20,6 @@ MAX_DEPARTMENTS = 20
 # often has a problem no further urge will solve.
 URGES_PER_CASE = 30
 BY_NAME_MAX = 60  # the supervisor's name as the case shows it at every tier (their account is the county's)
-URGERS = ("supervisor",)
-# The states in which someone is working on the case (an urge to a finished case would ask for nothing).
-OPEN = ("received", "forwarded", "accepted", "in_review", "returned", "supplement", "escalated", "escalation_review")
 
 
 def kind_label(kind, lang="zh"):
@@ -42,7 +41,7 @@ def check_shape(event):
         problems.append(f"note must be non-blank text of at most {NOTE_MAX} characters")
     if p.get("level") not in LEVELS[1:]:
         problems.append("level must be yellow or red")
-    if not isinstance(p.get("office"), str) or not 6 <= len(p["office"]) <= 12 or not p["office"].isdigit():
+    if not isinstance(p.get("office"), str) or not COUNTY_LENGTH <= len(p["office"]) <= VILLAGE_LENGTH or not p["office"].isdigit():
         problems.append("office must be the code of the node holding the case")
     depts = p.get("departments", [])
     if not isinstance(depts, list) or len(depts) > MAX_DEPARTMENTS or \
@@ -71,7 +70,7 @@ def urged(doc, event, day):
 def may_urge(doc, me, roles):
     """True when a holder of ROLES ((role, department) pairs) at node ME may urge on DOC now: a supervisor at
     the county, on an unfinished case that carries a yellow or red warning."""
-    return tier_of(me) == "county" and any(r in URGERS for r, _ in roles) and doc["state"] in OPEN \
+    return tier_of(me) == "county" and any(r in URGERS for r, _ in roles) and doc["state"] in URGEABLE \
         and doc.get("warning") in LEVELS[1:]
 
 

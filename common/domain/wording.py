@@ -6,8 +6,7 @@ complaint, suggestion or consultation (诉求件) has its own words: it is answe
 """
 from .application import current_steps, flow_done, is_voice, step_department
 from .nodes import tier_of
-
-FINISHED = ("approved", "denied", "delivered", "withdrawn", "not_accepted")
+from .states import AWAITING_INTAKE, FINISHED
 
 
 def office(doc, dept_name):
@@ -31,7 +30,7 @@ def now(doc, dept_name):
     who_key, who_values = office(doc, dept_name)
     values = {"office_key": who_key, **who_values}
     supplement = doc.get("supplement") or {}
-    if state in ("received", "forwarded") and supplement.get("provided"):
+    if state in AWAITING_INTAKE and supplement.get("provided"):
         return prefix + "supplement_in", values  # not "received" again after the person sent what was asked
     if state == "in_review":
         flow = doc["item"].get("flow", [])

@@ -8,6 +8,7 @@ applications) is read from a few megabytes of index, not by parsing 120,000 JSON
 from datetime import date
 
 from ..domain import facts as model
+from ..domain.states import WORKING
 from . import item_snapshots, rollups
 
 FACT_COLUMNS = ("app_id", "department", "township", "village", "item", "case_type", "state", "submitted_on",
@@ -33,7 +34,7 @@ def save(conn, docs, cal):
         new_ratings += given
         ratings.extend(tuple(r[c] for c in RATING_COLUMNS) for r in given)
     rollups.apply(conn, rollups.old_of(conn, [i for (i,) in ids]), (new_facts, new_ratings))
-    awaiting = [(doc["id"], dept, doc.get("due_on")) for doc in docs if doc["state"] in model.WORKING
+    awaiting = [(doc["id"], dept, doc.get("due_on")) for doc in docs if doc["state"] in WORKING
                 for dept in dict.fromkeys(model.awaiting(doc))]
     conn.executemany(_UPSERT, rows)
     conn.executemany("DELETE FROM app_ratings WHERE app_id = ?", ids)

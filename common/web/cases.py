@@ -13,21 +13,25 @@ from flask import Blueprint, current_app, g, jsonify, redirect, render_template,
 
 from .. import papers
 from ..domain import decisions, documents, ratings, submission, timeline, urging
-from ..domain.application import CHINA, RESOLUTIONS, is_voice, label, step_deadlines
+from .. import hlc
+from ..clock import CHINA
+from ..domain.application import RESOLUTIONS, is_voice, label, step_deadlines
 from ..domain.nodes import child_toward, in_subtree, tier_of
 from ..errors import Conflict, Forbidden, NotFound, SanjiError, ValidationError
 from ..node import shared_clock
+from ..roles import TOWNSHIP_CASEWORKERS
 from ..store import applications, audit, blobs, catalog, sync_status
 from ..store import calendar as cal_store
 from ..store.db import transaction
 from .access import roles
 from .app import get_db
+from .json_body import json_object
 from .openapi import api
 
 
-def event_time(hlc):
-    """YYYY-MM-DD HH:MM (China time) of an HLC timestamp."""
-    return datetime.fromtimestamp(int(hlc[:13]) / 1000, CHINA).strftime("%Y-%m-%d %H:%M")
+def event_time(stamp):
+    """YYYY-MM-DD HH:MM (China time) of an HLC timestamp STAMP."""
+    return datetime.fromtimestamp(hlc.parse(stamp).ms / 1000, CHINA).strftime("%Y-%m-%d %H:%M")
 
 
 def timeline_of(conn, doc):
@@ -83,12 +87,14 @@ def act(conn, cfg, app_id, user, action, form):
     return doc
 
 
-WINDOW_RATERS = ("township_staff", "township_head")
-
-
 def _window_of(doc, me, user):
     return tier_of(me) == "township" and in_subtree(doc["origin"], me) \
-        and any(r in WINDOW_RATERS for r, _ in user["roles"])
+        and any(r in TOWNSHIP_CASEWORKERS for r, _ in user["roles"])
+
+
+def hands_off(me, user):
+    """True when USER, at node ME, may hand a case up to the county in a live consult (township caseworkers)."""
+    return tier_of(me) == "township" and any(r in TOWNSHIP_CASEWORKERS for r, _ in user["roles"])
 
 
 def window_may_rate(doc, me, user):
@@ -208,7 +214,7 @@ def cases_blueprint(staff, deciders, extras=None):
         return redirect(url_for("cases.detail", app_id=app_id, done=action))
 
     @bp.post("/cases/<app_id>/rate")
-    @roles(*WINDOW_RATERS)
+    @roles(*TOWNSHIP_CASEWORKERS)
     def rate_page(app_id):
         """Record the person's rating (好差评) given at the window."""
         try:
@@ -278,9 +284,7 @@ def cases_blueprint(staff, deciders, extras=None):
              "department": {"type": "string", "description": "with resolution routed: the county department"}}})
     def act_api(app_id):
         """JSON: the application after the action."""
-        body = request.get_json(silent=True)
-        if not isinstance(body, dict):
-            raise ValidationError("请求体须是 JSON 对象 / the request body must be a JSON object")
+        body = json_object()
         if not isinstance(body.get("action", ""), str):
             raise ValidationError("请选择要办理的事项 / action must be text", fields={"action": "请选择一项"})
         form = {k: v for k, v in body.items() if k != "action"}
@@ -288,15 +292,13 @@ def cases_blueprint(staff, deciders, extras=None):
         return jsonify({"application": act(get_db(), current_app.config["SANJI"], app_id, g.user, action, form)})
 
     @bp.post("/api/v1/cases/<app_id>/rating")
-    @roles(*WINDOW_RATERS)
+    @roles(*TOWNSHIP_CASEWORKERS)
     @api("Record the rating the applicant gave at this township's window: {level 1–5, comment?}", tag="cases",
          request_body={"type": "object", "required": ["level"], "properties": {
              "level": {"type": "integer", "minimum": 1, "maximum": 5}, "comment": {"type": "string"}}})
     def rate_api(app_id):
         """JSON: the application after the rating."""
-        body = request.get_json(silent=True)
-        if not isinstance(body, dict):
-            raise ValidationError("请求体须是 JSON 对象 / the request body must be a JSON object")
+        body = json_object()
         return jsonify({"application": rate_at_window(get_db(), current_app.config["SANJI"], app_id, g.user,
                                                       body.get("level"), body.get("comment", ""))})
 
@@ -320,7 +322,7 @@ def render_detail(app_id, errors=None, status=200, form=None, chosen=""):
                            labels=catalog.field_labels(conn, doc["item"]["code"]), errors=errors or {},
                            form=form or {}, done=request.args.get("done", ""), state_label=label, me=me,
                            departments=catalog.departments(conn), levels=ratings.LEVELS, voice=voice,
-                           may_rate=window_may_rate(doc, me, g.user), chosen=chosen,
+                           may_rate=window_may_rate(doc, me, g.user), chosen=chosen, hands_off=hands_off(me, g.user),
                            papers=papers.listed(conn, doc), may_urge=urging.may_urge(doc, me, g.user["roles"]),
                            urge_kinds=urging.KINDS, fields_of=decisions.fields_of,
                            **(extras(conn, doc, g.user) if extras else {})), status

@@ -17,14 +17,15 @@ from ..domain.consults import STAFF_STATUSES, hub_of, serves_of, target_of
 from ..errors import Conflict, NotFound, ValidationError
 from ..live import live_for
 from ..node import open_db, shared_clock
-from ..domain.nodes import tier_of
+from ..roles import CONSULTERS, TOWNSHIP_CASEWORKERS
+from ..domain.nodes import ancestor_of, tier_of
 from ..store import applications, outbox, sync_status
 from ..store.db import transaction
 from .access import public, roles
 from .app import get_db
+from .json_body import json_object
 from .openapi import api
 
-CONSOLE_ROLES = ("township_staff", "township_head", "county_approver", "county_reviewer")
 ACTIONS = ("accept", "decline", "connected", "hangup", "wrapped", "cancel")
 SIGNALS = ("offer", "answer", "ice", "bye")
 BOOKINGS = ("callback", "appointment")
@@ -44,7 +45,7 @@ def _staff_key():
 
 
 def _is_console():
-    return bool(g.get("user")) and any(r in CONSOLE_ROLES for r, _ in g.user["roles"])
+    return bool(g.get("user")) and any(r in CONSULTERS for r, _ in g.user["roles"])
 
 
 def _me(sid=None):
@@ -61,9 +62,7 @@ def _me(sid=None):
 
 
 def _body(*required):
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise ValidationError("请求体须是 JSON 对象 / the request body must be a JSON object")
+    body = json_object()
     missing = [k for k in required if body.get(k) in (None, "")]
     if missing:
         raise ValidationError(f"缺少 {', '.join(missing)} / missing {', '.join(missing)}")
@@ -83,7 +82,7 @@ def consult_blueprint():
     bp = Blueprint("consults", __name__, url_prefix="/api/v1")
 
     @bp.post("/live/presence")
-    @roles(*CONSOLE_ROLES)
+    @roles(*CONSULTERS)
     @api("A staff console's heartbeat (every ~15 s): available or paused for live consults", tag="consults",
          request_body={"type": "object", "required": ["status"],
                        "properties": {"status": {"type": "string", "enum": list(STAFF_STATUSES)}}})
@@ -121,12 +120,7 @@ def consult_blueprint():
     def ask():
         """JSON {sid, state, offers, link}: `requested`, or `unreachable` (no link to the hub: offer a booking instead)."""
         cfg = _cfg()
-        body = request.get_json(silent=True)
-        if body is None:
-            body = {}
-        if not isinstance(body, dict):
-            raise ValidationError("请求体须是 JSON 对象 / the request body must be a JSON object",
-                                  fix='send {} from a kiosk, or {"app_id": "…"} from a window')
+        body = json_object(fix='send {} from a kiosk, or {"app_id": "…"} from a window', absent_ok=True)
         if _is_console() and body.get("app_id"):
             doc = applications.get(get_db(), str(body["app_id"]))
             # A window hands a hard case up: the item's department for county items, else the reviewers.
@@ -134,7 +128,7 @@ def consult_blueprint():
             pid = f"staff:{_staff_key()}"
         else:
             doc = viewed_application()
-            target = target_of(doc["item"], cfg["code"][:9])
+            target = target_of(doc["item"], ancestor_of(cfg["code"], "township"))
             pid = (session.get("consult") or {}).get("pid") or "kiosk:" + secrets.token_urlsafe(16)
         sid = secrets.token_urlsafe(12)
         session["consult"] = {"sid": sid, "pid": pid, "app_id": doc["id"]}
@@ -202,7 +196,7 @@ def consult_pages_blueprint():
     bp = Blueprint("consult_pages", __name__)
 
     @bp.get("/consults/call/<app_id>")
-    @roles("township_staff", "township_head")
+    @roles(*TOWNSHIP_CASEWORKERS)
     def call(app_id):
         """Hand a hard case to the county face to face: rings a county reviewer (or the item's department)."""
         doc = applications.get(get_db(), app_id)

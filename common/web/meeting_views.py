@@ -9,10 +9,8 @@ from flask import Blueprint, current_app, g, redirect, render_template, request,
 from ..domain.consults import hub_of
 from ..errors import SanjiError, Unavailable, ValidationError
 from ..live import ask, live_for
+from ..roles import COORDINATORS, MEETING_STAFF
 from .access import roles
-
-STAFF = ("township_staff", "township_head", "county_approver", "county_reviewer", "supervisor", "admin")
-ORGANISERS = ("admin", "supervisor", "county_reviewer")
 
 
 def _ask(body):
@@ -29,12 +27,12 @@ def meetings_blueprint(create=None):
     bp = Blueprint("meetings", __name__)
 
     @bp.route("/meetings", methods=["GET", "POST"])
-    @roles(*STAFF)
+    @roles(*MEETING_STAFF)
     def page():
         """Upcoming meetings to join; at the county, a form to arrange one."""
         error = None
         if request.method == "POST":
-            if create is None or not any(r in ORGANISERS for r, _ in g.user["roles"]):
+            if create is None or not any(r in COORDINATORS for r, _ in g.user["roles"]):
                 raise ValidationError("会议由县级安排 / meetings are arranged by the county")
             try:
                 create(request.form, g.user)
@@ -47,11 +45,11 @@ def meetings_blueprint(create=None):
             answer, problem = {"meetings": [], "configured": True}, exc
         return render_template("meetings.html", meetings=answer.get("meetings", []), problem=problem or error,
                                configured=answer.get("configured", False), can_create=create is not None and any(
-                                   r in ORGANISERS for r, _ in g.user["roles"]), form=request.form,
+                                   r in COORDINATORS for r, _ in g.user["roles"]), form=request.form,
                                done=request.args.get("done")), (error.http_status if error else 200)
 
     @bp.post("/meetings/<meeting_id>/join")
-    @roles(*STAFF)
+    @roles(*MEETING_STAFF)
     def join(meeting_id):
         """Off to the conference server with this person's own token."""
         cfg = current_app.config["SANJI"]

@@ -8,13 +8,12 @@ from flask import Blueprint, current_app, g, jsonify, redirect, render_template,
 from .. import notices as publishing
 from ..domain import notices as model
 from ..errors import NotFound, SanjiError, ValidationError
+from ..roles import NOTICE_PUBLISHERS, NOTICE_READERS
 from ..store import notices as store
 from .access import roles
 from .app import get_db
+from .json_body import json_object
 from .openapi import api
-
-READERS = ("township_staff", "township_head", "county_approver", "county_reviewer", "supervisor", "admin", "publisher")
-PUBLISHERS = ("admin", "publisher", "township_head")
 
 
 def only_publishes(user):
@@ -24,7 +23,7 @@ def only_publishes(user):
 
 def _page(form=None, errors=None, editing=None, status=200):
     conn, me = get_db(), current_app.config["SANJI"]["code"]
-    may = any(r in PUBLISHERS for r, _ in g.user["roles"])
+    may = any(r in NOTICE_PUBLISHERS for r, _ in g.user["roles"])
     return render_template("notices.html", mine=store.listed(conn, publisher=me),
                            from_above=[n for n in store.listed(conn) if n["publisher"] != me],
                            categories=model.CATEGORIES, form=form or {}, errors=errors or {}, editing=editing,
@@ -36,14 +35,14 @@ def notices_blueprint():
     bp = Blueprint("notices", __name__)
 
     @bp.get("/notices")
-    @roles(*READERS)
+    @roles(*NOTICE_READERS)
     def page():
         """Notices published here and those received from above; the publishing form for publishers."""
         editing = store.get(get_db(), request.args["edit"]) if request.args.get("edit") else None
         return _page(form=editing, editing=editing)
 
     @bp.post("/notices")
-    @roles(*PUBLISHERS)
+    @roles(*NOTICE_PUBLISHERS)
     def publish():
         """Publish a new notice, or save an edit (notice_id), and send it down."""
         notice_id = request.form.get("notice_id") or None
@@ -56,21 +55,21 @@ def notices_blueprint():
         return redirect(url_for("notices.page", done="edited" if notice_id else "published"), code=303)
 
     @bp.post("/notices/<notice_id>/withdraw")
-    @roles(*PUBLISHERS)
+    @roles(*NOTICE_PUBLISHERS)
     def withdraw(notice_id):
         """Withdraw a notice published here (it disappears from the kiosks below)."""
         publishing.publish(get_db(), current_app.config["SANJI"], g.user["username"], {}, notice_id, withdraw=True)
         return redirect(url_for("notices.page", done="withdrawn"), code=303)
 
     @bp.get("/api/v1/notices")
-    @roles(*READERS)
+    @roles(*NOTICE_READERS)
     @api("Every notice held here (published here or received from above), newest first", tag="notices")
     def list_api():
         """JSON: notices."""
         return jsonify({"notices": store.listed(get_db())})
 
     @bp.post("/api/v1/notices")
-    @roles(*PUBLISHERS)
+    @roles(*NOTICE_PUBLISHERS)
     @api("Publish a notice: {title, body, category (public|guide|notice), published_on?, expires_on?}; with id, "
          "an edit; with withdrawn true, a withdrawal", tag="notices", status=201, request_body={
              "type": "object", "required": ["title", "body"], "properties": {
@@ -80,9 +79,7 @@ def notices_blueprint():
                  "withdrawn": {"type": "boolean"}}})
     def publish_api():
         """JSON: the notice as stored (201)."""
-        body = request.get_json(silent=True)
-        if not isinstance(body, dict):
-            raise ValidationError("请求体须是 JSON 对象 / the request body must be a JSON object")
+        body = json_object()
         notice_id = body.get("id") if isinstance(body.get("id"), str) else None
         if body.get("id") is not None and notice_id is None:
             raise NotFound("没有这条公告 / no such notice", fix="id is the text id of a notice published here")

@@ -7,6 +7,7 @@ from flask import Blueprint, current_app, g, jsonify, redirect, render_template,
 
 from .. import __version__, accounts, paging
 from ..errors import SanjiError, ValidationError, describe
+from ..roles import OVERSEERS
 from ..domain import catalog_search
 from ..store import audit, catalog, sync_status
 from ..store import meta
@@ -223,7 +224,7 @@ def set_language(code):
 
 
 @bp.get("/admin/audit")
-@roles("admin", "supervisor")
+@roles(*OVERSEERS)
 def audit_page():
     """The audit records, newest first, a page at a time (of one person or one target when asked), and
     the hash chain's state: what was added since the last view is verified now, the whole nightly."""
