@@ -5,6 +5,7 @@ import threading
 import time
 import unicodedata
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -15,7 +16,7 @@ from .store import audit, sessions as session_store, users
 from .store.db import transaction
 
 MIN_PASSWORD = 10
-_state = {}
+_state: dict[str, Any] = {}
 
 
 def _hasher():
@@ -158,7 +159,7 @@ def authenticate(conn, username, password, attempts=5, lock_minutes=5, ip="", no
     user = users.by_username(conn, username)
     verified = _verify(user, password)
     with transaction(conn):
-        user, refusal = _check_login(conn, username, user, verified, attempts, lock_minutes, ip, now)
+        user, refusal = _check_login(conn, username, user, verified, password, attempts, lock_minutes, ip, now)
     if refusal:
         if guard is not None and isinstance(refusal, AuthRequired):
             guard.failed(ip)
@@ -174,7 +175,7 @@ def _verify(user, password):
         return False
 
 
-def _check_login(conn, username, user, verified, attempts, lock_minutes, ip, now):
+def _check_login(conn, username, user, verified, password, attempts, lock_minutes, ip, now):
     wrong = AuthRequired("用户名或密码不正确 / wrong username or password", fix="请核对用户名和密码后重试 / check both and try again")
     if user is not None:  # read again inside the transaction: counts may have moved meanwhile
         user = users.by_username(conn, username)

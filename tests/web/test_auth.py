@@ -196,3 +196,17 @@ def test_a_stranger_locks_at_most_one_account_per_address_and_long_usernames_are
     longest = conn.execute("SELECT MAX(length(actor)), MAX(length(target)) FROM audit_log").fetchone()
     assert max(longest) <= accounts.MAX_USERNAME
     conn.close()
+
+
+def test_a_password_hashed_with_older_parameters_signs_in_and_is_rehashed(county):
+    """argon2's parameters change between versions (or a node restored from another profile): the
+    password still works, and its hash is made again with today's parameters."""
+    from argon2 import PasswordHasher
+    conn = open_db(county)
+    old = PasswordHasher(time_cost=2, memory_cost=2048, parallelism=1).hash(ADMIN_PASSWORD)
+    conn.execute("UPDATE users SET password_hash = ? WHERE username = 'admin'", (old,))
+    conn.commit()
+    assert accounts.authenticate(conn, "admin", ADMIN_PASSWORD)["username"] == "admin"
+    new = conn.execute("SELECT password_hash FROM users WHERE username = 'admin'").fetchone()[0]
+    assert new != old and accounts._hasher().verify(new, ADMIN_PASSWORD)
+    conn.close()
