@@ -11,6 +11,9 @@ TEST_REQUIRES = [
     "schemathesis>=4,<5",  # fuzzes each tier's own OpenAPI document: no 5xx, answers as documented
     "pdfminer.six>=20231228",  # reads the printed papers back as text: an independent check of what they say
     "pytest-xdist>=3.5",  # the suite on both of CI's cores: most tests wait on sockets and processes, not the CPU
+    "ruff>=0.6",  # pyflakes' bug rules on every file (tests/test_static.py): an undefined name crashed a sign-in
+    "mypy>=1.10",  # type checks of common/domain, common/store and sync (tests/test_static.py)
+    "types-PyYAML", "types-requests",  # the stubs mypy needs for the libraries those packages use
 ]
 
 setup(

@@ -127,7 +127,7 @@ class BusinessClock:
         return round(self.shift_ms(int(time.time() * 1000)) / DAY_MS)
 
 
-_clocks = {}
+_clocks: dict[str, "BusinessClock"] = {}
 _clocks_lock = threading.Lock()
 
 

@@ -201,7 +201,7 @@ class Live:
             log.exception("live message of kind %r failed", body.get("kind"))
 
 
-_nodes = {}
+_nodes: dict[str, "Live"] = {}
 _lock = threading.Lock()
 
 

@@ -102,7 +102,7 @@ def init_node(data_dir, tier_name, name, code, parent="", settings=None, admin_p
 SHIPPED_CATALOG = Path(__file__).parent / "data" / "county_catalog.yaml"
 
 
-_clocks = {}
+_clocks: dict[str, Clock] = {}
 _clocks_lock = threading.Lock()
 
 

@@ -22,7 +22,7 @@ DOMAIN = b"sanji-event-1\0"
 FIELDS = ("id", "app_id", "origin", "hlc", "actor", "type", "payload")
 SIG_LEN = 128   # hex of a 64-byte Ed25519 signature
 KEY_LEN = 64    # hex of a 32-byte Ed25519 public key
-_keys = {}      # seed hex -> SigningKey (derived once per process)
+_keys: dict[str, nacl.signing.SigningKey] = {}  # seed hex -> SigningKey (derived once per process)
 
 
 def signed_bytes(event):

@@ -18,7 +18,7 @@ class Tier:
     create_app: Callable
     migrations: list = field(default_factory=list)
     jobs: list = field(default_factory=list)
-    components: Callable = None
+    components: Callable | None = None
 
     def make_components(self, cfg):
         """The components to run for CFG: the tier's own, then the scheduler with its jobs."""

@@ -19,7 +19,7 @@ class NodeConnection(sqlite3.Connection):
     write_lock = None
 
 
-_write_locks = {}
+_write_locks: dict[str, threading.Lock] = {}
 _write_locks_guard = threading.Lock()
 
 

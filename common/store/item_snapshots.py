@@ -17,7 +17,8 @@ from ..jsontext import loads
 from .db import tx_cache
 
 _KEPT = 4096  # snapshot texts kept by the process (a catalog has ~1,000 items × its versions)
-_texts, _lock = OrderedDict(), Lock()
+_texts: OrderedDict[str, str] = OrderedDict()
+_lock = Lock()
 
 
 def _remember(ref, text):

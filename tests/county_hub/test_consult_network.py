@@ -61,7 +61,7 @@ class Kiosk:
 
 
 class Console(Kiosk):
-    def __init__(self, url, user):  # noqa: super not called: a staff session, not a kiosk lookup
+    def __init__(self, url, user):  # super() not called: a staff session, not a kiosk lookup
         self.url, self.after = url, 0
         staff = Staff(url, user)
         self.s, self.token = staff.s, staff.token
