@@ -15,6 +15,7 @@ from ..clock import CHINA  # noqa: F401  (re-exported: pages and tests ask the s
 from ..errors import CustodyError, TransitionError, ValidationError
 from . import ratings, urging
 from .nodes import parent_of, tier_of
+from .record import Application
 from .states import AWAITING_INTAKE, AWAITING_PARENT, IN_FLOW, OUTCOMES, TO_DELIVER, WITHDRAWABLE
 from .states import UNFINISHED  # noqa: F401  (re-exported: the state machine's callers ask it)
 
@@ -84,8 +85,8 @@ def event_day(event):
     return event_date(event["hlc"]).isoformat()
 
 
-def new_doc(event):
-    """The projection of a `submitted` event."""
+def new_doc(event) -> Application:
+    """The projection of a `submitted` event (its keys: common/domain/record.py)."""
     p = event["payload"]
     origin = event["origin"]
     return {
