@@ -2,37 +2,37 @@
 from flask import redirect, url_for
 
 from common.web import build_app, public
+from sync.quarantine_web import quarantine_blueprint
+
+from . import card_reader, speech
+from .api import api_blueprint
+from .appointment import appointment_blueprint
+from .apply import apply_blueprint
+from .clerk import clerk_blueprint
+from .kiosk import kiosk_blueprint
+from .notices import notices_blueprint
+from .rating import rating_blueprint
+from .said import promise_text
+from .status import status_blueprint
 
 
 def create_app(config):
     """The village node's web app for CONFIG (a Config or a data folder path)."""
-    from .api import api_blueprint
-    from .apply import apply_blueprint
-    from .clerk import clerk_blueprint
-    from .kiosk import kiosk_blueprint
-    from .status import status_blueprint
-    from .tier import TIER
+    from .tier import TIER  # tier.py registers this factory: importing it at the top would be a circle
     app = build_app(config, TIER)
     app.config["SANJI_ERROR_PAGES"] = {"/kiosk": "kiosk/error.html"}
-    from . import card_reader
     card_reader.check_setting(app.config["SANJI"])  # a bad driver setting stops the node at start, with the fix
-    from . import speech
     speech.engine(app.config["SANJI"])  # and so does a bad voice setting
-    from .said import promise_text
     app.jinja_env.globals["promise"] = promise_text  # an item's time limit in words, on every kiosk page
     # The kiosk's browser opens the node's own address: that is the villagers' start screen.
     app.register_blueprint(clerk_blueprint())
     app.register_blueprint(kiosk_blueprint())
     app.register_blueprint(apply_blueprint())
     app.register_blueprint(status_blueprint())
-    from .appointment import appointment_blueprint
     app.register_blueprint(appointment_blueprint())
-    from .rating import rating_blueprint
     app.register_blueprint(rating_blueprint())
-    from .notices import notices_blueprint
     app.register_blueprint(notices_blueprint())
     app.register_blueprint(api_blueprint())
-    from sync.quarantine_web import quarantine_blueprint
     app.register_blueprint(quarantine_blueprint())  # what could not be applied from the parent: retry or drop
 
     @app.get("/")
