@@ -14,7 +14,7 @@ from common.errors import NotFound, SanjiError, ValidationError
 from common.roles import VILLAGE_CONSOLE
 from common.store import applications, catalog
 from common.web import get_db, public
-from common.web.app import lang
+from common.web.context import lang
 from common.web.access import user_has
 
 from . import actions, card_reader, drafts, journey

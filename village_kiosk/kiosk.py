@@ -13,7 +13,7 @@ from common.errors import NotFound
 from common.store import catalog
 from common.web import get_db, public
 from common.web.access import csrf_exempt
-from common.web.app import lang
+from common.web.context import lang
 from common.web.json_body import json_object
 
 from . import drafts, speech

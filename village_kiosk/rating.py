@@ -13,7 +13,7 @@ from common.node import shared_clock
 from common.store import applications
 from common.store.db import transaction
 from common.web import get_db, public
-from common.web.app import lang
+from common.web.context import lang
 
 from .apply import clerk
 from .status import viewing

@@ -6,7 +6,7 @@ words, the department's name in the catalog's language, the step names.
 from common import i18n
 from common.domain import timeline, wording
 from common.store import applications, catalog, outbox
-from common.web.app import lang
+from common.web.context import lang
 
 
 def _names(conn, language):

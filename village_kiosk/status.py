@@ -23,7 +23,7 @@ from common.node import shared_clock
 from common.store import applications, outbox
 from common.store.db import transaction
 from common.web import get_db, public
-from common.web.app import lang
+from common.web.context import lang
 
 from . import actions, drafts, lookups, said
 from .apply import clerk

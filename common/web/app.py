@@ -6,48 +6,35 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 
-from flask import Flask, g, jsonify, render_template, request, session
-from markupsafe import Markup
+from flask import Flask, current_app, g, jsonify, render_template, request, session
 from flask.json.provider import DefaultJSONProvider
+from jinja2 import ChoiceLoader, FileSystemLoader
+from werkzeug.exceptions import HTTPException
 
-from .. import __version__, clock as clock_mod, config as config_mod, i18n
+from .. import __version__, audit_actions, clock as clock_mod, config as config_mod, i18n
+from .. import roles as roles_mod
 from ..errors import CsrfFailed, SanjiError, describe, http_status
 from ..node import open_db
-from ..store import db, meta
-from ..store import places, sync_status, users
+from ..store import meta, sync_status, users
 from . import access
+from .consult_api import consult_blueprint, consult_pages_blueprint, register_live_handlers
+from .context import csrf_token, get_db, lang, place, place_name
 from .sessions import ServerSessionInterface
+from .views import bp as base_views
 
 HERE = Path(__file__).parent
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 
 
-def get_db():
-    """This request's connection to the node database (opened on first use, closed at teardown)."""
-    if "db" not in g:
-        from flask import current_app
-        g.db = db.connect(current_app.config["SANJI"].db_path)
-    return g.db
 
 
-def lang():
-    """The language of this request: ?lang=, then the session, then the node default."""
-    from flask import current_app
-    chosen = request.args.get("lang") or session.get("lang")
-    return chosen if chosen in i18n.LANGUAGES else current_app.config["SANJI"]["language"]
 
 
-def csrf_token():
-    """This session's CSRF token (made on first use)."""
-    if "csrf" not in session:
-        session["csrf"] = secrets.token_urlsafe(32)
-    return session["csrf"]
 
 
 def _check_csrf():
     if request.method not in UNSAFE or request.endpoint is None:
         return
-    from flask import current_app
     view = current_app.view_functions.get(request.endpoint)
     exempt = getattr(view, "_sanji_csrf_exempt", False)
     if exempt is True or (exempt == "anonymous" and not g.get("user")):
@@ -75,7 +62,6 @@ def link_summary():
     conn = get_db()
     links = sync_status.links(conn)  # every staff page shows it: not the photo queues (a scan each)
     parent = next((ln for ln in links if ln["link"] == "up"), None)
-    from flask import current_app
     if parent is None and current_app.config["SANJI"]["parent"]:
         parent = {"link": "up", "state": "down", "since": None, "queue_out": 0}  # never reached yet
     children = [ln for ln in links if ln["link"] != "up"]
@@ -131,7 +117,6 @@ def _wants_json():
 
 def _error_page(error, text, status):
     # A blueprint may give its pages their own error page (the kiosk keeps its big buttons).
-    from flask import current_app
     template = "error.html"
     for prefix, name in current_app.config.get("SANJI_ERROR_PAGES", {}).items():
         if request.path.startswith(prefix):
@@ -178,19 +163,8 @@ def _security_headers(response):
     return response
 
 
-def place_name(code):
-    """The name of the place CODE (a county, township or village) as this node knows it, else the code."""
-    if "place_names" not in g:
-        g.place_names = places.names(get_db())
-    return g.place_names.get(str(code or ""), "") or str(code or "")
 
 
-def place(code):
-    """CODE as a page shows a place: its name, with the code on hover (just the code when nobody named it)."""
-    name = place_name(code)
-    if not code or name == code:
-        return code or ""
-    return Markup('<span class="place" title="{}">{}</span>').format(code, name)
 
 
 def build_app(cfg, tier, template_folder=None):
@@ -205,7 +179,6 @@ def build_app(cfg, tier, template_folder=None):
     app = Flask(tier.name, template_folder=str(HERE / "templates"), static_folder=str(HERE / "static"))
     app.json = BoundedJSON(app)
     if template_folder:
-        from jinja2 import ChoiceLoader, FileSystemLoader
         app.jinja_loader = ChoiceLoader([FileSystemLoader(str(template_folder)), app.jinja_loader])
     app.config.update(SANJI=cfg, SANJI_TIER=tier.name, SECRET_KEY=secret, MAX_CONTENT_LENGTH=32 * 1024 * 1024,
                       JSON_AS_ASCII=False)
@@ -246,13 +219,10 @@ def build_app(cfg, tier, template_folder=None):
     app.add_template_filter(lambda text: i18n.for_villager(text, lang()), "for_villager")
     # A catalog entry's words in the page's language: {{ m|local('name') }} (English when given, else Chinese).
     app.add_template_filter(lambda entry, key="name": i18n.local(entry, key, lang()), "local")
-    from .. import roles as roles_mod
     app.add_template_filter(lambda role: roles_mod.label(role, lang()), "role")  # 县部门审批人员, not county_approver
-    from .. import audit_actions
     # 审批环节通过, not application.step_passed (the code stays in the cell's title for searching).
     app.add_template_filter(lambda code: audit_actions.label(code, lang()), "audit_action")
     app.register_error_handler(Exception, _handle_error)
-    from werkzeug.exceptions import HTTPException
 
     @app.errorhandler(HTTPException)
     def _http(exc):
@@ -262,9 +232,7 @@ def build_app(cfg, tier, template_folder=None):
         return _error_page(_http_error(exc), exc.description, exc.code)
 
     app.after_request(_security_headers)
-    from .views import bp
-    app.register_blueprint(bp)
-    from .consult_api import consult_blueprint, consult_pages_blueprint, register_live_handlers
+    app.register_blueprint(base_views)
     app.register_blueprint(consult_blueprint())
     app.register_blueprint(consult_pages_blueprint())
     register_live_handlers(cfg)

@@ -24,7 +24,7 @@ from ..store import applications, audit, blobs, catalog, sync_status
 from ..store import calendar as cal_store
 from ..store.db import transaction
 from .access import roles
-from .app import get_db
+from .context import get_db
 from .json_body import json_object
 from .openapi import api
 

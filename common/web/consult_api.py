@@ -22,7 +22,7 @@ from ..domain.nodes import ancestor_of, tier_of
 from ..store import applications, outbox, sync_status
 from ..store.db import transaction
 from .access import public, roles
-from .app import get_db
+from .context import get_db
 from .json_body import json_object
 from .openapi import api
 

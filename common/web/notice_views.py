@@ -11,7 +11,7 @@ from ..errors import NotFound, SanjiError, ValidationError
 from ..roles import NOTICE_PUBLISHERS, NOTICE_READERS
 from ..store import notices as store
 from .access import roles
-from .app import get_db
+from .context import get_db
 from .json_body import json_object
 from .openapi import api
 

@@ -12,7 +12,7 @@ from ..domain import catalog_search
 from ..store import audit, catalog, sync_status
 from ..store import meta
 from .access import authenticated, csrf_exempt_anonymous, public, roles
-from .app import get_db, lang
+from .context import csrf_token, get_db, lang
 from .openapi import api, build_spec
 
 bp = Blueprint("base", __name__)
@@ -65,7 +65,6 @@ def sync_status_api():
 @api("The signed-in staff member, roles and CSRF token for API calls", tag="auth")
 def me():
     """The signed-in staff member and a CSRF token for API calls."""
-    from .app import csrf_token
     u = g.user
     return jsonify({"username": u["username"], "display_name": u["display_name"],
                     "roles": [{"role": r, "department": d} for r, d in u["roles"]], "csrf_token": csrf_token(),
