@@ -4,7 +4,7 @@ from pathlib import Path
 
 import click
 
-from .options import data_option, open_for_cli
+from .options import data_option, echo_json, open_for_cli
 
 
 def register(cli):
@@ -44,8 +44,7 @@ def list_cmd(data_dir, as_json, department):
     _, conn = open_for_cli(data_dir)
     items = store.items(conn, department=department)
     if as_json:
-        click.echo(json.dumps(items, ensure_ascii=False, indent=2))
-        return
+        return echo_json(items)
     depts = {d["code"]: d["name"] for d in store.departments(conn)}
     click.echo(f"目录第 {store.current_version(conn)} 版 / catalog version {store.current_version(conn)}")
     for i in items:

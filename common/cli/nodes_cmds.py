@@ -1,6 +1,4 @@
 """sanji nodes list / accept / reject / revoke / add: child nodes' keys, enrolled like salt-key."""
-import json
-
 import click
 
 from sync import store
@@ -11,7 +9,7 @@ from ..errors import NotFound, ValidationError
 from ..store import audit
 from ..store.db import transaction
 from .keys_cmds import read_key
-from .options import data_option, open_for_cli
+from .options import data_option, echo_json, json_option, open_for_cli
 
 
 def register(cli):
@@ -36,14 +34,13 @@ def nodes():
 @nodes.command("list")
 @data_option
 @click.option("--status", type=click.Choice(store.STATUSES), default=None)
-@click.option("--json", "as_json", is_flag=True)
+@json_option
 def nodes_list(data_dir, status, as_json):
     """List enrolled and pending child keys."""
     _, conn = open_for_cli(data_dir)
     rows = store.nodes(conn, status)
     if as_json:
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
-        return
+        return echo_json(rows)
     for r in rows:
         click.echo(f"{r['status']:<9} {r['fingerprint']}  code={r['code'] or '-':<13}"
                    f" last seen {r['last_seen']} from {r['address'] or '?'}")

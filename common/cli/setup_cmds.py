@@ -1,11 +1,11 @@
 """sanji init / config: make a node's data folder, and list the settings it reads."""
-import json
 import re
 
 import click
 
 from .. import config as config_mod
 from ..errors import ValidationError
+from .options import echo_json, json_option
 
 
 def register(cli):
@@ -91,14 +91,13 @@ def link_notes(tier, sync_host, sync_port):
 
 @click.command("config")
 @click.option("--data", "data_dir", default=None, envvar="SANJI_DATA", help="show this node's values too")
-@click.option("--json", "as_json", is_flag=True)
+@json_option
 def show_config(data_dir, as_json):
     """List every setting with its default (and this node's value)."""
     values = dict(config_mod.load(data_dir)) if data_dir else {}
     rows = [{"key": s.key, "default": s.default, "value": values.get(s.key, s.default), "help": s.help}
             for s in config_mod.DEFAULTS]
     if as_json:
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
-        return
+        return echo_json(rows)
     for r in rows:
         click.echo(f"{r['key']:<24} {r['value']!s:<24} {r['help']}")

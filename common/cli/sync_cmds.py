@@ -7,7 +7,7 @@ from sync import quarantine
 
 from ..node import shared_clock
 from ..store import sync_status
-from .options import data_option, open_for_cli
+from .options import data_option, echo_json, json_option, open_for_cli
 
 
 def register(cli):
@@ -22,14 +22,13 @@ def sync_group():
 
 @sync_group.command("status")
 @data_option
-@click.option("--json", "as_json", is_flag=True)
+@json_option
 def sync_status_cmd(data_dir, as_json):
     """Link state, queue depths, oldest pending message, quarantine and byte rates."""
     _, conn = open_for_cli(data_dir)
     st = sync_status.status(conn)
     if as_json:
-        click.echo(json.dumps(st, ensure_ascii=False, indent=2))
-        return
+        return echo_json(st)
     for ln in st["links"]:
         click.echo(f"{ln['peer']:<13} {ln['state']:<5} since {ln['since'] or '-'}  out {ln['queue_out']:>6}"
                    f"  in {ln['queue_in']:>6}  oldest {ln['oldest_pending_age_s'] or 0:>7}s"
@@ -50,14 +49,13 @@ def quarantine_group():
 
 @quarantine_group.command("list")
 @data_option
-@click.option("--json", "as_json", is_flag=True)
+@json_option
 def quarantine_list(data_dir, as_json):
     """The newest quarantined messages with why."""
     _, conn = open_for_cli(data_dir)
     rows = quarantine.listing(conn)
     if as_json:
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
-        return
+        return echo_json(rows)
     for r in rows:
         click.echo(f"{r['id']:>6}  {r['at'][:19]}  from {r['link']:<13} {r['kind']:<8} {r['msg_id'][:40]:<40}"
                    f"  {r['reason'][:120]}")

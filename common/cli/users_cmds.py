@@ -1,9 +1,7 @@
 """sanji users add / list / disable / enable / reset-password."""
-import json
-
 import click
 
-from .options import data_option, open_for_cli
+from .options import data_option, echo_json, json_option, open_for_cli
 
 password_option = click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
                                envvar="SANJI_NEW_PASSWORD", help="prompted for when not given (or SANJI_NEW_PASSWORD)")
@@ -38,7 +36,7 @@ def add(username, role_specs, display_name, password, temporary, data_dir):
 
 @users.command("list")
 @data_option
-@click.option("--json", "as_json", is_flag=True)
+@json_option
 def list_cmd(data_dir, as_json):
     """List accounts with roles and lock state."""
     from ..store import users as store
@@ -47,8 +45,7 @@ def list_cmd(data_dir, as_json):
              "locked_until": u["locked_until"], "roles": [f"{r}:{d}" if d else r for r, d in u["roles"]]}
             for u in store.all_users(conn)]
     if as_json:
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
-        return
+        return echo_json(rows)
     for r in rows:
         flags = " [停用 disabled]" if r["disabled"] else (" [锁定 locked]" if r["locked_until"] else "")
         click.echo(f"{r['username']:<16} {r['name']:<10} {', '.join(r['roles'])}{flags}")
