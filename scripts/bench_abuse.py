@@ -5,7 +5,7 @@
 
 The hostile child (an enrolled village, speaking the protocol by hand: tests/sync/peer.py) runs
 each flood in turn for an equal share of the time — garbage frames, batches past the limits,
-batches of refused entries, late events on one application, live frames for villages that do not
+batches of refused entries, late events (applications filled with comments, then rated late), live frames for villages that do not
 exist, hello storms with fresh epochs and empty `have`, and strangers' keys knocking — while the
 honest child applies once every 0.2 s and times each ack. Reported: the honest child's ack latency
 (p50, p99, max, rounds, sessions lost), the township's RSS and database growth, and what it
@@ -93,11 +93,18 @@ def refused(peer, cfgs, until):
 
 
 def late(peer, cfgs, until):
-    mine = peer.submitted(cfgs[T])
-    peer.batch(mine)
-    old = hlc.parse(mine["hlc"]).ms - 60_000
+    # Late comments are order-free (no replay); late ratings each replay the history, so the worst
+    # case is an application filled to its bound with comments and then rated late, batch after batch.
     while time.monotonic() < until:
-        peer.batch(*[peer.event(mine["app_id"], "commented", {"text": "迟"}, hlc_ms=old) for _ in range(400)], timeout=10)
+        mine = peer.submitted(cfgs[T])
+        peer.batch(mine)
+        old = hlc.parse(mine["hlc"]).ms - 60_000
+        for _ in range(4):
+            peer.batch(*[peer.event(mine["app_id"], "commented", {"text": "迟"}, hlc_ms=old) for _ in range(450)],
+                       timeout=10)
+        for _ in range(3):
+            peer.batch(*[peer.event(mine["app_id"], "rated", {"level": 5, "channel": "kiosk"}, hlc_ms=old)
+                         for _ in range(80)], timeout=10)
 
 
 def phantoms(peer, cfgs, until):

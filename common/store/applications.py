@@ -7,6 +7,7 @@ Rows are buffered per transaction and written together before it commits (local 
 fresh UUIDv7 ids cannot clash, and optimistic sync batches); read the events table through
 `events()`, which writes the buffer first.
 """
+import bisect
 import json
 import sqlite3
 from datetime import date
@@ -41,6 +42,30 @@ def events(conn, app_id):
     flush_events(conn)
     return [_event_row(conn, r) for r in conn.execute("SELECT * FROM events WHERE app_id = ? ORDER BY hlc, id",
                                                       (app_id,))]
+
+
+def _history(conn, app_id):
+    """The events of APP_ID in HLC order, read once per write transaction and kept up to date by
+    `_insert_event`: a batch of late events then replays from memory, not from the table each time."""
+    cache = tx_cache(conn)
+    found = cache.get("history", {}).get(app_id)
+    if found is None:
+        found = tuple(events(conn, app_id))
+        if conn.in_transaction:  # a tuple, replaced on change: a savepoint's copy of the dict stays true
+            cache.setdefault("history", {})[app_id] = found
+    return found
+
+
+def _remember(conn, row):
+    # ROW as `events()` would read it back, into a history already read in this transaction.
+    history = tx_cache(conn).get("history")
+    if history is None or row[1] not in history:
+        return
+    event = {"id": row[0], "app_id": row[1], "origin": row[2], "hlc": row[3], "actor": row[4], "type": row[5],
+             "payload": item_snapshots.payload_of(conn, row[5], row[6])}
+    known = history[row[1]]
+    at = bisect.bisect(known, (event["hlc"], event["id"]), key=lambda e: (e["hlc"], e["id"]))
+    history[row[1]] = known[:at] + (event,) + known[at:]
 
 
 def _docs(cache):
@@ -153,8 +178,9 @@ def _insert_event(conn, event, defer=False):
     if defer and conn.in_transaction:
         tx_cache(conn).setdefault("event_rows", []).append(row)
         before_commit(conn, "events", flush_events)
-        return
-    conn.execute(INSERT_EVENT, row)
+    else:
+        conn.execute(INSERT_EVENT, row)  # a clash raises here, before the history learns of it
+    _remember(conn, row)
 
 
 def material_shas(event):
@@ -267,7 +293,7 @@ def ingest(conn, event, clock=None, me=None, source=None, trusted=False, route=T
             if not trusted and replays[event["app_id"]] > MAX_REPLAYS:
                 raise Conflict(f"一批中同一办件的迟到事件超过 {MAX_REPLAYS} 条 / too many late events for one application "
                                f"in one batch", fix="send them in later batches")
-            doc = model.project(events(conn, event["app_id"]), check_id=None if trusted else event["id"])
+            doc = model.project(_history(conn, event["app_id"]), check_id=None if trusted else event["id"])
         if doc is not None:
             _save(conn, doc)
         if me and route:

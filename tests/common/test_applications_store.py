@@ -193,3 +193,43 @@ def test_a_stated_legal_day_far_from_its_event_time_is_refused():
     assert model.on_problem(dict(event, payload={"on": "2026-03-03"})) is None
     assert model.on_problem(dict(event, payload={"on": 20260303})) is not None
     assert model.event_day(dict(event, payload={"on": "2026-13-01"})) == model.event_date(event["hlc"]).isoformat()
+
+
+def test_late_events_of_one_batch_replay_from_one_read_and_a_rolled_back_one_is_forgotten(node, tmp_path):
+    from common.domain import application as model
+    from common.store import db
+    from common.store.migrations import COMMON
+    county = db.connect(tmp_path / "county.db")
+    db.migrate(county, COMMON)
+    doc = apps.submit(node, Clock(V), V, "kiosk", catalog_store.item(node, "MZ-001"), APPLICANT,
+                      {"bank_account": "6222020200112233445"})
+    apps.ingest(county, apps.events(node, doc["id"])[0])
+    clock_t = Clock(T)
+    old = clock_t.now()  # older than what follows: every supplement below arrives late
+    for i in range(30):
+        apps.ingest(county, {"id": f"c{i}", "app_id": doc["id"], "origin": V, "hlc": clock_t.now(), "actor": "v",
+                             "type": "commented", "payload": {"text": "说明"}})
+    ms, _, origin = old.split("-")
+    late = [{"id": f"s{i}", "app_id": doc["id"], "origin": V, "hlc": f"{ms}-{i + 1:04d}-{origin}", "actor": "v",
+             "type": "supplement_provided",
+             "payload": {"materials": [{"sha256": f"{i:064x}", "material": 0, "name": "补正", "size": 1}]}}
+            for i in (3, 1, 4, 0, 5, 9, 2, 6, 8, 7, 11, 10)]  # out of order among themselves too
+    reads = []
+    county.set_trace_callback(lambda sql: reads.append(sql) if "FROM events WHERE app_id" in sql else None)
+    with db.transaction(county):
+        for event in late[:5]:
+            assert apps.ingest(county, event, trusted=True) == "stored"
+        with pytest.raises(RuntimeError):
+            with db.savepoint(county):
+                apps.ingest(county, late[5], trusted=True)
+                raise RuntimeError("this message is quarantined: its row and its place in the history go")
+        for event in late[6:]:
+            assert apps.ingest(county, event, trusted=True) == "stored"
+    county.set_trace_callback(None)
+    assert len(reads) == 1, reads  # one read for eleven replays, not one each
+    stored = apps.events(county, doc["id"])
+    assert "s9" not in {e["id"] for e in stored} and len(stored) == 1 + 30 + 11
+    got, again = apps.get(county, doc["id"]), model.project(stored)
+    assert got["materials"] == again["materials"] and len(got["materials"]) == len(doc["materials"]) + 11
+    assert [m["sha256"][-2:] for m in got["materials"][len(doc["materials"]):]] == \
+        [f"{i:02x}" for i in range(12) if i != 9]  # HLC order
