@@ -61,3 +61,9 @@ class Application(Born, total=False):
     due_on: str | None              # the deadline on this node's calendar (with_deadline)
     due_provisional: bool           # the deadline moves (a pause is open)
     paused_days: int                # working days paused so far
+
+
+# The names functions are annotated with. At run time both are plain dicts (JSON in, JSON out);
+# `Application` above says which keys a Doc holds, the protocol (docs/protocol.md § 6) an Event's.
+Event = dict[str, Any]  # id, app_id, origin, hlc, actor, type, payload (and sig, when signed)
+Doc = dict[str, Any]    # an application's projection: the keys of Born and Application
