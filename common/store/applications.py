@@ -10,14 +10,19 @@ fresh UUIDv7 ids cannot clash, and optimistic sync batches); read the events tab
 import bisect
 import json
 import sqlite3
+from collections.abc import Iterable
 from datetime import date
+from typing import Any
 
 from .. import signing
 from ..domain import application as model, payloads
 from ..domain import submission
+from ..domain.record import Doc, Event
 from ..errors import Conflict, NotFound
+from ..hlc import Clock
 from ..jsontext import dumps
 from ..ids import new_tracking_code, parse_tracking_code, uuid7
+from ..workcal import WorkCalendar
 from . import audit, facts, item_snapshots, outbox
 from . import calendar as cal_store
 from . import catalog as cal_catalog
@@ -28,7 +33,7 @@ COLUMNS = ("id", "tracking_code", "item_code", "origin", "custody", "state", "ap
            "due_provisional", "last_hlc", "doc")
 
 
-def _event_row(conn, row, with_sig=False):
+def _event_row(conn: sqlite3.Connection, row: sqlite3.Row, with_sig: bool = False) -> Event:
     event = {"id": row["id"], "app_id": row["app_id"], "origin": row["origin"], "hlc": row["hlc"],
              "actor": row["actor"], "type": row["type"],
              "payload": item_snapshots.payload_of(conn, row["type"], row["payload"])}
@@ -37,14 +42,14 @@ def _event_row(conn, row, with_sig=False):
     return event
 
 
-def events(conn, app_id):
+def events(conn: sqlite3.Connection, app_id: str) -> list[Event]:
     """Every event of APP_ID in HLC order."""
     flush_events(conn)
     return [_event_row(conn, r) for r in conn.execute("SELECT * FROM events WHERE app_id = ? ORDER BY hlc, id",
                                                       (app_id,))]
 
 
-def _history(conn, app_id):
+def _history(conn: sqlite3.Connection, app_id: str) -> tuple[Event, ...]:
     """The events of APP_ID in HLC order, read once per write transaction and kept up to date by
     `_insert_event`: a batch of late events then replays from memory, not from the table each time."""
     cache = tx_cache(conn)
@@ -56,7 +61,7 @@ def _history(conn, app_id):
     return found
 
 
-def _remember(conn, row):
+def _remember(conn: sqlite3.Connection, row: tuple[Any, ...]) -> None:
     # ROW as `events()` would read it back, into a history already read in this transaction.
     history = tx_cache(conn).get("history")
     if history is None or row[1] not in history:
@@ -68,14 +73,14 @@ def _remember(conn, row):
     history[row[1]] = known[:at] + (event,) + known[at:]
 
 
-def _docs(cache):
+def _docs(cache: dict[str, Any]) -> dict[str, Doc | None]:
     """The transaction's projection cache {app_id: doc or None}, with its set of ids to write."""
     if "docs" not in cache:
         cache["docs"], cache["dirty"] = {}, set()
     return cache["docs"]
 
 
-def _load(conn, app_id):
+def _load(conn: sqlite3.Connection, app_id: str) -> Doc | None:
     cache = tx_cache(conn)
     docs = cache.get("docs")
     if docs is not None and app_id in docs:
@@ -87,7 +92,7 @@ def _load(conn, app_id):
     return doc
 
 
-def with_deadline(conn, doc, cal=None):
+def with_deadline(conn: sqlite3.Connection, doc: Doc, cal: WorkCalendar | None = None) -> Doc:
     """DOC with `due_on`, `due_provisional` and `paused_days` from the node's calendar."""
     doc = dict(doc)
     if doc.get("accepted_on") and doc["state"] not in ("not_accepted", "withdrawn"):
@@ -101,7 +106,7 @@ def with_deadline(conn, doc, cal=None):
     return doc
 
 
-def _save(conn, doc):
+def _save(conn: sqlite3.Connection, doc: Doc) -> Doc:
     """Record DOC as the application's projection; written once per transaction, at commit."""
     cache = tx_cache(conn)
     _docs(cache)[doc["id"]] = doc
@@ -110,7 +115,7 @@ def _save(conn, doc):
     return doc
 
 
-def _flush(conn):
+def _flush(conn: sqlite3.Connection) -> None:
     cache = tx_cache(conn)
     docs, dirty = cache.get("docs") or {}, cache.get("dirty") or set()
     cal = cal_store.load_cached(conn) if any(docs[i] and docs[i].get("accepted_on") for i in dirty) else None
@@ -121,7 +126,7 @@ def _flush(conn):
     cache["dirty"] = set()
 
 
-def refresh_for_calendar(conn, first, last, batch=500):
+def refresh_for_calendar(conn: sqlite3.Connection, first: date, last: date, batch: int = 500) -> int:
     """Write again the projections (deadlines) and facts a calendar change between FIRST and LAST can move.
 
     A holiday added or a year published moves the deadline of applications accepted by then and
@@ -143,14 +148,14 @@ UPSERT = (f"INSERT INTO applications ({', '.join(COLUMNS)}) VALUES ({', '.join('
           f" ON CONFLICT(id) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in COLUMNS[1:])}")
 
 
-def _row(conn, doc):
+def _row(conn: sqlite3.Connection, doc: Doc) -> tuple[Any, ...]:
     a = doc["applicant"]
     return (doc["id"], doc["tracking_code"], doc["item"]["code"], doc["origin"], doc["custody"], doc["state"],
             a["name"], a["id_number"], a.get("phone", ""), doc["proxy_by"], doc["submitted_on"],
             doc["accepted_on"], doc["due_on"], int(doc["due_provisional"]), doc["last_hlc"], dumps(item_snapshots.stored(conn, doc)))
 
 
-def prefetch(conn, app_ids):
+def prefetch(conn: sqlite3.Connection, app_ids: Iterable[object]) -> None:
     """Load the projections of APP_IDS into the transaction's cache with one query per 500 ids."""
     if not conn.in_transaction:
         return
@@ -168,7 +173,7 @@ INSERT_EVENT = ("INSERT INTO events (id, app_id, origin, hlc, actor, type, paylo
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
 
 
-def _insert_event(conn, event, defer=False):
+def _insert_event(conn: sqlite3.Connection, event: Event, defer: bool = False) -> None:
     row = (event["id"], event["app_id"], event["origin"], event["hlc"], event["actor"], event["type"],
            dumps(item_snapshots.stored_payload(conn, event["type"], event["payload"])), tx_now(conn), event.get("sig"))
     shas = material_shas(event)
@@ -183,7 +188,7 @@ def _insert_event(conn, event, defer=False):
     _remember(conn, row)
 
 
-def material_shas(event):
+def material_shas(event: Event) -> list[str]:
     """The sha256s of the materials EVENT attaches (a submission or a supplement)."""
     if event["type"] not in ("submitted", "supplement_provided"):
         return []
@@ -197,7 +202,7 @@ def material_shas(event):
                    and isinstance(m["full"].get("sha256"), str) and len(m["full"]["sha256"]) == 64]
 
 
-def flush_events(conn):
+def flush_events(conn: sqlite3.Connection) -> None:
     """Write deferred event rows (before commit, or before the events table is read in a transaction).
 
     A clash with a stored id raises IntegrityError here, failing the whole transaction: deferring
@@ -210,8 +215,9 @@ def flush_events(conn):
         conn.executemany(INSERT_EVENT, rows)
 
 
-def submit(conn, clock, node, actor, item, applicant, form, materials=(), proxy_by="", catalog_version=None,
-           today=None):
+def submit(conn: sqlite3.Connection, clock: Clock, node: str, actor: str, item: dict[str, Any],
+           applicant: dict[str, Any], form: dict[str, Any], materials: Iterable[dict[str, Any]] = (),
+           proxy_by: str = "", catalog_version: int | None = None, today: date | None = None) -> Doc:
     """Create an application at NODE: validate, then store its `submitted` event. Returns the doc.
 
     This is where the applicant and form are checked, once, for every way in (the kiosk, the
@@ -237,7 +243,8 @@ def submit(conn, clock, node, actor, item, applicant, form, materials=(), proxy_
     return with_deadline(conn, doc)
 
 
-def append(conn, clock, node, app_id, kind, actor, payload=None, audited=True):
+def append(conn: sqlite3.Connection, clock: Clock, node: str, app_id: str, kind: str, actor: str,
+           payload: dict[str, Any] | None = None, audited: bool = True) -> Doc:
     """Append a local event of KIND to APP_ID, checked strictly (state and custody). Returns the doc.
 
     Not AUDITED: the caller writes one audit record for many (custody taken for a sync batch).
@@ -261,7 +268,9 @@ def append(conn, clock, node, app_id, kind, actor, payload=None, audited=True):
     return with_deadline(conn, doc)
 
 
-def ingest(conn, event, clock=None, me=None, source=None, trusted=False, route=True, packed=None, defer=False):
+def ingest(conn: sqlite3.Connection, event: Event, clock: Clock | None = None, me: str | None = None,
+           source: str | None = None, trusted: bool = False, route: bool = True, packed: bytes | None = None,
+           defer: bool = False) -> str:
     """Store an event from another node; 'stored' or 'duplicate'. Same id, other content: Conflict.
 
     Custody is checked against the history; a late event (older HLC than the projection) makes
@@ -308,7 +317,7 @@ MAX_APP_EVENTS = 2000  # events an application may gather from children (an hone
 MAX_REPLAYS = 50       # late events of one application in one batch, each replaying its history
 
 
-def _count_from_child(conn, app_id):
+def _count_from_child(conn: sqlite3.Connection, app_id: str) -> None:
     counts = tx_cache(conn).setdefault("app_events", {})
     if app_id not in counts:
         counts[app_id] = conn.execute("SELECT COUNT(*) FROM events WHERE app_id = ?", (app_id,)).fetchone()[0]
@@ -318,17 +327,17 @@ def _count_from_child(conn, app_id):
                        fix="nothing more is taken for it from a child")
 
 
-def _canonical(event):
+def _canonical(event: Event) -> Event:
     return json.loads(json.dumps({k: event[k] for k in ("id", "app_id", "origin", "hlc", "actor", "type", "payload")}))
 
 
-def origin_of(conn, app_id):
+def origin_of(conn: sqlite3.Connection, app_id: str) -> str | None:
     """The node code where APP_ID was born, or None when this node does not hold it."""
     doc = _load(conn, app_id)
     return doc["origin"] if doc else None
 
 
-def get(conn, app_id):
+def get(conn: sqlite3.Connection, app_id: str) -> Doc:
     """The current doc of APP_ID (with its deadline), or NotFound."""
     doc = _load(conn, app_id)
     if doc is None:
@@ -336,14 +345,14 @@ def get(conn, app_id):
     return with_deadline(conn, doc)
 
 
-def by_tracking_code(conn, code):
+def by_tracking_code(conn: sqlite3.Connection, code: str) -> list[Doc]:
     """Applications with tracking CODE (normally one; codes are random, so collisions are possible)."""
     code = parse_tracking_code(code)
     return [item_snapshots.doc_of(conn, r["doc"]) for r in conn.execute("SELECT doc FROM applications WHERE tracking_code = ?",
                                                         (code,))]
 
 
-def find(conn, text, limit=50):
+def find(conn: sqlite3.Connection, text: str | None, limit: int = 50) -> list[Doc]:
     """Projections a staff member looks for by TEXT: a tracking code, or an applicant's ID number (18
     characters), newest first; [] for anything else (ValidationError when it is neither)."""
     text = str(text or "").strip().upper()

@@ -5,20 +5,25 @@ deleted or reordered row breaks the chain at that row. `verify` names the first 
 """
 import hashlib
 import json
+import sqlite3
+from collections.abc import Iterable
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
+from ..config import Config
 from .db import before_commit, now_iso, transaction, tx_cache
 
 GENESIS = "0" * 64
 CHECK_BUDGET = 20_000  # records the audit page verifies per view (~0.2 s); the background walk does the rest
 
 
-def _digest(prev_hash, seq, at, actor, action, target, detail, ip):
+def _digest(prev_hash: str, seq: int, at: str, actor: str, action: str, target: str, detail: str, ip: str) -> str:
     body = json.dumps([prev_hash, seq, at, actor, action, target, detail, ip], ensure_ascii=False)
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
-def record(conn, actor, action, target="", detail=None, ip=""):
+def record(conn: sqlite3.Connection, actor: str, action: str, target: str = "", detail: dict[str, Any] | None = None,
+           ip: str = "") -> int:
     """Append one audit row (inside the caller's transaction when there is one)."""
     detail_text = json.dumps(detail or {}, ensure_ascii=False, sort_keys=True)
     with transaction(conn):
@@ -36,7 +41,7 @@ def record(conn, actor, action, target="", detail=None, ip=""):
     return seq
 
 
-def _flush(conn):
+def _flush(conn: sqlite3.Connection) -> None:
     cache = tx_cache(conn)
     if cache.get("audit_rows"):
         conn.executemany("INSERT INTO audit_log (seq, at, actor, action, target, detail, ip, prev_hash, hash)"
@@ -44,7 +49,8 @@ def _flush(conn):
         cache["audit_rows"] = []
 
 
-def _walk(rows, prev_hash, expected_seq):
+def _walk(rows: Iterable[sqlite3.Row], prev_hash: str,
+          expected_seq: int) -> tuple[bool, tuple[int, str], str | None]:
     """Check ROWS (in seq order) follow (PREV_HASH, EXPECTED_SEQ): (ok, last (seq, hash) checked, problem)."""
     last = (expected_seq - 1, prev_hash)
     for row in rows:
@@ -61,7 +67,7 @@ def _walk(rows, prev_hash, expected_seq):
     return True, last, None
 
 
-def _remember(conn, seq, digest, problem, full):
+def _remember(conn: sqlite3.Connection, seq: int, digest: str, problem: str | None, full: bool) -> None:
     at = now_iso()
     with transaction(conn):
         conn.execute("INSERT INTO audit_checks (id, seq, hash, checked_at, full_at, problem) VALUES (1, ?, ?, ?, ?, ?)"
@@ -70,7 +76,7 @@ def _remember(conn, seq, digest, problem, full):
                      " problem = excluded.problem", (seq, digest, at, at if full else None, problem))
 
 
-def verify(conn):
+def verify(conn: sqlite3.Connection) -> tuple[bool, int, str | None]:
     """(ok, rows checked, problem): the whole chain from its first record at once (`sanji audit
     verify`); problem names the first broken record, or is None. Remembered for `check`."""
     _flush(conn)
@@ -79,7 +85,7 @@ def verify(conn):
     return ok, seq + (0 if ok else 1), problem
 
 
-def check(conn, budget=CHECK_BUDGET):
+def check(conn: sqlite3.Connection, budget: int = CHECK_BUDGET) -> dict[str, Any]:
     """What the audit page shows, without walking ten years of records on every view: the records
     added since the last check (at most BUDGET of them now; the rest at the next view or the nightly
     full check), starting from the last checked record, whose hash must still be the one remembered.
@@ -104,7 +110,7 @@ def check(conn, budget=CHECK_BUDGET):
     return {"ok": ok, "checked": last, "total": total, "problem": problem, "full_at": full_at}
 
 
-def verify_job(conn, cfg, budget=200_000):
+def verify_job(conn: sqlite3.Connection, cfg: Config | None, budget: int = 200_000) -> int:
     """The scheduler's run (every few minutes): the whole chain walked again from its first record
     once a day, BUDGET records a run (so no run holds the node for long), from where the last run
     stopped; the day's walk ending at the newest record sets `full_at`. Returns the records walked.
@@ -134,6 +140,7 @@ def verify_job(conn, cfg, budget=200_000):
         if problem:
             _remember(conn, last, last_hash or GENESIS, problem, full=False)  # (last: the last record known good)
         elif not mark or last > mark["seq"]:  # a prefix walked whole is checked for the page too
+            assert last_hash is not None  # no problem: the walk ran and gave its last record's hash
             _remember(conn, last, last_hash, None, full=False)
         conn.execute("UPDATE audit_checks SET walk_seq = ?, walk_hash = ?, full_at = CASE WHEN ? THEN ? ELSE full_at END"
                      " WHERE id = 1", (0 if done or problem else last, None if done or problem else last_hash,
@@ -141,7 +148,7 @@ def verify_job(conn, cfg, budget=200_000):
     return last - seq if problem is None else 0
 
 
-def _anchor_problem(conn, seq, digest, what):
+def _anchor_problem(conn: sqlite3.Connection, seq: int, digest: str, what: str) -> str | None:
     """Why record SEQ no longer has the hash DIGEST it had when it was WHAT, or None (seq 0: none)."""
     if not seq:
         return None
@@ -151,11 +158,12 @@ def _anchor_problem(conn, seq, digest, what):
     return None
 
 
-def _day_ago():
+def _day_ago() -> str:
     return (datetime.now(timezone.utc) - timedelta(days=1)).isoformat(timespec="milliseconds")
 
 
-def recent(conn, limit=100, target=None, actor=None, before=None):
+def recent(conn: sqlite3.Connection, limit: int = 100, target: str | None = None, actor: str | None = None,
+           before: int | None = None) -> list[dict[str, Any]]:
     """The newest audit rows (LIMIT of them, older than seq BEFORE when given), optionally of one TARGET
     and/or one ACTOR, read from an index. Paged by seq, not by offset: the log grows while it is read."""
     _flush(conn)

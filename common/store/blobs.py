@@ -6,7 +6,10 @@ and is verified before it is moved into place, so a reader never sees a wrong or
 import hashlib
 import os
 import secrets
+import sqlite3
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from datetime import datetime, timedelta, timezone
 
@@ -24,17 +27,17 @@ MAX_ORIGINS = 5000  # nodes below one link whose photos the pull queue takes tur
 MAX_BLOB = MAX_MATERIAL_BYTES  # a blob is a photo or scan of a material
 
 
-def path_of(data_dir, sha):
+def path_of(data_dir: str | os.PathLike[str], sha: str) -> Path:
     """Where the complete blob SHA lives."""
     return Path(data_dir) / "blobs" / sha[:2] / sha
 
 
-def partial_of(data_dir, sha):
+def partial_of(data_dir: str | os.PathLike[str], sha: str) -> Path:
     """Where the blob SHA grows while it is received."""
     return Path(data_dir) / "blobs" / "partial" / sha
 
 
-def _fsync_write(path, data, offset=None):
+def _fsync_write(path: Path, data: bytes, offset: int | None = None) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     mode = "r+b" if offset is not None and path.exists() else "wb"
     with open(path, mode) as f:
@@ -46,7 +49,7 @@ def _fsync_write(path, data, offset=None):
         os.fsync(f.fileno())
 
 
-def fsync_dir(path):
+def fsync_dir(path: str | os.PathLike[str]) -> None:
     """Make a rename or a new file in folder PATH durable (a power cut must not undo it after our row says so)."""
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
     try:
@@ -55,7 +58,7 @@ def fsync_dir(path):
         os.close(fd)
 
 
-def durable_write(path, data):
+def durable_write(path: str | os.PathLike[str], data: bytes) -> None:
     """Write DATA to PATH (a temporary name, fsync, rename, fsync of the folder): whole or not there."""
     path = Path(path)
     tmp = path.with_name(f"{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")  # two writers never share one
@@ -64,7 +67,7 @@ def durable_write(path, data):
     fsync_dir(path.parent)
 
 
-def put(conn, data_dir, data, uploader=""):
+def put(conn: sqlite3.Connection, data_dir: str | os.PathLike[str], data: bytes, uploader: str = "") -> str:
     """Store DATA (bytes) as a complete blob; returns its sha256. Idempotent.
 
     UPLOADER (an API upload's owner) marks it unclaimed until an application refers to it; a blob
@@ -81,7 +84,7 @@ def put(conn, data_dir, data, uploader=""):
     return sha
 
 
-def check_upload_room(conn, uploader, size):
+def check_upload_room(conn: sqlite3.Connection, uploader: str, size: int) -> None:
     """TooMany when UPLOADER has MAX_UPLOADS_PENDING unclaimed uploads, or the node's unclaimed bytes are at their bound."""
     # A photo's full copy is kept beside it (a second row): it is counted in bytes, not as a photo.
     count, mine = conn.execute("SELECT COALESCE(SUM(sha256 NOT IN (SELECT full FROM blobs WHERE uploader = ?"
@@ -97,12 +100,12 @@ def check_upload_room(conn, uploader, size):
                       fix=f"try again later: photos no application used are removed after {UPLOAD_TTL_HOURS} hours")
 
 
-def claim(conn, shas):
+def claim(conn: sqlite3.Connection, shas: Iterable[str]) -> None:
     """The blobs SHAS now belong to an application: no longer an uploader's, never collected."""
     conn.executemany("UPDATE blobs SET uploader = '' WHERE sha256 = ?", [(s,) for s in shas])
 
 
-def collect_uploads(conn, data_dir, hours=UPLOAD_TTL_HOURS):
+def collect_uploads(conn: sqlite3.Connection, data_dir: str | os.PathLike[str], hours: float = UPLOAD_TTL_HOURS) -> int:
     """Remove uploads older than HOURS that no application claimed (rows and files); returns how many."""
     before = (datetime.now(timezone.utc) - timedelta(hours=hours)).isoformat(timespec="milliseconds")
     rows = [r[0] for r in conn.execute("SELECT sha256 FROM blobs WHERE uploader != '' AND created_at < ?"
@@ -113,7 +116,8 @@ def collect_uploads(conn, data_dir, hours=UPLOAD_TTL_HOURS):
     return len(rows)
 
 
-def want(conn, sha, source, size=0, origin="", urgent=False):
+def want(conn: sqlite3.Connection, sha: str, source: str, size: object = 0, origin: object = "",
+         urgent: bool = False) -> None:
     """Note that blob SHA (of SIZE bytes, 0: not said) is to be pulled from link SOURCE (no-op when held or wanted).
 
     ORIGIN: the node whose application refers to it (the pull queue takes turns between origins).
@@ -127,23 +131,24 @@ def want(conn, sha, source, size=0, origin="", urgent=False):
         conn.execute("UPDATE blobs SET urgent = 1 WHERE sha256 = ? AND complete = 0", (sha,))
 
 
-def note_missing(conn, sha):
+def note_missing(conn: sqlite3.Connection, sha: str) -> None:
     """The holder answered it lacks blob SHA: kept on an urgent blob's row, so a reviewer is told."""
     conn.execute("UPDATE blobs SET missing_at = ? WHERE sha256 = ? AND complete = 0 AND urgent = 1", (now_iso(), sha))
 
 
-def set_full(conn, sha, full_sha):
+def set_full(conn: sqlite3.Connection, sha: str, full_sha: str) -> None:
     """Note that FULL_SHA is the full copy of the review copy SHA (both held here)."""
     conn.execute("UPDATE blobs SET full = ? WHERE sha256 = ?", (full_sha, sha))
 
 
-def row(conn, sha):
+def row(conn: sqlite3.Connection, sha: str) -> dict[str, Any] | None:
     """The blob's row, or None."""
     r = conn.execute("SELECT * FROM blobs WHERE sha256 = ?", (sha,)).fetchone()
     return dict(r) if r else None
 
 
-def wanted(conn, source, per_origin=2, limit=None, skip=()):
+def wanted(conn: sqlite3.Connection, source: str, per_origin: int = 2, limit: int | None = None,
+           skip: Iterable[str] = ()) -> list[dict[str, Any]]:
     """Incomplete blobs to pull from SOURCE: each origin's next PER_ORIGIN, as rows with `turn` (1: its next).
 
     Every origin's (at most MAX_ORIGINS); LIMIT cuts the list, but the pull loop must not: the
@@ -169,7 +174,8 @@ def wanted(conn, source, per_origin=2, limit=None, skip=()):
         " SELECT b.* FROM o JOIN blobs b ON b.rowid IN (SELECT rowid FROM blobs WHERE complete = 0 AND source = ?"
         f" AND origin = o.origin{marks} ORDER BY urgent DESC, created_at LIMIT ?)",
         (source, source, MAX_ORIGINS, source, *skip, per_origin)).fetchall()
-    turns, out = {}, []
+    turns: dict[str, int] = {}
+    out: list[dict[str, Any]] = []
     for r in sorted((dict(r) for r in rows), key=lambda b: (b["origin"], -b["urgent"], b["created_at"])):
         r["turn"] = turns[r["origin"]] = turns.get(r["origin"], 0) + 1
         out.append(r)
@@ -177,50 +183,50 @@ def wanted(conn, source, per_origin=2, limit=None, skip=()):
     return out if limit is None else out[:limit]
 
 
-def arriving_by_origin(conn, limit=500):
+def arriving_by_origin(conn: sqlite3.Connection, limit: int = 500) -> list[dict[str, Any]]:
     """Photos not yet complete here, by the node whose application named them: [{origin, photos, bytes, oldest}]."""
     return [dict(r) for r in conn.execute(
         "SELECT origin, COUNT(*) AS photos, COALESCE(SUM(MAX(size - have, 0)), 0) AS bytes, MIN(created_at) AS oldest"
         " FROM blobs WHERE complete = 0 GROUP BY origin ORDER BY MIN(created_at) LIMIT ?", (limit,))]
 
 
-def backlog(conn, source):
+def backlog(conn: sqlite3.Connection, source: str) -> tuple[int, int]:
     """(photos, bytes) still to pull from link SOURCE (bytes as far as their sizes were said)."""
     n, left, _ = backlog_sized(conn, source)
     return n, left
 
 
-def backlog_sized(conn, source):
+def backlog_sized(conn: sqlite3.Connection, source: str) -> sqlite3.Row:
     """(photos, bytes, photos whose size was not said) still to pull from link SOURCE."""
     return conn.execute("SELECT COUNT(*), COALESCE(SUM(MAX(size - have, 0)), 0), COALESCE(SUM(size = 0), 0)"
                         " FROM blobs WHERE complete = 0 AND source = ?", (source,)).fetchone()
 
 
-def serves(conn, sha, subtree):
+def serves(conn: sqlite3.Connection, sha: str, subtree: str) -> bool:
     """True when blob SHA belongs to an application born in SUBTREE (what a child may be sent)."""
     return conn.execute("SELECT 1 FROM blob_refs r JOIN applications a ON a.id = r.app_id"
                         " WHERE r.sha256 = ? AND substr(a.origin, 1, ?) = ? LIMIT 1",
                         (sha, len(subtree), subtree)).fetchone() is not None
 
 
-def referring_apps(conn, sha, limit=20):
+def referring_apps(conn: sqlite3.Connection, sha: str, limit: int = 20) -> list[str]:
     """Ids of (up to LIMIT) applications whose materials refer to blob SHA."""
     return [r[0] for r in conn.execute("SELECT app_id FROM blob_refs WHERE sha256 = ? LIMIT ?", (sha, limit))]
 
 
-def referring_origins(conn, sha):
+def referring_origins(conn: sqlite3.Connection, sha: str) -> list[str]:
     """Origins of the applications whose materials refer to blob SHA (where it may be pulled from)."""
     return [r[0] for r in conn.execute("SELECT DISTINCT a.origin FROM blob_refs r JOIN applications a"
                                        " ON a.id = r.app_id WHERE r.sha256 = ? ORDER BY a.origin", (sha,))]
 
 
-def move_source(conn, data_dir, sha, source):
+def move_source(conn: sqlite3.Connection, data_dir: str | os.PathLike[str], sha: str, source: str) -> None:
     """Pull the incomplete blob SHA from link SOURCE instead, from the start."""
     partial_of(data_dir, sha).unlink(missing_ok=True)
     conn.execute("UPDATE blobs SET source = ?, have = 0 WHERE sha256 = ? AND complete = 0", (source, sha))
 
 
-def read_chunk(data_dir, sha, offset, size=CHUNK):
+def read_chunk(data_dir: str | os.PathLike[str], sha: str, offset: int, size: int = CHUNK) -> tuple[bytes, int] | None:
     """(chunk bytes, total size) of complete blob SHA from OFFSET, or None when not held."""
     path = path_of(data_dir, sha)
     if not path.exists():
@@ -231,7 +237,8 @@ def read_chunk(data_dir, sha, offset, size=CHUNK):
         return f.read(size), total
 
 
-def write_chunk(conn, data_dir, sha, offset, total, data, source=None):
+def write_chunk(conn: sqlite3.Connection, data_dir: str | os.PathLike[str], sha: str, offset: int, total: int,
+                data: bytes, source: str | None = None) -> int:
     """Append a received chunk at OFFSET; verify and complete at the end. Returns bytes now held.
 
     Only a blob wanted from link SOURCE takes its chunks (another link's are ignored). A chunk that
@@ -266,7 +273,7 @@ def write_chunk(conn, data_dir, sha, offset, total, data, source=None):
     return have
 
 
-def resume_offset(conn, data_dir, sha):
+def resume_offset(conn: sqlite3.Connection, data_dir: str | os.PathLike[str], sha: str) -> int:
     """Where to resume pulling SHA: the bytes durably held in the partial file (trusting the file over the row)."""
     current = row(conn, sha)
     if current is None:
@@ -279,7 +286,7 @@ def resume_offset(conn, data_dir, sha):
     return have
 
 
-def is_complete(conn, sha):
+def is_complete(conn: sqlite3.Connection, sha: str) -> bool:
     """True when blob SHA is held whole and verified."""
     r = row(conn, sha)
     return bool(r and r["complete"])

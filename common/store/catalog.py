@@ -1,5 +1,7 @@
 """SQL for the versioned service catalog: each import is a new version; a bad file changes nothing."""
 import json
+import sqlite3
+from typing import Any
 
 from ..domain import catalog as model
 from ..domain import catalog_search
@@ -7,12 +9,12 @@ from ..errors import NotFound
 from .db import now_iso, transaction
 
 
-def current_version(conn):
+def current_version(conn: sqlite3.Connection) -> int:
     """The newest catalog version number, or 0 when none is imported."""
     return conn.execute("SELECT COALESCE(MAX(version), 0) FROM catalog_versions").fetchone()[0]
 
 
-def import_catalog(conn, catalog, source, version=None):
+def import_catalog(conn: sqlite3.Connection, catalog: dict[str, Any], source: str, version: int | None = None) -> int:
     """Store a validated CATALOG as a new version (or VERSION when a parent assigned it).
 
     Importing the same content as the current version changes nothing and returns that version.
@@ -38,28 +40,29 @@ def import_catalog(conn, catalog, source, version=None):
     return new
 
 
-def versions(conn):
+def versions(conn: sqlite3.Connection) -> list[dict[str, Any]]:
     """Every version, newest first."""
     return [dict(r) for r in conn.execute("SELECT * FROM catalog_versions ORDER BY version DESC")]
 
 
-def departments(conn, version=None):
+def departments(conn: sqlite3.Connection, version: int | None = None) -> list[dict[str, Any]]:
     """Departments of VERSION (default: current), as dicts."""
     version = version or current_version(conn)
     return [dict(r) for r in conn.execute(
         "SELECT code, name, name_en FROM catalog_departments WHERE version = ? ORDER BY code", (version,))]
 
 
-def items(conn, version=None, department=None):
+def items(conn: sqlite3.Connection, version: int | None = None, department: str | None = None) -> list[dict[str, Any]]:
     """Items of VERSION (default: current), optionally of one DEPARTMENT, ordered by code."""
     version = version or current_version(conn)
-    sql, args = "SELECT doc FROM catalog_items WHERE version = ?", [version]
+    sql = "SELECT doc FROM catalog_items WHERE version = ?"
+    args: list[object] = [version]
     if department:
         sql, args = sql + " AND department = ?", args + [department]
     return [json.loads(r["doc"]) for r in conn.execute(sql + " ORDER BY code", args)]
 
 
-def item(conn, code, version=None):
+def item(conn: sqlite3.Connection, code: str, version: int | None = None) -> dict[str, Any]:
     """One item of VERSION (default: current), or NotFound."""
     version = version or current_version(conn)
     row = conn.execute("SELECT doc FROM catalog_items WHERE version = ? AND code = ?", (version, code)).fetchone()
@@ -69,14 +72,14 @@ def item(conn, code, version=None):
     return json.loads(row["doc"])
 
 
-def field_labels(conn, code):
+def field_labels(conn: sqlite3.Connection, code: str) -> dict[str, str]:
     """{field key: label} of item CODE in the current catalog ({} when the item is no longer in it)."""
     row = conn.execute("SELECT doc FROM catalog_items WHERE version = ? AND code = ?",
                        (current_version(conn), code)).fetchone()
     return {f["key"]: f["label"] for f in json.loads(row["doc"]).get("fields", [])} if row else {}
 
 
-def export(conn, version=None):
+def export(conn: sqlite3.Connection, version: int | None = None) -> dict[str, Any]:
     """The whole catalog of VERSION as the mapping `import_catalog` takes."""
     version = version or current_version(conn)
     row = conn.execute("SELECT label FROM catalog_versions WHERE version = ?", (version,)).fetchone()

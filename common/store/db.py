@@ -2,10 +2,11 @@
 import os
 import sqlite3
 import threading
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Callable
+from typing import Any
 
 from ..errors import MigrationError, StorageError
 
@@ -15,15 +16,15 @@ BUSY_TIMEOUT_MS = 10_000
 class NodeConnection(sqlite3.Connection):
     """A connection that can carry a per-transaction cache (see `tx_cache`) and knows its file."""
 
-    tx_values = None
-    write_lock = None
+    tx_values: dict[str, Any] | None = None
+    write_lock: "threading.Lock | None" = None  # (quoted: threading.Lock is a function at run time)
 
 
 _write_locks: dict[str, threading.Lock] = {}
 _write_locks_guard = threading.Lock()
 
 
-def _lock_for(path):
+def _lock_for(path: str | os.PathLike[str]) -> threading.Lock:
     # Threads of one process writing one file queue on a Python lock and wake the moment the
     # writer commits; SQLite's own busy handler would sleep in steps of up to 100 ms instead.
     key = os.path.realpath(str(path))
@@ -34,7 +35,7 @@ def _lock_for(path):
 WAL_KEEP_BYTES = 4 * 1024 * 1024  # about SQLite's auto-checkpoint size (1000 pages)
 
 
-def connect(path):
+def connect(path: str | os.PathLike[str]) -> NodeConnection:
     """Open PATH with the pragmas every node uses; autocommit mode, transactions via `transaction`."""
     try:
         conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
@@ -54,7 +55,7 @@ def connect(path):
     return conn
 
 
-def tx_cache(conn):
+def tx_cache(conn: sqlite3.Connection) -> dict[str, Any]:
     """A dict that lives for the current write transaction of CONN.
 
     Under BEGIN IMMEDIATE no other connection writes until COMMIT, so values read inside the
@@ -68,12 +69,12 @@ def tx_cache(conn):
     return conn.tx_values
 
 
-def _drop_cache(conn):
+def _drop_cache(conn: sqlite3.Connection) -> None:
     if isinstance(conn, NodeConnection):
         conn.tx_values = None
 
 
-def before_commit(conn, name, flush):
+def before_commit(conn: sqlite3.Connection, name: str, flush: Callable[[sqlite3.Connection], object]) -> None:
     """Run FLUSH(conn) once just before the current transaction commits (a unit of work).
 
     Without a NodeConnection (no cache to defer into) FLUSH runs at once.
@@ -84,13 +85,13 @@ def before_commit(conn, name, flush):
     tx_cache(conn).setdefault("before_commit", {})[name] = flush
 
 
-def _run_before_commit(conn):
+def _run_before_commit(conn: sqlite3.Connection) -> None:
     hooks = tx_cache(conn).get("before_commit") if isinstance(conn, NodeConnection) else None
     for flush in list((hooks or {}).values()):
         flush(conn)
 
 
-def _snapshot(conn):
+def _snapshot(conn: sqlite3.Connection) -> dict[str, Any] | None:
     if not isinstance(conn, NodeConnection) or conn.tx_values is None:
         return None
     # Values are replaced, never mutated, except these containers: copy them one level down.
@@ -100,7 +101,7 @@ def _snapshot(conn):
 
 
 @contextmanager
-def transaction(conn, immediate=True):
+def transaction(conn: sqlite3.Connection, immediate: bool = True) -> Iterator[sqlite3.Connection]:
     """BEGIN IMMEDIATE … COMMIT, or ROLLBACK on any exception. Nested use joins the outer one."""
     if conn.in_transaction:
         yield conn
@@ -125,12 +126,12 @@ def transaction(conn, immediate=True):
             lock.release()
 
 
-def now_iso():
+def now_iso() -> str:
     """UTC now as an ISO-8601 string with milliseconds, the timestamp format of every table."""
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
 
 
-def tx_now(conn):
+def tx_now(conn: sqlite3.Connection) -> str:
     """One `now_iso()` for everything a write transaction stores (a batch's rows share its time)."""
     cache = tx_cache(conn)
     if "now" not in cache:
@@ -143,17 +144,17 @@ class Migration:
     """One named schema step; `apply` gets a connection inside the step's transaction."""
 
     name: str
-    apply: Callable
+    apply: Callable[[sqlite3.Connection], None]
 
 
-def _script(sql):
-    def apply(conn):
+def _script(sql: str) -> Callable[[sqlite3.Connection], None]:
+    def apply(conn: sqlite3.Connection) -> None:
         for statement in _split(sql):
             conn.execute(statement)
     return apply
 
 
-def _split(sql):
+def _split(sql: str) -> list[str]:
     # executescript() would COMMIT our transaction; split into statements instead, keeping
     # trigger bodies (BEGIN … END;) whole.
     statements, buf = [], ""
@@ -168,19 +169,19 @@ def _split(sql):
     return statements
 
 
-def sql_migration(name, sql):
+def sql_migration(name: str, sql: str) -> Migration:
     """A migration made of SQL statements."""
     return Migration(name, _script(sql))
 
 
-def applied_migrations(conn):
+def applied_migrations(conn: sqlite3.Connection) -> list[str]:
     """Names of the migrations recorded in this database, in the order they ran."""
     conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations ("
                  " seq INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL UNIQUE, applied_at TEXT NOT NULL)")
     return [r["name"] for r in conn.execute("SELECT name FROM schema_migrations ORDER BY seq")]
 
 
-def migrate(conn, migrations):
+def migrate(conn: sqlite3.Connection, migrations: Sequence[Migration]) -> list[str]:
     """Run each pending migration in list order, each in its own transaction with its record.
 
     A failing step rolls back (schema and record alike) and stays pending; the error names it.
@@ -211,13 +212,13 @@ def migrate(conn, migrations):
     return ran
 
 
-def integrity_ok(conn):
+def integrity_ok(conn: sqlite3.Connection) -> bool:
     """True when PRAGMA integrity_check says ok."""
     return conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
 
 @contextmanager
-def savepoint(conn, name="sp"):
+def savepoint(conn: sqlite3.Connection, name: str = "sp") -> Iterator[sqlite3.Connection]:
     """A nested rollback point inside the current transaction: on error, undo only this block."""
     conn.execute(f"SAVEPOINT {name}")
     saved = _snapshot(conn)

@@ -5,10 +5,15 @@ again for the applications a calendar change can move (`refresh_for_days`). Ever
 dashboard is a sum over an index range of these rows, so a year of a large county (120,000
 applications) is read from a few megabytes of index, not by parsing 120,000 JSON documents.
 """
+import sqlite3
+from collections.abc import Callable, Sequence
 from datetime import date
+from typing import Any
 
 from ..domain import facts as model
+from ..domain.record import Doc
 from ..domain.states import WORKING
+from ..workcal import WorkCalendar
 from . import item_snapshots, rollups
 
 FACT_COLUMNS = ("app_id", "department", "township", "village", "item", "case_type", "state", "submitted_on",
@@ -21,10 +26,14 @@ _RATING = (f"INSERT INTO app_ratings ({', '.join(c if c != 'on' else 'on_day' fo
            f" VALUES ({', '.join('?' * len(RATING_COLUMNS))})")
 
 
-def save(conn, docs, cal):
+def save(conn: sqlite3.Connection, docs: Sequence[Doc], cal: WorkCalendar | None) -> None:
     """Write the facts and ratings of DOCS (projections with their deadline from calendar CAL), and the
     difference they make to the monthly sums."""
-    rows, ratings, ids, new_facts, new_ratings = [], [], [], [], []
+    rows: list[tuple[Any, ...]] = []
+    ratings: list[tuple[Any, ...]] = []
+    ids: list[tuple[str]] = []
+    new_facts: list[dict[str, Any]] = []
+    new_ratings: list[dict[str, Any]] = []
     for doc in docs:
         f = model.facts_of(doc, cal)
         new_facts.append(f)
@@ -43,7 +52,7 @@ def save(conn, docs, cal):
     conn.executemany("INSERT INTO app_awaiting (app_id, department, due_on) VALUES (?, ?, ?)", awaiting)
 
 
-def affected_by(conn, first, last):
+def affected_by(conn: sqlite3.Connection, first: date, last: date) -> list[str]:
     """Ids of applications whose deadline or working days a calendar change between FIRST and LAST can move:
     accepted by LAST and not decided before FIRST."""
     return [r[0] for r in conn.execute(
@@ -51,13 +60,14 @@ def affected_by(conn, first, last):
         (last.isoformat(), first.isoformat()))]
 
 
-def _group_sql(group):
+def _group_sql(group: str) -> str:
     if group not in model.GROUPS:
         raise ValueError(f"group must be one of {model.GROUPS}")
     return group  # a column name from the fixed list, never the caller's text
 
 
-def figures(conn, start, end, group, every_key=True):
+def figures(conn: sqlite3.Connection, start: date, end: date, group: str,
+            every_key: bool = True) -> dict[str, dict[str, Any]]:
     """{key: {received, accepted, completed, on_time, early, rated, satisfied, bad, _days}} over [START, END].
 
     Whole months come from the monthly sums, the days at either end from the facts. A key appears
@@ -67,9 +77,9 @@ def figures(conn, start, end, group, every_key=True):
     "decided after it" is every later case: not read for nothing).
     """
     g, e = _group_sql(group), end.isoformat()
-    rows = {}
+    rows: dict[str, dict[str, Any]] = {}
 
-    def row(key):
+    def row(key: str) -> dict[str, Any]:
         return rows.setdefault(key, {"key": key, "received": 0, "accepted": 0, "completed": 0, "on_time": 0,
                                      "early": 0, "rated": 0, "satisfied": 0, "bad": 0, "_days": 0})
     first, last, edges = rollups.split(start, end)
@@ -109,7 +119,7 @@ def figures(conn, start, end, group, every_key=True):
     return rows
 
 
-def _add_days(conn, g, s, e, row):
+def _add_days(conn: sqlite3.Connection, g: str, s: str, e: str, row: Callable[[str], dict[str, Any]]) -> None:
     # The counts of days S..E (ISO dates) from the facts, added to each key's ROW.
     for key, n in conn.execute(f"SELECT {g}, COUNT(*) FROM app_facts WHERE submitted_on BETWEEN ? AND ?"
                                f" AND {g} != '' GROUP BY {g}", (s, e)):
@@ -130,14 +140,15 @@ def _add_days(conn, g, s, e, row):
         r.update(rated=r["rated"] + n, satisfied=r["satisfied"] + satisfied)
 
 
-def rating_figures(conn, start, end, by):
+def rating_figures(conn: sqlite3.Connection, start: date, end: date, by: str) -> dict[str, dict[str, Any]]:
     """{key: {rated, satisfied, bad}} of the ratings given in [START, END], BY office or staff."""
     if by not in model.RATING_GROUPS:
         raise ValueError(f"by must be one of {model.RATING_GROUPS}")
-    out = {}
+    out: dict[str, dict[str, Any]] = {}
     first, last, edges = rollups.split(start, end)
-    parts = [("SELECT key, SUM(n), SUM(satisfied) FROM app_rating_rollup WHERE grp = ? AND month BETWEEN ? AND ?"
-              " AND key != '' GROUP BY key HAVING SUM(n) != 0", (by, first, last))] if first else []
+    parts: list[tuple[str, tuple[Any, ...]]] = [
+        ("SELECT key, SUM(n), SUM(satisfied) FROM app_rating_rollup WHERE grp = ? AND month BETWEEN ? AND ?"
+         " AND key != '' GROUP BY key HAVING SUM(n) != 0", (by, first, last))] if first else []
     parts += [(f"SELECT {by}, COUNT(*), SUM(satisfied) FROM app_ratings WHERE on_day BETWEEN ? AND ? AND {by} != ''"
                f" GROUP BY {by}", (a.isoformat(), b.isoformat())) for a, b in edges]
     for sql, args in parts:
@@ -150,7 +161,8 @@ def rating_figures(conn, start, end, by):
     return out
 
 
-def daily(conn, start, end, by_month=False):
+def daily(conn: sqlite3.Connection, start: date, end: date, by_month: bool = False
+          ) -> tuple[list[tuple[date, int]], list[tuple[date, int, int]]]:
     """([(day, received)], [(day, completed, on_time)]) of [START, END] (days with none left out).
 
     BY_MONTH (a trend in months): whole months as one entry on their first day, from the sums.
@@ -178,7 +190,7 @@ def daily(conn, start, end, by_month=False):
     return received, completed
 
 
-def voice(conn, start, end, today):
+def voice(conn: sqlite3.Connection, start: date, end: date, today: date) -> dict[str, int]:
     """The complaint figures' counts (see common.domain.stats.voice_figures) from the facts."""
     s, e = start.isoformat(), end.isoformat()
     received, replied = conn.execute(
@@ -194,7 +206,7 @@ def voice(conn, start, end, today):
             "answered_on_time": on_time, "open": open_, "overdue": overdue}
 
 
-def backfill(conn, cal, batch=5000):
+def backfill(conn: sqlite3.Connection, cal: WorkCalendar, batch: int = 5000) -> None:
     """Write the facts of every application held (the migration that adds the tables; a rebuild)."""
     last = ""
     while True:

@@ -4,7 +4,9 @@ Looked up and recorded inside the write transaction that does the work, so two r
 with one key are serialised by SQLite and only the first does anything.
 """
 import hashlib
+import sqlite3
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 import orjson
 
@@ -15,7 +17,7 @@ KEEP_DAYS = 30
 MAX_KEY = 100
 
 
-def check_key(key):
+def check_key(key: object) -> str:
     """KEY if it is a usable Idempotency-Key (1–100 printable ASCII characters), else ValidationError."""
     if not isinstance(key, str) or not 0 < len(key) <= MAX_KEY or not all(" " < c < "\x7f" for c in key):
         raise ValidationError(f"Idempotency-Key 须是 1–{MAX_KEY} 个可见 ASCII 字符 / Idempotency-Key must be "
@@ -23,12 +25,12 @@ def check_key(key):
     return key
 
 
-def request_hash(body):
+def request_hash(body: Any) -> str:
     """A digest of the request BODY, so a key reused for another request is caught."""
     return hashlib.sha256(orjson.dumps(body, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
-def earlier(conn, key, digest):
+def earlier(conn: sqlite3.Connection, key: str, digest: str) -> str | None:
     """The app_id the first request with KEY made, or None; Conflict when KEY came with another request."""
     row = conn.execute("SELECT request_hash, app_id FROM idempotency_keys WHERE key = ?", (key,)).fetchone()
     if row is None:
@@ -39,7 +41,7 @@ def earlier(conn, key, digest):
     return row[1]
 
 
-def remember(conn, key, digest, app_id):
+def remember(conn: sqlite3.Connection, key: str, digest: str, app_id: str) -> None:
     """Record that KEY made APP_ID (inside the same transaction); forgets keys older than KEEP_DAYS."""
     cutoff = (datetime.now(timezone.utc) - timedelta(days=KEEP_DAYS)).isoformat(timespec="milliseconds")
     conn.execute("DELETE FROM idempotency_keys WHERE created_at < ?", (cutoff,))

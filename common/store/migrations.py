@@ -1,4 +1,6 @@
 """The ordered, named schema migrations every node shares. Append only; never edit a released step."""
+import sqlite3
+
 from .db import Migration, sql_migration
 
 COMMON = [
@@ -354,7 +356,7 @@ COMMON.append(sql_migration("0019_full_copies", """
 """))
 
 
-def _app_facts(conn):
+def _app_facts(conn: sqlite3.Connection) -> None:
     from . import calendar as cal_store, facts
     for sql in """
         CREATE TABLE app_facts (
@@ -455,7 +457,7 @@ COMMON.append(sql_migration("0023_audit_checks", """
 """))
 
 
-def _item_snapshots(conn):
+def _item_snapshots(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE TABLE item_snapshots (ref TEXT PRIMARY KEY, snapshot TEXT NOT NULL) WITHOUT ROWID")
     from ..jsontext import dumps, loads
     from . import item_snapshots
@@ -474,7 +476,7 @@ def _item_snapshots(conn):
 COMMON.append(Migration("0024_item_snapshots", _item_snapshots))
 
 
-def _event_item_snapshots(conn):
+def _event_item_snapshots(conn: sqlite3.Connection) -> None:
     from ..jsontext import dumps, loads
     from . import item_snapshots
     last = 0
@@ -493,7 +495,7 @@ def _event_item_snapshots(conn):
 COMMON.append(Migration("0025_event_item_snapshots", _event_item_snapshots))
 
 
-def _calendar_chinese_names(conn):
+def _calendar_chinese_names(conn: sqlite3.Connection) -> None:
     # Seeded holidays were stored with chinese-calendar's English names ("Spring Festival"): the
     # administrators read Chinese. Administrator edits keep whatever they wrote.
     from .calendar import chinese_name

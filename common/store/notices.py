@@ -3,13 +3,16 @@
 `seq` is this node's own order of storing (a new version gets a new number), so a child that
 reports the highest number it received from us is sent exactly what changed since (`newer_than`).
 """
+import sqlite3
+from typing import Any
+
 from ..jsontext import dumps, loads
 from . import meta
 
 PARENT_SEQ = "notices_parent_seq"  # the highest seq received from the parent
 
 
-def upsert(conn, notice):
+def upsert(conn: sqlite3.Connection, notice: dict[str, Any]) -> dict[str, Any] | None:
     """Store NOTICE if it is new or a higher version than the one held; returns it with our seq, or None."""
     row = conn.execute("SELECT version FROM notices WHERE id = ?", (notice["id"],)).fetchone()
     if row and row["version"] >= notice["version"]:
@@ -25,13 +28,13 @@ def upsert(conn, notice):
     return dict(doc, seq=seq)
 
 
-def get(conn, notice_id):
+def get(conn: sqlite3.Connection, notice_id: str) -> dict[str, Any] | None:
     """The notice NOTICE_ID as held here, or None."""
     row = conn.execute("SELECT doc, seq FROM notices WHERE id = ?", (notice_id,)).fetchone()
     return dict(loads(row["doc"]), seq=row["seq"]) if row else None
 
 
-def listed(conn, publisher=None, shown_on=None):
+def listed(conn: sqlite3.Connection, publisher: str | None = None, shown_on: str | None = None) -> list[dict[str, Any]]:
     """Notices newest first: all, or PUBLISHER's; with SHOWN_ON (ISO date) only those on show that day."""
     sql, args = "SELECT doc, seq FROM notices WHERE 1 = 1", []
     if publisher:
@@ -43,18 +46,18 @@ def listed(conn, publisher=None, shown_on=None):
     return [dict(loads(r["doc"]), seq=r["seq"]) for r in conn.execute(sql + " ORDER BY published_on DESC, seq DESC", args)]
 
 
-def newer_than(conn, seq):
+def newer_than(conn: sqlite3.Connection, seq: int) -> list[dict[str, Any]]:
     """Every notice stored here after SEQ (what a child that has our SEQ lacks), in order."""
     return [dict(loads(r["doc"]), seq=r["seq"])
             for r in conn.execute("SELECT doc, seq FROM notices WHERE seq > ? ORDER BY seq", (int(seq),))]
 
 
-def parent_seq(conn):
+def parent_seq(conn: sqlite3.Connection) -> int:
     """The highest seq of the parent's notices received here."""
     return int(meta.get(conn, PARENT_SEQ, 0))
 
 
-def note_parent_seq(conn, seq):
+def note_parent_seq(conn: sqlite3.Connection, seq: int) -> None:
     """Remember SEQ as received from the parent (never lowering it)."""
     if seq > parent_seq(conn):
         meta.put(conn, PARENT_SEQ, seq)

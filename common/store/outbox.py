@@ -5,6 +5,10 @@ it carries commits. Link "up" goes to the parent; a child's link is named by the
 Sequence numbers are per link and contiguous; rows are kept after acknowledgement so that a
 restored parent can be re-offered everything.
 """
+import sqlite3
+from collections.abc import Iterable
+from typing import Any
+
 import msgpack
 
 from ..domain.nodes import child_toward, tier_of
@@ -14,7 +18,8 @@ UP = "up"
 SCOPES = {"event": "routed", "catalog": "broadcast", "calendar": "broadcast", "notice": "broadcast"}
 
 
-def enqueue(conn, link, kind, msg_id, subject, body, packed=None):
+def enqueue(conn: sqlite3.Connection, link: str, kind: str, msg_id: str, subject: str, body: Any,
+            packed: bytes | None = None) -> int:
     """Append one message to LINK's outbox (inside a write transaction); returns its sequence number.
 
     Rows are buffered for the transaction and written together just before it commits.
@@ -32,7 +37,7 @@ def enqueue(conn, link, kind, msg_id, subject, body, packed=None):
     return seq
 
 
-def flush(conn):
+def flush(conn: sqlite3.Connection) -> None:
     """Write the buffered outbox rows (before commit, or before reading the outbox in a transaction)."""
     cache = tx_cache(conn)
     rows = cache.get("outbox_rows")
@@ -42,7 +47,8 @@ def flush(conn):
         cache["outbox_rows"] = []
 
 
-def targets(me, kind, subject, source=None, children=()):
+def targets(me: str, kind: str, subject: str, source: str | None = None,
+            children: Iterable[str] = ()) -> list[str]:
     """The links a message of KIND about SUBJECT goes to from node ME, never back to SOURCE.
 
     Routed kinds go up (unless ME is the county) and down toward SUBJECT's subtree; broadcasts
@@ -61,13 +67,14 @@ def targets(me, kind, subject, source=None, children=()):
     return out
 
 
-def known_children(conn):
+def known_children(conn: sqlite3.Connection) -> set[str]:
     """Codes of the children enrolled here (an accepted key): broadcasts go to them, and to no link row alone."""
     rows = conn.execute("SELECT DISTINCT code FROM sync_nodes WHERE status = 'accepted' AND code != ''")
     return {r[0] for r in rows}
 
 
-def route(conn, me, kind, msg_id, subject, body, source=None, packed=None):
+def route(conn: sqlite3.Connection, me: str, kind: str, msg_id: str, subject: str, body: Any, source: str | None = None,
+          packed: bytes | None = None) -> list[str]:
     """Queue a message for every link it must travel on; returns those links.
 
     PACKED is BODY already in msgpack (a relayed message as it arrived), saving a re-encode.
@@ -81,7 +88,7 @@ def route(conn, me, kind, msg_id, subject, body, source=None, packed=None):
     return links
 
 
-def pending(conn, link, after, limit):
+def pending(conn: sqlite3.Connection, link: str, after: int, limit: int) -> list[dict[str, Any]]:
     """Messages of LINK with seq > AFTER, in order (dicts with the raw packed body)."""
     flush(conn)
     return [dict(r) for r in conn.execute(
@@ -89,27 +96,27 @@ def pending(conn, link, after, limit):
         (link, after, limit))]
 
 
-def seq_of(conn, link, msg_id):
+def seq_of(conn: sqlite3.Connection, link: str, msg_id: str) -> int | None:
     """The newest sequence number of message MSG_ID on LINK, or None when the link never carried it."""
     flush(conn)
     row = conn.execute("SELECT MAX(seq) FROM sync_outbox WHERE link = ? AND msg_id = ?", (link, msg_id)).fetchone()
     return row[0]
 
 
-def last_seq(conn, link):
+def last_seq(conn: sqlite3.Connection, link: str) -> int:
     """The highest sequence number queued on LINK (0 when none)."""
     flush(conn)
     return conn.execute("SELECT COALESCE(MAX(seq), 0) FROM sync_outbox WHERE link = ?", (link,)).fetchone()[0]
 
 
-def oldest_after(conn, link, after):
+def oldest_after(conn: sqlite3.Connection, link: str, after: int) -> str | None:
     """created_at of the oldest message on LINK with seq > AFTER, or None."""
     flush(conn)
     row = conn.execute("SELECT MIN(created_at) FROM sync_outbox WHERE link = ? AND seq > ?", (link, after)).fetchone()
     return row[0]
 
 
-def unacknowledged(conn, link, msg_ids):
+def unacknowledged(conn: sqlite3.Connection, link: str, msg_ids: Iterable[str]) -> set[str]:
     """The subset of MSG_IDS queued on LINK and not yet acknowledged by the peer ("waiting for the network")."""
     ids = list(msg_ids)
     if not ids:
@@ -121,7 +128,7 @@ def unacknowledged(conn, link, msg_ids):
     return {r[0] for r in rows}
 
 
-def waiting_by_application(conn, link=UP):
+def waiting_by_application(conn: sqlite3.Connection, link: str = UP) -> dict[str, int]:
     """{application id: events queued on LINK and not yet acknowledged}, for "waiting for the network" lists."""
     flush(conn)
     rows = conn.execute(

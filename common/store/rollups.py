@@ -9,7 +9,10 @@ the difference between an application's old and new facts in the same transactio
 written, so the sums are exact at every commit. A period's whole months are read from here and
 the days at either end from the facts (common.store.facts), so ten years cost ~120 rows a key.
 """
+import sqlite3
+from collections.abc import Sequence
 from datetime import date, timedelta
+from typing import Any
 
 from ..domain.facts import GROUPS, RATING_GROUPS
 
@@ -20,7 +23,7 @@ _RATINGS = ("INSERT INTO app_rating_rollup (grp, month, key, n, satisfied) VALUE
             " ON CONFLICT(grp, month, key) DO UPDATE SET n = n + excluded.n, satisfied = satisfied + excluded.satisfied")
 
 
-def _fact_parts(f, sign, out):
+def _fact_parts(f: dict[str, Any], sign: int, out: dict[tuple[str, str, str, str], list[int]]) -> None:
     for kind, day in (("received", f["submitted_on"]), ("accepted", f["accepted_on"]), ("decided", f["decided_on"])):
         if not day:
             continue
@@ -33,14 +36,14 @@ def _fact_parts(f, sign, out):
                 acc[3] += sign * (f["working_days"] or 0)
 
 
-def _rating_parts(r, sign, out):
+def _rating_parts(r: dict[str, Any], sign: int, out: dict[tuple[str, str, str], list[int]]) -> None:
     for grp in GROUPS + RATING_GROUPS:
         acc = out.setdefault((grp, r["on"][:7], r[grp]), [0, 0])
         acc[0] += sign
         acc[1] += sign * r["satisfied"]
 
 
-def old_of(conn, ids):
+def old_of(conn: sqlite3.Connection, ids: Sequence[str]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(facts rows, rating rows) stored now for application IDS, as dicts (before they are written again)."""
     facts, ratings = [], []
     for k in range(0, len(ids), 500):
@@ -52,9 +55,11 @@ def old_of(conn, ids):
     return facts, ratings
 
 
-def apply(conn, old, new):
+def apply(conn: sqlite3.Connection, old: tuple[list[dict[str, Any]], list[dict[str, Any]]],
+          new: tuple[list[dict[str, Any]], list[dict[str, Any]]]) -> None:
     """Add NEW (facts rows, rating rows) to the monthly sums and take OLD out (each a pair of lists of dicts)."""
-    sums, rated = {}, {}
+    sums: dict[tuple[str, str, str, str], list[int]] = {}
+    rated: dict[tuple[str, str, str], list[int]] = {}
     for sign, (facts, ratings) in ((-1, old), (1, new)):
         for f in facts:
             _fact_parts(f, sign, sums)
@@ -64,7 +69,7 @@ def apply(conn, old, new):
     conn.executemany(_RATINGS, [(*k, *v) for k, v in rated.items() if any(v)])
 
 
-def split(start, end):
+def split(start: date, end: date) -> tuple[str | None, str | None, list[tuple[date, date]]]:
     """(first month, last month, [(start, end) of the days outside them]) of the whole months in [START, END];
     months None when there is no whole month in it."""
     first = start if start.day == 1 else _next_month(start)
@@ -82,10 +87,10 @@ def split(start, end):
     return first.strftime("%Y-%m"), last.strftime("%Y-%m"), edges
 
 
-def _next_month(day):
+def _next_month(day: date) -> date:
     return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
 
 
-def month_day(month):
+def month_day(month: str) -> date:
     """The first day of MONTH ('YYYY-MM')."""
     return date(int(month[:4]), int(month[5:7]), 1)

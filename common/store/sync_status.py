@@ -3,22 +3,25 @@
 Read from the tables the sync threads keep (they write link state and byte rates every few
 seconds), so the web UI, the JSON API and the CLI need no access to the running threads.
 """
+import sqlite3
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 from . import blobs, outbox
 
 
-def _age_seconds(iso):
+def _age_seconds(iso: str | None) -> float | None:
     if not iso:
         return None
     return round((datetime.now(timezone.utc) - datetime.fromisoformat(iso)).total_seconds(), 1)
 
 
-def _day_ago():
+def _day_ago() -> str:
     return (datetime.now(timezone.utc) - timedelta(days=1)).isoformat(timespec="milliseconds")
 
 
-def link_status(conn, row, photos=True):
+def link_status(conn: sqlite3.Connection, row: Mapping[str, Any], photos: bool = True) -> dict[str, Any]:
     """The status dict of one sync_links ROW (PHOTOS: with its photo backlog each way)."""
     name = row["link"]
     queued = outbox.last_seq(conn, name) - row["acked_upto"]
@@ -37,7 +40,7 @@ def link_status(conn, row, photos=True):
     } | (_photos(conn, row, up) if photos else {})
 
 
-def _photos(conn, row, up):
+def _photos(conn: sqlite3.Connection, row: Mapping[str, Any], up: bool) -> dict[str, dict[str, Any]]:
     # Photos still crossing: those we pull from the peer, and those it pulls from us (as its last
     # heartbeat said), each with an estimate at the rate the link carries now (None: not moving,
     # or some photo's size was never said, so no honest estimate can be made).
@@ -46,12 +49,12 @@ def _photos(conn, row, up):
             "blobs_out": _backlog(row["peer_blobs"], row["peer_blob_bytes"], row["rate_out"], up)}
 
 
-def _backlog(photos, left, rate, moving):
+def _backlog(photos: int, left: int, rate: float, moving: bool) -> dict[str, Any]:
     eta = min(round(left / rate), 10 ** 9) if photos and left and moving and rate > 0 else None
     return {"photos": photos, "bytes": left, "eta_s": eta}
 
 
-def links(conn, photos=False):
+def links(conn: sqlite3.Connection, photos: bool = False) -> list[dict[str, Any]]:
     """Every link's status, the parent's first (PHOTOS: with the photo backlogs, a scan of the pull queue).
 
     What a page banner or a form needs; `status` is the whole picture for the pages that show it.
@@ -60,24 +63,24 @@ def links(conn, photos=False):
     return [link_status(conn, r, photos) for r in rows]
 
 
-def link_state(conn, link):
+def link_state(conn: sqlite3.Connection, link: str) -> str | None:
     """'up', 'down', or None when link LINK was never set up on this node."""
     row = conn.execute("SELECT state FROM sync_links WHERE link = ?", (link,)).fetchone()
     return row[0] if row else None
 
 
-def quarantined(conn):
+def quarantined(conn: sqlite3.Connection) -> int:
     """Messages held in quarantine on this node, all links."""
     return conn.execute("SELECT COUNT(*) FROM sync_quarantine").fetchone()[0]
 
 
-def alarms(links_):
+def alarms(links_: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """The alarms raised on LINKS_ (as `links` returns them)."""
     return [{"link": l["link"], "alarm": l["alarm"], "detail": l["alarm_detail"], "since": l["alarm_since"]}
             for l in links_ if l["alarm"]]
 
 
-def status(conn):
+def status(conn: sqlite3.Connection) -> dict[str, Any]:
     """The whole picture: every link, quarantined messages, recent refusals, pending enrolments."""
     links_ = links(conn, photos=True)
     return {
@@ -101,7 +104,7 @@ def status(conn):
 SUBTREE_STALE_S = 30  # a linked child reports its children's links with its pings, every few seconds
 
 
-def subtree(conn):
+def subtree(conn: sqlite3.Connection) -> list[dict[str, Any]]:
     """The links below our children, as they last reported them on their heartbeats (with when)."""
     reporters = {r["link"]: r["state"] for r in conn.execute("SELECT link, state FROM sync_links")}
     out = []
@@ -115,10 +118,10 @@ def subtree(conn):
     return out
 
 
-def refused_ids(conn, msg_ids):
+def refused_ids(conn: sqlite3.Connection, msg_ids: Iterable[str]) -> dict[str, str]:
     """{msg_id: reason} of those of MSG_IDS this node's parent refused (told per entry in its acks)."""
     msg_ids = list(msg_ids)
-    out = {}
+    out: dict[str, str] = {}
     for k in range(0, len(msg_ids), 500):
         chunk = msg_ids[k:k + 500]
         out.update(conn.execute(f"SELECT msg_id, reason FROM sync_refused WHERE msg_id IN ({', '.join('?' * len(chunk))})",
@@ -126,7 +129,7 @@ def refused_ids(conn, msg_ids):
     return out
 
 
-def refused_by_application(conn):
+def refused_by_application(conn: sqlite3.Connection) -> dict[str, str]:
     """{app_id: reason} of applications one of whose events this node's parent refused."""
     return dict(conn.execute("SELECT e.app_id, r.reason FROM sync_refused r JOIN events e ON e.id = r.msg_id"
                              " WHERE r.link = ?", (outbox.UP,)).fetchall())
