@@ -68,7 +68,7 @@ class ParentProtocol:
         now = time.monotonic()
         if now - getattr(self, "_window_read_at", -10) > 5:
             window = meta.get(self.conn, "restore_window_until")
-            self._restoring = bool(window) and datetime.fromisoformat(window) > datetime.now(timezone.utc)
+            self._restoring = bool(window and datetime.fromisoformat(window) > datetime.now(timezone.utc))
             self._window_read_at = now
         return self._restoring
 

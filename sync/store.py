@@ -291,7 +291,7 @@ def _held_use(conn: sqlite3.Connection, link_name: str) -> list[int]:
 
 
 def hold(conn: sqlite3.Connection, link_name: str, seq: int, kind: str, msg_id: str, subject: str, app_id: str,
-         body: bytes, reason: str, not_before: float = 0) -> bool:
+         body: bytes, reason: str, not_before: int = 0) -> bool:
     """Keep an event that cannot apply yet; False when the link's backlog is full.
 
     It waits for its application (APP_ID) to arrive, or, with NOT_BEFORE (epoch ms), for this
