@@ -7,8 +7,11 @@ fingerprint and address. ZAP carries no word from the client beyond its key (the
 one `sanji keys show` prints on the child and accepts it with the child's code.
 """
 import logging
+import sqlite3
 import time
+from pathlib import Path
 
+import zmq
 from zmq.auth.thread import ThreadAuthenticator
 
 from common.store import db
@@ -23,25 +26,25 @@ REFUSAL_LOG_EVERY = 60.0  # seconds: a refused node retrying must not flood the 
 class RegistryAuthenticator(ThreadAuthenticator):
     """Allows exactly the keys whose registry status is accepted; the User-Id is the z85 key."""
 
-    def __init__(self, context, db_path):
+    def __init__(self, context: zmq.Context, db_path: str | Path) -> None:
         super().__init__(context)
         self.db_path = db_path
-        self._conn = None
+        self._conn: sqlite3.Connection | None = None
         self._address = ""
-        self._last_logged = {}
+        self._last_logged: dict[str, float] = {}
 
-    def start(self):
+    def start(self) -> None:
         """Start the ZAP thread and route every CURVE decision to `callback`."""
         super().start()
         self.configure_curve_callback("*", credentials_provider=self)
 
-    async def handle_zap_message(self, msg):
+    async def handle_zap_message(self, msg: list[bytes]) -> None:
         # ZAP request: version, request id, domain, address, identity, mechanism, credentials.
         if len(msg) >= 6:
             self._address = msg[3].decode("utf-8", "replace")[:60]
         await super().handle_zap_message(msg)
 
-    def callback(self, domain, key):
+    def callback(self, domain: str, key: bytes | str) -> bool:
         """True when KEY (z85 bytes) is enrolled and accepted."""
         if self._conn is None:
             self._conn = db.connect(self.db_path)  # used only from the ZAP thread

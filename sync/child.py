@@ -1,12 +1,16 @@
 """The child side of the link to the parent (a township or village DEALER), without sockets."""
 import logging
+import sqlite3
+from pathlib import Path
+from typing import Any
 
 from common import signing
+from common.replication import Replicator
 from common.store import meta, node_keys, outbox, places
 from common.store.db import now_iso, transaction
 
 from . import keys, store, wire
-from .endpoint import Endpoint
+from .endpoint import Endpoint, OnLive
 from .limits import HEARTBEAT, Limits
 
 log = logging.getLogger("sanji.sync.child")
@@ -16,17 +20,18 @@ UP = outbox.UP
 class ChildProtocol:
     """Handshake with the parent, then the 'up' Endpoint carries everything."""
 
-    def __init__(self, conn, me, replicator, data_dir, limits=None, on_live=None):
+    def __init__(self, conn: sqlite3.Connection, me: str, replicator: Replicator, data_dir: str | Path,
+                 limits: Limits | None = None, on_live: OnLive | None = None) -> None:
         self.conn, self.me, self.replicator = conn, me, replicator
         self.keys_dir = f"{data_dir}/keys"
         self.ep = Endpoint(conn, me, UP, replicator, data_dir, limits or Limits(), on_live=on_live)
         self.established = False
-        self.refused = None
-        self.heartbeat = HEARTBEAT  # until the welcome says the parent's
-        self.parent_code = None
+        self.refused: str | None = None  # the parent's error code when it refused this node
+        self.heartbeat: float = HEARTBEAT  # until the welcome says the parent's
+        self.parent_code: str | None = None
         self.sign_key = signing.ensure(conn, me)
 
-    def hello(self):
+    def hello(self) -> bytes:
         """The hello frame that opens (or re-opens) the session."""
         self.established = False
         self.ep.names_sent = None  # a new session: the parent hears our places' names again
@@ -39,7 +44,7 @@ class ChildProtocol:
                            hb_idle=float(self.ep.limits.hb_idle),
                            **({"next_key": announced} if announced else {}))
 
-    def handle(self, data):
+    def handle(self, data: bytes) -> list[bytes]:
         """Frames answering DATA from the parent."""
         try:
             msg = wire.decode(data)
@@ -59,7 +64,7 @@ class ChildProtocol:
             return []
         return self.ep.handle(msg)
 
-    def _learn_keys(self, msg):
+    def _learn_keys(self, msg: dict[str, Any]) -> None:
         # The parent vouches for its own signing key and its ancestors' (none other is taken).
         found = dict(msg.get("keys") or {})
         if signing.is_key(msg.get("sign_key")):
@@ -70,7 +75,7 @@ class ChildProtocol:
                     if signing.is_key(key):
                         node_keys.add(self.conn, code, key, UP)
 
-    def _welcome(self, msg):
+    def _welcome(self, msg: dict[str, Any]) -> list[bytes]:
         with transaction(self.conn):
             state = store.link(self.conn, UP)
             restored = (state["peer_epoch"] and state["peer_epoch"] != msg["epoch"]) or \

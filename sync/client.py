@@ -1,18 +1,22 @@
 """The child's DEALER loop to its parent: hello, batches, heartbeats, reconnect with jittered backoff."""
 import logging
 import random
+import sqlite3
 import threading
 import time
 
 import zmq
 
+from common.config import Config
+from common.replication import Replicator
 from common.store import db
 from common.store.db import transaction
 
 from . import keys, store
 from .child import UP, ChildProtocol
+from .endpoint import OnLive
 from .limits import (BACKOFF_BASE, BACKOFF_CAP, HELLO_TIMEOUT, HELLO_TIMEOUT_MAX, POLL_MS, RECONNECT_MAX_S,
-                     RECONNECT_S, RECV_PER_TURN)
+                     RECONNECT_S, RECV_PER_TURN, Limits)
 from .sockets import common_options, load_keys, parent_keys
 
 log = logging.getLogger("sanji.sync.client")
@@ -28,17 +32,17 @@ NO_WELCOME = ("NOT LINKED: the parent at %s has not welcomed this node (for %.0f
 class Backoff:
     """Exponential backoff with full jitter, so hundreds of villages do not return in step."""
 
-    def __init__(self, base=BACKOFF_BASE, cap=BACKOFF_CAP, rng=None):
+    def __init__(self, base: float = BACKOFF_BASE, cap: float = BACKOFF_CAP, rng: random.Random | None = None) -> None:
         self.base, self.cap, self.attempt = base, cap, 0
         self.rng = rng or random.Random()
 
-    def next(self):
+    def next(self) -> float:
         """Seconds to wait before the next attempt."""
         ceiling = min(self.cap, self.base * (2 ** self.attempt))
         self.attempt += 1
         return self.rng.uniform(0, ceiling)
 
-    def reset(self):
+    def reset(self) -> None:
         """Back to short waits after a good connection."""
         self.attempt = 0
 
@@ -46,27 +50,31 @@ class Backoff:
 class SyncClient:
     """Keeps this node's link to its parent, in its own thread."""
 
-    def __init__(self, cfg, replicator, limits=None, on_live=None, backoff=None):
+    unwelcome_since: float | None  # when the attempts without a welcome began (None: welcomed)
+    warned_at: float | None        # when NOT LINKED was last logged
+
+    def __init__(self, cfg: Config, replicator: Replicator, limits: Limits | None = None, on_live: OnLive | None = None,
+                 backoff: Backoff | None = None) -> None:
         self.cfg, self.replicator, self.limits, self.on_live = cfg, replicator, limits, on_live
         self.backoff = backoff or Backoff()
         self._stop = threading.Event()
         self.thread = threading.Thread(target=self._run, name="sync-client", daemon=True)
-        self.protocol = None
-        self.connected_since = None
+        self.protocol: ChildProtocol | None = None
+        self.connected_since: float | None = None  # time.time() of the welcome
         self.hello_timeout = HELLO_TIMEOUT
         self.unwelcome_since = self.warned_at = None
         self.grace = GRACE
 
-    def start(self):
+    def start(self) -> None:
         """Start the thread."""
         self.thread.start()
 
-    def stop(self):
+    def stop(self) -> None:
         """Stop the loop and wait for it."""
         self._stop.set()
         self.thread.join(10)
 
-    def _run(self):
+    def _run(self) -> None:
         ctx = zmq.Context()
         conn = db.connect(self.cfg.db_path)
         self.protocol = ChildProtocol(conn, self.cfg["code"], self.replicator, self.cfg.data_dir, self.limits,
@@ -109,7 +117,7 @@ class SyncClient:
             conn.close()
             ctx.term()
 
-    def _unwelcome(self, now):
+    def _unwelcome(self, now: float) -> None:
         # Never welcomed: said loudly, with what usually causes it, at once and then every few minutes
         # (a node that silently never links looks like a quiet village).
         if self.unwelcome_since is None:
@@ -120,7 +128,8 @@ class SyncClient:
             self.warned_at = now
             log.warning(NO_WELCOME, self.cfg["parent"], now - self.unwelcome_since)
 
-    def _session(self, ctx, conn, server_key):
+    def _session(self, ctx: zmq.Context[zmq.Socket[bytes]], conn: sqlite3.Connection, server_key: bytes) -> str:
+        assert self.protocol is not None  # made by _run before the first session
         public, secret = load_keys(self.cfg.keys_dir)
         sock = ctx.socket(zmq.DEALER)
         common_options(sock)

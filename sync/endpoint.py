@@ -12,35 +12,44 @@ import logging
 import sqlite3
 import time
 from collections import deque
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 from common.domain.nodes import in_subtree
 from common.store import blobs, outbox, places
 from common.store.db import savepoint, transaction
 
-from common.replication import NotYet
+from common.replication import NotYet, Replicator
 
 from . import store, wire
 from .limits import ALARM_REFRESH_S, CLOCK_ALARM_MS, STATS_EVERY, Limits
 from .pull import BlobPuller
 
 log = logging.getLogger("sanji.sync")
+# Called with (link, decoded frame) for each live frame that arrives on a link.
+OnLive = Callable[[str, dict[str, Any]], None]
+# Called with (kind, body) of each message a child sends; raises when the child may not originate it.
+OriginCheck = Callable[[str, Any], None]
 
 
 class Endpoint(BlobPuller):
     """Link LINK_NAME as seen from node ME; `conn` is this thread's database connection."""
 
-    def __init__(self, conn, me, link_name, replicator, data_dir, limits=None, origin_check=None, on_live=None):
+    def __init__(self, conn: sqlite3.Connection, me: str, link_name: str, replicator: Replicator, data_dir: str | Path,
+                 limits: Limits | None = None, origin_check: OriginCheck | None = None,
+                 on_live: OnLive | None = None) -> None:
         self.conn, self.me, self.link, self.replicator = conn, me, link_name, replicator
         self.data_dir, self.limits = data_dir, limits or Limits()
         self.origin_check = origin_check
         self.on_live = on_live
-        self.live = deque()
+        self.live: deque[bytes] = deque()
         state = store.link(conn, link_name)
-        self.acked = state["acked_upto"]
+        self.acked: int = state["acked_upto"]
         self.saved_ack = self.acked
         self.saved_ack_at = time.monotonic()
         self.sent = self.acked
-        self.batch_ends = deque()  # last seq of each unacknowledged batch frame
+        self.batch_ends: deque[int] = deque()  # last seq of each unacknowledged batch frame
         self.last_progress = time.monotonic()
         self._init_pull()
         self.bytes_out = 0
@@ -48,15 +57,19 @@ class Endpoint(BlobPuller):
         self.peer_backlog = 0
         self.blobs_refused = 0    # blob requests from a child for blobs outside its subtree
         self._quarantine_logged = 0.0
-        self.peer_subtree = None  # the child's report of its own children's links, saved with the stats
-        self.peer_names = None    # the names of the child's places it told us, saved with the stats
-        self.names_sent = None    # the names last told the peer on this session (None: tell them again)
+        # The child's report of its own children's links, saved with the stats:
+        self.peer_subtree: list[list[Any]] | None = None
+        # The names of the child's places it told us, saved with the stats:
+        self.peer_names: list[tuple[str, str]] | None = None
+        # The names last told the peer on this session (None: tell them again):
+        self.names_sent: dict[str, str] | None = None
         self._stats_at = time.monotonic()
         self._stats_bytes = (0, 0)
-        self.alarm = state["alarm"]  # mirrors sync_links.alarm, so a heartbeat writes only when it changes
+        self.alarm: str = state["alarm"]  # mirrors sync_links.alarm, so a heartbeat writes only when it changes
         self._alarm_written = 0.0
-        self.rate_out_est = None  # bytes/s of batch frames the peer acknowledged, measured
-        self.batch_sent = {}      # last seq of a batch frame -> (frame bytes, monotonic time sent)
+        self.rate_out_est: float | None = None  # bytes/s of batch frames the peer acknowledged, measured
+        # last seq of a batch frame -> (frame bytes, monotonic time sent)
+        self.batch_sent: dict[int, tuple[int, float]] = {}
         self.bytes_delivered = 0  # bytes the peer confirmed: acked batch frames, chunks it asked past
         self._stats_delivered = 0
         self.high_sent = self.acked  # the highest seq ever put on this link from here: below it is a resend
@@ -64,12 +77,12 @@ class Endpoint(BlobPuller):
         self._stats_resent = 0
         self.peer_blobs = (0, 0)  # (photos, bytes) the peer still wants from us, as its heartbeat says
         self.last_traffic = time.monotonic()  # the last frame other than a heartbeat, either way
-        self.hb_idle = None       # the idle heartbeat both sides agreed on for this session (None: none)
+        self.hb_idle: float | None = None  # the idle heartbeat both sides agreed on for this session (None: none)
         self.woke_at = 0.0        # when traffic last resumed after an idle spell
 
     # ---- outbound ---------------------------------------------------------------------------
 
-    def rewind(self, acked=None):
+    def rewind(self, acked: int | None = None) -> None:
         """Resend from the peer's last acknowledgement (reconnect, timeout, or the peer's word)."""
         if acked is not None:
             self.acked = acked
@@ -85,7 +98,7 @@ class Endpoint(BlobPuller):
         self._arrivals.clear()  # a gap while the link was down is not the line's rate
         self.last_progress = time.monotonic()
 
-    def _slower(self):
+    def _slower(self) -> None:
         # What we asked for or sent did not arrive in time: halve the rates measured, so the next
         # chunks and batches are sized for a line that slowed down (a rate measured on a fast
         # spell would otherwise size frames that can never cross before the link is declared dead).
@@ -94,7 +107,7 @@ class Endpoint(BlobPuller):
         if self.rate_out_est:
             self.rate_out_est /= 2
 
-    def on_ack(self, upto):
+    def on_ack(self, upto: int) -> None:
         """The peer committed everything up to UPTO."""
         if upto <= self.acked:
             return
@@ -117,7 +130,7 @@ class Endpoint(BlobPuller):
         # queue depth every screen shows is exact at rest; otherwise lazily.
         self.save_ack(force=upto >= self.sent)
 
-    def save_ack(self, force=False):
+    def save_ack(self, force: bool = False) -> None:
         """Persist the acknowledged position, at most every `persist_acks_every` seconds.
 
         Correctness rests on the receiver's recv_upto (committed with each batch); an older saved
@@ -130,7 +143,7 @@ class Endpoint(BlobPuller):
             store.set_link(self.conn, self.link, acked_upto=self.acked)
         self.saved_ack, self.saved_ack_at = self.acked, now
 
-    def next_frames(self, now=None):
+    def next_frames(self, now: float | None = None) -> list[bytes]:
         """Frames to send now: live first, then batches within the window, then blob requests."""
         now = now or time.monotonic()
         frames = []
@@ -156,30 +169,31 @@ class Endpoint(BlobPuller):
         self.bytes_out += sum(len(f) for f in frames)
         return frames
 
-    def _traffic(self, now):
+    def _traffic(self, now: float) -> None:
         if now - self.last_traffic > self.limits.idle_after:
             self.woke_at = now  # the peer may still be beating slowly: its silence counts from here
         self.last_traffic = now
 
-    def ping_interval(self, heartbeat, now=None):
+    def ping_interval(self, heartbeat: float, now: float | None = None) -> float:
         """Seconds between heartbeats now: HEARTBEAT, or the agreed idle beat once the link has been quiet."""
         now = now or time.monotonic()
         if self.hb_idle and now - self.last_traffic > self.limits.idle_after:
             return max(heartbeat, self.hb_idle)
         return heartbeat
 
-    def batch_budget(self):
+    def batch_budget(self) -> int:
         """Bytes of bodies for the next batch frame: what the measured rate carries in `batch_seconds`."""
         lim = self.limits
         if self.rate_out_est is None:
             return min(lim.first_batch, lim.batch_bytes)
         return int(max(lim.min_batch, min(lim.batch_bytes, self.rate_out_est * lim.batch_seconds * lim.squeeze)))
 
-    def _batch(self):
+    def _batch(self) -> bytes | None:
         room = min(self.limits.batch_count, self.limits.window - (self.sent - self.acked))
         rows = outbox.pending(self.conn, self.link, self.sent, room)
         if not rows:
             return None
+        entries: list[wire.Entry]
         entries, size, budget = [], 0, self.batch_budget()
         for r in rows:
             if entries and size + len(r["body"]) > budget:
@@ -197,13 +211,13 @@ class Endpoint(BlobPuller):
         self.batch_sent[self.sent] = (len(frame), time.monotonic())
         return frame
 
-    def backlog(self):
+    def backlog(self) -> int:
         """Messages queued on this link and not yet acknowledged."""
         return outbox.last_seq(self.conn, self.link) - self.acked
 
     # ---- inbound ----------------------------------------------------------------------------
 
-    def on_batch(self, msg):
+    def on_batch(self, msg: dict[str, Any]) -> bytes:
         """Apply a batch; returns the ack frame. Raises FrameError for a malformed batch.
 
         Optimistic: the whole batch is applied in one transaction without per-message savepoints.
@@ -235,12 +249,12 @@ class Endpoint(BlobPuller):
                           entries[-1][0])
             return self._quarantine_batch(entries, f"batch could not be committed: {type(exc).__name__}")
 
-    def _quarantine_batch(self, entries, reason):
+    def _quarantine_batch(self, entries: list[wire.Entry], reason: str) -> bytes:
         with transaction(self.conn):
             recv = store.link(self.conn, self.link)["recv_upto"]
             if entries[0][0] > recv + 1:
                 return wire.encode("ack", upto=recv)
-            batch = {}
+            batch: dict[str, Any] = {}
             for seq, kind, msg_id, subject, body in entries:
                 if seq > recv:
                     self._quarantine(seq, kind, msg_id, body, batch, reason)
@@ -248,13 +262,13 @@ class Endpoint(BlobPuller):
             store.set_link(self.conn, self.link, recv_upto=recv)
         return self._ack(recv, batch)
 
-    def _apply_batch(self, entries, safe):
+    def _apply_batch(self, entries: list[wire.Entry], safe: bool) -> bytes:
         with transaction(self.conn):
             recv = store.link(self.conn, self.link)["recv_upto"]
             if entries[0][0] > recv + 1:
                 return wire.encode("ack", upto=recv)  # a gap: the sender resends from here
             entries = [e for e in entries if e[0] > recv]  # already committed: redelivery changes nothing
-            batch = {"optimistic": not safe}
+            batch: dict[str, Any] = {"optimistic": not safe}
             if safe:
                 for seq, kind, msg_id, subject, body in entries:
                     self._apply_safely(seq, kind, msg_id, subject, body, batch)
@@ -270,7 +284,7 @@ class Endpoint(BlobPuller):
             store.set_link(self.conn, self.link, recv_upto=recv)
         return self._ack(recv, batch)
 
-    def _ack(self, recv, batch):
+    def _ack(self, recv: int, batch: dict[str, Any]) -> bytes:
         # Per entry, the sender learns what was held or refused (an ack alone means "taken off the link").
         extra = {}
         if batch.get("held"):
@@ -279,7 +293,7 @@ class Endpoint(BlobPuller):
             extra["refused"] = batch["refused"][:wire.MAX_ENTRIES]
         return wire.encode("ack", upto=recv, **extra)
 
-    def _release_held(self, batch, safe):
+    def _release_held(self, batch: dict[str, Any], safe: bool) -> None:
         """Apply the held events of applications that arrived in this batch (same transaction)."""
         for app_id in batch.pop("arrived", ()):
             for r in store.take_held(self.conn, app_id, self.replicator.clock.wall_ms()):
@@ -289,7 +303,8 @@ class Endpoint(BlobPuller):
                 else:
                     self._apply_one(r["kind"], r["msg_id"], r["subject"], bytes(r["body"]), batch, source=r["link"])
 
-    def _apply_one(self, kind, msg_id, subject, body, batch, value=None, source=None):
+    def _apply_one(self, kind: str, msg_id: str, subject: str, body: bytes, batch: dict[str, Any], value: Any = None,
+                   source: str | None = None) -> None:
         # SOURCE: the link a held event came on (its origin was checked when it arrived).
         value = wire.unpack_body(body) if value is None else value
         if self.origin_check and source is None:
@@ -301,7 +316,8 @@ class Endpoint(BlobPuller):
             if isinstance(sha, str) and len(sha) == wire.SHA_LEN:
                 blobs.want(self.conn, sha, link, size, value.get("origin", "") if isinstance(value, dict) else "")
 
-    def _apply_safely(self, seq, kind, msg_id, subject, body, batch, source=None):
+    def _apply_safely(self, seq: int, kind: str, msg_id: str, subject: str, body: bytes, batch: dict[str, Any],
+                      source: str | None = None) -> None:
         try:
             with savepoint(self.conn, "msg"):
                 self._apply_one(kind, msg_id, subject, body, batch, source=source)
@@ -316,10 +332,12 @@ class Endpoint(BlobPuller):
         except Exception as exc:
             reason = f"{type(exc).__name__}: {getattr(exc, 'message', exc)}"
             self._quarantine(seq, kind, msg_id, body, batch, reason, source)
-            if getattr(exc, "refusal", None):
-                store.refuse(self.conn, self.link, exc.refusal, reason)
+            refusal: str | None = getattr(exc, "refusal", None)  # (OriginRefused's: "origin")
+            if refusal:
+                store.refuse(self.conn, self.link, refusal, reason)
 
-    def _quarantine(self, seq, kind, msg_id, body, batch, reason, source=None):
+    def _quarantine(self, seq: int, kind: str, msg_id: str, body: bytes, batch: dict[str, Any], reason: str,
+                    source: str | None = None) -> None:
         link = source or self.link
         if time.monotonic() - self._quarantine_logged > 10:  # a flood of refusals must not flood the log
             self._quarantine_logged = time.monotonic()
@@ -328,7 +346,7 @@ class Endpoint(BlobPuller):
         if link == self.link:  # the sender of this batch is told, per entry
             batch.setdefault("refused", []).append([seq, reason[:200]])
 
-    def release_due(self):
+    def release_due(self) -> int:
         """Apply (a tick's share of) the events held on this link that can apply now; returns how many were taken.
 
         Not while the link's quarantine is full (what fails to apply would overflow it) nor while the
@@ -338,7 +356,7 @@ class Endpoint(BlobPuller):
             return 0
         with transaction(self.conn):
             rows = store.take_due(self.conn, self.link, self.replicator.clock.wall_ms())
-            batch = {}
+            batch: dict[str, Any] = {}
             for r in rows:
                 self._apply_safely(r["seq"], r["kind"], r["msg_id"], r["subject"], bytes(r["body"]), batch,
                                    source=r["link"])
@@ -346,7 +364,7 @@ class Endpoint(BlobPuller):
             self.replicator.finish_batch(self.conn, batch, True)
         return len(rows)
 
-    def _raise_alarm(self, alarm, detail=""):
+    def _raise_alarm(self, alarm: str, detail: str = "") -> None:
         # ALARM '' clears it. Logged once per change; both sides show it on their sync status. The
         # same alarm's detail (a clock's offset) is refreshed at most once a minute: a peer whose
         # heartbeats wobble must not turn every frame into a write.
@@ -361,7 +379,7 @@ class Endpoint(BlobPuller):
                                                  else f"alarm {self.alarm} cleared")
         self.alarm = alarm
 
-    def _check_clock(self, peer_ts):
+    def _check_clock(self, peer_ts: float) -> None:
         # Both sides compare the other's heartbeat with their own clock; an offset past the bound is an alarm.
         offset = peer_ts - self.replicator.clock.wall_ms() / 1000  # business clocks (a drill moves both)
         if abs(offset) * 1000 <= CLOCK_ALARM_MS:
@@ -382,7 +400,7 @@ class Endpoint(BlobPuller):
 
     # ---- dispatch ---------------------------------------------------------------------------
 
-    def handle(self, msg):
+    def handle(self, msg: dict[str, Any]) -> list[bytes]:
         """Frames answering MSG (a decoded frame other than hello/welcome)."""
         kind = msg["t"]
         if kind != "ping":
@@ -432,13 +450,13 @@ class Endpoint(BlobPuller):
                 [(c, n) for c, n in told if self.me.startswith(c) and c != self.me]
         return []  # ping: any traffic counts as a heartbeat
 
-    def ping(self):
+    def ping(self) -> bytes:
         """A heartbeat frame that also tells the peer how much we have queued for it.
 
         Going up, it also carries our own children's links (`sub`), so the county can show every
         node of the network without reaching the villages itself.
         """
-        fields = {"ts": self.replicator.clock.wall_ms() / 1000, "q": max(0, self.backlog())}
+        fields: dict[str, Any] = {"ts": self.replicator.clock.wall_ms() / 1000, "q": max(0, self.backlog())}
         self._wanted_at = 0.0
         photos, left = self._wanted_here()
         if photos:  # what we still want of the peer's photos: its status shows what is left to send
@@ -455,7 +473,7 @@ class Endpoint(BlobPuller):
             fields["names"], self.names_sent = names, names
         return wire.encode("ping", **fields)
 
-    def flush_stats(self, now=None, every=STATS_EVERY):
+    def flush_stats(self, now: float | None = None, every: float = STATS_EVERY) -> None:
         """Every EVERY seconds, write byte totals, rates and the peer's backlog to the link row."""
         now = now or time.monotonic()
         self.save_ack()
@@ -484,19 +502,19 @@ class Endpoint(BlobPuller):
         self._stats_resent = self.bytes_resent
         self._stats_at, self._stats_bytes = now, (self.bytes_in, self.bytes_out)
 
-    def send_live(self, to, body):
+    def send_live(self, to: str, body: dict[str, Any]) -> None:
         """Queue a live message to go before any bulk traffic (safe from any thread)."""
         self.live.append(wire.encode("live", to=to, body=body))
 
 
-def _valid_refusals(rows):
+def _valid_refusals(rows: list[Any]) -> list[tuple[int, str]]:
     """The [seq, reason] pairs of an ack's `refused` that are well formed."""
     return [(r[0], r[1]) for r in rows[:wire.MAX_ENTRIES] if isinstance(r, list) and len(r) == 2
             and isinstance(r[0], int) and not isinstance(r[0], bool) and 0 < r[0] <= wire.MAX_SEQ
             and isinstance(r[1], str)]
 
 
-def _valid_pair(pair):
+def _valid_pair(pair: list[Any]) -> tuple[int, int]:
     """A ping's `bq` [photos, bytes] when well formed, else (0, 0)."""
     pair = pair[:2]
     if (len(pair) == 2 and all(isinstance(v, int) and not isinstance(v, bool) for v in pair)
@@ -505,7 +523,7 @@ def _valid_pair(pair):
     return 0, 0
 
 
-def _valid_subtree(rows, child):
+def _valid_subtree(rows: list[Any], child: str) -> list[list[Any]]:
     """The rows of a child's `sub` report that are well formed and about nodes below that child."""
     ok = []
     for r in rows[:1000]:

@@ -14,18 +14,18 @@ from common.errors import ConfigError
 PAIR = ("node.key", "node.key_secret")
 
 
-def public_of(path):
+def public_of(path: str | Path) -> str:
     """The z85 public key (str) in a certificate file."""
     return zmq.auth.load_certificate(str(path))[0].decode()
 
 
-def next_public(keys_dir):
+def next_public(keys_dir: str | Path) -> str | None:
     """The announced next public key, or None."""
     path = Path(keys_dir) / "node.key.next"
     return public_of(path) if path.exists() else None
 
 
-def own_publics(keys_dir):
+def own_publics(keys_dir: str | Path) -> set[str]:
     """Every public key this node holds or trusts as its parent's (none of them may be a child's)."""
     keys_dir = Path(keys_dir)
     out = {public_of(keys_dir / name) for name in ("node.key", "node.key.next", "node.key.old")
@@ -34,7 +34,7 @@ def own_publics(keys_dir):
     return out | set(path.read_text().split() if path.exists() else ())
 
 
-def prepare_next(keys_dir):
+def prepare_next(keys_dir: str | Path) -> str:
     """Make the next key pair (kept aside until `activate`); returns its public key."""
     keys_dir = Path(keys_dir)
     existing = next_public(keys_dir)
@@ -47,10 +47,12 @@ def prepare_next(keys_dir):
         (tmp / name).replace(keys_dir / f"{name}.next")
     tmp.rmdir()
     (keys_dir / "node.key_secret.next").chmod(0o600)
-    return next_public(keys_dir)
+    public = next_public(keys_dir)
+    assert public is not None  # the pair was put in place just above
+    return public
 
 
-def activate(keys_dir):
+def activate(keys_dir: str | Path) -> str:
     """Put the next pair in use (node stopped); the old pair is kept as *.old. Returns the new public key."""
     keys_dir = Path(keys_dir)
     if not (keys_dir / "node.key.next").exists():
@@ -61,7 +63,7 @@ def activate(keys_dir):
     return public_of(keys_dir / "node.key")
 
 
-def trust_parent(keys_dir, public, first=False):
+def trust_parent(keys_dir: str | Path, public: str, first: bool = False) -> list[str]:
     """Add PUBLIC to the trusted parent keys (at the front when FIRST); returns the list."""
     path = Path(keys_dir) / "parent.keys"
     current = [k for k in (path.read_text().split() if path.exists() else []) if k != public]

@@ -4,17 +4,21 @@ Peers are known by the CurveZMQ key ZAP authenticated, looked up in the registry
 so a revocation bites at once. Nothing but `hello` is accepted before the handshake.
 """
 import logging
+import sqlite3
 import time
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
 
 from common import signing
 from common.domain.nodes import ancestors, tier_of
-from common.replication import node_key_id
+from common.replication import Replicator, node_key_id
 from common.store import meta, node_keys, outbox, places
 from common.store.db import now_iso, transaction
 
 from . import store, wire
-from .endpoint import Endpoint
+from .endpoint import Endpoint, OnLive
 from .limits import HEARTBEAT, Limits
 
 log = logging.getLogger("sanji.sync.parent")
@@ -29,51 +33,53 @@ class OriginRefused(Exception):
 class ParentProtocol:
     """Handles frames from children; `outgoing()` yields what to send to each established child."""
 
-    def __init__(self, conn, me, replicator, data_dir, heartbeat=HEARTBEAT, limits=None, on_live=None, next_key=None, own_keys=()):
+    def __init__(self, conn: sqlite3.Connection, me: str, replicator: Replicator, data_dir: str | Path,
+                 heartbeat: float = HEARTBEAT, limits: Limits | None = None, on_live: OnLive | None = None,
+                 next_key: str | None = None, own_keys: Iterable[str] = ()) -> None:
         self.conn, self.me, self.replicator, self.data_dir = conn, me, replicator, data_dir
         self.next_key = next_key  # our announced next public key, sent in every welcome
         self.heartbeat, self.limits, self.on_live = heartbeat, limits or Limits(), on_live
-        self.endpoints = {}   # child code -> Endpoint
-        self.sessions = {}    # routing id -> child code
-        self.last_heard = {}  # child code -> monotonic time
+        self.endpoints: dict[str, Endpoint] = {}  # child code -> Endpoint
+        self.sessions: dict[bytes, str] = {}  # routing id -> child code
+        self.last_heard: dict[str, float] = {}  # child code -> monotonic time
         self.own_keys = set(own_keys or ())  # our own public keys: never a child's
         self.sign_key = signing.ensure(conn, me)
-        self._warned = set()
-        self._restore_logged = {}
-        self._connect_logged = {}  # a child reconnecting in a loop logs at INFO once a minute
+        self._warned: set[tuple[str, str]] = set()
+        self._restore_logged: dict[str, float] = {}
+        self._connect_logged: dict[str, float] = {}  # a child reconnecting in a loop logs at INFO once a minute
         for code in store.held_links(conn):  # their held events are released even before they reconnect
             if code != "up":
                 self.endpoint(code)
 
     @property
-    def epoch(self):
+    def epoch(self) -> str | None:
         """This node's current epoch."""
         return meta.get(self.conn, "epoch")
 
-    def endpoint(self, code):
+    def endpoint(self, code: str) -> Endpoint:
         """The Endpoint for child CODE."""
         if code not in self.endpoints:
             self.endpoints[code] = Endpoint(self.conn, self.me, code, self.replicator, self.data_dir, self.limits,
                                             origin_check=self._origin_check(code), on_live=self.on_live)
         return self.endpoints[code]
 
-    def restoring(self):
+    def restoring(self) -> bool:
         """True while the restore window is open (read at most every 5 s: it changes only with a restore)."""
         now = time.monotonic()
         if now - getattr(self, "_window_read_at", -10) > 5:
             window = meta.get(self.conn, "restore_window_until")
-            self._restoring = bool(window) and datetime.fromisoformat(window) > datetime.now(timezone.utc)
+            self._restoring = bool(window and datetime.fromisoformat(window) > datetime.now(timezone.utc))
             self._window_read_at = now
         return self._restoring
 
-    def _origin_check(self, code):
-        def check(kind, body):
+    def _origin_check(self, code: str) -> Callable[[str, Any], None]:
+        def check(kind: str, body: Any) -> None:
             problem = self.replicator.origin_problem(self.conn, kind, body, code, self.restoring())
             if problem:
                 raise OriginRefused(problem)
         return check
 
-    def handle(self, rid, key, data):
+    def handle(self, rid: bytes, key: str, data: bytes) -> list[bytes]:
         """Frames to send back to routing id RID for DATA from the peer with public KEY."""
         node = store.node_by_key(self.conn, key)
         try:
@@ -101,7 +107,7 @@ class ParentProtocol:
                 store.refuse(self.conn, child, exc.code, exc.message)
             return [wire.error(exc.code, exc.message)]
 
-    def _hello(self, rid, child, msg, key=""):
+    def _hello(self, rid: bytes, child: str, msg: dict[str, Any], key: str = "") -> list[bytes]:
         ep = self.endpoint(child)
         with transaction(self.conn):
             if "next_key" in msg:
@@ -153,7 +159,7 @@ class ParentProtocol:
         level = logging.INFO if now - self._connect_logged.get(child, -60) >= 60 else logging.DEBUG
         self._connect_logged[child] = now
         log.log(level, "child %s connected (up_recv %d, down_last %d)", child, recv, down_last)
-        extra = {"next_key": self.next_key} if self.next_key else {}
+        extra: dict[str, Any] = {"next_key": self.next_key} if self.next_key else {}
         # Slow heartbeats on an idle line only with a child that offered them (an older one would
         # take the parent's silence for a dead link), at the parent's own pace, whatever was offered.
         ep.hb_idle = self.limits.hb_idle if "hb_idle" in msg else None
@@ -164,14 +170,14 @@ class ParentProtocol:
                             keys=node_keys.of_codes(self.conn, ancestors(self.me)),
                             names=places.of_ancestry(self.conn, self.me), **extra)]
 
-    def _learn_key(self, child, key):
+    def _learn_key(self, child: str, key: str) -> None:
         # The child's signing key, vouched for by its enrolled CurveZMQ key; passed up so every
         # tier above can check the child's events too.
         if node_keys.add(self.conn, child, key, child) and tier_of(self.me) != "county":
             outbox.enqueue(self.conn, outbox.UP, "node_key", node_key_id(child, key), child,
                            {"code": child, "sign_key": key})
 
-    def _claim_refused(self, child, code, detail):
+    def _claim_refused(self, child: str, code: str, detail: str) -> None:
         # Recorded (sync_refusals, shown on /admin/nodes) and logged once per child and kind per run:
         # a child repeating its hello must not grow the table or the log.
         if (child, code) not in self._warned:
@@ -179,13 +185,13 @@ class ParentProtocol:
             store.refuse(self.conn, child, code, detail)
             log.warning("child %s: refused %s: %s", child, code, detail)
 
-    def outgoing(self):
+    def outgoing(self) -> Iterator[tuple[bytes, bytes]]:
         """(routing id, frame) pairs to send now to established children."""
         for rid, child in list(self.sessions.items()):
             for frame in self.endpoint(child).next_frames():
                 yield rid, frame
 
-    def expire(self, now, heartbeat):
+    def expire(self, now: float, heartbeat: float) -> list[str]:
         """Forget sessions silent past their allowance (MISSED_BEATS heartbeats and what they are sending us); mark their links down.
 
         Returns their codes.

@@ -4,8 +4,11 @@ which holds the link's connection, limits and counters.
 """
 import logging
 import math
+import sqlite3
 import time
 from collections import deque
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from common.domain.nodes import child_toward
 from common.domain.submission import full_copy
@@ -14,7 +17,7 @@ from common.store import applications, blobs, outbox
 from common.store.db import transaction
 
 from . import wire
-from .limits import BAD_BLOB_RETRY_MAX, CHUNKS_AHEAD_MAX, MISSED_BEATS
+from .limits import BAD_BLOB_RETRY_MAX, CHUNKS_AHEAD_MAX, MISSED_BEATS, Limits
 
 log = logging.getLogger("sanji.sync")
 
@@ -22,25 +25,46 @@ log = logging.getLogger("sanji.sync")
 class BlobPuller:
     """Blob pulling and serving for one link (mixed into Endpoint)."""
 
-    def _init_pull(self):
+    # What Endpoint, the class this is mixed into, holds and does (declared for the type checker).
+    conn: sqlite3.Connection
+    me: str
+    link: str
+    data_dir: str | Path
+    limits: Limits
+    woke_at: float
+    bytes_in: int
+    bytes_out: int
+    bytes_delivered: int
+    bytes_resent: int
+    blobs_refused: int
+
+    if TYPE_CHECKING:
+        def _slower(self) -> None: ...
+
+        def ping_interval(self, heartbeat: float, now: float | None = None) -> float: ...
+
+    def _init_pull(self) -> None:
         # The pulling state of the link (Endpoint.__init__ calls this).
-        self.blob_inflight = {}   # sha -> when its oldest outstanding chunk was asked for
-        self.blob_asked = {}      # sha -> deque of (offset, size, asked at) outstanding, in order
-        self.rtt_est = None       # seconds: the shortest request-to-chunk time, less the chunk's own time
+        self.blob_inflight: dict[str, float] = {}   # sha -> when its oldest outstanding chunk was asked for
+        # sha -> deque of (offset, size, asked at, bytes asked ahead of it) outstanding, in order
+        self.blob_asked: dict[str, deque[tuple[int, int, float, int]]] = {}
+        self.rtt_est: float | None = None  # seconds: the shortest request-to-chunk time, less the chunk's own time
         self._wanted_quiet_until = 0.0  # the pull queue was empty: not read again before this
-        self.blob_origin = {}     # sha -> origin of a blob being pulled
-        self._waiting = set()     # origins with a photo waiting while every slot is taken by others
+        self.blob_origin: dict[str, str] = {}  # sha -> origin of a blob being pulled
+        self._waiting: set[str] = set()  # origins with a photo waiting while every slot is taken by others
         self._turns_checked = 0.0
-        self._arrivals = deque(maxlen=8)  # (time, bytes) of the last chunks to arrive on this link
-        self.blob_backoff = {}    # sha -> not before
-        self.blob_failures = {}   # sha -> times it failed its check on this link (the wait doubles)
-        self.rate_in_est = None   # bytes/s of blob data arriving on this link (per request), measured
-        self.served = {}          # sha -> (offset, bytes) of the last chunk we sent of it
-        self.origin_turns = {}    # origin -> when we last asked for one of its photos (turns between villages)
+        # (time, bytes) of the last chunks to arrive on this link
+        self._arrivals: deque[tuple[float, int]] = deque(maxlen=8)
+        self.blob_backoff: dict[str, float] = {}  # sha -> not before
+        self.blob_failures: dict[str, int] = {}   # sha -> times it failed its check on this link (the wait doubles)
+        self.rate_in_est: float | None = None  # bytes/s of blob data arriving on this link (per request), measured
+        self.served: dict[str, tuple[int, int]] = {}  # sha -> (offset, bytes) of the last chunk we sent of it
+        # origin -> when we last asked for one of its photos (turns between villages)
+        self.origin_turns: dict[str, float] = {}
         self._wanted, self._wanted_at = (0, 0), 0.0  # blobs.backlog of this link, refreshed once a second
 
-    def _blob_requests(self, now):
-        frames = []
+    def _blob_requests(self, now: float) -> list[bytes]:
+        frames: list[bytes] = []
         # A chunk is asked for again only once it is overdue at the rate measured: on a slow
         # line the chunks asked for at once take their time, and asking early sends them twice.
         patience = self.limits.retry_after + self._chunks_ahead()
@@ -89,7 +113,7 @@ class BlobPuller:
                 break
         return frames
 
-    def silent(self, now, last_heard, heartbeat):
+    def silent(self, now: float, last_heard: float, heartbeat: float) -> bool:
         """True when the peer, last heard at LAST_HEARD, has been silent too long: the link is down.
 
         On a link that just woke from idle, silence counts from the moment it woke (the peer was
@@ -97,7 +121,7 @@ class BlobPuller:
         """
         return now - max(last_heard, self.woke_at) > self.silence_allowed(heartbeat)
 
-    def silence_allowed(self, heartbeat):
+    def silence_allowed(self, heartbeat: float) -> float:
         """Seconds of silence from the peer before the link is taken as down.
 
         Three heartbeats (idle or not), plus the time the chunks we asked for take at the rate we
@@ -106,14 +130,14 @@ class BlobPuller:
         """
         return MISSED_BEATS * self.ping_interval(heartbeat) + self._chunks_ahead()
 
-    def _chunks_ahead(self):
+    def _chunks_ahead(self) -> float:
         # Seconds the chunks we asked for take at the rate we measured (at most CHUNKS_AHEAD_MAX).
         if not (self.blob_asked and self.rate_in_est):
             return 0.0
         outstanding = sum(entry[1] for asked in self.blob_asked.values() for entry in asked)
         return min(CHUNKS_AHEAD_MAX, outstanding / self.rate_in_est)
 
-    def pipeline_depth(self):
+    def pipeline_depth(self) -> int:
         """Chunks outstanding on this link, at most: enough to keep the line busy across a round trip.
 
         One chunk is about `chunk_seconds` of the line; a round trip of RTT needs RTT ÷ that more
@@ -126,12 +150,13 @@ class BlobPuller:
         need = math.ceil(1 + 2 * self.rtt_est / self.limits.chunk_seconds)  # twice the trip: rates and trips wobble
         return max(self.limits.blob_requests, min(self.limits.max_depth, need))
 
-    def _outstanding(self):
+    def _outstanding(self) -> int:
         return sum(len(asked) for asked in self.blob_asked.values())
 
-    def _ask_ahead(self, sha, have, total, now):
+    def _ask_ahead(self, sha: str, have: int, total: int, now: float) -> list[bytes]:
         # Requests that bring the link's outstanding chunks up to the pipeline depth, for SHA
         # (from HAVE, or past the last chunk asked for); always at least one for it.
+        frames: list[bytes]
         asked, frames = self.blob_asked[sha], []
         while not asked or self._outstanding() < self.pipeline_depth():
             offset = asked[-1][0] + asked[-1][1] if asked else have
@@ -146,14 +171,14 @@ class BlobPuller:
                 break  # one at a time until the first chunk says how big the blob is
         return frames
 
-    def chunk_size(self):
+    def chunk_size(self) -> int:
         """The chunk to ask for: about `chunk_seconds` of the rate chunks arrive at (4 KiB steps)."""
         if self.rate_in_est is None:
             return self.limits.first_chunk
         size = int(self.rate_in_est * self.limits.chunk_seconds) // 4096 * 4096
         return max(wire.MIN_CHUNK, min(wire.MAX_CHUNK, size))
 
-    def on_blob_get(self, msg):
+    def on_blob_get(self, msg: dict[str, Any]) -> bytes:
         """Answer a peer's request for a chunk of one of our blobs (a child: only of its own subtree's)."""
         if self.link != outbox.UP and not blobs.serves(self.conn, msg["sha"], self.link):
             self.blobs_refused += 1  # the same answer as a blob we lack: nothing to probe
@@ -161,7 +186,7 @@ class BlobPuller:
         last = self.served.pop(msg["sha"], None)
         if last and msg["offset"] > last[0]:  # asking past the chunk we sent: it arrived
             self.bytes_delivered += last[1]
-        resend = bool(last) and msg["offset"] <= last[0]  # asked again: the one we sent was lost (a cut)
+        resend = last is not None and msg["offset"] <= last[0]  # asked again: the one we sent was lost (a cut)
         size = max(wire.MIN_CHUNK, min(wire.MAX_CHUNK, msg.get("max") or wire.MAX_CHUNK))
         chunk = blobs.read_chunk(self.data_dir, msg["sha"], msg["offset"], size)
         if chunk is None:
@@ -178,7 +203,7 @@ class BlobPuller:
         self.served[msg["sha"]] = (msg["offset"], len(frame))
         return frame
 
-    def _pull_through(self, sha):
+    def _pull_through(self, sha: str) -> None:
         # Our parent asks for a photo we do not hold: the full copy a reviewer wants, kept where it
         # was taken. It is pulled (before anything else) from the child toward the village that
         # took it, while the parent asks again; only one an application of our subtree names.
@@ -197,7 +222,7 @@ class BlobPuller:
                     blobs.want(self.conn, sha, link, full["size"], doc["origin"], urgent=True)
                     return
 
-    def on_blob_chunk(self, msg):
+    def on_blob_chunk(self, msg: dict[str, Any]) -> list[bytes]:
         """Store a chunk we asked for; keep the blob's pipeline of requests full."""
         sha, now = msg["sha"], time.monotonic()
         self.bytes_in += len(msg["data"])
@@ -259,7 +284,7 @@ class BlobPuller:
         self.blob_asked.pop(sha, None)
         return []
 
-    def _yields(self, sha):
+    def _yields(self, sha: str) -> bool:
         # A blob whose origin holds more than one slot while another origin waits asks for no more
         # chunks (a village's big scans must not keep a neighbour's photo waiting until they end).
         origin = self.blob_origin.get(sha)
@@ -267,18 +292,18 @@ class BlobPuller:
             return False
         return sum(1 for s in set(self.blob_inflight) | {sha} if self.blob_origin.get(s) == origin) > 1
 
-    def _blob_get(self, sha, offset, size):
+    def _blob_get(self, sha: str, offset: int, size: int) -> bytes:
         # Each request also says what we still want of the holder's photos (its status shows what
         # is left to send): a busy link sends no heartbeats, so the ping alone would go stale.
         return wire.encode("blob_get", sha=sha, offset=offset, max=size, bq=list(self._wanted_here()))
 
-    def _wanted_here(self):
+    def _wanted_here(self) -> tuple[int, int]:
         now = time.monotonic()
         if now - self._wanted_at > 1.0:  # asked for several times a second on a fast line: once a second is enough
             self._wanted, self._wanted_at = blobs.backlog(self.conn, self.link), now
         return self._wanted
 
-    def on_blob_missing(self, msg):
+    def on_blob_missing(self, msg: dict[str, Any]) -> None:
         """The peer lacks the blob for now: ask again later (another holder first, if there is one)."""
         self.blob_asked.pop(msg["sha"], None)
         if self.blob_inflight.pop(msg["sha"], None) is not None:
@@ -287,7 +312,7 @@ class BlobPuller:
                 blobs.note_missing(self.conn, msg["sha"])
         self.blob_backoff[msg["sha"]] = time.monotonic() + self.limits.blob_retry
 
-    def _try_another_source(self, sha):
+    def _try_another_source(self, sha: str) -> None:
         # The first link to name a blob is not its only holder: one that sends garbage or never has
         # it must not keep another's photo from arriving.
         with transaction(self.conn):

@@ -6,8 +6,10 @@ catalog), so an administrator can let in what failed for a reason since mended (
 that has now arrived), never what a child had no right to send.
 """
 import sqlite3
+from typing import Any
 
 from common.errors import Conflict, NotFound, SanjiError
+from common.hlc import Clock
 from common.replication import NotYet, Replicator
 from common.store import audit
 from common.store.db import transaction
@@ -17,12 +19,12 @@ from . import store, wire
 TRUNCATED = "kept]"  # the end of a reason whose body was cut to its first bytes
 
 
-def listing(conn, limit=100):
+def listing(conn: sqlite3.Connection, limit: int = 100) -> list[dict[str, Any]]:
     """The newest quarantined messages, without bodies."""
     return store.quarantined(conn, limit)
 
 
-def show(conn, qid):
+def show(conn: sqlite3.Connection, qid: int) -> dict[str, Any]:
     """One quarantined message with its body decoded where it can be."""
     row = store.quarantined_row(conn, qid)
     if row is None:
@@ -36,7 +38,7 @@ def show(conn, qid):
     return row
 
 
-def retry(conn, me, clock, qid, actor):
+def retry(conn: sqlite3.Connection, me: str, clock: Clock, qid: int, actor: str) -> str:
     """Apply quarantined message QID again; it leaves the quarantine if it applies now. Returns 'applied'."""
     row = store.quarantined_row(conn, qid)
     if row is None:
@@ -56,14 +58,14 @@ def retry(conn, me, clock, qid, actor):
                        fix="drop it: it will not apply whatever is mended") from None
 
 
-def _apply_again(conn, rep, row, qid, actor):
+def _apply_again(conn: sqlite3.Connection, rep: Replicator, row: dict[str, Any], qid: int, actor: str) -> str:
     body = wire.unpack_body(row["body"])
     with transaction(conn):
         if row["link"] != "up":
             problem = rep.origin_problem(conn, row["kind"], body, row["link"])
             if problem:
                 raise Conflict(f"仍然不能接受：{problem} / still refused: {problem}")
-        batch = {}
+        batch: dict[str, Any] = {}
         rep.apply(conn, row["kind"], row["msg_id"], "", body, row["link"], batch, packed=row["body"])  # events route by their application
         rep.finish_batch(conn, batch)
         store.unquarantine(conn, qid)
@@ -71,7 +73,7 @@ def _apply_again(conn, rep, row, qid, actor):
     return "applied"
 
 
-def drop(conn, qid, actor):
+def drop(conn: sqlite3.Connection, qid: int, actor: str) -> None:
     """Remove quarantined message QID for good (audited with its id and reason)."""
     with transaction(conn):
         row = store.quarantined_row(conn, qid)

@@ -6,6 +6,7 @@ Registered by every tier. The actions are the same use cases `sanji sync quarant
 import json
 
 from flask import Blueprint, current_app, g, jsonify, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
 
 from common.errors import NotFound, ValidationError
 from common.node import shared_clock
@@ -16,7 +17,7 @@ from . import quarantine, store
 PAGE = 100
 
 
-def _int_arg(name):
+def _int_arg(name: str) -> int | None:
     raw = request.args.get(name, "")
     if not raw:
         return None
@@ -25,19 +26,19 @@ def _int_arg(name):
     return int(raw)
 
 
-def _qid(text):
+def _qid(text: str) -> int:
     if not (text.isascii() and text.isdigit()) or len(text) > 18:
         raise NotFound(f"没有编号为 {text[:20]} 的隔离消息 / no such quarantined message", fix="open it from the list")
     return int(text)
 
 
-def quarantine_blueprint():
+def quarantine_blueprint() -> Blueprint:
     """A fresh blueprint (one per app: nothing module-level is shared between apps)."""
     bp = Blueprint("quarantine", __name__, template_folder="templates")
 
     @bp.get("/admin/quarantine")
     @roles("admin")
-    def page():
+    def page() -> str:
         """Quarantined messages, newest first, a page at a time, of one link if asked; with each link's totals."""
         conn = get_db()
         link, before = (request.args.get("link") or "")[:32], _int_arg("before")
@@ -48,7 +49,7 @@ def quarantine_blueprint():
 
     @bp.get("/admin/quarantine/<qid>")
     @roles("admin")
-    def detail(qid):
+    def detail(qid: str) -> str:
         """One quarantined message with its body decoded where it can be."""
         row = quarantine.show(get_db(), _qid(qid))
         body = json.dumps(row["decoded"], ensure_ascii=False, indent=2, default=str)[:20000] \
@@ -58,7 +59,7 @@ def quarantine_blueprint():
 
     @bp.post("/admin/quarantine/<qid>/retry")
     @roles("admin")
-    def retry(qid):
+    def retry(qid: str) -> Response:
         """Apply it again, with every check it met the first time."""
         conn, cfg = get_db(), current_app.config["SANJI"]
         quarantine.retry(conn, cfg["code"], shared_clock(conn, cfg), _qid(qid), g.user["username"])
@@ -66,7 +67,7 @@ def quarantine_blueprint():
 
     @bp.post("/admin/quarantine/<qid>/drop")
     @roles("admin")
-    def drop(qid):
+    def drop(qid: str) -> Response:
         """Remove it for good (audited with its reason)."""
         quarantine.drop(get_db(), _qid(qid), g.user["username"])
         return redirect(url_for("quarantine.page", done=f"#{qid} 已删除 / dropped"))
@@ -74,7 +75,7 @@ def quarantine_blueprint():
     @bp.get("/api/v1/quarantine")
     @roles("admin")
     @api("Quarantined sync messages, newest first (100; ?link= and ?before= page through them)", tag="sync")
-    def listing_api():
+    def listing_api() -> Response:
         """The quarantine as JSON, without bodies."""
         link, before = (request.args.get("link") or "")[:32], _int_arg("before")
         conn = get_db()

@@ -9,7 +9,7 @@ from common.errors import ConfigError
 from .limits import FRAME_SLACK, HANDSHAKE_S, HWM, KEEPALIVE_CNT, KEEPALIVE_IDLE, KEEPALIVE_INTVL, MAX_FRAME
 
 
-def load_keys(keys_dir):
+def load_keys(keys_dir: str | Path) -> tuple[bytes, bytes | None]:
     """(public, secret) z85 bytes of this node's key pair."""
     path = Path(keys_dir) / "node.key_secret"
     if not path.exists():
@@ -17,7 +17,7 @@ def load_keys(keys_dir):
     return zmq.auth.load_certificate(str(path))
 
 
-def parent_keys(keys_dir):
+def parent_keys(keys_dir: str | Path) -> list[bytes]:
     """The parent's trusted public keys (z85 bytes), current first; empty when none is pinned."""
     path = Path(keys_dir) / "parent.keys"
     if not path.exists():
@@ -25,7 +25,7 @@ def parent_keys(keys_dir):
     return [line.strip().encode() for line in path.read_text().splitlines() if line.strip()]
 
 
-def common_options(sock):
+def common_options(sock: zmq.Socket[bytes]) -> None:
     """Options every sync socket has."""
     sock.setsockopt(zmq.LINGER, 0)
     sock.setsockopt(zmq.MAXMSGSIZE, MAX_FRAME + FRAME_SLACK)

@@ -1,5 +1,8 @@
 """SQL of the sync layer: link state, the node registry (enrolment), quarantine and refusals."""
 import hashlib
+import sqlite3
+from collections.abc import Collection, Iterable
+from typing import Any
 
 from common.store import sync_status
 from common.store.db import now_iso, tx_cache
@@ -11,7 +14,7 @@ from .limits import (MAX_HELD, MAX_HELD_BYTES, MAX_PENDING, MAX_QUARANTINED, MAX
 STATUSES = ("pending", "accepted", "rejected", "revoked")
 
 
-def fingerprint(public_key):
+def fingerprint(public_key: str | bytes) -> str:
     """A short, readable fingerprint of a z85 public key (first 16 hex of its sha256, grouped)."""
     digest = hashlib.sha256(public_key.encode() if isinstance(public_key, str) else public_key).hexdigest()[:16]
     return ":".join(digest[i:i + 4] for i in range(0, 16, 4))
@@ -19,20 +22,20 @@ def fingerprint(public_key):
 
 # ---- links ----------------------------------------------------------------------------------
 
-def link(conn, name):
+def link(conn: sqlite3.Connection, name: str) -> dict[str, Any]:
     """The state row of link NAME (created with zeros on first use)."""
     conn.execute("INSERT OR IGNORE INTO sync_links (link, state_since) VALUES (?, ?)", (name, now_iso()))
     return dict(conn.execute("SELECT * FROM sync_links WHERE link = ?", (name,)).fetchone())
 
 
-def set_link(conn, name, **fields):
+def set_link(conn: sqlite3.Connection, name: str, **fields: Any) -> None:
     """Update columns of link NAME."""
     link(conn, name)
     cols = ", ".join(f"{k} = ?" for k in fields)
     conn.execute(f"UPDATE sync_links SET {cols} WHERE link = ?", (*fields.values(), name))
 
 
-def set_state(conn, name, state):
+def set_state(conn: sqlite3.Connection, name: str, state: str) -> None:
     """Record link NAME as up or down (keeping `state_since` when unchanged)."""
     current = link(conn, name)
     if current["state"] != state:
@@ -40,19 +43,19 @@ def set_state(conn, name, state):
         set_link(conn, name, state=state, state_since=now_iso(), flaps=flaps)
 
 
-def all_links(conn):
+def all_links(conn: sqlite3.Connection) -> list[dict[str, Any]]:
     """Every link row."""
     return [dict(r) for r in conn.execute("SELECT * FROM sync_links ORDER BY link")]
 
 
-def child_links(conn):
+def child_links(conn: sqlite3.Connection) -> list[list[Any]]:
     """This node's links to its children, compact for a heartbeat: [[code, state, since, last_contact, out, in]]."""
     links = [sync_status.link_status(conn, row, photos=False) for row in all_links(conn) if row["link"] != "up"]
     return [[ln["link"], ln["state"], ln["since"] or "", ln["last_contact"] or "", ln["queue_out"], ln["queue_in"]]
             for ln in links]
 
 
-def save_subtree(conn, reporter, rows):
+def save_subtree(conn: sqlite3.Connection, reporter: str, rows: Iterable[list[Any]]) -> None:
     """Store what child REPORTER says of its own children's links (rows as `child_links` makes them)."""
     now = now_iso()
     conn.executemany(
@@ -65,13 +68,13 @@ def save_subtree(conn, reporter, rows):
 
 # ---- the node registry ----------------------------------------------------------------------
 
-def node_by_key(conn, public_key):
+def node_by_key(conn: sqlite3.Connection, public_key: str) -> dict[str, Any] | None:
     """The registry row of PUBLIC_KEY, or None."""
     row = conn.execute("SELECT * FROM sync_nodes WHERE public_key = ?", (public_key,)).fetchone()
     return dict(row) if row else None
 
 
-def seen_key(conn, public_key, claimed, address):
+def seen_key(conn: sqlite3.Connection, public_key: str, claimed: str, address: str) -> dict[str, Any]:
     """Note an attempt by PUBLIC_KEY; an unknown key becomes pending. Returns its row."""
     now = now_iso()
     conn.execute("INSERT INTO sync_nodes (public_key, fingerprint, claimed, status, address, first_seen, last_seen)"
@@ -80,12 +83,13 @@ def seen_key(conn, public_key, claimed, address):
                  " ELSE sync_nodes.claimed END",
                  (public_key, fingerprint(public_key), claimed, address, now, now, now))
     row = node_by_key(conn, public_key)
+    assert row is not None  # inserted or updated just above
     if row["status"] == "pending" and row["first_seen"] == now:  # a new stranger: keep the table bounded now
         _bound(conn, "SELECT COUNT(*) FROM sync_nodes WHERE status = 'pending'", _PRUNE_PENDING, MAX_PENDING)
     return row
 
 
-def nodes(conn, status=None):
+def nodes(conn: sqlite3.Connection, status: str | None = None) -> list[dict[str, Any]]:
     """Registry rows, optionally of one STATUS."""
     sql, args = "SELECT * FROM sync_nodes", []
     if status:
@@ -93,14 +97,14 @@ def nodes(conn, status=None):
     return [dict(r) for r in conn.execute(sql + " ORDER BY status, code, first_seen", args)]
 
 
-def find(conn, ref):
+def find(conn: sqlite3.Connection, ref: str) -> list[dict[str, Any]]:
     """Registry rows matching REF: a fingerprint (or its prefix), a public key, or a node code."""
     ref = ref.strip()
     return [dict(r) for r in conn.execute(
         "SELECT * FROM sync_nodes WHERE fingerprint LIKE ? OR public_key = ? OR code = ?", (ref + "%", ref, ref))]
 
 
-def decide(conn, public_key, status, code=""):
+def decide(conn: sqlite3.Connection, public_key: str, status: str, code: str = "") -> None:
     """Set a key's status; accepting a key for CODE revokes any other accepted key of CODE (rotation).
 
     Revoking a key also revokes the next key it announced and that was never used, so a stolen
@@ -121,7 +125,8 @@ def decide(conn, public_key, status, code=""):
         conn.execute("UPDATE sync_nodes SET status = ?, decided_at = ? WHERE public_key = ?", (status, now, public_key))
 
 
-def announce_next_key(conn, public_key, code, current_key, own_keys=()):
+def announce_next_key(conn: sqlite3.Connection, public_key: str, code: str, current_key: str,
+                      own_keys: Collection[str] = ()) -> str | None:
     """Accept CODE's announced next key beside its current one; returns why not (None when accepted).
 
     Only a key nobody holds yet: not another node's (that would hand its identity to the announcer),
@@ -146,7 +151,7 @@ def announce_next_key(conn, public_key, code, current_key, own_keys=()):
     return None
 
 
-def retire_older(conn, public_key, code):
+def retire_older(conn: sqlite3.Connection, public_key: str, code: str) -> int:
     """Once a child connects with its newest accepted key, revoke its older accepted keys."""
     row = node_by_key(conn, public_key)
     if row is None:
@@ -155,13 +160,13 @@ def retire_older(conn, public_key, code):
                         " AND public_key != ? AND decided_at < ?", (now_iso(), code, public_key, row["decided_at"])).rowcount
 
 
-def revoke_code(conn, code):
+def revoke_code(conn: sqlite3.Connection, code: str) -> int:
     """Revoke every key of node CODE; returns how many."""
     return conn.execute("UPDATE sync_nodes SET status = 'revoked', decided_at = ? WHERE code = ?"
                         " AND status IN ('accepted', 'pending')", (now_iso(), code)).rowcount
 
 
-def add_accepted(conn, public_key, code, address=""):
+def add_accepted(conn: sqlite3.Connection, public_key: str, code: str, address: str = "") -> None:
     """Enrol PUBLIC_KEY for CODE directly (pre-shared key, as `sanji nodes add` and the demo do)."""
     seen_key(conn, public_key, code, address)
     decide(conn, public_key, "accepted", code)
@@ -171,7 +176,7 @@ def add_accepted(conn, public_key, code, address=""):
 
 
 
-def _link_use(conn, table, link_name):
+def _link_use(conn: sqlite3.Connection, table: str, link_name: str) -> list[int]:
     # [rows, body bytes] of TABLE (sync_quarantine, sync_held) for LINK_NAME, read once per
     # transaction and counted on by the caller: a flood must not rescan the table for every
     # message (that made quarantining and holding quadratic).
@@ -182,16 +187,17 @@ def _link_use(conn, table, link_name):
     return cache[link_name]
 
 
-def _quarantine_use(conn, link_name):
+def _quarantine_use(conn: sqlite3.Connection, link_name: str) -> list[int]:
     return _link_use(conn, "sync_quarantine", link_name)
 
 
-def quarantine_full(conn, link_name):
+def quarantine_full(conn: sqlite3.Connection, link_name: str) -> bool:
     """True when LINK_NAME has MAX_QUARANTINED messages in quarantine: its batches are no longer taken."""
     return _quarantine_use(conn, link_name)[0] >= MAX_QUARANTINED
 
 
-def quarantine(conn, link_name, seq, kind, msg_id, body, reason):
+def quarantine(conn: sqlite3.Connection, link_name: str, seq: int, kind: str, msg_id: str, body: bytes,
+               reason: str) -> None:
     """Keep a message that could not be applied, with why: its first bytes, its size and its sha256."""
     body = bytes(body)
     use = _quarantine_use(conn, link_name)
@@ -204,8 +210,10 @@ def quarantine(conn, link_name, seq, kind, msg_id, body, reason):
     use[0], use[1] = use[0] + 1, use[1] + len(body)
 
 
-def quarantined(conn, limit=100, link_name=None, before=None):
+def quarantined(conn: sqlite3.Connection, limit: int = 100, link_name: str | None = None,
+                before: int | None = None) -> list[dict[str, Any]]:
     """The newest quarantined messages (without bodies), of LINK_NAME if given, with ids below BEFORE if given."""
+    args: list[str | int]
     sql, args = "SELECT id, link, seq, kind, msg_id, reason, at, length(body) AS body_bytes FROM sync_quarantine" \
         " WHERE 1 = 1", []
     if link_name:
@@ -215,32 +223,32 @@ def quarantined(conn, limit=100, link_name=None, before=None):
     return [dict(r) for r in conn.execute(sql + " ORDER BY id DESC LIMIT ?", args + [limit])]
 
 
-def quarantine_by_link(conn):
+def quarantine_by_link(conn: sqlite3.Connection) -> list[dict[str, Any]]:
     """[{link, count, bytes, newest}] of every link with quarantined messages."""
     return [dict(r) for r in conn.execute(
         "SELECT link, COUNT(*) AS count, SUM(length(body)) AS bytes, MAX(at) AS newest FROM sync_quarantine"
         " GROUP BY link ORDER BY link")]
 
 
-def quarantined_row(conn, qid):
+def quarantined_row(conn: sqlite3.Connection, qid: int) -> dict[str, Any] | None:
     """Quarantined message QID with its body, or None."""
     row = conn.execute("SELECT * FROM sync_quarantine WHERE id = ?", (qid,)).fetchone()
     return dict(row) if row else None
 
 
-def unquarantine(conn, qid):
+def unquarantine(conn: sqlite3.Connection, qid: int) -> None:
     """Remove quarantined message QID."""
     conn.execute("DELETE FROM sync_quarantine WHERE id = ?", (qid,))
 
 
-def quarantine_count(conn):
+def quarantine_count(conn: sqlite3.Connection) -> int:
     """How many messages are quarantined."""
     return conn.execute("SELECT COUNT(*) FROM sync_quarantine").fetchone()[0]
 
 
 
 
-def refuse(conn, peer, code, detail):
+def refuse(conn: sqlite3.Connection, peer: str, code: str, detail: str) -> None:
     """Count a refused peer or frame (bad key, revoked key, forged origin, malformed frame): one row per peer and reason."""
     now = now_iso()
     conn.execute("INSERT INTO sync_refusals (at, last_at, peer, code, detail) VALUES (?, ?, ?, ?, ?)"
@@ -257,18 +265,18 @@ _PRUNE_PENDING = ("DELETE FROM sync_nodes WHERE public_key IN (SELECT public_key
                   " ORDER BY last_seen DESC LIMIT -1 OFFSET ?)")
 
 
-def _bound(conn, count_sql, prune_sql, limit):
+def _bound(conn: sqlite3.Connection, count_sql: str, prune_sql: str, limit: int) -> None:
     if conn.execute(count_sql).fetchone()[0] > limit + PRUNE_SLACK:
         conn.execute(prune_sql, (limit,))
 
 
-def prune(conn):
+def prune(conn: sqlite3.Connection) -> int:
     """Bound the refusal and pending tables (a flood of strangers or garbage must not grow them); returns rows dropped."""
     dropped = conn.execute(_PRUNE_REFUSALS, (MAX_REFUSAL_ROWS,)).rowcount
     return dropped + conn.execute(_PRUNE_PENDING, (MAX_PENDING,)).rowcount
 
 
-def refusals(conn, limit=100):
+def refusals(conn: sqlite3.Connection, limit: int = 100) -> list[dict[str, Any]]:
     """The most recent refusals, each with how often it happened."""
     return [dict(r) for r in conn.execute("SELECT * FROM sync_refusals ORDER BY last_at DESC, id DESC LIMIT ?",
                                           (limit,))]
@@ -278,11 +286,12 @@ def refusals(conn, limit=100):
 
 
 
-def _held_use(conn, link_name):
+def _held_use(conn: sqlite3.Connection, link_name: str) -> list[int]:
     return _link_use(conn, "sync_held", link_name)
 
 
-def hold(conn, link_name, seq, kind, msg_id, subject, app_id, body, reason, not_before=0):
+def hold(conn: sqlite3.Connection, link_name: str, seq: int, kind: str, msg_id: str, subject: str, app_id: str,
+         body: bytes, reason: str, not_before: int = 0) -> bool:
     """Keep an event that cannot apply yet; False when the link's backlog is full.
 
     It waits for its application (APP_ID) to arrive, or, with NOT_BEFORE (epoch ms), for this
@@ -301,7 +310,7 @@ def hold(conn, link_name, seq, kind, msg_id, subject, app_id, body, reason, not_
 RELEASE_AT_ONCE = 100  # held events applied in one transaction (the rest in the next ticks: the write lock is shared)
 
 
-def take_held(conn, app_id, now_ms, limit=RELEASE_AT_ONCE):
+def take_held(conn: sqlite3.Connection, app_id: str, now_ms: int, limit: int = RELEASE_AT_ONCE) -> list[dict[str, Any]]:
     """Up to LIMIT held events of APP_ID whose time has come (NOW_MS), in arrival order, removed from the backlog."""
     rows = [dict(r) for r in conn.execute("SELECT * FROM sync_held WHERE app_id = ? AND not_before <= ? ORDER BY id"
                                           " LIMIT ?", (app_id, now_ms, limit))]
@@ -313,7 +322,8 @@ _DUE = ("FROM sync_held h WHERE h.link = ? AND ((h.not_before > 0 AND h.not_befo
         " AND EXISTS (SELECT 1 FROM applications a WHERE a.id = h.app_id)))")
 
 
-def take_due(conn, link_name, now_ms, limit=RELEASE_AT_ONCE):
+def take_due(conn: sqlite3.Connection, link_name: str, now_ms: int,
+             limit: int = RELEASE_AT_ONCE) -> list[dict[str, Any]]:
     """Up to LIMIT events held on LINK_NAME that can apply now (their time has come, or their application
     arrived and more were held than one arrival releases), removed from the backlog."""
     rows = [dict(r) for r in conn.execute(f"SELECT h.* {_DUE} ORDER BY h.id LIMIT ?", (link_name, now_ms, limit))]
@@ -321,23 +331,23 @@ def take_due(conn, link_name, now_ms, limit=RELEASE_AT_ONCE):
     return rows
 
 
-def held_links(conn):
+def held_links(conn: sqlite3.Connection) -> list[str]:
     """Links with held events (so a parent serves their backlog even before the child reconnects)."""
     return [r[0] for r in conn.execute("SELECT DISTINCT link FROM sync_held")]
 
 
-def enrolled(conn, code):
+def enrolled(conn: sqlite3.Connection, code: str) -> bool:
     """True when child CODE has an accepted key (a revoked node's held events wait, they are not applied)."""
     return conn.execute("SELECT 1 FROM sync_nodes WHERE code = ? AND status = 'accepted' LIMIT 1",
                         (code,)).fetchone() is not None
 
 
-def due_held(conn, link_name, now_ms):
+def due_held(conn: sqlite3.Connection, link_name: str, now_ms: int) -> bool:
     """True when LINK_NAME has a held event that can apply now (a read, no lock)."""
     return conn.execute(f"SELECT 1 {_DUE} LIMIT 1", (link_name, now_ms)).fetchone() is not None
 
 
-def set_alarm(conn, link_name, alarm, detail=""):
+def set_alarm(conn: sqlite3.Connection, link_name: str, alarm: str, detail: str = "") -> bool:
     """Raise ALARM ('quarantine_full', 'clock', …) on LINK_NAME (or refresh its detail), or clear it with ''.
 
     True when its kind changed."""
@@ -348,7 +358,7 @@ def set_alarm(conn, link_name, alarm, detail=""):
     return row["alarm"] != alarm
 
 
-def note_refused(conn, link_name, refused):
+def note_refused(conn: sqlite3.Connection, link_name: str, refused: Iterable[tuple[int, str]]) -> None:
     """Record what the peer on LINK_NAME refused ([[seq, reason]], from its ack), against our outbox rows."""
     now = now_iso()
     for seq, reason in refused:

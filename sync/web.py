@@ -1,5 +1,6 @@
 """The enrolment and link page (/admin/nodes) and its JSON twin; registered by tiers with children."""
 from flask import Blueprint, current_app, g, jsonify, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
 
 from common.domain.nodes import is_child
 from common.errors import NotFound, ValidationError
@@ -15,7 +16,7 @@ ACTIONS = {"accept": "accepted", "reject": "rejected", "revoke": "revoked"}
 
 @bp.get("/admin/nodes")
 @roles("admin")
-def page():
+def page() -> str:
     """Pending, accepted and refused child keys, every link's status, and recent refusals."""
     conn = get_db()
     return render_template("nodes.html", nodes=store.nodes(conn), status=sync_status.status(conn),
@@ -24,7 +25,7 @@ def page():
 
 @bp.post("/admin/nodes/<fingerprint>/<action>")
 @roles("admin")
-def decide(fingerprint, action):
+def decide(fingerprint: str, action: str) -> Response:
     """Accept (with the child's code), reject or revoke a key."""
     conn = get_db()
     if action not in ACTIONS:
@@ -49,6 +50,6 @@ def decide(fingerprint, action):
 @bp.get("/api/v1/nodes")
 @roles("admin")
 @api("Child node keys (pending, accepted, rejected, revoked) with fingerprints", tag="sync", returns="array")
-def nodes_api():
+def nodes_api() -> Response:
     """The registry as JSON (public keys included: they are public)."""
     return jsonify(store.nodes(get_db()))

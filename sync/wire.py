@@ -5,6 +5,8 @@ answer garbage with an error code and carry on.
 """
 import io
 import threading
+from collections.abc import Sequence
+from typing import Any
 
 import msgpack
 import zstandard
@@ -40,7 +42,7 @@ Z85 = frozenset("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.
 # is bounded here, so nothing past `decode` can overflow a column or a buffer.
 _INT, _STR, _BIN, _MAP, _NUM, _LIST = int, str, bytes, dict, (int, float), list
 SEQ, CODE, EPOCH = (_INT, MAX_SEQ), (_STR, 32), (_STR, 64)
-SCHEMAS = {
+SCHEMAS: dict[str, dict[str, tuple[Any, Any]]] = {
     "hello": {"node": CODE, "epoch": EPOCH, "parent_epoch": EPOCH, "up_acked": SEQ, "up_last": SEQ,
               "down_recv": SEQ, "have": (_MAP, 16)},
     "welcome": {"node": CODE, "child": CODE, "epoch": EPOCH, "up_recv": SEQ, "down_last": SEQ,
@@ -56,7 +58,7 @@ SCHEMAS = {
     "error": {"code": (_STR, 32), "message": (_STR, 1000)},
 }
 # Optional fields, checked the same way when present.
-OPTIONAL = {
+OPTIONAL: dict[str, dict[str, tuple[Any, Any]]] = {
     "hello": {"next_key": (_STR, KEY_LEN), "sign_key": (_STR, 64), "hb_idle": (_NUM, (1.0, 60.0))},
     "welcome": {"next_key": (_STR, KEY_LEN), "sign_key": (_STR, 64), "keys": (_MAP, 4), "hb_idle": (_NUM, (1.0, 60.0)),
                 "names": (_MAP, 4)},  # the parent's name and its ancestors' (县、乡镇), by code
@@ -66,10 +68,12 @@ OPTIONAL = {
     "ping": {"q": SEQ, "sub": (_LIST, MAX_SUB), "bq": (_LIST, 8),  # bq: its first two entries (room to grow)
              "names": (_MAP, MAX_SUB)},  # when they changed: up, the sender's and its subtree's names; down, its ancestry's
 }
+# A batch entry: (seq, kind, msg_id, subject, body bytes).
+Entry = tuple[int, str, str, str, bytes]
 _local = threading.local()  # zstd contexts are not thread-safe; a township uses two link threads
 
 
-def _zstd():
+def _zstd() -> tuple[zstandard.ZstdCompressor, zstandard.ZstdDecompressor]:
     if not hasattr(_local, "c"):
         _local.c, _local.d = zstandard.ZstdCompressor(level=3), zstandard.ZstdDecompressor()
     return _local.c, _local.d
@@ -78,17 +82,17 @@ def _zstd():
 class FrameError(Exception):
     """A frame that cannot be accepted; `code` is one of ERROR_CODES."""
 
-    def __init__(self, code, message):
+    def __init__(self, code: str, message: str) -> None:
         super().__init__(message)
         self.code, self.message = code, message
 
 
-def encode(kind, **fields):
+def encode(kind: str, **fields: Any) -> bytes:
     """One frame of type KIND with FIELDS."""
     return msgpack.packb({"v": PROTOCOL_VERSION, "t": kind, **fields}, use_bin_type=True)
 
 
-def decode(data):
+def decode(data: bytes | bytearray | memoryview) -> dict[str, Any]:
     """The validated map of a frame, or FrameError."""
     if not isinstance(data, (bytes, bytearray, memoryview)) or len(data) == 0:
         raise FrameError("bad_frame", "empty frame")
@@ -103,7 +107,7 @@ def decode(data):
         raise FrameError("bad_frame", "a frame is a map")
     if msg.get("v") not in SUPPORTED:
         raise FrameError("version", f"protocol version {msg.get('v')!r} not supported; this node speaks {SUPPORTED}")
-    kind = msg.get("t")
+    kind: Any = msg.get("t")  # whatever the peer sent: SCHEMAS says whether it is a frame type
     if kind == "live" and len(data) > MAX_LIVE:
         raise FrameError("too_big", f"a live frame is at most {MAX_LIVE} bytes")
     schema = SCHEMAS.get(kind)
@@ -127,7 +131,7 @@ def decode(data):
     return msg
 
 
-def _check_field(kind, field, value, spec):
+def _check_field(kind: Any, field: str, value: Any, spec: tuple[Any, Any]) -> None:
     typ, bound = spec
     if not isinstance(value, typ) or isinstance(value, bool):
         raise FrameError("bad_frame", f"{kind}.{field} missing or not {getattr(typ, '__name__', 'a number')}")
@@ -142,29 +146,29 @@ def _check_field(kind, field, value, spec):
         raise FrameError("bad_frame", f"{kind}.{field} is longer than {bound}")
 
 
-def _check_have(have):
+def _check_have(have: dict[Any, Any]) -> None:
     for key, value in have.items():
         if not (isinstance(key, str) and len(key) <= 32 and isinstance(value, int) and not isinstance(value, bool)
                 and 0 <= value <= MAX_SEQ):
             raise FrameError("bad_frame", "hello.have maps names to versions 0..MAX_SEQ")
 
 
-def is_public_key(text):
+def is_public_key(text: object) -> bool:
     """True when TEXT has the form of a z85 CurveZMQ public key (40 characters of the z85 alphabet)."""
     return isinstance(text, str) and len(text) == KEY_LEN and all(c in Z85 for c in text)
 
 
-def _is_sha(text):
+def _is_sha(text: str) -> bool:
     return len(text) == SHA_LEN and all(c in "0123456789abcdef" for c in text)
 
 
-def pack_batch(entries):
+def pack_batch(entries: Sequence[Entry]) -> bytes:
     """A batch frame from ENTRIES [(seq, kind, msg_id, subject, body_bytes)], seqs contiguous."""
     raw = msgpack.packb([list(e) for e in entries], use_bin_type=True)
     return encode("batch", first=entries[0][0], last=entries[-1][0], n=len(entries), z=_zstd()[0].compress(raw))
 
 
-def unpack_batch(msg):
+def unpack_batch(msg: dict[str, Any]) -> list[Entry]:
     """The entries of a decoded batch frame, validated; FrameError when inconsistent."""
     try:
         # The size a frame declares is what zstd allocates: refuse it before, never after.
@@ -198,7 +202,7 @@ def unpack_batch(msg):
     return out
 
 
-def unpack_body(body):
+def unpack_body(body: bytes) -> dict[str, Any]:
     """The body map of an entry; FrameError-free callers get ValueError on garbage."""
     value = msgpack.unpackb(body, raw=False, strict_map_key=False)
     if not isinstance(value, dict):
@@ -206,6 +210,6 @@ def unpack_body(body):
     return value
 
 
-def error(code, message=None):
+def error(code: str, message: str | None = None) -> bytes:
     """An error frame."""
     return encode("error", code=code, message=message or ERROR_CODES.get(code, code))
