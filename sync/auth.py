@@ -58,7 +58,8 @@ class RegistryAuthenticator(ThreadAuthenticator):
                 now = time.monotonic()
                 if len(self._last_logged) > 1000:  # thousands of strangers must not grow it
                     self._last_logged.clear()
-                if now - self._last_logged.get(public_key, 0) > REFUSAL_LOG_EVERY:
+                last = self._last_logged.get(public_key)  # not 0: the monotonic clock starts near 0 at boot
+                if last is None or now - last > REFUSAL_LOG_EVERY:
                     self._last_logged[public_key] = now
                     code = "revoked" if row["status"] == "revoked" else "not_enrolled"
                     store.refuse(self._conn, row["code"] or row["fingerprint"], code,
