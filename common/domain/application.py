@@ -8,14 +8,17 @@ An application's state is a fold of its events in HLC order. Two kinds of events
 `apply(doc, event, strict=True)` is used where an event is created; replicas replay with
 strict=False, following the authority even if they missed something (noted in `anomalies`).
 """
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
+from typing import Any, cast
 
 from .. import hlc
 from ..clock import CHINA  # noqa: F401  (re-exported: pages and tests ask the state machine for it)
 from ..errors import CustodyError, TransitionError, ValidationError
+from ..workcal import WorkCalendar
 from . import ratings, urging
 from .nodes import parent_of, tier_of
-from .record import Application
+from .record import Application, Doc, Event
 from .states import AWAITING_INTAKE, AWAITING_PARENT, IN_FLOW, OUTCOMES, TO_DELIVER, WITHDRAWABLE
 from .states import UNFINISHED  # noqa: F401  (re-exported: the state machine's callers ask it)
 
@@ -47,12 +50,12 @@ RESOLUTIONS = ("returned", "taken", "routed")
 REASON_REQUIRED = {"not_accepted", "supplement_requested", "escalated", "step_returned", "denied", "withdrawn"}
 
 
-def event_date(stamp):
+def event_date(stamp: str) -> date:
     """The calendar day (China time) of an HLC timestamp string STAMP."""
     return datetime.fromtimestamp(hlc.parse(stamp).ms / 1000, CHINA).date()
 
 
-def day_of_ms(ms):
+def day_of_ms(ms: int) -> str:
     """The calendar day (China time) of a Unix time in ms, as YYYY-MM-DD."""
     return datetime.fromtimestamp(ms / 1000, CHINA).date().isoformat()
 
@@ -63,7 +66,7 @@ DATED = frozenset(DECISIONS)
 ON_SLACK_DAYS = 1  # "on" may differ from its HLC's day by this much (a clock moved back, midnight)
 
 
-def on_problem(event):
+def on_problem(event: Event) -> str | None:
     """Why EVENT's legal day ("on") is not acceptable (None when absent or fine)."""
     if "on" not in event["payload"]:
         return None
@@ -77,7 +80,7 @@ def on_problem(event):
     return None
 
 
-def event_day(event):
+def event_day(event: Event) -> str:
     """The legal day of EVENT: its "on" where the deciding node stated it, else its HLC's day (ISO text)."""
     on = event["payload"].get("on")
     if on is not None and on_problem(event) is None:
@@ -85,7 +88,7 @@ def event_day(event):
     return event_date(event["hlc"]).isoformat()
 
 
-def new_doc(event) -> Application:
+def new_doc(event: Event) -> Application:
     """The projection of a `submitted` event (its keys: common/domain/record.py)."""
     p = event["payload"]
     origin = event["origin"]
@@ -102,16 +105,16 @@ def new_doc(event) -> Application:
     }
 
 
-def _flow(doc):
+def _flow(doc: Doc) -> list[dict[str, Any]]:
     return doc["item"].get("flow", [])
 
 
-def flow_done(doc):
+def flow_done(doc: Doc) -> bool:
     """True when every step of the flow has passed."""
     return doc["flow_pos"] >= len(_flow(doc))
 
 
-def current_steps(doc):
+def current_steps(doc: Doc) -> list[dict[str, Any]]:
     """The step(s) awaiting a decision now: one step, or the pending branches of a parallel group."""
     flow = _flow(doc)
     if doc["flow_pos"] >= len(flow):
@@ -122,12 +125,12 @@ def current_steps(doc):
     return [element]
 
 
-def is_voice(doc):
+def is_voice(doc: Doc) -> bool:
     """True for a complaint, suggestion or consultation (诉求件): answered rather than approved."""
     return doc["item"].get("case_type") == "voice"
 
 
-def step_department(doc, step):
+def step_department(doc: Doc, step: dict[str, Any]) -> str:
     """The department whose staff act on STEP of DOC: the step's own, the one 送阅 assigned, else the item's."""
     dept = step.get("department") or doc["item"].get("department", "")
     if dept == "@assigned":
@@ -135,11 +138,11 @@ def step_department(doc, step):
     return dept
 
 
-def _step_of(doc, step_id):
+def _step_of(doc: Doc, step_id: str | None) -> dict[str, Any]:
     return next((s for s in current_steps(doc) if s["id"] == step_id), {})
 
 
-def step_deadlines(doc, cal):
+def step_deadlines(doc: Doc, cal: WorkCalendar) -> list[dict[str, Any]]:
     """[{id, name, days, due}] of the step(s) awaiting a decision that have their own limit (`days`).
 
     A step's clock starts when the flow reaches it (or when it resumes after a supplement);
@@ -153,7 +156,7 @@ def step_deadlines(doc, cal):
             for s in current_steps(doc) if s.get("days")]
 
 
-def _enter_position(doc, day):
+def _enter_position(doc: Doc, day: str) -> None:
     # DAY starts the clock of the step (or parallel group) now awaiting a decision: per-step limits.
     flow = _flow(doc)
     doc["step_since"] = day
@@ -162,7 +165,7 @@ def _enter_position(doc, day):
         doc["branches"] = {b["id"]: "pending" for b in flow[doc["flow_pos"]]["parallel"]["branches"]}
 
 
-def check_custody(doc, event):
+def check_custody(doc: Doc, event: Event) -> None:
     """Raise CustodyError unless EVENT's origin may append it to DOC."""
     kind, origin = event["type"], event["origin"]
     if kind in COMMUTATIVE:
@@ -183,7 +186,7 @@ def check_custody(doc, event):
                            f"{origin} does not hold custody", fix=f"ask node {doc['custody']} to act")
 
 
-def _check_payload(doc, event):
+def _check_payload(doc: Doc, event: Event) -> None:
     kind, p = event["type"], event["payload"]
     if kind in REASON_REQUIRED and not str(p.get("reason", "")).strip():
         raise ValidationError(f"{kind} 需要填写理由 / a reason is required", fix="state the reason in plain words")
@@ -217,65 +220,109 @@ def _check_payload(doc, event):
         raise ValidationError("补正通知须列明所缺材料 / list exactly what is missing")
 
 
-def _effect(doc, event):
-    kind, p, day = event["type"], event["payload"], event_day(event)
-    prev = doc["state"]
-    target = DECISIONS[kind][1] if kind in DECISIONS else None
-    if kind == "received":
-        doc["custody"] = event["origin"]
-        doc["state"] = "escalation_review" if prev == "escalated" else "received"
-        return
-    if kind == "forwarded":
-        # The township hands custody straight to the county: it can decide nothing more, and the
-        # county cannot act before it holds this event, so no step is ever decided twice.
-        doc["custody"] = parent_of(event["origin"])
-        doc["forwarded_on"], doc["forwarded_by"] = day, event["origin"]
-        doc["state"] = "accepted" if doc["accepted_on"] else "forwarded"  # walk-ins accepted on behalf
-        return
-    if kind == "accepted":
-        doc["accepted_on"] = day
-        doc["flow_pos"] = 0
-        _enter_position(doc, day)
-    elif kind == "supplement_requested":
-        doc["resume_state"] = "accepted" if prev == "returned" else prev
-        doc["supplement"] = {"missing": p.get("missing"), "reason": p.get("reason"), "requested_on": day,
-                             "provided": False}
-        if doc["accepted_on"]:
-            doc["pauses"].append([day, None])
-    elif kind == "escalated":
-        doc["escalation"] = {"from": doc["custody"], "reason": p.get("reason"), "prior_state": prev,
-                             "answer": None, "on": day}
-    elif kind == "escalation_answered":
-        esc = doc["escalation"] or {"from": doc["custody"], "prior_state": "received"}
-        esc.update(answer=p.get("answer", ""), resolution=p["resolution"], answered_on=day,
-                   department=p.get("department", "") if p["resolution"] == "routed" else "")
-        doc["escalation"] = esc
-        doc["state"] = esc["prior_state"]
-        if p["resolution"] == "returned":
-            doc["custody"] = esc["from"]
-        return
-    elif kind == "step_passed":
-        if p.get("assign"):
-            doc["assigned"] = p["assign"]
-        if p.get("answer"):
-            doc["answer"] = {"text": p["answer"], "by": event["actor"], "on": day, "department": step_department(
-                doc, _step_of(doc, p["step"]) or {})}
-        _pass_step(doc, p["step"], day)
-    elif kind == "step_returned":
-        doc["branches"] = {b: ("returned" if b == p["step"] else ("cancelled" if s == "pending" else s))
-                           for b, s in doc["branches"].items()}
-        doc["returned"] = {"step": p["step"], "reason": p.get("reason"), "on": day}
-    elif kind in OUTCOMES:
-        doc["decision"] = {"outcome": kind, "reason": p.get("reason", ""), "note": p.get("note", ""), "on": day,
-                           "by": event["actor"], "at": event["origin"]}
-        if kind == "approved" and p.get("answer"):  # a voice case's answer as finally sent (督察 may edit it)
-            doc["answer"] = dict(doc.get("answer") or {}, text=p["answer"], on=day)
-    elif kind == "delivered":
-        doc["delivered_on"] = day
-    doc["state"] = target
+def _received(doc: Doc, event: Event, day: str, prev: str) -> None:
+    """The parent takes custody; an escalation it receives goes to the county's review."""
+    doc["custody"] = event["origin"]
+    doc["state"] = "escalation_review" if prev == "escalated" else "received"
 
 
-def _pass_step(doc, step_id, day):
+def _forwarded(doc: Doc, event: Event, day: str, prev: str) -> None:
+    # The township hands custody straight to the county: it can decide nothing more, and the
+    # county cannot act before it holds this event, so no step is ever decided twice.
+    doc["custody"] = parent_of(event["origin"])
+    doc["forwarded_on"], doc["forwarded_by"] = day, event["origin"]
+    doc["state"] = "accepted" if doc["accepted_on"] else "forwarded"  # walk-ins accepted on behalf
+
+
+def _accepted(doc: Doc, event: Event, day: str, prev: str) -> None:
+    """The overall clock and the first step's start from acceptance."""
+    doc["accepted_on"] = day
+    doc["flow_pos"] = 0
+    _enter_position(doc, day)
+
+
+def _supplement_requested(doc: Doc, event: Event, day: str, prev: str) -> None:
+    """A 补正 pauses the clock (once accepted); a returned review resumes from its step, as accepted."""
+    p = event["payload"]
+    doc["resume_state"] = "accepted" if prev == "returned" else prev
+    doc["supplement"] = {"missing": p.get("missing"), "reason": p.get("reason"), "requested_on": day,
+                         "provided": False}
+    if doc["accepted_on"]:
+        doc["pauses"].append([day, None])
+
+
+def _escalated(doc: Doc, event: Event, day: str, prev: str) -> None:
+    """Kept: where it came from and the state it returns to once the county answers."""
+    doc["escalation"] = {"from": doc["custody"], "reason": event["payload"].get("reason"), "prior_state": prev,
+                         "answer": None, "on": day}
+
+
+def _escalation_answered(doc: Doc, event: Event, day: str, prev: str) -> None:
+    """Back to the state before the escalation; custody back to the township when returned."""
+    p = event["payload"]
+    esc = doc["escalation"] or {"from": doc["custody"], "prior_state": "received"}
+    esc.update(answer=p.get("answer", ""), resolution=p["resolution"], answered_on=day,
+               department=p.get("department", "") if p["resolution"] == "routed" else "")
+    doc["escalation"] = esc
+    doc["state"] = esc["prior_state"]
+    if p["resolution"] == "returned":
+        doc["custody"] = esc["from"]
+
+
+def _step_passed(doc: Doc, event: Event, day: str, prev: str) -> None:
+    """送阅 names the department, 承办 writes the answer; the flow moves on."""
+    p = event["payload"]
+    if p.get("assign"):
+        doc["assigned"] = p["assign"]
+    if p.get("answer"):
+        doc["answer"] = {"text": p["answer"], "by": event["actor"], "on": day, "department": step_department(
+            doc, _step_of(doc, p["step"]) or {})}
+    _pass_step(doc, p["step"], day)
+
+
+def _step_returned(doc: Doc, event: Event, day: str, prev: str) -> None:
+    """The returning branch is marked, the other pending ones of its group cancelled."""
+    p = event["payload"]
+    doc["branches"] = {b: ("returned" if b == p["step"] else ("cancelled" if s == "pending" else s))
+                       for b, s in doc["branches"].items()}
+    doc["returned"] = {"step": p["step"], "reason": p.get("reason"), "on": day}
+
+
+def _decided(doc: Doc, event: Event, day: str, prev: str) -> None:
+    """An outcome: approved, denied or not accepted, by whom and where."""
+    kind, p = event["type"], event["payload"]
+    doc["decision"] = {"outcome": kind, "reason": p.get("reason", ""), "note": p.get("note", ""), "on": day,
+                       "by": event["actor"], "at": event["origin"]}
+    if kind == "approved" and p.get("answer"):  # a voice case's answer as finally sent (督察 may edit it)
+        doc["answer"] = dict(doc.get("answer") or {}, text=p["answer"], on=day)
+
+
+def _delivered(doc: Doc, event: Event, day: str, prev: str) -> None:
+    doc["delivered_on"] = day
+
+
+# What each decision does besides moving to its state in DECISIONS; `withdrawn` does nothing else.
+# (doc, event, its legal day, the state before it); those whose DECISIONS state is None set it themselves.
+_EFFECTS: dict[str, Callable[[Doc, Event, str, str], None]] = {
+    "received": _received, "forwarded": _forwarded, "accepted": _accepted,
+    "supplement_requested": _supplement_requested, "escalated": _escalated,
+    "escalation_answered": _escalation_answered, "step_passed": _step_passed, "step_returned": _step_returned,
+    **dict.fromkeys(OUTCOMES, _decided), "delivered": _delivered,
+}
+
+
+def _effect(doc: Doc, event: Event) -> None:
+    # Only for decisions (apply calls it for a kind in DECISIONS).
+    kind, day, prev = event["type"], event_day(event), doc["state"]
+    target = DECISIONS[kind][1]
+    effect = _EFFECTS.get(kind)
+    if effect is not None:
+        effect(doc, event, day, prev)
+    if target is not None:
+        doc["state"] = target
+
+
+def _pass_step(doc: Doc, step_id: str, day: str) -> None:
     if flow_done(doc):
         return
     element = _flow(doc)[doc["flow_pos"]]
@@ -290,7 +337,7 @@ def _pass_step(doc, step_id, day):
         _enter_position(doc, day)
 
 
-def _commutative(doc, event):
+def _commutative(doc: Doc, event: Event) -> None:
     kind, p, day = event["type"], event["payload"], event_date(event["hlc"]).isoformat()
     if kind == "supplement_provided" and doc["state"] == "supplement":
         doc["materials"] = doc["materials"] + list(p.get("materials", []))
@@ -330,7 +377,7 @@ def _commutative(doc, event):
         doc["sms_opted_out"] = True  # the county adds the applicant's number to its opt-out list
 
 
-def apply(doc, event, strict=True, custody=True):
+def apply(doc: Doc | None, event: Event, strict: bool = True, custody: bool = True) -> Doc:
     """DOC after EVENT (a new dict). strict: refuse forbidden transitions with TransitionError.
 
     With strict=False a decision that does not fit the state is applied anyway and noted, because
@@ -343,7 +390,7 @@ def apply(doc, event, strict=True, custody=True):
     if kind == "submitted":
         if doc is not None:
             raise TransitionError("此件已经提交过 / already submitted")
-        return new_doc(event)
+        return cast(Doc, new_doc(event))  # the same plain dict: Application only names its keys
     if doc is None:
         raise TransitionError(f"{kind}: 办件不存在 / no such application yet")
     doc = _copy(doc)
@@ -380,7 +427,7 @@ def apply(doc, event, strict=True, custody=True):
     return doc
 
 
-def _copy(doc):
+def _copy(doc: Doc) -> Doc:
     # What _effect/_commutative mutate in place is copied; everything else is replaced, never
     # mutated, so sharing it is safe (and ten times cheaper than deepcopy on the hot sync path).
     out = dict(doc)
@@ -392,13 +439,13 @@ def _copy(doc):
     return out
 
 
-def project(events, check_id=None):
+def project(events: Iterable[Event], check_id: str | None = None) -> Doc | None:
     """Fold EVENTS (any order) into the current doc, replaying in HLC order, non-strict.
 
     Custody is enforced only for the event CHECK_ID (the one being ingested): the others are
     already stored, and a violation among them is noted rather than allowed to block replay.
     """
-    doc = None
+    doc: Doc | None = None
     for event in sorted(events, key=lambda e: (e["hlc"], e["id"])):
         if doc is None and event["type"] != "submitted":
             continue
@@ -424,6 +471,6 @@ VOICE_LABELS = {"accepted": "已登记", "in_review": "办理中", "approved": "
                 "not_accepted": "不予受理（不属于受理范围）"}
 
 
-def label(name, voice=False):
+def label(name: str, voice: bool = False) -> str:
     """Chinese label of a state or event type (VOICE: as a complaint or suggestion reads)."""
     return (voice and VOICE_LABELS.get(name)) or LABELS.get(name, name)

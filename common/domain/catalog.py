@@ -6,6 +6,8 @@ bad row and field, so a county administrator fixes a file in one pass.
 import hashlib
 import json
 import re
+from collections.abc import Container, Sequence
+from typing import Any
 
 import yaml
 
@@ -33,12 +35,12 @@ ELIGIBILITY_KEYS = {"min_age", "max_age", "id_regions", "note"}
 
 
 class _Problems(list):
-    def add(self, where, message):
+    def add(self, where: str, message: str) -> None:
         """Record MESSAGE about the place WHERE."""
         self.append(f"{where}: {message}")
 
 
-def _text(value, where, problems, name, required=True, max_len=200):
+def _text(value: Any, where: str, problems: _Problems, name: str, required: bool = True, max_len: int = 200) -> str:
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
             problems.add(where, f"{name} is required")
@@ -52,7 +54,7 @@ def _text(value, where, problems, name, required=True, max_len=200):
     return value
 
 
-def _int(value, where, problems, name, lo=0, hi=10_000):
+def _int(value: Any, where: str, problems: _Problems, name: str, lo: int = 0, hi: int = 10_000) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, str)) or not str(value).strip().lstrip("-").isdigit():
         problems.add(where, f"{name} must be a whole number, not {value!r}")
         return 0
@@ -62,7 +64,7 @@ def _int(value, where, problems, name, lo=0, hi=10_000):
     return value
 
 
-def _bool(value, where, problems, name, default=False):
+def _bool(value: Any, where: str, problems: _Problems, name: str, default: bool = False) -> bool:
     if value is None or value == "":
         return default
     if isinstance(value, bool):
@@ -76,13 +78,13 @@ def _bool(value, where, problems, name, default=False):
     return default
 
 
-def _choice(value, choices, where, problems, name):
+def _choice(value: Any, choices: Sequence[str], where: str, problems: _Problems, name: str) -> Any:
     if value not in choices:
         problems.add(where, f"{name} must be one of {', '.join(choices)}, not {value!r}")
     return value
 
 
-def _list(value, where, problems, name):
+def _list(value: Any, where: str, problems: _Problems, name: str) -> list[Any]:
     if value is None:
         return []
     if not isinstance(value, list):
@@ -91,7 +93,7 @@ def _list(value, where, problems, name):
     return value
 
 
-def _material(m, where, problems):
+def _material(m: Any, where: str, problems: _Problems) -> dict[str, Any] | None:
     if not isinstance(m, dict):
         problems.add(where, "a material must be a mapping with name, form, required")
         return None
@@ -109,7 +111,7 @@ def _material(m, where, problems):
     return out
 
 
-def _field(f, where, problems):
+def _field(f: Any, where: str, problems: _Problems) -> dict[str, Any] | None:
     if not isinstance(f, dict):
         problems.add(where, "a form field must be a mapping with key, label, type")
         return None
@@ -146,7 +148,8 @@ def _field(f, where, problems):
     return out
 
 
-def _step(s, where, problems, item, departments, ids):
+def _step(s: Any, where: str, problems: _Problems, item: dict[str, Any], departments: Container[str],
+          ids: set[str]) -> dict[str, Any] | None:
     if not isinstance(s, dict):
         problems.add(where, "a step must be a mapping with id, name, role")
         return None
@@ -155,7 +158,7 @@ def _step(s, where, problems, item, departments, ids):
         problems.add(where, f"step id {sid!r} is used twice")
     ids.add(sid)
     role = s.get("role")
-    allowed = CASEWORKERS.get(item.get("decide_tier"), ())
+    allowed = CASEWORKERS.get(item["decide_tier"], ())  # (_item sets it, valid or not)
     if role not in ROLES:
         problems.add(where, f"role {role!r} is not a known role")
     elif allowed and role not in allowed:
@@ -176,8 +179,10 @@ def _step(s, where, problems, item, departments, ids):
     return out
 
 
-def _flow(raw, where, problems, item, departments):
-    flow, ids = [], set()
+def _flow(raw: Any, where: str, problems: _Problems, item: dict[str, Any],
+          departments: Container[str]) -> list[dict[str, Any]]:
+    flow: list[dict[str, Any]] = []
+    ids: set[str] = set()  # step and group ids seen: each is used once
     for i, s in enumerate(_list(raw, where, problems, "flow")):
         w = f"{where}.flow[{i}]"
         if isinstance(s, dict) and "parallel" in s:
@@ -198,7 +203,7 @@ def _flow(raw, where, problems, item, departments):
     return flow
 
 
-def _item(raw, where, problems, departments):
+def _item(raw: Any, where: str, problems: _Problems, departments: Container[str]) -> dict[str, Any] | None:
     if not isinstance(raw, dict):
         problems.add(where, "an item must be a mapping")
         return None
@@ -266,7 +271,7 @@ def _item(raw, where, problems, departments):
     return item
 
 
-def _eligibility(raw, where, problems):
+def _eligibility(raw: Any, where: str, problems: _Problems) -> dict[str, Any]:
     """The item's intake pre-check (智能预审) from the ID number: {} when it has none."""
     if raw in (None, {}):
         return {}
@@ -276,7 +281,7 @@ def _eligibility(raw, where, problems):
     unknown = sorted(set(raw) - ELIGIBILITY_KEYS)
     if unknown:
         problems.add(where, f"eligibility: unknown key(s) {', '.join(unknown)}")
-    out = {}
+    out: dict[str, Any] = {}
     for key in ("min_age", "max_age"):
         if raw.get(key) is not None:
             value = raw[key]
@@ -299,7 +304,7 @@ def _eligibility(raw, where, problems):
     return out
 
 
-def _voice_flow(item, where, problems):
+def _voice_flow(item: dict[str, Any], where: str, problems: _Problems) -> None:
     """A voice item: one plain flow, one step that answers, and any @assigned step after the one that assigns."""
     if item["decide_tier"] != "county" or any("parallel" in s for s in item["flow"]):
         problems.add(where, "a voice item (诉求件) is decided at the county, with a flow of single steps")
@@ -313,7 +318,7 @@ def _voice_flow(item, where, problems):
             problems.add(where, f"step {s['id']}: department {ASSIGNED} needs an earlier step with assigns: true")
 
 
-def validate(doc):
+def validate(doc: Any) -> dict[str, Any]:
     """Validate a whole catalog mapping {label, departments, items}; return it normalised."""
     problems = _Problems()
     if not isinstance(doc, dict):
@@ -350,12 +355,12 @@ def validate(doc):
     return {"label": str(doc.get("label") or ""), "departments": list(departments.values()), "items": items}
 
 
-def checksum(catalog):
+def checksum(catalog: dict[str, Any]) -> str:
     """sha256 of the catalog's canonical JSON: equal catalogs, equal checksums."""
     return hashlib.sha256(json.dumps(catalog, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
-def load_yaml(text):
+def load_yaml(text: str) -> Any:
     """Parse catalog YAML text (not yet validated)."""
     try:
         # libyaml's loader when the wheel has it: ten times faster on the 1,000-line shipped catalog.

@@ -7,6 +7,8 @@ Departments are not in the CSV: rows refer to those of the current catalog.
 import csv
 import io
 import re
+from collections.abc import Iterable
+from typing import Any
 
 from ..errors import ValidationError
 
@@ -16,11 +18,11 @@ REQUIRED = ("code", "name", "department", "decide_tier", "case_type", "legal_day
 _PARALLEL = re.compile(r"^(all|any)\((.*)\)$")
 
 
-def _split(cell, sep=";"):
+def _split(cell: str | None, sep: str = ";") -> list[str]:
     return [p.strip() for p in (cell or "").split(sep) if p.strip()]
 
 
-def _materials(cell, where, problems):
+def _materials(cell: str | None, where: str, problems: list[str]) -> list[dict[str, Any]]:
     out = []
     for part in _split(cell):
         bits = [b.strip() for b in part.split("/")]
@@ -33,7 +35,7 @@ def _materials(cell, where, problems):
     return out
 
 
-def _fields(cell, where, problems):
+def _fields(cell: str | None, where: str, problems: list[str]) -> list[dict[str, Any]]:
     out = []
     for part in _split(cell):
         bits = [b.strip() for b in part.split(":")]
@@ -44,7 +46,7 @@ def _fields(cell, where, problems):
     return out
 
 
-def _step(text, where, problems):
+def _step(text: str, where: str, problems: list[str]) -> dict[str, str] | None:
     bits = [b.strip() for b in text.split(":")]
     if len(bits) < 3:
         problems.append(f"{where}, column flow: {text!r} should be id:name:role[:DEPT]")
@@ -55,8 +57,8 @@ def _step(text, where, problems):
     return step
 
 
-def _flow(cell, where, problems):
-    flow = []
+def _flow(cell: str | None, where: str, problems: list[str]) -> list[dict[str, Any]]:
+    flow: list[dict[str, Any]] = []
     for i, part in enumerate(_split(cell)):
         m = _PARALLEL.match(part)
         if m:
@@ -70,7 +72,7 @@ def _flow(cell, where, problems):
     return flow
 
 
-def parse(text, departments, label=""):
+def parse(text: str, departments: Iterable[dict[str, Any]], label: str = "") -> dict[str, Any]:
     """Turn CSV TEXT into a catalog mapping over DEPARTMENTS (a list of department dicts)."""
     problems = []
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))

@@ -5,6 +5,9 @@ YAML lists (the same shape as the catalog file, docs/catalog.md). The result is 
 catalog document that `catalog.validate` checks like any import, so an edit can never store
 what an import would refuse.
 """
+from collections.abc import Mapping
+from typing import Any
+
 import yaml
 
 from ..errors import Conflict, NotFound, ValidationError
@@ -19,12 +22,12 @@ BLANK = {"accept_tier": "village", "decide_tier": "township", "case_type": "prom
          "flow": [{"id": "review", "name": "审核", "role": "township_staff"}]}
 
 
-def _yaml(value):
+def _yaml(value: Any) -> str:
     return yaml.safe_dump(value, allow_unicode=True, sort_keys=False, default_flow_style=False, width=100) \
         if value else "[]\n"
 
 
-def form_of(item):
+def form_of(item: dict[str, Any]) -> dict[str, str]:
     """The form values {name: text} that show ITEM for editing."""
     out = {k: "" if item.get(k) is None else str(item.get(k)) for k in PLAIN}
     out.update({k: "\n".join(item.get(k, [])) for k in LISTS})
@@ -35,9 +38,9 @@ def form_of(item):
     return out
 
 
-def item_of(form):
+def item_of(form: Mapping[str, Any]) -> dict[str, Any]:
     """The raw item (not yet validated) a submitted FORM describes; ValidationError naming a bad YAML box."""
-    item = {k: str(form.get(k, "")).strip() for k in PLAIN}
+    item: dict[str, Any] = {k: str(form.get(k, "")).strip() for k in PLAIN}
     for k in ("legal_days", "promised_days"):
         item[k] = int(item[k]) if item[k].lstrip("-").isdigit() else item[k]
     item = {k: v for k, v in item.items() if v != "" or k in ("code", "name", "department")}
@@ -45,7 +48,7 @@ def item_of(form):
     item["proxy_allowed"] = form.get("proxy_allowed") in ("on", "true", "1", True)
     if form.get("company") in ("on", "true", "1", True):
         item["applicant"] = "company"
-    problems = {}
+    problems: dict[str, str] = {}
     for k in STRUCTURED:
         try:
             value = load_yaml(str(form.get(k, "") or "[]"))
@@ -75,7 +78,8 @@ def item_of(form):
     return item
 
 
-def with_item(catalog, base_version, current_version, item, replacing=None):
+def with_item(catalog: dict[str, Any], base_version: int | str, current_version: int | str, item: dict[str, Any],
+              replacing: str | None = None) -> dict[str, Any]:
     """CATALOG (an export of CURRENT_VERSION) with ITEM in place of REPLACING (None: added).
 
     Conflict when the catalog moved on since the editor opened BASE_VERSION, or the code is taken."""
@@ -96,7 +100,8 @@ def with_item(catalog, base_version, current_version, item, replacing=None):
     return dict(catalog, items=sorted(items, key=lambda it: str(it.get("code"))))
 
 
-def without_item(catalog, base_version, current_version, code):
+def without_item(catalog: dict[str, Any], base_version: int | str, current_version: int | str,
+                 code: str) -> dict[str, Any]:
     """CATALOG without item CODE (retired: applications already made keep their own copy of it)."""
     if int(base_version) != int(current_version):
         raise Conflict(f"目录已更新到第 {current_version} 版 / the catalog changed", fix="reopen the item and try again")

@@ -8,11 +8,13 @@ The readings are worked out once, when a catalog is imported, and travel in each
 `search_terms` (its name's full pinyin and initials first). pypinyin is imported only where they
 are missing: its phrase dictionary costs a node ~45 MB of memory, a third of a kiosk's budget.
 """
+from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
+from typing import Any
 
 
 @lru_cache(maxsize=4096)
-def readings(text):
+def readings(text: str) -> tuple[str, str]:
     """(full pinyin, initials) of TEXT, lower case, no spaces; other characters kept as they are."""
     from pypinyin import Style, lazy_pinyin
 
@@ -21,21 +23,21 @@ def readings(text):
     return full, initials
 
 
-def life_events(items):
+def life_events(items: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     """[{name, count}] of the life events (一件事) the ITEMS belong to, most items first."""
-    counts = {}
+    counts: dict[str, int] = {}
     for it in items:
         for event in it.get("life_events", []):
             counts[event] = counts.get(event, 0) + 1
     return [{"name": n, "count": c} for n, c in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
 
 
-def in_life_event(items, event):
+def in_life_event(items: Iterable[dict[str, Any]], event: str) -> list[dict[str, Any]]:
     """The ITEMS that belong to life EVENT."""
     return [it for it in items if event in it.get("life_events", [])]
 
 
-def search_terms(item, department_name=""):
+def search_terms(item: dict[str, Any], department_name: str = "") -> list[str]:
     """The pinyin readings of ITEM's name (full, initials), then of its keywords and DEPARTMENT_NAME."""
     out = list(readings(item["name"]))
     for word in [*item.get("keywords", []), department_name]:
@@ -44,7 +46,7 @@ def search_terms(item, department_name=""):
     return out
 
 
-def with_search_terms(catalog):
+def with_search_terms(catalog: dict[str, Any]) -> dict[str, Any]:
     """CATALOG (validated) with every item's `search_terms` filled in where missing."""
     names = {d["code"]: d["name"] for d in catalog.get("departments", [])}
     items = [it if it.get("search_terms") else dict(it, search_terms=search_terms(it, names.get(it["department"], "")))
@@ -52,18 +54,19 @@ def with_search_terms(catalog):
     return dict(catalog, items=items)
 
 
-def _name_readings(item):
+def _name_readings(item: dict[str, Any]) -> tuple[str, str]:
     terms = item.get("search_terms")
     return tuple(terms[:2]) if terms and len(terms) >= 2 else readings(item["name"])
 
 
-def _haystacks(item, departments):
+def _haystacks(item: dict[str, Any], departments: Mapping[str, str]) -> list[str]:
     words = [item["name"], item["code"], *item.get("keywords", []), departments.get(item["department"], "")]
     words.extend(item.get("search_terms") or search_terms(item, departments.get(item["department"], "")))
     return [w.lower() for w in words if w]
 
 
-def search(items, query, departments=None):
+def search(items: Sequence[dict[str, Any]], query: str | None,
+           departments: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
     """ITEMS matching QUERY (every space-separated term must match), best first.
 
     DEPARTMENTS ({code: name}) lets a department's name match. An item whose name starts with
@@ -73,7 +76,7 @@ def search(items, query, departments=None):
     if not terms:
         return list(items)
     departments = departments or {}
-    scored = []
+    scored: list[tuple[int, float, str, dict[str, Any]]] = []  # (rank, -share of words found, code, item)
     for it in items:
         hay = _haystacks(it, departments)
         if all(any(t in h for h in hay) for t in terms):
@@ -91,7 +94,7 @@ def search(items, query, departments=None):
     return [it for _, _, _, it in sorted(scored, key=lambda s: s[:3])]
 
 
-def _parts_found(term, hay):
+def _parts_found(term: str, hay: list[str]) -> tuple[int, int]:
     """(how many of TERM's two-character words some haystack holds, how many it has): Chinese only,
     and only a term of three or more characters (a two-character one either matches or not)."""
     if len(term) < 3 or not all("\u3400" <= c <= "\u9fff" for c in term):

@@ -6,11 +6,15 @@ even when the county's warning has not come down (or the county is out of reach)
 """
 from datetime import date
 
+from ..workcal import WorkCalendar
+from .record import Doc
+
 YELLOW_DAYS_LEFT = 2  # working days left at or below which a deadline turns yellow (the rules' default)
 LEVELS = (None, "yellow", "red")
 
 
-def light(doc, due_on, cal, today, yellow_days_left=YELLOW_DAYS_LEFT):
+def light(doc: Doc, due_on: str | None, cal: WorkCalendar, today: date,
+          yellow_days_left: int = YELLOW_DAYS_LEFT) -> str | None:
     """'red', 'yellow' or None for DOC's deadline DUE_ON (YYYY-MM-DD) on TODAY; none while paused for documents."""
     if not due_on or doc["state"] == "supplement":
         return None
@@ -20,6 +24,6 @@ def light(doc, due_on, cal, today, yellow_days_left=YELLOW_DAYS_LEFT):
     return "yellow" if left <= yellow_days_left else None
 
 
-def strongest(*levels):
+def strongest(*levels: str | None) -> str | None:
     """The strongest of LEVELS (None, 'yellow', 'red')."""
     return max(levels, key=lambda lv: LEVELS.index(lv) if lv in LEVELS else 0)

@@ -12,11 +12,14 @@ Pure: `papers_of(events)` lists them, `content(doc, event, office, link)` says w
 says. The words are Chinese only: these are legal papers of a Chinese office (the English UI
 names them, and says so). Rendering to PDF is common/pdf.py; keeping them, common/store/documents.py.
 """
+from collections.abc import Iterable
 from datetime import date
+from typing import Any
 
 from ..idcard import mask_id
 from .application import event_date, is_voice
 from .nodes import tier_of
+from .record import Doc, Event
 
 KINDS = {  # kind: (the event it is made from, its title, its English name for the UI)
     "receipt": ("submitted", "收件回执", "Receipt"),
@@ -28,7 +31,7 @@ KIND_OF_EVENT = {event: kind for kind, (event, _, _) in KINDS.items()}
 OFFICE_MAX = 60  # an office's name as an event carries it (`office`): longer is cut, not refused
 
 
-def papers_of(events):
+def papers_of(events: Iterable[Event]) -> list[dict[str, str]]:
     """[{kind, event_id, title, title_en, on}] of the papers a case's EVENTS give, oldest first."""
     out = []
     for e in events:
@@ -39,19 +42,19 @@ def papers_of(events):
     return out
 
 
-def chinese_date(day):
+def chinese_date(day: date | str) -> str:
     """2026年12月2日 for a date or YYYY-MM-DD."""
     day = date.fromisoformat(day) if isinstance(day, str) else day
     return f"{day.year}年{day.month}月{day.day}日"
 
 
-def office_of(event, fallback):
+def office_of(event: Event, fallback: str) -> str:
     """The issuing office's name: as the event that made the paper says it (its own node wrote it), else FALLBACK."""
     name = str((event.get("payload") or {}).get("office") or "").strip()[:OFFICE_MAX]
     return name or fallback
 
 
-def content(doc, event, office, link=""):
+def content(doc: Doc, event: Event, office: str, link: str = "") -> dict[str, Any]:
     """What the paper made from EVENT of DOC says: {kind, title, office, number, date, to, facts, paragraphs,
     items, closing, link}.
 

@@ -8,31 +8,34 @@ calendar changes what they depend on. `common.domain.stats` keeps the straightfo
 over projections, which the tests and the benchmark compare these with.
 """
 from datetime import date
+from typing import Any
 
+from ..workcal import WorkCalendar
 from .application import current_steps, step_department
 from .decisions import routed_to, taken_by_county
 from .nodes import ancestor_of, tier_of
 from .ratings import BAD, all_of
+from .record import Doc
 from .states import IN_FLOW
 
 GROUPS = ("department", "township", "village", "item")  # the dashboard's groupings: columns of app_facts
 RATING_GROUPS = ("office", "staff")                     # who a rating was about: columns of app_ratings
 
 
-def keys_of(doc):
+def keys_of(doc: Doc) -> dict[str, str]:
     """DOC's group keys: {department, township, village, item} ('' when it has none, e.g. a walk-in's village)."""
     origin = doc["origin"]
     return {"department": doc["item"].get("department", ""), "township": ancestor_of(origin, "township"),
             "village": origin if tier_of(origin) == "village" else "", "item": doc["item"]["code"]}
 
 
-def decided_on(doc):
+def decided_on(doc: Doc) -> str | None:
     """The day DOC was decided (approved, denied or not accepted), or None."""
     decision = doc.get("decision") or {}
     return decision.get("on") if decision.get("outcome") else None
 
 
-def facts_of(doc, cal):
+def facts_of(doc: Doc, cal: WorkCalendar) -> dict[str, Any]:
     """The facts row of DOC (a projection with `due_on` as calendar CAL gives it)."""
     decided = decided_on(doc)
     due = doc.get("due_on")
@@ -50,7 +53,7 @@ def facts_of(doc, cal):
                 on_time=on_time, early=early, working_days=days)
 
 
-def ratings_of(doc):
+def ratings_of(doc: Doc) -> list[dict[str, Any]]:
     """One row per rating DOC received: {n, on, level, satisfied, office, staff} and DOC's group keys."""
     rows = []
     for n, x in enumerate(all_of(doc)):
@@ -62,7 +65,7 @@ def ratings_of(doc):
     return rows
 
 
-def awaiting(doc):
+def awaiting(doc: Doc) -> list[str]:
     """The departments whose decision DOC awaits now (none for a case the reviewer took on escalation).
 
     A joint approval's pending branches each belong to theirs; intake and single steps to the

@@ -5,7 +5,9 @@ kiosk shows it offline and reads it aloud. An edit or a withdrawal is the same n
 `version`; a node keeps the highest version it has seen, so copies arriving twice or out of order
 agree (last version wins, never an older one).
 """
+from collections.abc import Mapping
 from datetime import date
+from typing import Any
 
 from ..clock import PLAUSIBLE_YEARS
 from ..errors import ValidationError
@@ -17,7 +19,7 @@ MAX_TITLE, MAX_BODY = 60, 5000
 PUBLISHING_TIERS = ("county", "township")
 
 
-def _clean_text(value, name, limit, errors, required=True):
+def _clean_text(value: object, name: str, limit: int, errors: dict[str, str], required: bool = True) -> str:
     if value is not None and not isinstance(value, str):
         errors[name] = "须是文字 / must be text"
         return ""
@@ -31,7 +33,7 @@ def _clean_text(value, name, limit, errors, required=True):
     return text
 
 
-def _day(value, name, errors, required=True):
+def _day(value: object, name: str, errors: dict[str, str], required: bool = True) -> str | None:
     if value is not None and not isinstance(value, str):
         errors[name] = "日期须是文字 YYYY-MM-DD / a date is text, YYYY-MM-DD"
         return None
@@ -51,12 +53,12 @@ def _day(value, name, errors, required=True):
     return day.isoformat()
 
 
-def check(form, today):
+def check(form: Mapping[str, Any], today: date) -> dict[str, Any]:
     """The clean fields {title, body, category, published_on, expires_on} of FORM; ValidationError naming each bad one.
 
     published_on defaults to TODAY; expires_on is optional and may not come before it.
     """
-    errors = {}
+    errors: dict[str, str] = {}
     out = {"title": _clean_text(form.get("title"), "title", MAX_TITLE, errors),
            "body": _clean_text(form.get("body"), "body", MAX_BODY, errors),
            "category": form.get("category") or "notice"}
@@ -72,7 +74,7 @@ def check(form, today):
     return out
 
 
-def check_wire(body, me):
+def check_wire(body: Any, me: str) -> None:
     """Raise ValidationError unless BODY is a notice node ME may hold: well formed, from one of ME's ancestors."""
     if not isinstance(body, dict):
         raise ValidationError("notice body must be a map")
@@ -88,7 +90,7 @@ def check_wire(body, me):
         raise ValidationError("notice fields out of range")
 
 
-def visible(notice, today):
+def visible(notice: dict[str, Any], today: date) -> bool:
     """True when NOTICE should be on show on TODAY (a date): published, not withdrawn, not expired."""
     if notice.get("withdrawn"):
         return False

@@ -5,22 +5,24 @@ child could otherwise put values into the parent's projection that no honest nod
 """
 import re
 from datetime import date
+from typing import Any
 
 from ..errors import CustodyError, ValidationError
 from . import ratings, submission, urging
 from .nodes import tier_of
+from .record import Event
 
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 WARNING_LEVELS = ("yellow", "red")  # 电子监察: yellow near a deadline, red past it
 
 
-def _text(p, key, limit, required=False):
+def _text(p: dict[str, Any], key: str, limit: int, required: bool = False) -> None:
     value = p.get(key, "")
     if not isinstance(value, str) or len(value) > limit or (required and not value.strip()):
         raise ValidationError(f"{key} must be {'non-blank ' if required else ''}text of at most {limit} characters")
 
 
-def check_from_child(event):
+def check_from_child(event: Event) -> None:
     """Raise ValidationError unless a commutative EVENT sent up by a child has a well-formed payload.
 
     Only the shape, not the state: an event that arrives before the one it follows is not refused
@@ -60,7 +62,7 @@ def check_from_child(event):
         raise ValidationError("sms_opted_out carries no payload")
 
 
-def appointment_shape(event):
+def appointment_shape(event: Event) -> None:
     """Raise unless an `appointment_booked` EVENT comes from a township and names a real day, time and place."""
     if tier_of(event["origin"]) != "township":
         raise CustodyError("只有乡镇能登记预约 / only a township books appointments in its own book")

@@ -5,7 +5,10 @@ by them does not count), at the kiosk or at a township window; one rating per ch
 非常不满意 open a rectification case (整改) that the responsible office closes with
 `rectification_done`; supervision watches its deadline (`rectify_days` working days).
 """
+from typing import Any
+
 from ..errors import Conflict, TransitionError, ValidationError
+from .record import Doc
 from .states import RATABLE
 
 # value: (label, English) — the national 好差评 scale, best first
@@ -16,19 +19,19 @@ CHANNELS = ("kiosk", "window")
 MAX_COMMENT = 200
 
 
-def ratable(doc, channel):
+def ratable(doc: Doc, channel: str) -> bool:
     """True when DOC has its outcome and has not been rated through CHANNEL yet."""
     return doc["state"] in RATABLE and channel not in ((doc.get("rating") or {}).get("channels") or [])
 
 
-def all_of(doc):
+def all_of(doc: Doc) -> list[dict[str, Any]]:
     """Every rating DOC received, oldest first (projections made before `ratings` hold only the latest)."""
     if doc.get("ratings"):
         return doc["ratings"]
     return [doc["rating"]] if isinstance(doc.get("rating"), dict) else []
 
 
-def check(doc, payload):
+def check(doc: Doc, payload: dict[str, Any]) -> None:
     """Raise unless PAYLOAD {level, channel, comment?, staff?, office?} is a rating DOC may receive now."""
     check_shape(payload)
     if doc["state"] not in RATABLE:
@@ -38,7 +41,7 @@ def check(doc, payload):
         raise Conflict("这件申请已经评价过了 / this application has already been rated here")
 
 
-def check_shape(payload):
+def check_shape(payload: dict[str, Any]) -> None:
     """Raise unless PAYLOAD is a well-formed rating (level 1–5, a channel, a short comment, short names)."""
     level, channel = payload.get("level"), payload.get("channel")
     if not isinstance(level, int) or isinstance(level, bool) or level not in LEVELS:
@@ -54,7 +57,7 @@ def check_shape(payload):
             raise ValidationError(f"rating {key} must be text of at most 64 characters")
 
 
-def rated(doc, payload, day):
+def rated(doc: Doc, payload: dict[str, Any], day: str) -> Doc:
     """DOC's `rating` (the latest), `ratings` (all) and a `rectification` for a bad one after a rating on DAY.
 
     Each rating is attributed to an office (`office`: the window's node, or the node that decided)
@@ -78,7 +81,7 @@ def rated(doc, payload, day):
     return doc
 
 
-def rectification_done(doc, payload, day):
+def rectification_done(doc: Doc, payload: dict[str, Any], day: str) -> Doc:
     """DOC with its rectification closed on DAY (a no-op when none is open)."""
     rect = doc.get("rectification")
     if rect and rect["state"] == "open":
@@ -86,7 +89,7 @@ def rectification_done(doc, payload, day):
     return doc
 
 
-def check_done(doc, payload):
+def check_done(doc: Doc, payload: dict[str, Any]) -> None:
     """Raise unless a rectification is open on DOC and PAYLOAD says what was done."""
     if not (doc.get("rectification") or {}).get("state") == "open":
         raise TransitionError("没有待整改的差评 / no rectification is open")

@@ -6,15 +6,19 @@ waiting for a department nobody can sign in for waits unseen, so the administrat
 supervisors are told which departments (and which steps of them) have open cases and no one to act.
 The node decides this from its own accounts and its own projections, never from what a child says.
 """
+from collections.abc import Collection, Iterable, Mapping
+from typing import Any
+
 from .application import current_steps, step_department
 from .decisions import holds, routed_to, taken_by_county
+from .record import Doc
 from .states import IN_FLOW, WORKING
 
 REVIEWER = "county_reviewer"
 APPROVER = "county_approver"
 
 
-def needs_of(doc):
+def needs_of(doc: Doc) -> list[tuple[str, str, str, str]]:
     """[(role, department, step id, step name)]: who must act on DOC (held by the county) now.
 
     Steps of a joint approval's pending branches each name their department; intake and a case in
@@ -37,13 +41,13 @@ def needs_of(doc):
     return [(APPROVER, doc["item"].get("department", ""), "", "")]
 
 
-def can_act(users, role, department):
+def can_act(users: Iterable[dict[str, Any]], role: str, department: str) -> bool:
     """True when an active account among USERS holds ROLE for DEPARTMENT, by the decision rules' own test
     (`decisions.holds`: a role without a department covers every one)."""
     return any(not user.get("disabled") and holds(user["roles"], role, department) for user in users)
 
 
-def reviewer_departments(items):
+def reviewer_departments(items: Iterable[dict[str, Any]]) -> set[str]:
     """The departments whose county items have a step the reviewer acts on (those cases need a reviewer
     at that step, not the department's approver)."""
     out = set()
@@ -55,7 +59,8 @@ def reviewer_departments(items):
     return out - {""}
 
 
-def gaps(counts, users, docs=(), reviewer_cases=0):
+def gaps(counts: Mapping[str, int], users: Collection[dict[str, Any]], docs: Collection[Doc] = (),
+         reviewer_cases: int = 0) -> list[dict[str, Any]]:
     """[{role, department, count, steps: [{id, name, count}]}] nobody among USERS can act on: departments, most cases first, then the reviewer.
 
     COUNTS: {department: open cases awaiting it} (the awaiting index: complete); DOCS: some of those
@@ -64,7 +69,9 @@ def gaps(counts, users, docs=(), reviewer_cases=0):
     index count less the sampled cases someone can act on, so a case at a step the reviewer holds is
     not reported as the approver's, and one nobody can take is reported under the role it needs.
     """
-    out, acted, reviewer_steps = [], {}, {}
+    out: list[dict[str, Any]] = []
+    acted: dict[str, set[str]] = {}          # department: the sampled cases someone can act on
+    reviewer_steps: dict[str, list[Doc]] = {}  # department: the sampled cases at a reviewer's step nobody takes
     for doc in docs:
         for role, dept, step_id, name in needs_of(doc):
             if can_act(users, role, dept):
@@ -82,8 +89,8 @@ def gaps(counts, users, docs=(), reviewer_cases=0):
     return sorted(out, key=lambda g: (g["role"] == REVIEWER, -g["count"], g["department"]))
 
 
-def _steps(docs, dept, role_needed):
-    found = {}
+def _steps(docs: Iterable[Doc], dept: str, role_needed: str) -> list[dict[str, Any]]:
+    found: dict[tuple[str, str], dict[str, Any]] = {}  # (item, step): {id, name, count, item}
     for doc in docs:
         for role, d, step_id, name in needs_of(doc):
             if role == role_needed and d == dept and step_id:

@@ -11,25 +11,33 @@ Pure over application projections, so a hand-computed fixture checks every figur
   and the satisfaction rate once MIN_SAMPLE ratings are in.
 A group with fewer than MIN_SAMPLE completed applications gets no rates and is not ranked.
 """
+from collections.abc import Collection, Iterable
 from datetime import date, timedelta
+from typing import Any, TypeGuard
 
+from ..workcal import WorkCalendar
 from .facts import GROUPS, RATING_GROUPS, keys_of
 from .facts import decided_on as _decided_on
 from .ratings import BAD as BAD_RATING
 from .ratings import all_of as all_ratings
+from .record import Doc
 
 MIN_SAMPLE = 5
 
 
-def _key(doc, group):
+def _key(doc: Doc, group: str) -> str:
     return keys_of(doc)[group]
 
 
-def _between(day, start, end):
-    return bool(day) and start <= date.fromisoformat(day) <= end
+def _between(day: str | None, start: date, end: date) -> TypeGuard[str]:
+    # A TypeGuard: where it holds, DAY is a day (callers then read it as one).
+    if not day:
+        return False
+    return start <= date.fromisoformat(day) <= end
 
 
-def figures(docs, cal, start, end, group="department", min_sample=MIN_SAMPLE):
+def figures(docs: Iterable[Doc], cal: WorkCalendar, start: date, end: date, group: str = "department",
+            min_sample: int = MIN_SAMPLE) -> list[dict[str, Any]]:
     """[{key, received, accepted, completed, on_time, early, on_time_rate, early_rate, avg_working_days, ranked}].
 
     DOCS are projections with `due_on` as the calendar CAL gives it; rows are ranked by on-time
@@ -37,7 +45,7 @@ def figures(docs, cal, start, end, group="department", min_sample=MIN_SAMPLE):
     """
     if group not in GROUPS:
         raise ValueError(f"group must be one of {GROUPS}")
-    rows = {}
+    rows: dict[str, dict[str, Any]] = {}
     for doc in docs:
         key = _key(doc, group)
         if not key:
@@ -62,7 +70,7 @@ def figures(docs, cal, start, end, group="department", min_sample=MIN_SAMPLE):
     return finish(rows.values(), min_sample)
 
 
-def finish(rows, min_sample=MIN_SAMPLE):
+def finish(rows: Iterable[dict[str, Any]], min_sample: int = MIN_SAMPLE) -> list[dict[str, Any]]:
     """ROWS of counts (with `_days`, the working days of the completed summed) with their rates, ranked.
 
     The reference recomputation above and the dashboard's SQL sums (common.store.facts) both end here.
@@ -80,7 +88,7 @@ def finish(rows, min_sample=MIN_SAMPLE):
     return sorted(out, key=lambda r: (not r["ranked"], -(r["on_time_rate"] or 0), -(r["early_rate"] or 0), r["key"]))
 
 
-def _count_ratings(row, given):
+def _count_ratings(row: dict[str, Any], given: Iterable[dict[str, Any]]) -> None:
     for x in given:
         level = x.get("level", 0) if isinstance(x.get("level"), int) else 0
         row["rated"] += 1
@@ -88,14 +96,15 @@ def _count_ratings(row, given):
         row["bad"] += level <= BAD_RATING
 
 
-def rating_figures(docs, start, end, by="office", min_sample=MIN_SAMPLE):
+def rating_figures(docs: Iterable[Doc], start: date, end: date, by: str = "office",
+                   min_sample: int = MIN_SAMPLE) -> list[dict[str, Any]]:
     """[{key, rated, satisfied, bad, satisfaction_rate}] of the ratings given in [START, END] BY office or staff.
 
     Worst satisfaction first among groups with MIN_SAMPLE ratings (the ones to look at), the rest after.
     """
     if by not in RATING_GROUPS:
         raise ValueError(f"by must be one of {RATING_GROUPS}")
-    rows = {}
+    rows: dict[str, dict[str, Any]] = {}
     for doc in docs:
         for x in all_ratings(doc):
             if _between(x.get("on"), start, end) and x.get(by):
@@ -104,7 +113,7 @@ def rating_figures(docs, start, end, by="office", min_sample=MIN_SAMPLE):
     return finish_ratings(rows.values(), min_sample)
 
 
-def finish_ratings(rows, min_sample=MIN_SAMPLE):
+def finish_ratings(rows: Iterable[dict[str, Any]], min_sample: int = MIN_SAMPLE) -> list[dict[str, Any]]:
     """Rating ROWS {key, rated, satisfied, bad} with their satisfaction rate, the ones to look at first."""
     rows = list(rows)
     for r in rows:
@@ -112,7 +121,7 @@ def finish_ratings(rows, min_sample=MIN_SAMPLE):
     return sorted(rows, key=lambda r: (r["satisfaction_rate"] is None, r["satisfaction_rate"] or 0, -r["bad"], r["key"]))
 
 
-def voice_figures(docs, start, end, today=None):
+def voice_figures(docs: Iterable[Doc], start: date, end: date, today: date | None = None) -> dict[str, Any]:
     """Complaints, suggestions and consultations (诉求件) in [START, END]: how many came, how many were answered.
 
     reply_rate: of those received in the period, the share answered (by now); on_time_reply_rate:
@@ -137,14 +146,14 @@ def voice_figures(docs, start, end, today=None):
     return finish_voice(out)
 
 
-def finish_voice(out):
+def finish_voice(out: dict[str, Any]) -> dict[str, Any]:
     """The complaint counts OUT with their reply rates."""
     out["reply_rate"] = round(out["replied_of_received"] / out["received"], 4) if out["received"] else None
     out["on_time_reply_rate"] = round(out["answered_on_time"] / out["answered"], 4) if out["answered"] else None
     return out
 
 
-def totals(rows):
+def totals(rows: Collection[dict[str, Any]]) -> dict[str, Any]:
     """The whole county's counts summed over ROWS of one grouping."""
     keys = ("received", "accepted", "completed", "on_time", "early", "rated", "satisfied", "bad")
     out = {k: sum(r[k] for r in rows) for k in keys}
@@ -154,13 +163,13 @@ def totals(rows):
     return out
 
 
-def bucket_size(start, end):
+def bucket_size(start: date, end: date) -> str:
     """'day' for up to 31 days, 'week' up to 26 weeks, else 'month': a readable number of columns."""
     days = (end - start).days + 1
     return "day" if days <= 31 else "week" if days <= 26 * 7 else "month"
 
 
-def _bucket(day, size):
+def _bucket(day: date, size: str) -> date:
     if size == "day":
         return day
     if size == "week":
@@ -168,7 +177,7 @@ def _bucket(day, size):
     return day.replace(day=1)
 
 
-def _buckets(start, end, size):
+def _buckets(start: date, end: date, size: str) -> list[date]:
     out, day = [], _bucket(start, size)
     while day <= end:
         out.append(day)
@@ -177,12 +186,13 @@ def _buckets(start, end, size):
     return out
 
 
-def trend(docs, start, end, size=None):
+def trend(docs: Iterable[Doc], start: date, end: date, size: str | None = None) -> list[dict[str, Any]]:
     """[{period, received, completed, on_time}] for each day, week or month (SIZE) of [START, END], empty ones too.
 
     A period is named by its first day (a week by its Monday, a month by its 1st)."""
     size = size or bucket_size(start, end)
-    rows = {b: {"period": b.isoformat(), "received": 0, "completed": 0, "on_time": 0} for b in _buckets(start, end, size)}
+    rows: dict[date, dict[str, Any]] = {b: {"period": b.isoformat(), "received": 0, "completed": 0, "on_time": 0}
+                                        for b in _buckets(start, end, size)}
     for doc in docs:
         if _between(doc["submitted_on"], start, end):
             rows[_bucket(date.fromisoformat(doc["submitted_on"]), size)]["received"] += 1
@@ -194,10 +204,12 @@ def trend(docs, start, end, size=None):
     return list(rows.values())
 
 
-def trend_of(received, completed, start, end, size=None):
+def trend_of(received: Iterable[tuple[date, int]], completed: Iterable[tuple[date, int, int]], start: date, end: date,
+             size: str | None = None) -> list[dict[str, Any]]:
     """`trend` from per-day counts: RECEIVED [(day, n)], COMPLETED [(day, n, on time)] (common.store.facts.daily)."""
     size = size or bucket_size(start, end)
-    rows = {b: {"period": b.isoformat(), "received": 0, "completed": 0, "on_time": 0} for b in _buckets(start, end, size)}
+    rows: dict[date, dict[str, Any]] = {b: {"period": b.isoformat(), "received": 0, "completed": 0, "on_time": 0}
+                                        for b in _buckets(start, end, size)}
     for day, n in received:
         rows[_bucket(day, size)]["received"] += n
     for day, n, on_time in completed:
@@ -213,17 +225,18 @@ def trend_of(received, completed, start, end, size=None):
 PERIODS = ("month", "last_month", "quarter", "year", "custom")
 
 
-def _month_start(day):
+def _month_start(day: date) -> date:
     return day.replace(day=1)
 
 
-def _months_back(first, n):
+def _months_back(first: date, n: int) -> date:
     """The first day of the month N months before FIRST (itself a first of a month)."""
     months = first.year * 12 + first.month - 1 - n
     return date(months // 12, months % 12 + 1, 1)
 
 
-def choose_period(today, choice=None, start=None, end=None):
+def choose_period(today: date, choice: str | None = None, start: date | None = None,
+                  end: date | None = None) -> dict[str, Any]:
     """{choice, start, end, prev_start, prev_end}: the period to show on TODAY and the one to compare it with.
 
     CHOICE is one of PERIODS (None: START/END when given, else this month). month: the 1st of this

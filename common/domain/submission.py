@@ -5,12 +5,15 @@ Returns every problem at once (GOV.UK's error summary lists them all), keyed by 
 import math
 import re
 import unicodedata
+from collections.abc import Mapping
 from datetime import date, datetime
+from typing import Any
 
 from .. import idcard, uscc
 from ..clock import CHINA, PLAUSIBLE_YEARS
 from ..errors import ValidationError
 from ..ids import is_valid_tracking_code
+from .record import Doc
 
 PHONE_RE = re.compile(r"^(1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8})$")
 NAME_MAX = 50
@@ -25,7 +28,7 @@ INVISIBLE = {"Cc", "Cf", "Co", "Cs", "Cn"}
 MARKUP_MESSAGE = "不能包含网页代码（如 <script>）/ must not contain markup such as <script>"
 
 
-def clean_text(value):
+def clean_text(value: object) -> str:
     """VALUE as text without control characters (newlines kept), trimmed; None is empty."""
     # Strip control characters other than newline; HTML is escaped on output, not mangled here.
     return "".join(ch for ch in str("" if value is None else value) if ch == "\n" or ch >= " ").strip()
@@ -34,7 +37,7 @@ def clean_text(value):
 NOT_TEXT = "须填写文字 / must be text"
 
 
-def posted(raw, key, errors):
+def posted(raw: Mapping[str, Any], key: str, errors: dict[str, str]) -> str:
     """RAW[KEY] as text for checking: absent or JSON null is empty, a number its digits; anything
     else (a list, an object, true/false) is noted in ERRORS[KEY] and read as empty."""
     value = raw.get(key)
@@ -51,18 +54,18 @@ def posted(raw, key, errors):
 COMPANY_KEYS = ("company", "uscc", "legal_rep")  # what a company applicant adds to the person who comes
 
 
-def is_company_item(item):
+def is_company_item(item: dict[str, Any] | None) -> bool:
     """True when ITEM is applied for by a company or organisation (catalog `applicant: company`)."""
     return (item or {}).get("applicant") == "company"
 
 
-def _one_line(value):
+def _one_line(value: str) -> bool:
     # A name printed on papers: one line, nothing invisible (a right-to-left override or a
     # zero-width space would make the printed name differ from the one checked).
     return "\n" not in value and not any(unicodedata.category(c) in INVISIBLE for c in value)
 
 
-def _check_company(raw, out, errors):
+def _check_company(raw: Mapping[str, Any], out: dict[str, str], errors: dict[str, str]) -> None:
     company = clean_text(posted(raw, "company", errors))
     if "company" in errors:  # not text at all: said already
         pass
@@ -88,10 +91,12 @@ def _check_company(raw, out, errors):
     out["legal_rep"] = rep
 
 
-def check_applicant(raw, today=None, item=None):
+def check_applicant(raw: Mapping[str, Any], today: date | None = None,
+                    item: dict[str, Any] | None = None) -> tuple[dict[str, str], dict[str, str]]:
     """(applicant dict, {field: message}) for name, id_number and phone, and for a company ITEM its
     name, 统一社会信用代码 (check character verified) and legal representative."""
-    errors, out = {}, {}
+    errors: dict[str, str] = {}
+    out: dict[str, str] = {}
     name = clean_text(posted(raw, "name", errors))
     if "name" in errors:  # not text at all: said already
         pass
@@ -125,7 +130,7 @@ def check_applicant(raw, today=None, item=None):
 
 
 
-def _check_date(f, value, today):
+def _check_date(f: dict[str, Any], value: str, today: date) -> tuple[str | None, str | None]:
     label = f["label"]
     try:
         day = date.fromisoformat(value)
@@ -140,7 +145,7 @@ def _check_date(f, value, today):
     return day.isoformat(), None
 
 
-def _check_field(f, value, today=None):
+def _check_field(f: dict[str, Any], value: str, today: date | None = None) -> tuple[Any, str | None]:
     kind, label = f["type"], f["label"]
     if kind in ("number", "money"):
         try:
@@ -177,9 +182,11 @@ def _check_field(f, value, today=None):
     return value, None
 
 
-def check_form(item, raw, today=None):
+def check_form(item: dict[str, Any], raw: Mapping[str, Any],
+               today: date | None = None) -> tuple[dict[str, Any], dict[str, str]]:
     """(form dict, {field key: message}) for the item's form fields (dates judged on TODAY); unknown keys are dropped."""
-    errors, out = {}, {}
+    errors: dict[str, str] = {}
+    out: dict[str, Any] = {}
     for f in item.get("fields", []):
         value = clean_text(posted(raw, f["key"], errors))
         if f["key"] in errors:
@@ -196,13 +203,13 @@ def check_form(item, raw, today=None):
     return out, errors
 
 
-def age_on(id_number, day):
+def age_on(id_number: str, day: date) -> int:
     """The age in whole years on DAY of the person with (valid) ID_NUMBER."""
     born = idcard.birth_date(id_number)
     return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
-def eligibility_problems(item, id_number, today=None):
+def eligibility_problems(item: dict[str, Any], id_number: str, today: date | None = None) -> dict[str, str]:
     """{"id_number": why, in one sentence} when the (valid) ID_NUMBER already shows the applicant
     cannot have ITEM by its catalog `eligibility` (min_age, max_age, id_regions), else {}: checked
     at intake (智能预审), before anyone photographs a document. The deciding office still decides."""
@@ -224,11 +231,12 @@ def eligibility_problems(item, id_number, today=None):
                f"{name_en} is for local residents (ID numbers starting {', '.join(rule['id_regions'])})")
     if why and rule.get("note"):  # (the catalog's own sentence, in Chinese; kept from looking like "中文 / English")
         why = (f"{why[0]}。{rule['note'].replace(' / ', '／')}", why[1])
-    why = f"{why[0]} / {why[1]}" if why else None
-    return {"id_number": why} if why else {}
+    message = f"{why[0]} / {why[1]}" if why else None
+    return {"id_number": message} if message else {}
 
 
-def check(item, applicant, form, today=None):
+def check(item: dict[str, Any], applicant: Mapping[str, Any] | None, form: Mapping[str, Any] | None,
+          today: date | None = None) -> tuple[dict[str, str], dict[str, Any]]:
     """Validate a whole submission; raise ValidationError listing every field's problem."""
     app, errors = check_applicant(applicant or {}, today, item)
     if "id_number" not in errors:
@@ -249,12 +257,12 @@ MAX_MATERIALS = 50
 MAX_MATERIAL_BYTES = 32 * 1024 * 1024  # a photo or scan (uploads are capped below this; the wire refuses larger)
 
 
-def snapshot(item, version):
+def snapshot(item: dict[str, Any], version: int | None) -> dict[str, Any]:
     """The item snapshot a `submitted` event carries for ITEM of catalog VERSION."""
     return dict({k: item[k] for k in SNAPSHOT_KEYS}, version=version)
 
 
-def check_submitted(payload, item, day):
+def check_submitted(payload: dict[str, Any], item: dict[str, Any] | None, day: date) -> None:
     """Raise ValidationError unless PAYLOAD of a child's `submitted` event is one this node would have made.
 
     ITEM is this node's own catalog item at the snapshot's version (None: unknown here): the
@@ -298,7 +306,7 @@ def check_submitted(payload, item, day):
     check_materials(payload.get("materials", []), item)
 
 
-def check_materials(materials, item):
+def check_materials(materials: Any, item: dict[str, Any] | None) -> None:
     """Raise ValidationError unless MATERIALS are well-formed entries (indexes into ITEM's materials; None: only -1)."""
     if not isinstance(materials, list) or len(materials) > MAX_MATERIALS:
         raise ValidationError(f"materials must be a list of at most {MAX_MATERIALS}")
@@ -315,7 +323,7 @@ def check_materials(materials, item):
             raise ValidationError("a material entry is malformed (sha256, material index, size, name, type, full)")
 
 
-def full_copy(doc, sha):
+def full_copy(doc: Doc | None, sha: str) -> dict[str, Any] | None:
     """The full copy {sha256, size} of DOC's photo SHA (SHA: the review copy's or the full copy's own), or None."""
     for m in doc.get("materials", []) if doc else []:
         if isinstance(m, dict) and isinstance(m.get("full"), dict) and sha in (m.get("sha256"), m["full"].get("sha256")):
@@ -323,7 +331,7 @@ def full_copy(doc, sha):
     return None
 
 
-def _full_ok(full, sha):
+def _full_ok(full: Any, sha: str) -> bool:
     # A photo's full copy, kept where it was taken and pulled only on request: {sha256, size}, another blob.
     return (isinstance(full, dict) and set(full) == {"sha256", "size"} and isinstance(full["sha256"], str)
             and len(full["sha256"]) == 64 and all(c in "0123456789abcdef" for c in full["sha256"])

@@ -3,9 +3,13 @@
 Pure: takes the projection and its events, returns steps a person can read aloud. Events still
 waiting to leave this node are marked, so "waiting for the network" is said instead of silence.
 """
+from collections.abc import Container, Iterable, Mapping
+from typing import Any
+
 from .application import event_date, step_department
 from .decisions import routed_to, taken_by_county
 from .nodes import tier_of
+from .record import Doc, Event
 
 STEP_KEYS = {
     "submitted", "received", "forwarded", "accepted", "not_accepted", "supplement_requested",
@@ -15,7 +19,7 @@ STEP_KEYS = {
 }
 
 
-def steps(events, waiting=()):
+def steps(events: Iterable[Event], waiting: Container[str] = ()) -> list[dict[str, Any]]:
     """[{type, date, waiting, missing, reason, step, origin}] for the events a villager should see, oldest first.
 
     WAITING holds ids of events not yet acknowledged upstream. Internal events (comments,
@@ -40,7 +44,7 @@ COUNTY_DEPARTMENT_DECISIONS = {"accepted", "not_accepted", "supplement_requested
                                "withdrawn", "rectification_done"}
 
 
-def flow_step(doc, step_id):
+def flow_step(doc: Doc, step_id: str | None) -> dict[str, Any] | None:
     """The step STEP_ID of DOC's flow (a single step or a parallel group's branch), or None."""
     for element in doc["item"].get("flow", []):
         for step in (element["parallel"]["branches"] if "parallel" in element else [element]):
@@ -49,7 +53,7 @@ def flow_step(doc, step_id):
     return None
 
 
-def who_acted(doc, event, departments=None):
+def who_acted(doc: Doc, event: Event, departments: Mapping[str, str] | None = None) -> dict[str, str]:
     """{step, step_name, department, department_name} naming the step EVENT decided and the department it belongs to.
 
     A step's event names its step and the step's department (a joint approval's branch its own); a
@@ -75,7 +79,7 @@ def who_acted(doc, event, departments=None):
     return out
 
 
-def matches_secret(doc, last4):
+def matches_secret(doc: Doc, last4: object) -> bool:
     """True when LAST4 equals the last 4 characters of the applicant's ID number or phone (case-insensitive)."""
     last4 = str(last4 or "").strip().upper()
     if len(last4) != 4:

@@ -6,10 +6,14 @@ the case. It originates only at the county: a township or village that claims to
 refused by `check_shape` (docs/protocol.md). Whom it is for is decided by the county from its own
 projection (the custodian, and at the county the departments the case awaits), not from the form.
 """
+from collections.abc import Container, Iterable
+from typing import Any
+
 from ..errors import Conflict, CustodyError, TooMany, ValidationError
 from ..roles import URGERS
 from .deadlines import LEVELS
 from .nodes import COUNTY_LENGTH, VILLAGE_LENGTH, tier_of
+from .record import Doc, Event
 from .states import URGEABLE
 
 KINDS = {"cuiban": ("催办", "Reminder"), "duban": ("督办", "Supervision order")}
@@ -22,13 +26,13 @@ URGES_PER_CASE = 30
 BY_NAME_MAX = 60  # the supervisor's name as the case shows it at every tier (their account is the county's)
 
 
-def kind_label(kind, lang="zh"):
+def kind_label(kind: str, lang: str = "zh") -> str:
     """The words for an urge of KIND (催办 or 督办)."""
     zh, en = KINDS.get(kind, (kind, kind))
     return zh if lang == "zh" else en
 
 
-def check_shape(event):
+def check_shape(event: Event) -> None:
     """Raise unless EVENT is an `urged` event a county made with a well-formed payload (bounded sizes, types)."""
     if tier_of(event["origin"]) != "county":
         raise CustodyError("只有县级电子监察可以督办 / only the county's supervisors urge",
@@ -55,7 +59,7 @@ def check_shape(event):
         raise ValidationError("督办内容有误 / malformed urge", details=problems)
 
 
-def urged(doc, event, day):
+def urged(doc: Doc, event: Event, day: str) -> None:
     """DOC after the `urged` EVENT of DAY (in place): one more urge, and the latest one kept."""
     p = event["payload"]
     doc["urges"] = doc.get("urges", 0) + 1
@@ -67,14 +71,15 @@ def urged(doc, event, day):
                         "hlc": event["hlc"]}
 
 
-def may_urge(doc, me, roles):
+def may_urge(doc: Doc, me: str, roles: Iterable[tuple[str, str | None]]) -> bool:
     """True when a holder of ROLES ((role, department) pairs) at node ME may urge on DOC now: a supervisor at
     the county, on an unfinished case that carries a yellow or red warning."""
     return tier_of(me) == "county" and any(r in URGERS for r, _ in roles) and doc["state"] in URGEABLE \
         and doc.get("warning") in LEVELS[1:]
 
 
-def payload_for(doc, kind, note, today, awaiting=(), by_name=""):
+def payload_for(doc: Doc, kind: object, note: object, today: str, awaiting: Iterable[str] = (),
+                by_name: str = "") -> dict[str, Any]:
     """The payload of an urge of KIND with NOTE on DOC TODAY (an ISO date), for the office holding it.
 
     AWAITING: the departments DOC awaits at the county (when the county holds it). ValidationError
@@ -93,7 +98,7 @@ def payload_for(doc, kind, note, today, awaiting=(), by_name=""):
             "departments": departments, "on": today, "by_name": str(by_name or "")[:BY_NAME_MAX]}
 
 
-def check_not_repeated(doc, kind, today):
+def check_not_repeated(doc: Doc, kind: str, today: str) -> None:
     """Raise unless an urge of KIND may be sent on DOC TODAY: Conflict when one was sent today already,
     TooMany when the case has had URGES_PER_CASE."""
     if doc.get("urges", 0) >= URGES_PER_CASE:
@@ -105,7 +110,7 @@ def check_not_repeated(doc, kind, today):
                        f"urged today", fix="wait for the office to act, or send 督办 instead of 催办")
 
 
-def recipients(users, departments):
+def recipients(users: Iterable[dict[str, Any]], departments: Container[str]) -> list[tuple[str, str]]:
     """[(username, phone)] of the active approvers of DEPARTMENTS among USERS who gave a mobile number."""
     out = []
     for u in users:

@@ -4,12 +4,16 @@ Pure: takes the projection, returns message keys (common/locales) and the values
 with the office that acts named (the township service centre, or the county department). A
 complaint, suggestion or consultation (诉求件) has its own words: it is answered, not approved.
 """
+from collections.abc import Callable, Iterator
+from typing import Any
+
 from .application import current_steps, flow_done, is_voice, step_department
 from .nodes import tier_of
+from .record import Doc
 from .states import AWAITING_INTAKE, FINISHED
 
 
-def office(doc, dept_name):
+def office(doc: Doc, dept_name: Callable[[str], str]) -> tuple[str, dict[str, Any]]:
     """(key, values) of who acts on DOC now: the village room, the township centre or a county department."""
     tier = tier_of(doc["custody"]) if doc.get("custody") else "village"
     if doc["state"] in ("submitted",):
@@ -22,7 +26,7 @@ def office(doc, dept_name):
     return f"office.{tier}", {}
 
 
-def now(doc, dept_name):
+def now(doc: Doc, dept_name: Callable[[str], str]) -> tuple[str, dict[str, Any]]:
     """(key, values) of the one sentence saying where DOC stands, e.g. 县民政局正在审查（第 2 步，共 3 步）."""
     voice = is_voice(doc)
     prefix = "now.voice." if voice else "now."
@@ -42,12 +46,12 @@ def now(doc, dept_name):
     return prefix + state, values
 
 
-def shows_due(doc):
+def shows_due(doc: Doc) -> bool:
     """True while a promised date still means something: not after the outcome, not for an instant item."""
     return doc["state"] not in FINISHED and bool(doc.get("limit_days"))
 
 
-def promise(item):
+def promise(item: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     """(key, values) of an item's time limit: 当场办结 for an instant item, else N working days (to answer, for 诉求)."""
     days = int(item.get("promised_days") or 0)
     if item.get("case_type") == "instant" or days == 0:
@@ -60,7 +64,7 @@ VOICE_STEPS = {"submitted", "received", "forwarded", "accepted", "step_passed", 
                "not_accepted", "supplement_requested", "supplement_provided", "withdrawn", "withdrawal_requested"}
 
 
-def step(doc, st, dept_name):
+def step(doc: Doc, st: dict[str, Any], dept_name: Callable[[str], str]) -> tuple[str, dict[str, Any]]:
     """(key, values) of one timeline step ST (from timeline.steps) of DOC, naming the office or the step."""
     kind = st["type"]
     key = ("timeline.voice." if is_voice(doc) and kind in VOICE_STEPS else "timeline.") + kind
@@ -76,7 +80,7 @@ def step(doc, st, dept_name):
     return key, {}
 
 
-def _steps_of(flow):
+def _steps_of(flow: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
     for element in flow:
         if "parallel" in element:
             yield from element["parallel"]["branches"]
