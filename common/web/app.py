@@ -17,7 +17,7 @@ from ..errors import CsrfFailed, SanjiError, describe, http_status
 from ..node import open_db
 from ..store import meta, sync_status, users
 from . import access
-from .consult_api import consult_blueprint, consult_pages_blueprint, register_live_handlers
+from .consult_api import bp as consult_blueprint, pages as consult_pages_blueprint, register_live_handlers
 from .context import csrf_token, get_db, lang, place, place_name
 from .sessions import ServerSessionInterface
 from .views import bp as base_views
@@ -233,7 +233,7 @@ def build_app(cfg, tier, template_folder=None):
 
     app.after_request(_security_headers)
     app.register_blueprint(base_views)
-    app.register_blueprint(consult_blueprint())
-    app.register_blueprint(consult_pages_blueprint())
+    app.register_blueprint(consult_blueprint)
+    app.register_blueprint(consult_pages_blueprint)
     register_live_handlers(cfg)
     return app
