@@ -20,8 +20,7 @@ from .urge import case_extras
 
 def create_app(config):
     """The county node's web app for CONFIG (a Config or a data folder path)."""
-    from .tier import TIER  # tier.py registers this factory: importing it at the top would be a circle
-    app = build_app(config, TIER)
+    app = build_app(config)
     app.register_blueprint(console_blueprint)
     app.register_blueprint(cases_blueprint(COUNTY_CONSOLE, COUNTY_CASEWORKERS, extras=case_extras))
     app.register_blueprint(supervision_views_blueprint)

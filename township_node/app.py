@@ -16,8 +16,7 @@ from .window import bp as window_blueprint
 
 def create_app(config):
     """The township node's web app for CONFIG (a Config or a data folder path)."""
-    from .tier import TIER  # tier.py registers this factory: importing it at the top would be a circle
-    app = build_app(config, TIER)
+    app = build_app(config)
     app.register_blueprint(window_blueprint)
     app.register_blueprint(cases_blueprint(TOWNSHIP_CONSOLE, TOWNSHIP_CASEWORKERS))
     app.register_blueprint(api_blueprint)

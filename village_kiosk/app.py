@@ -18,8 +18,7 @@ from .status import bp as status_blueprint
 
 def create_app(config):
     """The village node's web app for CONFIG (a Config or a data folder path)."""
-    from .tier import TIER  # tier.py registers this factory: importing it at the top would be a circle
-    app = build_app(config, TIER)
+    app = build_app(config)
     app.config["SANJI_ERROR_PAGES"] = {"/kiosk": "kiosk/error.html"}
     card_reader.check_setting(app.config["SANJI"])  # a bad driver setting stops the node at start, with the fix
     speech.engine(app.config["SANJI"])  # and so does a bad voice setting

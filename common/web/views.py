@@ -12,7 +12,7 @@ from ..domain import catalog_search
 from ..store import audit, catalog, sync_status
 from ..store import meta
 from .access import authenticated, csrf_exempt_anonymous, public, roles
-from .context import csrf_token, get_db, lang
+from .context import csrf_token, get_db, home_url, lang
 from .openapi import api, build_spec
 
 bp = Blueprint("base", __name__)
@@ -108,7 +108,7 @@ def _safe_next(target):
     parsed = urlparse(target or "")
     if target and target.startswith("/") and not target.startswith("//") and not parsed.netloc:
         return target
-    return url_for("tier.home")
+    return home_url()
 
 
 def _address_guard(cfg):
