@@ -3,7 +3,8 @@ import secrets
 from pathlib import Path
 from urllib.parse import urlparse
 
-from flask import Blueprint, current_app, g, jsonify, redirect, render_template, request, session, url_for
+from flask import (Blueprint, current_app, g, jsonify, redirect, render_template, request, send_from_directory, session,
+                   url_for)
 
 from .. import __version__, accounts, paging
 from ..errors import SanjiError, ValidationError, describe
@@ -22,7 +23,6 @@ bp = Blueprint("base", __name__)
 @public
 def favicon():
     """The node's icon (browsers ask for it on every site; a 404 there is noise in every log)."""
-    from flask import send_from_directory
     return send_from_directory(Path(__file__).parent / "static", "favicon.svg", mimetype="image/svg+xml", max_age=86400)
 
 
