@@ -66,7 +66,7 @@ def demo(ctx, data_dir, fresh, base_port, traffic, smoke):
     if ctx.invoked_subcommand:
         return
     if smoke:
-        from ..demo import smoke as smoke_mod  # lazy: it loads requests (~30 ms), which other commands never use
+        from ..demo import smoke as smoke_mod  # lazy: it loads requests (~30 ms), which most commands never use
         click.echo("冒烟测试 / smoke test:")
         smoke_mod.run(click.echo, None if base_port == 8100 else base_port)
         return
