@@ -2,6 +2,7 @@
 
 Precedence: defaults < `sanji.toml` < environment (`SANJI_<KEY>` upper-cased).
 """
+import json
 import os
 import tomllib
 from dataclasses import dataclass
@@ -210,7 +211,6 @@ def validate(values):
 
 def ice_servers(values):
     """The RTCIceServer list the `ice_servers` setting describes; ValueError when malformed."""
-    import json
     text = str(values.get("ice_servers") or "").strip()
     if not text:
         return []

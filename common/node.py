@@ -1,13 +1,21 @@
 """Opening a node's data folder: its config, its tier, its migrated database, its clock."""
 import secrets
 import threading
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+import zmq.auth
+
+from . import accounts
 from . import config as config_mod
 from .errors import ConfigError
 from . import clock as business_clock
 from . import signing
+from .domain import catalog as catalog_model
 from .hlc import Clock
+from .runtime import address_file
+from .store import calendar as cal_store
+from .store import catalog as catalog_store
 from .store import db, meta
 from .store.migrations import COMMON
 from .tiers import load_tier
@@ -57,8 +65,6 @@ def init_identity(conn, cfg):
 
 def make_keys(keys_dir):
     """The node's CurveZMQ key pair (node.key / node.key_secret), made with pyzmq's zmq.auth."""
-    import zmq.auth
-
     keys_dir = Path(keys_dir)
     keys_dir.mkdir(parents=True, exist_ok=True)
     public, secret = zmq.auth.create_certificates(str(keys_dir), "node")
@@ -71,11 +77,6 @@ def init_node(data_dir, tier_name, name, code, parent="", settings=None, admin_p
 
     Returns (config, admin password). Refuses a folder that already holds a node.
     """
-    from . import accounts
-    from .domain import catalog as catalog_model
-    from .store import calendar as cal_store
-    from .store import catalog as catalog_store
-
     data_dir = Path(data_dir)
     if (data_dir / config_mod.CONFIG_FILE).exists():
         raise ConfigError(f"{data_dir} 已经是一个节点的数据目录 / already holds a node",
@@ -120,8 +121,6 @@ RESTORE_WINDOW_DAYS = 7
 def start_new_epoch(conn):
     """Begin a new epoch (after a restore): for RESTORE_WINDOW_DAYS children may re-offer what they hold,
     including events that came from this node or above. Returns the new epoch."""
-    from datetime import datetime, timedelta, timezone
-
     epoch = secrets.token_hex(8)
     until = datetime.now(timezone.utc) + timedelta(days=RESTORE_WINDOW_DAYS)
     with db.transaction(conn):
@@ -147,8 +146,6 @@ def backup(cfg, target):
 
 def restore(cfg, source):
     """Replace the node database with backup SOURCE (node stopped) and start a new epoch."""
-    from .runtime import address_file
-
     if address_file(cfg).exists():
         raise ConfigError("节点正在运行 / the node is running", fix="stop it (Ctrl-C or SIGTERM) before restoring")
     source = Path(source)

@@ -6,6 +6,7 @@ same bytes, as handed over the first time.
 """
 import threading
 
+from . import pdf
 from .domain import documents
 from .domain.application import project
 from .domain.nodes import tier_of
@@ -52,7 +53,6 @@ def paper(conn, cfg, doc, event_id):
 
     NotFound when the event gives no paper. Needs a Flask app context (the template).
     """
-    from . import pdf
     events = applications.events(conn, doc["id"])
     event = next((e for e in events if e["id"] == event_id), None)
     kind = documents.KIND_OF_EVENT.get(event["type"]) if event else None

@@ -9,6 +9,7 @@ import functools
 import shutil
 import subprocess
 
+import segno
 from flask import render_template
 
 from .errors import Unavailable
@@ -28,7 +29,6 @@ def chinese_fonts():
 
 def qr_svg(text):
     """An SVG QR code (segno, error correction M) of TEXT, as a data: URL for an <img>."""
-    import segno
     return segno.make(str(text), error="m").svg_data_uri(scale=4, border=2)
 
 
@@ -52,5 +52,5 @@ def fetcher():
     A paper carries text from other nodes and people; whatever got through, it never makes this
     node read a file or fetch an address (file:///etc/…, http://…).
     """
-    import weasyprint
+    import weasyprint  # lazy, as in render
     return weasyprint.URLFetcher(allowed_protocols=("data",), timeout=2, allow_redirects=False)

@@ -22,6 +22,8 @@ import io
 import warnings
 from typing import NamedTuple
 
+from PIL import Image, ImageOps, UnidentifiedImageError
+
 from .errors import TooLarge, ValidationError
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
@@ -69,8 +71,6 @@ def prepare(data, full=True):
     The full copy is left out (None) when it would not be much larger than the review copy: a
     small photo's review copy already is the whole of it.
     """
-    from PIL import Image, ImageOps, UnidentifiedImageError
-
     if not data:
         raise ValidationError("没有收到照片 / no photo was received", fix="请先拍照或选择照片，再点“上传”")
     if len(data) > MAX_UPLOAD_BYTES:

@@ -11,6 +11,7 @@ from pathlib import Path
 from waitress import create_server, wasyncore
 
 from .errors import ConfigError
+from .live import release_all
 
 log = logging.getLogger("sanji.runtime")
 LOOP_TIMEOUT = 0.2  # seconds: how quickly a stop request is noticed
@@ -47,7 +48,6 @@ class WebServer:
     def stop(self):
         """Ask the loop to end (safe from signal handlers and other threads); long-polls answer at once."""
         self._stop.set()
-        from .live import release_all
         release_all()
 
 

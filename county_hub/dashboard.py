@@ -39,59 +39,60 @@ def compute(conn, args, language="zh"):
             "voice": stats.finish_voice(facts.voice(conn, start, end, today))}
 
 
-def dashboard_blueprint():
-    """The `dashboard` blueprint: /dashboard, /dashboard.csv and /api/v1/dashboard."""
-    bp = Blueprint("dashboard", __name__, template_folder="templates")
+# The `dashboard` blueprint: /dashboard, /dashboard.csv and /api/v1/dashboard.
+bp = Blueprint("dashboard", __name__, template_folder="templates")
 
-    @bp.get("/dashboard")
-    @roles(*DASHBOARD_VIEWERS)
-    def page():
-        """Figures, charts (on-time and early rates per group, volumes per period), and the network."""
-        conn = get_db()
-        f = compute(conn, request.args, lang())
-        rows, trend = f["rows"], f["trend"]
-        charts = figures.charts(rows, trend, lang())
-        status = sync_status.status(conn)
-        links = [ln for ln in status["links"] if ln["link"] != UP]
-        outside = external_store.health(conn) if current_app.config["SANJI"]["approval_url"] else None
-        texts = sms_store.health(conn) if current_app.config["SANJI"]["sms_gateway"] else None
-        consults = hub_for(current_app.config["SANJI"]).snapshot()
-        return render_template("county/dashboard.html", rows=rows, total=f["totals"], previous=f["previous"],
-                               period=f["period"], start=f["start"], end=f["end"], group=f["group"],
-                               consults=consults, min_sample=f["min_sample"], charts=charts, trend=trend,
-                               links=links, groups=stats.GROUPS, outside=outside, query=figures.query_of(request.args),
-                               choices=figures.period_links(
-                                   request.args, f["period"]["choice"]),
-                               subtree=status["subtree"], ratings=f["ratings"], voice=f["voice"], texts=texts)
 
-    @bp.get("/dashboard.csv")
-    @roles(*DASHBOARD_VIEWERS)
-    def csv_export():
-        """The same figures as CSV in the page's language (UTF-8 with BOM, so spreadsheet programs read the Chinese)."""
-        f = compute(get_db(), request.args, lang())
-        return figures.csv_response(f["rows"], f["group"], lang(), f"sanji-{f['group']}-{f['start']}-{f['end']}.csv")
+@bp.get("/dashboard")
+@roles(*DASHBOARD_VIEWERS)
+def page():
+    """Figures, charts (on-time and early rates per group, volumes per period), and the network."""
+    conn = get_db()
+    f = compute(conn, request.args, lang())
+    rows, trend = f["rows"], f["trend"]
+    charts = figures.charts(rows, trend, lang())
+    status = sync_status.status(conn)
+    links = [ln for ln in status["links"] if ln["link"] != UP]
+    outside = external_store.health(conn) if current_app.config["SANJI"]["approval_url"] else None
+    texts = sms_store.health(conn) if current_app.config["SANJI"]["sms_gateway"] else None
+    consults = hub_for(current_app.config["SANJI"]).snapshot()
+    return render_template("county/dashboard.html", rows=rows, total=f["totals"], previous=f["previous"],
+                           period=f["period"], start=f["start"], end=f["end"], group=f["group"],
+                           consults=consults, min_sample=f["min_sample"], charts=charts, trend=trend,
+                           links=links, groups=stats.GROUPS, outside=outside, query=figures.query_of(request.args),
+                           choices=figures.period_links(
+                               request.args, f["period"]["choice"]),
+                           subtree=status["subtree"], ratings=f["ratings"], voice=f["voice"], texts=texts)
 
-    @bp.get("/api/v1/consults/status")
-    @roles(*COORDINATORS)
-    @api("Live consults now: staff consoles present (available, paused, busy) and open sessions", tag="consults")
-    def consults_status():
-        """JSON: the hub's presence and open consults."""
-        return hub_for(current_app.config["SANJI"]).snapshot()
 
-    @bp.get("/api/v1/dashboard")
-    @roles(*DASHBOARD_VIEWERS)
-    @api("Performance figures over a period, grouped, with the previous period's totals", tag="dashboard",
-         query={"period": "month (default), last_month, quarter, year or custom",
-                "from": "YYYY-MM-DD (custom; default: first of this month)", "to": "YYYY-MM-DD (custom; default: today)",
-                "group": "department, township, village or item", "min_sample": "completed cases before ranking"})
-    def api_figures():
-        """JSON: rows and totals."""
-        f = compute(get_db(), request.args, lang())
-        p = f["period"]
-        return {"period": p["choice"], "from": p["start"].isoformat(), "to": p["end"].isoformat(),
-                "group": f["group"], "min_sample": f["min_sample"], "rows": f["rows"], "totals": f["totals"],
-                "previous": {"from": p["prev_start"].isoformat(), "to": p["prev_end"].isoformat(), "totals": f["previous"]},
-                "ratings": f["ratings"], "voice": f["voice"],
-                "trend": {"bucket": stats.bucket_size(p["prev_start"], p["end"]), "periods": f["trend"]}}
+@bp.get("/dashboard.csv")
+@roles(*DASHBOARD_VIEWERS)
+def csv_export():
+    """The same figures as CSV in the page's language (UTF-8 with BOM, so spreadsheet programs read the Chinese)."""
+    f = compute(get_db(), request.args, lang())
+    return figures.csv_response(f["rows"], f["group"], lang(), f"sanji-{f['group']}-{f['start']}-{f['end']}.csv")
 
-    return bp
+
+@bp.get("/api/v1/consults/status")
+@roles(*COORDINATORS)
+@api("Live consults now: staff consoles present (available, paused, busy) and open sessions", tag="consults")
+def consults_status():
+    """JSON: the hub's presence and open consults."""
+    return hub_for(current_app.config["SANJI"]).snapshot()
+
+
+@bp.get("/api/v1/dashboard")
+@roles(*DASHBOARD_VIEWERS)
+@api("Performance figures over a period, grouped, with the previous period's totals", tag="dashboard",
+     query={"period": "month (default), last_month, quarter, year or custom",
+            "from": "YYYY-MM-DD (custom; default: first of this month)", "to": "YYYY-MM-DD (custom; default: today)",
+            "group": "department, township, village or item", "min_sample": "completed cases before ranking"})
+def api_figures():
+    """JSON: rows and totals."""
+    f = compute(get_db(), request.args, lang())
+    p = f["period"]
+    return {"period": p["choice"], "from": p["start"].isoformat(), "to": p["end"].isoformat(),
+            "group": f["group"], "min_sample": f["min_sample"], "rows": f["rows"], "totals": f["totals"],
+            "previous": {"from": p["prev_start"].isoformat(), "to": p["prev_end"].isoformat(), "totals": f["previous"]},
+            "ratings": f["ratings"], "voice": f["voice"],
+            "trend": {"bucket": stats.bucket_size(p["prev_start"], p["end"]), "periods": f["trend"]}}

@@ -17,6 +17,7 @@ from common.clock import CHINA
 from common.errors import ConfigError, Forbidden, NotFound, ValidationError
 from common.live import live_for
 from common.node import open_db
+from common.store import sync_status
 
 from . import meeting_store
 
@@ -99,7 +100,6 @@ def register(cfg):
 def creator(cfg):
     """The function the county's /meetings form calls: (form, user) → a new meeting's id (ValidationError listing problems)."""
     def create(form, user):
-        from common.store import sync_status
         title = (form.get("title") or "").strip()
         when = (form.get("starts_at") or "").strip()
         townships = form.getlist("townships") if hasattr(form, "getlist") else list(form.get("townships") or [])

@@ -36,54 +36,54 @@ def rules_from_form(form):
     return new
 
 
-def supervision_views_blueprint():
-    """The `supervision_pages` blueprint: POST /cases/<id>/urge, GET/POST /supervision/rules and their JSON."""
-    bp = Blueprint("supervision_pages", __name__, template_folder="templates")
+# The `supervision_pages` blueprint: POST /cases/<id>/urge, GET/POST /supervision/rules and their JSON.
+bp = Blueprint("supervision_pages", __name__, template_folder="templates")
 
-    @bp.post("/cases/<app_id>/urge")
-    @roles("supervisor")
-    def urge_page(app_id):
-        """Send 督办 or 催办 to the office holding a warned case; back to the case, which shows it."""
-        conn = get_db()
-        open_case(conn, applications.get(conn, app_id), g.user, "urge")
+
+@bp.post("/cases/<app_id>/urge")
+@roles("supervisor")
+def urge_page(app_id):
+    """Send 督办 or 催办 to the office holding a warned case; back to the case, which shows it."""
+    conn = get_db()
+    open_case(conn, applications.get(conn, app_id), g.user, "urge")
+    try:
+        urge.urge(conn, current_app.config["SANJI"], app_id, g.user, request.form.get("kind", ""),
+                  request.form.get("note", "")[:urging.NOTE_MAX + 1])
+    except SanjiError as exc:
+        errors = dict(getattr(exc, "fields", {}) or {"urge": exc.message})
+        return render_detail(app_id, errors=errors, status=exc.http_status,
+                             form={"urge_kind": request.form.get("kind", ""), "urge_note": request.form.get("note", "")})
+    return redirect(url_for("cases.detail", app_id=app_id, _anchor="urged"))
+
+
+@bp.post("/api/v1/supervision/urge/<app_id>")
+@roles("supervisor")
+@api("Send 督办 (duban) or 催办 (cuiban) to the office holding a case with a yellow or red warning: {kind, note}",
+     tag="supervision", request_body={"type": "object", "required": ["kind", "note"], "properties": {
+         "kind": {"type": "string", "enum": list(urging.KINDS)},
+         "note": {"type": "string", "maxLength": urging.NOTE_MAX}}})
+def urge_api(app_id):
+    """JSON: the application after the urge, and how many staff were texted (null: no text sent)."""
+    body = json_object()
+    conn = get_db()
+    open_case(conn, applications.get(conn, app_id), g.user, "urge")
+    doc, texted = urge.urge(conn, current_app.config["SANJI"], app_id, g.user, body.get("kind"), body.get("note"))
+    return jsonify({"application": doc, "texted": texted})
+
+
+@bp.route("/supervision/rules", methods=["GET", "POST"])
+@roles(*OVERSEERS)
+def rules_page():
+    """The supervision rules in force, and a form to change them (audited as the API is)."""
+    conn = get_db()
+    errors, form, saved = {}, None, request.args.get("saved") == "1"
+    if request.method == "POST":
+        form = request.form
         try:
-            urge.urge(conn, current_app.config["SANJI"], app_id, g.user, request.form.get("kind", ""),
-                      request.form.get("note", "")[:urging.NOTE_MAX + 1])
+            supervision.set_rules(conn, rules_from_form(form), g.user["username"])
+            return redirect(url_for("supervision_pages.rules_page", saved="1"))
         except SanjiError as exc:
-            errors = dict(getattr(exc, "fields", {}) or {"urge": exc.message})
-            return render_detail(app_id, errors=errors, status=exc.http_status,
-                                 form={"urge_kind": request.form.get("kind", ""), "urge_note": request.form.get("note", "")})
-        return redirect(url_for("cases.detail", app_id=app_id, _anchor="urged"))
-
-    @bp.post("/api/v1/supervision/urge/<app_id>")
-    @roles("supervisor")
-    @api("Send 督办 (duban) or 催办 (cuiban) to the office holding a case with a yellow or red warning: {kind, note}",
-         tag="supervision", request_body={"type": "object", "required": ["kind", "note"], "properties": {
-             "kind": {"type": "string", "enum": list(urging.KINDS)},
-             "note": {"type": "string", "maxLength": urging.NOTE_MAX}}})
-    def urge_api(app_id):
-        """JSON: the application after the urge, and how many staff were texted (null: no text sent)."""
-        body = json_object()
-        conn = get_db()
-        open_case(conn, applications.get(conn, app_id), g.user, "urge")
-        doc, texted = urge.urge(conn, current_app.config["SANJI"], app_id, g.user, body.get("kind"), body.get("note"))
-        return jsonify({"application": doc, "texted": texted})
-
-    @bp.route("/supervision/rules", methods=["GET", "POST"])
-    @roles(*OVERSEERS)
-    def rules_page():
-        """The supervision rules in force, and a form to change them (audited as the API is)."""
-        conn = get_db()
-        errors, form, saved = {}, None, request.args.get("saved") == "1"
-        if request.method == "POST":
-            form = request.form
-            try:
-                supervision.set_rules(conn, rules_from_form(form), g.user["username"])
-                return redirect(url_for("supervision_pages.rules_page", saved="1"))
-            except SanjiError as exc:
-                errors = dict(getattr(exc, "fields", {}) or {"yellow_days_left": exc.message})
-        rule = supervision.rules(conn)
-        return render_template("county/supervision_rules.html", rule=rule, form=form, errors=errors, saved=saved,
-                               bounds=RULE_BOUNDS, defaults=DEFAULT_RULES), 400 if errors else 200
-
-    return bp
+            errors = dict(getattr(exc, "fields", {}) or {"yellow_days_left": exc.message})
+    rule = supervision.rules(conn)
+    return render_template("county/supervision_rules.html", rule=rule, form=form, errors=errors, saved=saved,
+                           bounds=RULE_BOUNDS, defaults=DEFAULT_RULES), 400 if errors else 200

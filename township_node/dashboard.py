@@ -40,32 +40,31 @@ def compute(conn, args, me, language="zh"):
             "trend": figures.trend(conn, p["prev_start"], end)}
 
 
-def dashboard_blueprint():
-    """The `dashboard` blueprint: /dashboard and /dashboard.csv, for the township head."""
-    bp = Blueprint("dashboard", __name__, template_folder="templates")
+# The `dashboard` blueprint: /dashboard and /dashboard.csv, for the township head.
+bp = Blueprint("dashboard", __name__, template_folder="templates")
 
-    @bp.get("/dashboard")
-    @roles(HEADS["township"])
-    def page():
-        """The township's figures: totals against the comparison period, the trend, items and villages."""
-        me = current_app.config["SANJI"]["code"]
-        f = compute(get_db(), request.args, me, lang())
-        charts = figures.charts(f["items"], f["trend"], lang())
-        return render_template("window/dashboard.html", f=f, period=f["period"], charts=charts,
-                               query=figures.query_of(request.args), choices=figures.period_links(request.args, f["period"]["choice"]))
 
-    @bp.get("/dashboard.csv")
-    @roles(HEADS["township"])
-    def csv_export():
-        """One of the page's tables (`table`: items or villages) as CSV in the page's language."""
-        table = request.args.get("table") or "items"
-        if table not in TABLES:
-            raise NotFound(f"没有名为 {table[:20]!r} 的表 / no such table",
-                           fix=f"table is one of: {', '.join(TABLES)}")
-        me = current_app.config["SANJI"]["code"]
-        f = compute(get_db(), request.args, me, lang())
-        group = "item" if table == "items" else "village"
-        p = f["period"]
-        return figures.csv_response(f[table], group, lang(), f"sanji-{me}-{table}-{p['start']}-{p['end']}.csv")
+@bp.get("/dashboard")
+@roles(HEADS["township"])
+def page():
+    """The township's figures: totals against the comparison period, the trend, items and villages."""
+    me = current_app.config["SANJI"]["code"]
+    f = compute(get_db(), request.args, me, lang())
+    charts = figures.charts(f["items"], f["trend"], lang())
+    return render_template("window/dashboard.html", f=f, period=f["period"], charts=charts,
+                           query=figures.query_of(request.args), choices=figures.period_links(request.args, f["period"]["choice"]))
 
-    return bp
+
+@bp.get("/dashboard.csv")
+@roles(HEADS["township"])
+def csv_export():
+    """One of the page's tables (`table`: items or villages) as CSV in the page's language."""
+    table = request.args.get("table") or "items"
+    if table not in TABLES:
+        raise NotFound(f"没有名为 {table[:20]!r} 的表 / no such table",
+                       fix=f"table is one of: {', '.join(TABLES)}")
+    me = current_app.config["SANJI"]["code"]
+    f = compute(get_db(), request.args, me, lang())
+    group = "item" if table == "items" else "village"
+    p = f["period"]
+    return figures.csv_response(f[table], group, lang(), f"sanji-{me}-{table}-{p['start']}-{p['end']}.csv")

@@ -6,4 +6,5 @@ from sync.service import components
 from . import appointment_store
 from .app import create_app
 
-TIER = Tier(name="township", create_app=create_app, components=components, migrations=appointment_store.MIGRATIONS)
+TIER = Tier(name="township", create_app=create_app, home="tier.home",  # the window inbox at / (window.py)
+            components=components, migrations=appointment_store.MIGRATIONS)

@@ -42,6 +42,7 @@ def forget_person(conn, data_dir):
     else:
         session.revoke()
 
+
 def _departments(conn):
     return {d["code"]: d for d in catalog.departments(conn)}
 
@@ -61,104 +62,111 @@ def _back_path():
     return ""
 
 
-def kiosk_blueprint():
-    """The `kiosk` blueprint under /kiosk (public: villagers do not sign in)."""
-    bp = Blueprint("kiosk", __name__, url_prefix="/kiosk", template_folder="templates",
-                   static_folder="static", static_url_path="/assets")
+# The `kiosk` blueprint under /kiosk (public: villagers do not sign in).
+bp = Blueprint("kiosk", __name__, url_prefix="/kiosk", template_folder="templates",
+               static_folder="static", static_url_path="/assets")
 
-    @bp.app_context_processor
-    def _idle():
-        cfg = current_app.config["SANJI"]
-        personal = any(k in session for k in PERSONAL_KEYS)
-        # While an application is being filled in the person may have gone to fetch a document:
-        # wait longer before wiping it (a receipt or a looked-up case shown to the next person
-        # who walks up is not worth waiting for); the warning's countdown is as long either way.
-        reset = idle_reset_seconds(cfg, "draft" in session)
-        lead = cfg["kiosk_idle_reset_seconds"] - cfg["kiosk_idle_warn_seconds"]
-        return {"idle": {"warn": reset - lead, "reset": reset,
-                         "armed": personal or request.endpoint != "kiosk.start",
-                         "home": url_for("tier.home") if g.get("user") else url_for("kiosk.start")},
-                "back_path": _back_path(), "node_voice": speech.available(cfg, lang())}
 
-    @bp.post("/reset")
-    @public
-    @csrf_exempt  # it only ever deletes the caller's own state, and must work from sendBeacon
-    def reset():
-        """The idle reset: forget the person at the kiosk (draft, photos, session)."""
-        forget_person(get_db(), current_app.config["SANJI"].data_dir)
-        return "", 204
+@bp.app_context_processor
+def _idle():
+    cfg = current_app.config["SANJI"]
+    personal = any(k in session for k in PERSONAL_KEYS)
+    # While an application is being filled in the person may have gone to fetch a document:
+    # wait longer before wiping it (a receipt or a looked-up case shown to the next person
+    # who walks up is not worth waiting for); the warning's countdown is as long either way.
+    reset = idle_reset_seconds(cfg, "draft" in session)
+    lead = cfg["kiosk_idle_reset_seconds"] - cfg["kiosk_idle_warn_seconds"]
+    return {"idle": {"warn": reset - lead, "reset": reset,
+                     "armed": personal or request.endpoint != "kiosk.start",
+                     "home": url_for("tier.home") if g.get("user") else url_for("kiosk.start")},
+            "back_path": _back_path(), "node_voice": speech.available(cfg, lang())}
 
-    @bp.post("/speech")
-    @public
-    @csrf_exempt  # it changes nothing but a bounded cache of audio, and another site cannot read the answer
-    def speak():
-        """JSON {text} → a WAV of it in the page's language, made by the node (for browsers without a voice)."""
-        body = json_object(fix='send {"text": …}')
-        path = speech.audio(current_app.config["SANJI"], body.get("text"), lang())
-        return send_file(path, mimetype="audio/wav", max_age=3600)
 
-    @bp.post("/alive")
-    @public
-    @csrf_exempt  # it only ever keeps the caller's own draft from the purge, and is sent by a timer
-    def alive():
-        """The person touched the screen (or pressed 继续): their draft is still in use."""
-        if session.get("draft"):
-            drafts.touch(get_db(), session["draft"])
-        return "", 204
+@bp.post("/reset")
+@public
+@csrf_exempt  # it only ever deletes the caller's own state, and must work from sendBeacon
+def reset():
+    """The idle reset: forget the person at the kiosk (draft, photos, session)."""
+    forget_person(get_db(), current_app.config["SANJI"].data_dir)
+    return "", 204
 
-    @bp.get("/")
-    @public
-    def start():
-        """The start screen: find a service, or (soon) check an application's progress."""
-        return render_template("kiosk/start.html")
 
-    @bp.get("/browse")
-    @public
-    def browse():
-        """Ways to find a service: life events, departments, and a search box."""
-        conn = get_db()
-        items = catalog.items(conn)
-        return render_template("kiosk/browse.html", life_events=catalog_search.life_events(items),
-                               departments=catalog.departments(conn))
+@bp.post("/speech")
+@public
+@csrf_exempt  # it changes nothing but a bounded cache of audio, and another site cannot read the answer
+def speak():
+    """JSON {text} → a WAV of it in the page's language, made by the node (for browsers without a voice)."""
+    body = json_object(fix='send {"text": …}')
+    path = speech.audio(current_app.config["SANJI"], body.get("text"), lang())
+    return send_file(path, mimetype="audio/wav", max_age=3600)
 
-    @bp.get("/browse/event/<name>")
-    @public
-    def by_event(name):
-        """The services of one life event."""
-        conn = get_db()
-        items = catalog_search.in_life_event(catalog.items(conn), name)
-        if not items:
-            raise NotFound(f"没有“{name}”这类事项 / no such life event", fix="go back and choose one of the list")
-        return _list(name, items, conn, back="kiosk.browse")
 
-    @bp.get("/browse/department/<code>")
-    @public
-    def by_department(code):
-        """The services of one department."""
-        conn = get_db()
-        dept = _departments(conn).get(code)
-        if dept is None:
-            raise NotFound(f"没有代码为 {code} 的部门 / no such department", fix="go back and choose one of the list")
-        return _list(dept["name"], catalog.items(conn, department=code), conn, back="kiosk.browse")
+@bp.post("/alive")
+@public
+@csrf_exempt  # it only ever keeps the caller's own draft from the purge, and is sent by a timer
+def alive():
+    """The person touched the screen (or pressed 继续): their draft is still in use."""
+    if session.get("draft"):
+        drafts.touch(get_db(), session["draft"])
+    return "", 204
 
-    @bp.get("/search")
-    @public
-    def search():
-        """Search results; an empty query shows the error summary with what to do."""
-        conn = get_db()
-        query = request.args.get("q", "").strip()[:100]
-        if not query:
-            return render_template("kiosk/browse.html", life_events=catalog_search.life_events(catalog.items(conn)),
-                                   departments=catalog.departments(conn), search_error=True), 400
-        items = catalog_search.search(catalog.items(conn), query, {c: d["name"] for c, d in _departments(conn).items()})
-        return _list(query, items, conn, back="kiosk.browse", query=query)
 
-    @bp.get("/item/<code>")
-    @public
-    def item(code):
-        """An item's guide (办事指南): who may apply, materials, fee, time limit, where it is decided."""
-        conn = get_db()
-        it = catalog.item(conn, code)
-        return render_template("kiosk/item.html", item=it, department=_departments(conn).get(it["department"], {}))
+@bp.get("/")
+@public
+def start():
+    """The start screen: find a service, or (soon) check an application's progress."""
+    return render_template("kiosk/start.html")
 
-    return bp
+
+@bp.get("/browse")
+@public
+def browse():
+    """Ways to find a service: life events, departments, and a search box."""
+    conn = get_db()
+    items = catalog.items(conn)
+    return render_template("kiosk/browse.html", life_events=catalog_search.life_events(items),
+                           departments=catalog.departments(conn))
+
+
+@bp.get("/browse/event/<name>")
+@public
+def by_event(name):
+    """The services of one life event."""
+    conn = get_db()
+    items = catalog_search.in_life_event(catalog.items(conn), name)
+    if not items:
+        raise NotFound(f"没有“{name}”这类事项 / no such life event", fix="go back and choose one of the list")
+    return _list(name, items, conn, back="kiosk.browse")
+
+
+@bp.get("/browse/department/<code>")
+@public
+def by_department(code):
+    """The services of one department."""
+    conn = get_db()
+    dept = _departments(conn).get(code)
+    if dept is None:
+        raise NotFound(f"没有代码为 {code} 的部门 / no such department", fix="go back and choose one of the list")
+    return _list(dept["name"], catalog.items(conn, department=code), conn, back="kiosk.browse")
+
+
+@bp.get("/search")
+@public
+def search():
+    """Search results; an empty query shows the error summary with what to do."""
+    conn = get_db()
+    query = request.args.get("q", "").strip()[:100]
+    if not query:
+        return render_template("kiosk/browse.html", life_events=catalog_search.life_events(catalog.items(conn)),
+                               departments=catalog.departments(conn), search_error=True), 400
+    items = catalog_search.search(catalog.items(conn), query, {c: d["name"] for c, d in _departments(conn).items()})
+    return _list(query, items, conn, back="kiosk.browse", query=query)
+
+
+@bp.get("/item/<code>")
+@public
+def item(code):
+    """An item's guide (办事指南): who may apply, materials, fee, time limit, where it is decided."""
+    conn = get_db()
+    it = catalog.item(conn, code)
+    return render_template("kiosk/item.html", item=it, department=_departments(conn).get(it["department"], {}))

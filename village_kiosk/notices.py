@@ -17,33 +17,33 @@ def shown(conn, cfg):
     return store.listed(conn, shown_on=business_clock.today(cfg).isoformat())
 
 
-def notices_blueprint():
-    """Routes /kiosk/notices, /kiosk/notices/<id> and GET /api/v1/kiosk/notices."""
-    bp = Blueprint("kiosk_notices", __name__)
+# The `kiosk_notices` blueprint: /kiosk/notices, /kiosk/notices/<id> and GET /api/v1/kiosk/notices.
+bp = Blueprint("kiosk_notices", __name__)
 
-    @bp.get("/kiosk/notices")
-    @public
-    def index():
-        """The notices on show today, newest first."""
-        return render_template("kiosk/notices.html", notices=shown(get_db(), current_app.config["SANJI"]),
-                               categories=model.CATEGORIES)
 
-    @bp.get("/kiosk/notices/<notice_id>")
-    @public
-    def one(notice_id):
-        """One notice, its text in paragraphs, with a button that reads it aloud."""
-        cfg = current_app.config["SANJI"]
-        notice = store.get(get_db(), notice_id)
-        if not notice or not model.visible(notice, business_clock.today(cfg)):
-            raise NotFound("这条公告已经撤下或过期 / this notice is no longer on show", fix="go back to the list")
-        paragraphs = [p.strip() for p in notice["body"].split("\n\n") if p.strip()]
-        return render_template("kiosk/notice.html", notice=notice, paragraphs=paragraphs, categories=model.CATEGORIES)
+@bp.get("/kiosk/notices")
+@public
+def index():
+    """The notices on show today, newest first."""
+    return render_template("kiosk/notices.html", notices=shown(get_db(), current_app.config["SANJI"]),
+                           categories=model.CATEGORIES)
 
-    @bp.get("/api/v1/kiosk/notices")
-    @public
-    @api("The notices on show at this kiosk today", tag="kiosk")
-    def list_api():
-        """JSON: notices."""
-        return jsonify({"notices": shown(get_db(), current_app.config["SANJI"])})
 
-    return bp
+@bp.get("/kiosk/notices/<notice_id>")
+@public
+def one(notice_id):
+    """One notice, its text in paragraphs, with a button that reads it aloud."""
+    cfg = current_app.config["SANJI"]
+    notice = store.get(get_db(), notice_id)
+    if not notice or not model.visible(notice, business_clock.today(cfg)):
+        raise NotFound("这条公告已经撤下或过期 / this notice is no longer on show", fix="go back to the list")
+    paragraphs = [p.strip() for p in notice["body"].split("\n\n") if p.strip()]
+    return render_template("kiosk/notice.html", notice=notice, paragraphs=paragraphs, categories=model.CATEGORIES)
+
+
+@bp.get("/api/v1/kiosk/notices")
+@public
+@api("The notices on show at this kiosk today", tag="kiosk")
+def list_api():
+    """JSON: notices."""
+    return jsonify({"notices": shown(get_db(), current_app.config["SANJI"])})

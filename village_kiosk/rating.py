@@ -33,67 +33,66 @@ def record_rating(doc, level, comment):
                             {"level": level, "channel": "kiosk", "comment": comment})
 
 
-def rating_blueprint():
-    """Routes /kiosk/status/rate and /kiosk/status/rate/why."""
-    bp = Blueprint("kiosk_rating", __name__)
+# The `kiosk_rating` blueprint: /kiosk/status/rate and /kiosk/status/rate/why.
+bp = Blueprint("kiosk_rating", __name__)
 
-    @bp.route("/kiosk/status/rate", methods=["GET", "POST"])
-    @public
-    def rate():
-        """How satisfied are you? Five choices, best first."""
-        doc = viewing()
-        errors = {}
-        if request.method == "POST":
-            try:
-                level = int(request.form.get("level", ""))
-                if level not in ratings.LEVELS:
-                    raise ValueError
-                ratings.check(doc, {"level": level, "channel": "kiosk"})  # outcome known, not rated here yet
-            except ValueError:
-                errors["level"] = "请选择一项 / choose one"
-            except SanjiError as exc:
-                errors["level"] = exc.message
-            else:
-                if level > ratings.BAD:
-                    try:
-                        record_rating(doc, level, "")
-                    except SanjiError as exc:
-                        errors["level"] = exc.message
-                    else:
-                        return redirect(url_for("kiosk_status.view", sent="rated"), code=303)
-                else:
-                    session["rating_level"] = level
-                    return redirect(url_for("kiosk_rating.why"), code=303)
-        options = [(v, f"{_('rate.face.' + str(v))} {labels[0] if lang() == 'zh' else labels[1]}")
-                   for v, labels in ratings.LEVELS.items()]
-        return render_template("kiosk/question.html", doc=doc, name="level", title=_("rate.title"),
-                               hint=_("rate.hint"), options=options, errors=errors, action=url_for("kiosk_rating.rate"),
-                               back=url_for("kiosk_status.view")), 400 if errors else 200
 
-    @bp.route("/kiosk/status/rate/why", methods=["GET", "POST"])
-    @public
-    def why():
-        """What went wrong? One choice; then the rating is recorded and a rectification opened."""
-        doc = viewing()
-        level = session.get("rating_level")
-        if level not in ratings.LEVELS:
-            return redirect(url_for("kiosk_rating.rate"), code=303)
-        errors = {}
-        if request.method == "POST":
-            reason = request.form.get("reason", "")
-            if reason not in WHY:
-                errors["reason"] = "请选择一项 / choose one"
-            else:
+@bp.route("/kiosk/status/rate", methods=["GET", "POST"])
+@public
+def rate():
+    """How satisfied are you? Five choices, best first."""
+    doc = viewing()
+    errors = {}
+    if request.method == "POST":
+        try:
+            level = int(request.form.get("level", ""))
+            if level not in ratings.LEVELS:
+                raise ValueError
+            ratings.check(doc, {"level": level, "channel": "kiosk"})  # outcome known, not rated here yet
+        except ValueError:
+            errors["level"] = "请选择一项 / choose one"
+        except SanjiError as exc:
+            errors["level"] = exc.message
+        else:
+            if level > ratings.BAD:
                 try:
-                    record_rating(doc, level, reason)
+                    record_rating(doc, level, "")
                 except SanjiError as exc:
-                    errors["reason"] = exc.message
+                    errors["level"] = exc.message
                 else:
-                    session.pop("rating_level", None)
-                    return redirect(url_for("kiosk_status.view", sent="rated_bad"), code=303)
-        return render_template("kiosk/question.html", doc=doc, name="reason", title=_("rate.why_title"),
-                               hint=_("rate.why_hint"), options=[(r, r) for r in WHY], errors=errors,
-                               action=url_for("kiosk_rating.why"), back=url_for("kiosk_rating.rate")), \
-            400 if errors else 200
+                    return redirect(url_for("kiosk_status.view", sent="rated"), code=303)
+            else:
+                session["rating_level"] = level
+                return redirect(url_for("kiosk_rating.why"), code=303)
+    options = [(v, f"{_('rate.face.' + str(v))} {labels[0] if lang() == 'zh' else labels[1]}")
+               for v, labels in ratings.LEVELS.items()]
+    return render_template("kiosk/question.html", doc=doc, name="level", title=_("rate.title"),
+                           hint=_("rate.hint"), options=options, errors=errors, action=url_for("kiosk_rating.rate"),
+                           back=url_for("kiosk_status.view")), 400 if errors else 200
 
-    return bp
+
+@bp.route("/kiosk/status/rate/why", methods=["GET", "POST"])
+@public
+def why():
+    """What went wrong? One choice; then the rating is recorded and a rectification opened."""
+    doc = viewing()
+    level = session.get("rating_level")
+    if level not in ratings.LEVELS:
+        return redirect(url_for("kiosk_rating.rate"), code=303)
+    errors = {}
+    if request.method == "POST":
+        reason = request.form.get("reason", "")
+        if reason not in WHY:
+            errors["reason"] = "请选择一项 / choose one"
+        else:
+            try:
+                record_rating(doc, level, reason)
+            except SanjiError as exc:
+                errors["reason"] = exc.message
+            else:
+                session.pop("rating_level", None)
+                return redirect(url_for("kiosk_status.view", sent="rated_bad"), code=303)
+    return render_template("kiosk/question.html", doc=doc, name="reason", title=_("rate.why_title"),
+                           hint=_("rate.why_hint"), options=[(r, r) for r in WHY], errors=errors,
+                           action=url_for("kiosk_rating.why"), back=url_for("kiosk_rating.rate")), \
+        400 if errors else 200

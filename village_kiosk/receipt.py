@@ -5,6 +5,7 @@ the clock really starts when the deciding tier accepts the application (受理).
 """
 from datetime import date
 
+import segno
 from markupsafe import Markup
 
 from common.idcard import mask_id
@@ -15,8 +16,6 @@ from common.store import calendar as cal_store
 
 def qr_svg(url, title):
     """An inline SVG QR code (segno, error correction M) of URL, sized by CSS."""
-    import segno
-
     svg = segno.make(url, error="m").svg_inline(scale=1, border=4, omitsize=True, title=title)
     label = str(Markup.escape(title))
     return Markup(svg.replace("<svg ", f'<svg role="img" aria-label="{label}" ', 1))

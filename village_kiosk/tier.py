@@ -14,5 +14,6 @@ def purge_drafts(conn, cfg):
     return drafts.purge_idle(conn, cfg.data_dir, idle_reset_seconds(cfg, drafting=True) + 30)
 
 
-TIER = Tier(name="village", create_app=create_app, components=components, migrations=drafts.MIGRATIONS + lookups.MIGRATIONS,
+TIER = Tier(name="village", create_app=create_app, home="tier.home",  # the clerk's console at /clerk/ (clerk.py)
+            components=components, migrations=drafts.MIGRATIONS + lookups.MIGRATIONS,
             jobs=[Job("purge-kiosk-drafts", purge_drafts, 30)])

@@ -1,6 +1,7 @@
 """sanji audit verify: check the append-only, hash-chained audit trail."""
 import click
 
+from ..store import audit as audit_store
 from .options import data_option, open_for_cli
 
 
@@ -18,7 +19,6 @@ def audit():
 @data_option
 def audit_verify(data_dir):
     """Check the audit hash chain; names the first broken record."""
-    from ..store import audit as audit_store
     _, conn = open_for_cli(data_dir)
     ok, count, problem = audit_store.verify(conn)
     if ok:

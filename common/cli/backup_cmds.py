@@ -2,6 +2,7 @@
 import click
 
 from .. import config as config_mod
+from ..node import backup, restore
 from .options import data_option
 
 
@@ -16,7 +17,6 @@ def register(cli):
 @data_option
 def backup_cmd(target, data_dir):
     """Copy the node's database to TARGET while it runs (SQLite online backup)."""
-    from ..node import backup
     cfg = config_mod.load(data_dir)
     backup(cfg, target)
     click.echo(f"已备份到 {target} / backed up")
@@ -28,7 +28,6 @@ def backup_cmd(target, data_dir):
 @data_option
 def restore_cmd(source, yes, data_dir):
     """Replace the (stopped) node's database with a backup; children re-offer what it lacks."""
-    from ..node import restore
     cfg = config_mod.load(data_dir)
     if not yes:
         click.confirm(f"用 {source} 替换 {cfg.db_path}？/ replace the database?", abort=True)

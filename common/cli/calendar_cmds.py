@@ -3,6 +3,8 @@ from datetime import date, timedelta
 
 import click
 
+from ..store import calendar as store
+from ..usecases import calendar as usecase
 from .options import data_option, open_for_cli
 
 
@@ -21,7 +23,6 @@ def calendar():
 @data_option
 def show(year, data_dir):
     """List YEAR's holidays and make-up workdays and its working-day count."""
-    from ..store import calendar as store
     _, conn = open_for_cli(data_dir)
     cal = store.load(conn)
     status = "已公布 published" if store.is_published(conn, year) else "暂定 provisional (weekends only)"
@@ -33,7 +34,6 @@ def show(year, data_dir):
 
 
 def _edit_day(data_dir, day, kind, name, said):
-    from ..usecases import calendar as usecase
     cfg, conn = open_for_cli(data_dir)
     usecase.edit_day(conn, cfg["code"], "cli", day, kind, name)
     click.echo(f"{day} {said}")
@@ -71,7 +71,6 @@ def remove(day, data_dir):
 @data_option
 def publish(year, undo, data_dir):
     """Mark YEAR's schedule as published once its holidays are entered."""
-    from ..usecases import calendar as usecase
     cfg, conn = open_for_cli(data_dir)
     usecase.set_published(conn, cfg["code"], "cli", year, not undo)
     click.echo(f"{year}: {'provisional' if undo else 'published'}")

@@ -4,6 +4,8 @@ from pathlib import Path
 
 import click
 
+from ..store import catalog as store
+from ..usecases import catalog as usecase
 from .options import data_option, echo_json, open_for_cli
 
 
@@ -22,8 +24,6 @@ def catalog():
 @data_option
 def import_cmd(file, data_dir):
     """Import a catalog from YAML or CSV as a new version, audited and sent down; a bad file changes nothing."""
-    from ..store import catalog as store
-    from ..usecases import catalog as usecase
     cfg, conn = open_for_cli(data_dir)
     path = Path(file)
     version, changed = usecase.import_file(conn, cfg["code"], "cli", path.read_bytes(), path.name, path.name)
@@ -40,7 +40,6 @@ def import_cmd(file, data_dir):
 @click.option("--department", default=None, help="only this department's items")
 def list_cmd(data_dir, as_json, department):
     """List the current catalog's items."""
-    from ..store import catalog as store
     _, conn = open_for_cli(data_dir)
     items = store.items(conn, department=department)
     if as_json:
@@ -57,6 +56,5 @@ def list_cmd(data_dir, as_json, department):
 @data_option
 def show_cmd(code, data_dir):
     """Show one item in full (JSON)."""
-    from ..store import catalog as store
     _, conn = open_for_cli(data_dir)
     click.echo(json.dumps(store.item(conn, code.upper()), ensure_ascii=False, indent=2))

@@ -4,6 +4,7 @@ The data folder is kept between runs (`--fresh` starts over); a new one is seede
 of history. `--traffic N` then plays villagers and staff; `--smoke` runs one application through
 every tier in a temporary folder and exits. The network itself is `common/demo/network.py`.
 """
+import shutil
 import signal
 import time
 from pathlib import Path
@@ -65,11 +66,10 @@ def demo(ctx, data_dir, fresh, base_port, traffic, smoke):
     if ctx.invoked_subcommand:
         return
     if smoke:
-        from ..demo import smoke as smoke_mod
+        from ..demo import smoke as smoke_mod  # lazy: it loads requests (~30 ms), which most commands never use
         click.echo("冒烟测试 / smoke test:")
         smoke_mod.run(click.echo, None if base_port == 8100 else base_port)
         return
-    import shutil
     root = Path(data_dir)
     if fresh and root.exists():
         shutil.rmtree(root)
@@ -91,7 +91,7 @@ def demo(ctx, data_dir, fresh, base_port, traffic, smoke):
         net.start_all()
         _table(net, root)
         if traffic:
-            from ..demo import traffic as traffic_mod
+            from ..demo import traffic as traffic_mod  # lazy, as smoke above
             click.echo(f"\n模拟办事 / playing {traffic} villagers and the staff (乡镇 {traffic_mod.CUT_TOWNSHIP} 暂时断网):")
             with click.progressbar(length=2 * traffic, label="  申请与办理 / applying and deciding") as bar:
                 result = traffic_mod.play(net, traffic, bar.update)

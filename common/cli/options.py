@@ -3,6 +3,8 @@ import json
 
 import click
 
+from ..node import open_node
+
 data_option = click.option("--data", "data_dir", default=".", envvar="SANJI_DATA", show_default=True,
                            type=click.Path(file_okay=False), help="the node's data folder (or SANJI_DATA)")
 
@@ -17,5 +19,4 @@ def echo_json(data):
 
 def open_for_cli(data_dir):
     """(config, connection) for a command working on a node's data folder."""
-    from ..node import open_node
     return open_node(data_dir)

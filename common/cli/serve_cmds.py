@@ -2,6 +2,8 @@
 import click
 
 from .. import config as config_mod
+from ..runtime import serve as run
+from ..tiers import load_tier
 from .options import data_option
 
 
@@ -15,8 +17,6 @@ def register(cli):
 @click.option("--port", type=click.IntRange(0, 65535), default=None, help="override web_port")
 def serve(data_dir, port):
     """Run the node (web UI and JSON API) until Ctrl-C or SIGTERM."""
-    from ..runtime import serve as run
-    from ..tiers import load_tier
     overrides = {"web_port": port} if port is not None else None
     cfg = config_mod.load(data_dir, overrides=overrides)
     tier = load_tier(cfg["tier"])

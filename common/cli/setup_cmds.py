@@ -4,7 +4,9 @@ import re
 import click
 
 from .. import config as config_mod
+from ..domain.nodes import parent_of
 from ..errors import ValidationError
+from ..node import init_node
 from .options import echo_json, json_option
 
 
@@ -39,8 +41,6 @@ HOST_RE = re.compile(r"^[A-Za-z0-9.\-:]{1,253}$")
               help="catalog YAML to start with (default: the shipped county catalog)")
 def init(tier, name, code, data_dir, parent, web_port, web_host, sync_port, sync_host, admin_password, catalog_file):
     """Create a node's data folder: config, database, keys, calendar, catalog and an admin account."""
-    from ..domain.nodes import parent_of
-    from ..node import init_node
     if tier != "county" and parent and code and parent_of(code) is None:
         raise ValidationError(f"区划代码 {code} 不是 {tier} 级代码", fix="9 digits for a township, 12 for a village")
     if parent and not PARENT_RE.match(parent):

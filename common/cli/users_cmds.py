@@ -1,6 +1,8 @@
 """sanji users add / list / disable / enable / reset-password."""
 import click
 
+from .. import accounts
+from ..store import users as store
 from .options import data_option, echo_json, json_option, open_for_cli
 
 password_option = click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
@@ -28,7 +30,6 @@ def users():
 @data_option
 def add(username, role_specs, display_name, password, temporary, data_dir):
     """Create a staff account (by default with a temporary password, changed at first sign-in)."""
-    from .. import accounts
     cfg, conn = open_for_cli(data_dir)
     accounts.add_user(conn, cfg["tier"], username, display_name, password, role_specs, must_change=temporary)
     click.echo(f"已创建用户 {username} / user created" + ("（临时密码，首次登录须修改 / temporary password）" if temporary else ""))
@@ -39,7 +40,6 @@ def add(username, role_specs, display_name, password, temporary, data_dir):
 @json_option
 def list_cmd(data_dir, as_json):
     """List accounts with roles and lock state."""
-    from ..store import users as store
     _, conn = open_for_cli(data_dir)
     rows = [{"username": u["username"], "name": u["display_name"], "disabled": bool(u["disabled"]),
              "locked_until": u["locked_until"], "roles": [f"{r}:{d}" if d else r for r, d in u["roles"]]}
@@ -68,7 +68,6 @@ def enable(username, data_dir):
 
 
 def _set_disabled(data_dir, username, disabled):
-    from .. import accounts
     _, conn = open_for_cli(data_dir)
     accounts.set_disabled(conn, username, disabled)
     click.echo(f"已停用 {username} / disabled" if disabled else f"已启用 {username} / enabled")
@@ -83,7 +82,6 @@ def _set_disabled(data_dir, username, disabled):
 @data_option
 def reset_password(username, password, temporary, data_dir):
     """Set a new password (by default temporary); unlocks the account and ends its sessions."""
-    from .. import accounts
     _, conn = open_for_cli(data_dir)
     accounts.reset_password(conn, username, password, must_change=temporary)
     click.echo(f"已重置 {username} 的密码 / password reset" + ("（临时密码，首次登录须修改）/ temporary" if temporary else ""))

@@ -6,6 +6,7 @@ import io
 import time
 
 import requests
+from PIL import Image
 
 from ..errors import SanjiError
 
@@ -41,7 +42,6 @@ def wait_until(what, check, timeout=60):
 
 def photo(colour=(120, 140, 90)):
     """A small JPEG standing in for a photo of a document."""
-    from PIL import Image
     out = io.BytesIO()
     Image.new("RGB", (640, 480), colour).save(out, "JPEG")
     return out.getvalue()

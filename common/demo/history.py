@@ -16,6 +16,8 @@ from ..ids import new_tracking_code, uuid7
 from .. import uscc
 from ..clock import CHINA
 from ..idcard import check_digit
+from ..store import applications, meta
+from ..store.db import transaction
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐"
 COMPANIES = ["示范县丰收农业发展有限公司", "示范县东岭建筑工程有限公司", "示范县河口物流有限公司", "示范县石桥农机专业合作社"]
@@ -211,14 +213,11 @@ def seed(open_conn, catalog_items, villages, cal, today, **options):
 
     Returns {applications, events}.
     """
-    from ..store import applications
-    from ..store.db import transaction
     told = stories(catalog_items, villages, cal, today, **options)
     by_node = {}
     for village, story in told:
         for code in (village, ancestor_of(village, "township"), ancestor_of(village, "county")):
             by_node.setdefault(code, []).extend(story.events)
-    from ..store import meta
     for code, events in by_node.items():
         conn = open_conn(code)
         try:

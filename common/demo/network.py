@@ -7,14 +7,20 @@ are kept between runs. `Network` starts and stops the node processes and can sto
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from .. import accounts, clock as business_clock, config
 from ..domain.nodes import parent_of
 from ..errors import SanjiError
+from ..node import init_node, open_db
+from ..store import calendar as cal_store
+from ..store import catalog as catalog_store
+from .history import seed as seed_stories
 
 PASSWORD = "demo-admin-2026"
 COUNTY = "371399"
@@ -93,9 +99,6 @@ def _run(args):
 
 def build(root, base_port, history=True):
     """Make the data folders that do not exist yet; returns the codes of the nodes made now."""
-    from .. import accounts
-    from ..node import init_node, open_db
-    from ..store import catalog
     made = []
     for node in NODES:
         where = folder(root, node)
@@ -114,7 +117,7 @@ def build(root, base_port, history=True):
             _lay_demo_card(where)
         conn = open_db(cfg)
         try:
-            people = county_staff(catalog.departments(conn)) if node.tier == "county" else STAFF[node.tier]
+            people = county_staff(catalog_store.departments(conn)) if node.tier == "county" else STAFF[node.tier]
             for username, name, role in people:
                 accounts.add_user(conn, node.tier, username, name, PASSWORD, [role], actor="demo")
         finally:
@@ -140,12 +143,6 @@ def build(root, base_port, history=True):
 
 def seed_history(root, **options):
     """Write the seeded weeks of history into the demo's databases (before its processes start)."""
-    from .. import clock as business_clock
-    from .. import config
-    from ..node import open_db
-    from ..store import calendar as cal_store
-    from ..store import catalog as catalog_store
-    from . import history
     cfg = config.load(folder(root, NODES[0]))
     conn = open_db(cfg)
     try:
@@ -153,7 +150,7 @@ def seed_history(root, **options):
         cal, today = cal_store.load_cached(conn), business_clock.today(cfg)
     finally:
         conn.close()
-    return history.seed(lambda code: open_db(config.load(folder(root, BY_CODE[code]))), items,
+    return seed_stories(lambda code: open_db(config.load(folder(root, BY_CODE[code]))), items,
                         [n.code for n in NODES if n.tier == "village"], cal, today, **options)
 
 
@@ -192,7 +189,7 @@ class Network:
 
     def wait_healthy(self, codes, timeout=60):
         """Wait until each node in CODES answers /healthz; SanjiError naming the first that does not."""
-        import requests
+        import requests  # lazy: this module loads with every sanji command, and requests costs ~30 ms
         deadline = time.monotonic() + timeout
         for code in codes:
             proc, address = self.procs[code], url(self.base, BY_CODE[code])
@@ -249,7 +246,6 @@ def _lay_demo_card(where):
 
 def _port_free(port, code):
     # A node left running by a demo that was killed would answer /healthz for the new one.
-    import socket
     with socket.socket() as s:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:

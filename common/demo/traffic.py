@@ -10,8 +10,11 @@ import random
 import time
 from datetime import date
 
+from .. import config
 from ..domain.nodes import ancestor_of
 from ..domain.states import AWAITING_INTAKE
+from ..node import open_db
+from ..store import catalog as catalog_store
 from . import network
 from .client import StaffMember, Villager, wait_until
 from .history import fill_form, person
@@ -96,9 +99,6 @@ def handle(office, village, villager, receipt, item, rng):
 
 def play(net, n, progress, seed=None):
     """Run the traffic: N applications sent, then handled; returns {sent, approved, denied, seconds}."""
-    from ..node import open_db
-    from .. import config
-    from ..store import catalog as catalog_store
     rng = random.Random(seed)
     conn = open_db(config.load(network.folder(net.root, network.NODES[0])))
     try:

@@ -16,20 +16,15 @@ from .. import roles as roles_mod
 from ..errors import CsrfFailed, SanjiError, describe, http_status
 from ..node import open_db
 from ..store import meta, sync_status, users
+from ..tiers import load_tier
 from . import access
-from .consult_api import consult_blueprint, consult_pages_blueprint, register_live_handlers
-from .context import csrf_token, get_db, lang, place, place_name
+from .consult_api import bp as consult_blueprint, pages as consult_pages_blueprint, register_live_handlers
+from .context import csrf_token, get_db, home_url, lang, place, place_name
 from .sessions import ServerSessionInterface
 from .views import bp as base_views
 
 HERE = Path(__file__).parent
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
-
-
-
-
-
-
 
 
 def _check_csrf():
@@ -163,14 +158,12 @@ def _security_headers(response):
     return response
 
 
-
-
-
-
-def build_app(cfg, tier, template_folder=None):
-    """A Flask app for the node described by CFG (a Config or a data folder) and TIER (a Tier)."""
+def build_app(cfg, template_folder=None):
+    """The base Flask app for the node described by CFG (a Config or a data folder), of the tier its config
+    names: a tier's create_app adds its blueprints to it."""
     if not isinstance(cfg, config_mod.Config):
         cfg = config_mod.load(cfg)
+    tier = load_tier(cfg["tier"])  # by name, as the runner finds it: the tier's app.py need not import its Tier
     clock_mod.for_config(cfg)  # a malformed clock file stops start-up here, with its fix
     conn = open_db(cfg, tier)  # migrate once, at start-up, not per request
     secret = meta.get(conn, "secret_key") or secrets.token_hex(32)
@@ -180,8 +173,8 @@ def build_app(cfg, tier, template_folder=None):
     app.json = BoundedJSON(app)
     if template_folder:
         app.jinja_loader = ChoiceLoader([FileSystemLoader(str(template_folder)), app.jinja_loader])
-    app.config.update(SANJI=cfg, SANJI_TIER=tier.name, SECRET_KEY=secret, MAX_CONTENT_LENGTH=32 * 1024 * 1024,
-                      JSON_AS_ASCII=False)
+    app.config.update(SANJI=cfg, SANJI_TIER=tier.name, SANJI_HOME=tier.home, SECRET_KEY=secret,
+                      MAX_CONTENT_LENGTH=32 * 1024 * 1024, JSON_AS_ASCII=False)
     app.json.ensure_ascii = False
     app.session_interface = ServerSessionInterface(
         get_db, timedelta(minutes=cfg["session_idle_minutes"]), timedelta(hours=cfg["session_absolute_hours"]),
@@ -211,7 +204,7 @@ def build_app(cfg, tier, template_folder=None):
                 "business_clock": lambda: clock_mod.for_config(cfg),
                 "consult_ice": lambda: json.dumps(config_mod.ice_servers(cfg)),
                 "children": lambda: [ln["link"] for ln in sync_status.links(get_db()) if ln["link"] != "up"],
-                "place": place, "place_name": place_name}
+                "place": place, "place_name": place_name, "home_url": home_url}
 
     app.add_template_filter(clock_mod.china_text, "china")  # stored times are UTC; people read China time
     # Errors are written "中文 / English" (logs and API clients read both); a page shows its language only.
@@ -233,7 +226,7 @@ def build_app(cfg, tier, template_folder=None):
 
     app.after_request(_security_headers)
     app.register_blueprint(base_views)
-    app.register_blueprint(consult_blueprint())
-    app.register_blueprint(consult_pages_blueprint())
+    app.register_blueprint(consult_blueprint)
+    app.register_blueprint(consult_pages_blueprint)
     register_live_handlers(cfg)
     return app

@@ -77,133 +77,134 @@ def viewed_application():
     return applications.get(get_db(), app_id)
 
 
-def consult_blueprint():
-    """The `consults` blueprint under /api/v1 (every tier)."""
-    bp = Blueprint("consults", __name__, url_prefix="/api/v1")
+# The `consults` blueprint under /api/v1 (every tier).
+bp = Blueprint("consults", __name__, url_prefix="/api/v1")
 
-    @bp.post("/live/presence")
-    @roles(*CONSULTERS)
-    @api("A staff console's heartbeat (every ~15 s): available or paused for live consults", tag="consults",
-         request_body={"type": "object", "required": ["status"],
-                       "properties": {"status": {"type": "string", "enum": list(STAFF_STATUSES)}}})
-    def presence():
-        """Tell the hub this console is here; JSON {hub: reachable}."""
-        status = _body("status")["status"]
-        if status not in STAFF_STATUSES:
-            raise ValidationError(f"status 须是 {' / '.join(STAFF_STATUSES)}", fields={"status": "available or paused"})
-        cfg = _cfg()
-        live_for(cfg).mailboxes.open(f"staff:{_staff_key()}")
-        ok = _live().send(hub_of(cfg["code"]), {
-            "kind": "presence", "key": _staff_key(), "name": g.user["display_name"], "status": status,
-            "serves": sorted(serves_of(cfg["code"], g.user["roles"]))})
-        return jsonify({"hub": ok, "status": status})
 
-    @bp.get("/live/poll")
-    @public
-    @api("Long-poll this browser's consult mailbox: messages numbered after `after` (waits up to 25 s)",
-         tag="consults", query={"after": "the last message number seen (0 at first)", "wait": "seconds, 0–25"})
-    def poll():
-        """JSON {messages, retry_ms}: retry_ms > 0 when too many polls were waiting (poll again after it)."""
-        _who, pid = _me()
-        try:
-            after, wait = int(request.args.get("after", 0)), float(request.args.get("wait", 25))
-        except ValueError:
-            raise ValidationError("after 和 wait 须是数字 / after and wait must be numbers") from None
-        messages, waited = _live().mailboxes.wait(pid, after, wait)
-        return jsonify({"messages": messages, "retry_ms": 0 if waited else 1000})
+@bp.post("/live/presence")
+@roles(*CONSULTERS)
+@api("A staff console's heartbeat (every ~15 s): available or paused for live consults", tag="consults",
+     request_body={"type": "object", "required": ["status"],
+                   "properties": {"status": {"type": "string", "enum": list(STAFF_STATUSES)}}})
+def presence():
+    """Tell the hub this console is here; JSON {hub: reachable}."""
+    status = _body("status")["status"]
+    if status not in STAFF_STATUSES:
+        raise ValidationError(f"status 须是 {' / '.join(STAFF_STATUSES)}", fields={"status": "available or paused"})
+    cfg = _cfg()
+    live_for(cfg).mailboxes.open(f"staff:{_staff_key()}")
+    ok = _live().send(hub_of(cfg["code"]), {
+        "kind": "presence", "key": _staff_key(), "name": g.user["display_name"], "status": status,
+        "serves": sorted(serves_of(cfg["code"], g.user["roles"]))})
+    return jsonify({"hub": ok, "status": status})
 
-    @bp.post("/consults")
-    @public
-    @api("Ask for a live consult: a kiosk about the application it is viewing; a township window about "
-         "{app_id}, handed to the county", tag="consults",
-         request_body={"type": "object", "properties": {"app_id": {"type": "string"}}})
-    def ask():
-        """JSON {sid, state, offers, link}: `requested`, or `unreachable` (no link to the hub: offer a booking instead)."""
-        cfg = _cfg()
-        body = json_object(fix='send {} from a kiosk, or {"app_id": "…"} from a window', absent_ok=True)
-        if _is_console() and body.get("app_id"):
-            doc = applications.get(get_db(), str(body["app_id"]))
-            # A window hands a hard case up: the item's department for county items, else the reviewers.
-            target = target_of(doc["item"], "") if doc["item"].get("decide_tier") == "county" else "dept:*"
-            pid = f"staff:{_staff_key()}"
-        else:
-            doc = viewed_application()
-            target = target_of(doc["item"], ancestor_of(cfg["code"], "township"))
-            pid = (session.get("consult") or {}).get("pid") or "kiosk:" + secrets.token_urlsafe(16)
-        sid = secrets.token_urlsafe(12)
-        session["consult"] = {"sid": sid, "pid": pid, "app_id": doc["id"]}
-        _live().mailboxes.open(pid)
-        ok = _live().send(hub_of(cfg["code"]), {
-            "kind": "consult.request", "sid": sid, "pid": pid, "app_id": doc["id"], "item": doc["item"]["code"],
-            "target": target})
-        # "link": whether this node's own line up is connected, so the screen says the network is
-        # down only when it is (and otherwise that the county cannot be reached from the township).
-        up = "" if tier_of(cfg["code"]) == "county" else sync_status.link_state(get_db(), outbox.UP)
-        return jsonify({"sid": sid, "state": "requested" if ok else "unreachable",
-                        "offers": [] if ok else list(BOOKINGS), "link": up})
 
-    @bp.post("/consults/<sid>/actions")
-    @public
-    @api("accept, decline, connected, hangup, wrapped or cancel a consult you are part of", tag="consults",
-         request_body={"type": "object", "required": ["action"],
-                       "properties": {"action": {"type": "string", "enum": list(ACTIONS)}}})
-    def act(sid):
-        """JSON {sent}: passed to the hub, which answers in the mailboxes."""
-        action = _body("action")["action"]
-        if action not in ACTIONS:
-            raise ValidationError(f"action 须是 {', '.join(ACTIONS)} 之一", fields={"action": "unknown action"})
-        who, _pid = _me(sid)
-        _check_own(who, sid)
-        ok = _live().send(hub_of(_cfg()["code"]), {"kind": "consult.action", "sid": sid, "action": action, "who": who})
-        return jsonify({"sent": ok})
+@bp.get("/live/poll")
+@public
+@api("Long-poll this browser's consult mailbox: messages numbered after `after` (waits up to 25 s)",
+     tag="consults", query={"after": "the last message number seen (0 at first)", "wait": "seconds, 0–25"})
+def poll():
+    """JSON {messages, retry_ms}: retry_ms > 0 when too many polls were waiting (poll again after it)."""
+    _who, pid = _me()
+    try:
+        after, wait = int(request.args.get("after", 0)), float(request.args.get("wait", 25))
+    except ValueError:
+        raise ValidationError("after 和 wait 须是数字 / after and wait must be numbers") from None
+    messages, waited = _live().mailboxes.wait(pid, after, wait)
+    return jsonify({"messages": messages, "retry_ms": 0 if waited else 1000})
 
-    @bp.post("/consults/<sid>/signal")
-    @public
-    @api("WebRTC signalling for your call: {type: offer|answer|ice|bye, seq, data}", tag="consults")
-    def signal(sid):
-        """JSON {sent}: relayed through the hub to the other party only."""
-        body = _body("type", "seq")
-        if body["type"] not in SIGNALS or not isinstance(body["seq"], int) or len(str(body.get("data", ""))) > MAX_SIGNAL:
-            raise ValidationError("信令格式不对 / bad signalling message", fix=f"type one of {SIGNALS}, seq a number")
-        who, pid = _me(sid)
-        _check_own(who, sid)
-        ok = _live().send(hub_of(_cfg()["code"]), {"kind": "signal", "sid": sid, "from_pid": pid, "type": body["type"],
-                                                  "seq": body["seq"], "data": body.get("data")})
-        return jsonify({"sent": ok})
 
-    @bp.post("/consults/booking")
-    @public
-    @api("Book a callback or an appointment (面对面) at the township instead of a live consult", tag="consults", status=201,
-         request_body={"type": "object", "required": ["kind"], "properties": {
-             "kind": {"type": "string", "enum": list(BOOKINGS)}, "note": {"type": "string"}}})
-    def booking():
-        """JSON: the application with the booking recorded (an event, synced like any other)."""
-        body = _body("kind")
-        if body["kind"] not in BOOKINGS:
-            raise ValidationError("kind 须是 callback 或 appointment", fields={"kind": "callback or appointment"})
+@bp.post("/consults")
+@public
+@api("Ask for a live consult: a kiosk about the application it is viewing; a township window about "
+     "{app_id}, handed to the county", tag="consults",
+     request_body={"type": "object", "properties": {"app_id": {"type": "string"}}})
+def ask():
+    """JSON {sid, state, offers, link}: `requested`, or `unreachable` (no link to the hub: offer a booking instead)."""
+    cfg = _cfg()
+    body = json_object(fix='send {} from a kiosk, or {"app_id": "…"} from a window', absent_ok=True)
+    if _is_console() and body.get("app_id"):
+        doc = applications.get(get_db(), str(body["app_id"]))
+        # A window hands a hard case up: the item's department for county items, else the reviewers.
+        target = target_of(doc["item"], "") if doc["item"].get("decide_tier") == "county" else "dept:*"
+        pid = f"staff:{_staff_key()}"
+    else:
         doc = viewed_application()
-        conn, cfg = get_db(), _cfg()
-        with transaction(conn):
-            doc = applications.append(conn, shared_clock(conn, cfg), cfg["code"], doc["id"], "callback_booked",
-                                      "kiosk", {"kind": body["kind"], "note": str(body.get("note", ""))[:200]})
-        return jsonify({"application": {"id": doc["id"], "callbacks": doc["callbacks"]}}), 201
+        target = target_of(doc["item"], ancestor_of(cfg["code"], "township"))
+        pid = (session.get("consult") or {}).get("pid") or "kiosk:" + secrets.token_urlsafe(16)
+    sid = secrets.token_urlsafe(12)
+    session["consult"] = {"sid": sid, "pid": pid, "app_id": doc["id"]}
+    _live().mailboxes.open(pid)
+    ok = _live().send(hub_of(cfg["code"]), {
+        "kind": "consult.request", "sid": sid, "pid": pid, "app_id": doc["id"], "item": doc["item"]["code"],
+        "target": target})
+    # "link": whether this node's own line up is connected, so the screen says the network is
+    # down only when it is (and otherwise that the county cannot be reached from the township).
+    up = "" if tier_of(cfg["code"]) == "county" else sync_status.link_state(get_db(), outbox.UP)
+    return jsonify({"sid": sid, "state": "requested" if ok else "unreachable",
+                    "offers": [] if ok else list(BOOKINGS), "link": up})
 
-    return bp
+
+@bp.post("/consults/<sid>/actions")
+@public
+@api("accept, decline, connected, hangup, wrapped or cancel a consult you are part of", tag="consults",
+     request_body={"type": "object", "required": ["action"],
+                   "properties": {"action": {"type": "string", "enum": list(ACTIONS)}}})
+def act(sid):
+    """JSON {sent}: passed to the hub, which answers in the mailboxes."""
+    action = _body("action")["action"]
+    if action not in ACTIONS:
+        raise ValidationError(f"action 须是 {', '.join(ACTIONS)} 之一", fields={"action": "unknown action"})
+    who, _pid = _me(sid)
+    _check_own(who, sid)
+    ok = _live().send(hub_of(_cfg()["code"]), {"kind": "consult.action", "sid": sid, "action": action, "who": who})
+    return jsonify({"sent": ok})
 
 
-def consult_pages_blueprint():
-    """The `consult_pages` blueprint: a township window's call to the county about one case."""
-    bp = Blueprint("consult_pages", __name__)
+@bp.post("/consults/<sid>/signal")
+@public
+@api("WebRTC signalling for your call: {type: offer|answer|ice|bye, seq, data}", tag="consults")
+def signal(sid):
+    """JSON {sent}: relayed through the hub to the other party only."""
+    body = _body("type", "seq")
+    if body["type"] not in SIGNALS or not isinstance(body["seq"], int) or len(str(body.get("data", ""))) > MAX_SIGNAL:
+        raise ValidationError("信令格式不对 / bad signalling message", fix=f"type one of {SIGNALS}, seq a number")
+    who, pid = _me(sid)
+    _check_own(who, sid)
+    ok = _live().send(hub_of(_cfg()["code"]), {"kind": "signal", "sid": sid, "from_pid": pid, "type": body["type"],
+                                              "seq": body["seq"], "data": body.get("data")})
+    return jsonify({"sent": ok})
 
-    @bp.get("/consults/call/<app_id>")
-    @roles(*TOWNSHIP_CASEWORKERS)
-    def call(app_id):
-        """Hand a hard case to the county face to face: rings a county reviewer (or the item's department)."""
-        doc = applications.get(get_db(), app_id)
-        return render_template("consult_call.html", doc=doc,
-                               ice=json.dumps(config_mod.ice_servers(_cfg())))
 
-    return bp
+@bp.post("/consults/booking")
+@public
+@api("Book a callback or an appointment (面对面) at the township instead of a live consult", tag="consults", status=201,
+     request_body={"type": "object", "required": ["kind"], "properties": {
+         "kind": {"type": "string", "enum": list(BOOKINGS)}, "note": {"type": "string"}}})
+def booking():
+    """JSON: the application with the booking recorded (an event, synced like any other)."""
+    body = _body("kind")
+    if body["kind"] not in BOOKINGS:
+        raise ValidationError("kind 须是 callback 或 appointment", fields={"kind": "callback or appointment"})
+    doc = viewed_application()
+    conn, cfg = get_db(), _cfg()
+    with transaction(conn):
+        doc = applications.append(conn, shared_clock(conn, cfg), cfg["code"], doc["id"], "callback_booked",
+                                  "kiosk", {"kind": body["kind"], "note": str(body.get("note", ""))[:200]})
+    return jsonify({"application": {"id": doc["id"], "callbacks": doc["callbacks"]}}), 201
+
+
+# The `consult_pages` blueprint: a township window's call to the county about one case.
+pages = Blueprint("consult_pages", __name__)
+
+
+@pages.get("/consults/call/<app_id>")
+@roles(*TOWNSHIP_CASEWORKERS)
+def call(app_id):
+    """Hand a hard case to the county face to face: rings a county reviewer (or the item's department)."""
+    doc = applications.get(get_db(), app_id)
+    return render_template("consult_call.html", doc=doc,
+                           ice=json.dumps(config_mod.ice_servers(_cfg())))
 
 
 def _check_own(who, sid):

@@ -1,12 +1,12 @@
 """The request's context, for every view and template: its database connection, its language, its CSRF
-token, and the names of places as this node knows them.
+token, the tier's home page, and the names of places as this node knows them.
 
 Kept apart from the app factory (common/web/app.py) so that views import these without importing
 the factory, and the factory imports its views at the top (flaskr's `db.py` beside `__init__.py`).
 """
 import secrets
 
-from flask import current_app, g, request, session
+from flask import current_app, g, request, session, url_for
 from markupsafe import Markup
 
 from .. import i18n
@@ -31,6 +31,11 @@ def csrf_token():
     if "csrf" not in session:
         session["csrf"] = secrets.token_urlsafe(32)
     return session["csrf"]
+
+
+def home_url():
+    """The address of the staff's home page: the endpoint the tier names as its `home` (common/tiers.py)."""
+    return url_for(current_app.config["SANJI_HOME"])
 
 
 def place_name(code):

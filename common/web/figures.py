@@ -15,6 +15,7 @@ from .. import i18n
 from ..domain import stats
 from ..errors import ValidationError
 from ..store import catalog, facts, places
+from . import charts as svg
 
 FIRST_YEAR = 2000  # no county's records of this system start earlier
 CSV_COLUMNS = ("key", "name", "received", "accepted", "completed", "on_time", "early", "on_time_rate", "early_rate",
@@ -137,7 +138,6 @@ def period_links(args, chosen):
 
 def charts(rows, trend_rows, language):
     """The dashboard's SVG charts in LANGUAGE: on-time and early rates of the ranked ROWS, and the trend."""
-    from . import charts as svg
 
     def t(key):
         return i18n.translate(key, language)

@@ -3,7 +3,8 @@ import secrets
 from pathlib import Path
 from urllib.parse import urlparse
 
-from flask import Blueprint, current_app, g, jsonify, redirect, render_template, request, session, url_for
+from flask import (Blueprint, current_app, g, jsonify, redirect, render_template, request, send_from_directory, session,
+                   url_for)
 
 from .. import __version__, accounts, paging
 from ..errors import SanjiError, ValidationError, describe
@@ -12,7 +13,7 @@ from ..domain import catalog_search
 from ..store import audit, catalog, sync_status
 from ..store import meta
 from .access import authenticated, csrf_exempt_anonymous, public, roles
-from .context import csrf_token, get_db, lang
+from .context import csrf_token, get_db, home_url, lang
 from .openapi import api, build_spec
 
 bp = Blueprint("base", __name__)
@@ -22,7 +23,6 @@ bp = Blueprint("base", __name__)
 @public
 def favicon():
     """The node's icon (browsers ask for it on every site; a 404 there is noise in every log)."""
-    from flask import send_from_directory
     return send_from_directory(Path(__file__).parent / "static", "favicon.svg", mimetype="image/svg+xml", max_age=86400)
 
 
@@ -108,7 +108,7 @@ def _safe_next(target):
     parsed = urlparse(target or "")
     if target and target.startswith("/") and not target.startswith("//") and not parsed.netloc:
         return target
-    return url_for("tier.home")
+    return home_url()
 
 
 def _address_guard(cfg):
