@@ -35,8 +35,9 @@ def decided_on(doc: Doc) -> str | None:
     return decision.get("on") if decision.get("outcome") else None
 
 
-def facts_of(doc: Doc, cal: WorkCalendar) -> dict[str, Any]:
-    """The facts row of DOC (a projection with `due_on` as calendar CAL gives it)."""
+def facts_of(doc: Doc, cal: WorkCalendar | None) -> dict[str, Any]:
+    """The facts row of DOC (a projection with `due_on` as calendar CAL gives it; CAL may be None when DOC was
+    never accepted, as its working days are not counted then)."""
     decided = decided_on(doc)
     due = doc.get("due_on")
     on_time = early = days = None
@@ -45,6 +46,7 @@ def facts_of(doc: Doc, cal: WorkCalendar) -> dict[str, Any]:
         on_time = int(due is None or done <= date.fromisoformat(due))
         early = int(due is not None and done < date.fromisoformat(due))
         if doc.get("accepted_on"):
+            assert cal is not None, "an accepted case's facts need the calendar"
             worked = cal.working_days_between(date.fromisoformat(doc["accepted_on"]), done)
             days = max(0, worked - doc.get("paused_days", 0))
     return dict(keys_of(doc), app_id=doc["id"], case_type=doc["item"].get("case_type", ""), state=doc["state"],
