@@ -158,8 +158,9 @@ def _step(s: Any, where: str, problems: _Problems, item: dict[str, Any], departm
         problems.add(where, f"step id {sid!r} is used twice")
     ids.add(sid)
     role = s.get("role")
-    allowed = CASEWORKERS.get(item["decide_tier"], ())  # (_item sets it, valid or not)
-    if role not in ROLES:
+    tier = item["decide_tier"]  # (_item sets it, valid or not: a list or map from a careless file too)
+    allowed = CASEWORKERS.get(tier, ()) if isinstance(tier, str) else ()
+    if not isinstance(role, str) or role not in ROLES:
         problems.add(where, f"role {role!r} is not a known role")
     elif allowed and role not in allowed:
         problems.add(where, f"role {role} cannot act on a {item.get('decide_tier')} item; use {' or '.join(allowed)}")
@@ -167,7 +168,7 @@ def _step(s: Any, where: str, problems: _Problems, item: dict[str, Any], departm
     voice = item.get("case_type") == "voice"
     if dept == ASSIGNED and not voice:
         problems.add(where, f"department {ASSIGNED} is only for voice items (诉求件)")
-    elif dept not in departments and dept != ASSIGNED:
+    elif not isinstance(dept, str) or (dept not in departments and dept != ASSIGNED):
         problems.add(where, f"department {dept!r} is not in the catalog's departments")
     out = {"id": sid, "name": _text(s.get("name"), where, problems, "name"), "role": role, "department": dept,
            "days": _int(s.get("days", 0), where, problems, "days")}
@@ -238,7 +239,7 @@ def _item(raw: Any, where: str, problems: _Problems, departments: Container[str]
     item["eligibility"] = _eligibility(raw.get("eligibility"), where, problems)
     if raw.get("applicant", "person") != "person":  # kept only when not the default: items stay as they were
         item["applicant"] = _choice(raw.get("applicant"), APPLICANT_KINDS, where, problems, "applicant")
-    if item["department"] not in departments:
+    if not isinstance(item["department"], str) or item["department"] not in departments:
         problems.add(where, f"department {item['department']!r} is not in the catalog's departments")
     try:
         item["fee"] = round(float(raw.get("fee", 0) or 0), 2)

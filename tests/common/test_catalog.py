@@ -105,3 +105,38 @@ def test_csv_bad_rows_named(conn, shipped):
     assert any("row 2 (MZ-101)" in d and "sometimes" in d for d in exc.value.details)
     with pytest.raises(ValidationError, match="lacks column"):
         catalog_csv.parse("code,name\nA-001,x\n", [])
+
+
+@pytest.mark.parametrize("wrong", [["county"], {"a": 1}, None, 12, 1.5, True, ""])
+def test_a_value_of_the_wrong_type_anywhere_in_an_item_is_named_not_a_crash(shipped, wrong):
+    """A hand-edited file may put a list, a map or a number where text goes: each is a problem to fix."""
+    joint = next(i for i in shipped["items"] if any("parallel" in s for s in i["flow"]))
+    for item in (shipped["items"][0], joint):
+        for key in list(item) + ["flow.role", "flow.id", "flow.department", "materials.name", "materials.form"]:
+            bad = copy.deepcopy(shipped)
+            target = next(i for i in bad["items"] if i["code"] == item["code"])
+            if "." in key:
+                top, sub = key.split(".")
+                if not target.get(top) or not isinstance(target[top][0], dict):
+                    continue
+                target[top][0][sub] = wrong
+            else:
+                target[key] = wrong
+            try:
+                model.validate(bad)
+            except ValidationError:
+                pass  # named, with the fix
+    for key in list(shipped):
+        for where in ("top", "first"):
+            bad = copy.deepcopy(shipped)
+            if where == "top":
+                bad[key] = wrong
+            elif isinstance(bad[key], list) and bad[key]:
+                bad[key][0] = wrong
+            else:
+                continue
+            try:
+                model.validate(bad)
+                assert key not in ("departments", "items"), f"{key} {where} {wrong!r} was taken"
+            except ValidationError:
+                pass
