@@ -14,7 +14,6 @@ object (--json) or a table.
 """
 import argparse
 import json
-import os
 import random
 import shutil
 import statistics

@@ -22,7 +22,6 @@ import statistics
 import argparse
 import json
 import os
-import sqlite3
 import sys
 import tempfile
 import threading

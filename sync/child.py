@@ -69,9 +69,9 @@ class ChildProtocol:
         found = dict(msg.get("keys") or {})
         if signing.is_key(msg.get("sign_key")):
             found.setdefault(msg["node"], []).append(msg["sign_key"])
-        for code, keys in found.items():
-            if isinstance(code, str) and self.me.startswith(code) and code != self.me and isinstance(keys, list):
-                for key in keys[:node_keys.MAX_PER_CODE]:
+        for code, offered in found.items():  # (not `keys`: that is the module imported above)
+            if isinstance(code, str) and self.me.startswith(code) and code != self.me and isinstance(offered, list):
+                for key in offered[:node_keys.MAX_PER_CODE]:
                     if signing.is_key(key):
                         node_keys.add(self.conn, code, key, UP)
 

@@ -60,7 +60,7 @@ def init(tier, name, code, data_dir, parent, web_port, web_host, sync_port, sync
         raise ValidationError("村级节点没有下级，不需要同步端口 / a village has no children: no --sync-port",
                               fix="leave --sync-port out for a village")
     if tier != "county" and not parent:
-        click.echo(f"  注意 / note: no --parent: set `parent` in sanji.toml (the parent's tcp://HOST:PORT)"
+        click.echo("  注意 / note: no --parent: set `parent` in sanji.toml (the parent's tcp://HOST:PORT)"
                    " before it can link", err=True)
     cfg, password = init_node(data_dir, tier, name, code, parent,
                               {"web_port": web_port, "web_host": web_host, "sync_port": sync_port,

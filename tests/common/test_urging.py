@@ -8,7 +8,7 @@ from common.domain import payloads, urging
 from common.errors import CustodyError, ValidationError
 from common.store import applications as apps
 from county_hub.supervision_views import rules_from_form
-from tests.common.test_application import C, T, V, Case, to_received
+from tests.common.test_application import C, T, V, to_received
 
 
 def urge_event(n, origin=C, **payload):

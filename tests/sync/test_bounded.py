@@ -3,7 +3,6 @@
 Same set-up as the hostile suite: a real township process, an honest village beside a hostile one.
 """
 import os
-import time
 
 from common.node import open_db
 from sync import store

@@ -7,7 +7,6 @@ from PIL import Image
 
 from common.errors import TooMany
 from common.node import open_db
-from common.store import blobs
 from common.domain.submission import MAX_MATERIALS
 from tests.helpers import make_node
 from village_kiosk import actions

@@ -14,7 +14,7 @@ from common.tiers import load_tier
 from common.web.access import AUTHENTICATED, PUBLIC
 from sync import store as sync_store
 from tests.browser import axe_violations, chromium_path, staffed_node
-from tests.helpers import ADMIN_PASSWORD, LiveServer
+from tests.helpers import LiveServer
 from tests.township_node.test_window_browser import sign_in
 
 PHONE = {"width": 390, "height": 844}

@@ -13,7 +13,7 @@ from common.store import catalog, places
 from common.store.db import transaction
 from common.tiers import load_tier
 from sync import wire
-from tests.helpers import ADMIN_PASSWORD, CODES, LiveServer, login, make_node
+from tests.helpers import ADMIN_PASSWORD, LiveServer, login, make_node
 from tests.sync.netutil import make_network
 from tests.sync.test_place_names import _protocols
 
